@@ -1,0 +1,50 @@
+"""Packaging for the shop: one distribution holding the three tiers."""
+from setuptools import find_packages, setup
+
+requires = [
+    "alembic>=1.13",
+    "argon2-cffi>=23.1",
+    "Babel>=2.14",
+    "colander>=2.0",
+    "deform>=2.0.15",
+    "nh3>=0.2.15",
+    "plaster_pastedeploy",
+    "psycopg[binary]>=3.1",
+    "pyramid>=2.0",
+    "pyramid_jinja2>=2.10",
+    "pyramid_retry>=2.1",
+    "pyramid_tm>=2.5",
+    "SQLAlchemy>=2.0.25",
+    "transaction>=4.0",
+    "waitress>=3.0",
+    "zope.sqlalchemy>=3.1",
+]
+
+tests_require = [
+    "hypothesis>=6.100",
+    "import-linter>=2.0",
+    "playwright>=1.45",
+    "pytest>=8.0",
+    "ruff>=0.6",
+    "WebTest>=3.0",
+]
+
+setup(
+    name="shop",
+    version="0.1.0",
+    description="A three-tier B2C e-commerce platform: storefront, back office and a service library",
+    long_description=open("README.md", encoding="utf-8").read(),
+    long_description_content_type="text/markdown",
+    license="MIT",
+    python_requires=">=3.11",
+    package_dir={"": "src"},
+    packages=find_packages("src"),
+    include_package_data=True,
+    zip_safe=False,
+    install_requires=requires,
+    extras_require={"test": tests_require},
+    entry_points={
+        "paste.app_factory": ["main = shop.presentation:main"],
+        "console_scripts": ["shop-admin = shop.presentation.cli:main"],
+    },
+)

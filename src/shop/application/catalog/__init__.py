@@ -1,0 +1,1 @@
+"""The catalog: categories, brands, attributes, products and SKUs, and how shoppers browse them."""

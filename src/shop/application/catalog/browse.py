@@ -1,0 +1,223 @@
+"""Building a listing page (category, brand, search): filters, facet counts, sort and pages.
+
+A page costs a fixed handful of queries: the facet attributes, the counts (ready ones for an
+unfiltered scope, one UNION ALL statement otherwise), the brands named in the counts, and one
+index-ordered page of products.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from shop.application.catalog.listing_state import ListingState
+from shop.application.catalog.read_models import (
+    CategoryRef,
+    Params,
+    Facet,
+    FacetOption,
+    ListingPage,
+    Pagination,
+    SortOption,
+    SubcategoryLink,
+)
+from shop.application.catalog.schemas import (
+    MAX_PAGE,
+    PRICE_BANDS,
+    SORT_KEYS,
+    ListingQuerySchema,
+)
+from shop.application.locales import pick
+from shop.application.validation import validate
+from shop.data.repositories.catalog import ListingFilter
+
+if TYPE_CHECKING:
+    from shop.application.catalog.service import CatalogService
+    from shop.data.models import Category
+
+_SCALAR_KEYS = ("page", "per_page", "sort", "price", "q")
+MAX_SEARCH_WORDS = 5
+PAGE_WINDOW = 2
+
+
+def everywhere() -> ListingFilter:
+    return ListingFilter("a", 0)
+
+
+@dataclass(frozen=True)
+class _Attribute:
+    id: int
+    code: str
+    name: str
+    #: value code → (value id, value name), in display order.
+    values: dict[str, tuple[int, str]]
+
+
+class ListingBuilder:
+    def __init__(self, catalog: CatalogService, params: Mapping[str, Sequence[str]]) -> None:
+        self.catalog = catalog
+        self.repo = catalog.repo
+        self.locale = catalog.locale
+        self.params = params
+        flat: dict[str, Any] = {k: params[k][0] for k in _SCALAR_KEYS if params.get(k)}
+        flat["brand"] = list(params.get("brand", ()))
+        self.query = validate(ListingQuerySchema(), flat)
+
+    def _text(self, zh: str, en: str) -> str:
+        return pick(self.locale, zh, en)
+
+    def _attributes(self) -> dict[str, _Attribute]:
+        attributes: dict[str, _Attribute] = {}
+        for row in self.repo.facet_attributes():
+            attribute = attributes.setdefault(row.attribute_code, _Attribute(
+                row.attribute_id, row.attribute_code,
+                self._text(row.attribute_name_zh, row.attribute_name_en), {}))
+            attribute.values[row.value_code] = (
+                row.value_id, self._text(row.value_name_zh, row.value_name_en))
+        return attributes
+
+    def _state(self, attributes: dict[str, _Attribute], fixed: tuple[tuple[str, str], ...]
+               ) -> tuple[ListingState, dict[str, tuple[int, str]]]:
+        """The normalized state; filters naming unknown brands or values are dropped."""
+        brand_ids: dict[str, tuple[int, str]] = {}
+        wanted = list(dict.fromkeys(self.query["brand"]))
+        if wanted:
+            brand_ids = {b.slug: (b.id, self.catalog.name(b))
+                         for b in self.repo.brands_by_slugs(wanted)}
+        chosen: list[tuple[str, tuple[str, ...]]] = []
+        for code, attribute in attributes.items():
+            values = tuple(dict.fromkeys(v for v in self.params.get(code, ())
+                                         if v in attribute.values))
+            if values:
+                chosen.append((code, values))
+        state = ListingState(
+            q=self.query["q"], brands=tuple(s for s in wanted if s in brand_ids),
+            values=tuple(chosen), price=self.query["price"], sort=self.query["sort"],
+            per_page=self.query["per_page"], page=self.query["page"], fixed=fixed,
+        )
+        return state, brand_ids
+
+    def build(self, *, kind: str, scope: tuple[str, int], title: str, slug: str,
+              breadcrumbs: tuple[CategoryRef, ...], children: Sequence[Category]) -> ListingPage:
+        attributes = self._attributes()
+        state, brand_ids = self._state(attributes, ())
+        lo, hi = state.price or (None, None)
+        listing = ListingFilter(
+            scope[0], scope[1], tuple(brand_ids[s][0] for s in state.brands),
+            {attributes[c].id: tuple(attributes[c].values[v][0] for v in vs)
+             for c, vs in state.values},
+            lo, hi,
+        )
+        counts = self._counts(listing, attributes, children)
+        total = counts.get("total", {}).get(0, 0)
+        offset = (state.page - 1) * state.per_page
+        rows = (self.repo.listing_page(listing, state.sort, state.per_page, offset)
+                if offset < total else [])
+        facets = (self._brand_facet(state, counts.get("brand", {})),
+                  *self._attribute_facets(state, attributes, counts.get("value", {})),
+                  self._price_facet(state, counts.get("price", {})))
+        category_counts = counts.get("category", {})
+        drill = (("brand", slug),) if kind == "brand" else state.with_page(1).params()
+        return ListingPage(
+            kind=kind, title=title, slug=slug, breadcrumbs=breadcrumbs,
+            subcategories=tuple(
+                SubcategoryLink(self.catalog.category_ref(c), category_counts[c.id], drill)
+                for c in children if category_counts.get(c.id)),
+            facets=tuple(f for f in facets if f.options),
+            sorts=self._sorts(state), products=tuple(map(self.catalog.card, rows)),
+            pagination=self._pagination(state, total),
+            active_filters=self._active(state, attributes, brand_ids),
+            clear_params=state.cleared().params(),
+        )
+
+    def search(self) -> ListingPage:
+        """A plain results page: every word must appear in the name; best sellers first."""
+        words = self.query["q"].split()[:MAX_SEARCH_WORDS]
+        state = ListingState(q=self.query["q"], sort="sales", per_page=self.query["per_page"],
+                             page=self.query["page"], fixed=(("q", self.query["q"]),))
+        offset = (state.page - 1) * state.per_page
+        rows, total = (self.repo.search_cards(words, state.per_page, offset),
+                       self.repo.search_total(words)) if words else ([], 0)
+        return ListingPage(
+            kind="search", title=self.query["q"], slug="", breadcrumbs=(), subcategories=(),
+            facets=(), sorts=(), products=tuple(map(self.catalog.card, rows)),
+            pagination=self._pagination(state, total), query_text=self.query["q"],
+        )
+
+    def _counts(self, listing: ListingFilter, attributes: dict[str, _Attribute],
+                children: Sequence[Category]) -> dict[str, dict[int, int]]:
+        if listing.is_unfiltered:
+            rows = self.repo.ready_facet_counts(listing.scope_kind, listing.scope_id)
+        else:
+            rows = self.repo.live_facet_counts(
+                listing, [a.id for a in attributes.values()], [c.id for c in children],
+                PRICE_BANDS)
+        counts: dict[str, dict[int, int]] = {}
+        for facet, key, count in rows:
+            if key is not None:
+                counts.setdefault(facet, {})[int(key)] = int(count)
+        return counts
+
+    def _brand_facet(self, state: ListingState, counts: dict[int, int]) -> Facet:
+        ids = [i for i, n in counts.items() if n]
+        brands = self.repo.brands_by_ids(ids) if ids else []
+        ordered = sorted(brands, key=lambda b: (-counts.get(b.id, 0), b.position, b.id))
+        return Facet("brand", self._text("品牌", "Brand"), tuple(
+            FacetOption(self.catalog.name(b), counts.get(b.id, 0), b.slug in state.brands,
+                        state.toggle_brand(b.slug).params())
+            for b in ordered))
+
+    def _attribute_facets(self, state: ListingState, attributes: dict[str, _Attribute],
+                          counts: dict[int, int]) -> list[Facet]:
+        chosen = dict(state.values)
+        facets = []
+        for code, attribute in attributes.items():
+            options = tuple(
+                FacetOption(name, counts.get(value_id, 0), value in chosen.get(code, ()),
+                            state.toggle_value(code, value).params())
+                for value, (value_id, name) in attribute.values.items()
+                if counts.get(value_id) or value in chosen.get(code, ()))
+            facets.append(Facet(code, attribute.name, options))
+        return facets
+
+    def _price_facet(self, state: ListingState, counts: dict[int, int]) -> Facet:
+        options = []
+        for index, (lo, hi) in enumerate(PRICE_BANDS):
+            if not counts.get(index):
+                continue
+            band = (lo, hi - Decimal("0.01") if hi is not None else None)
+            label = (f"¥{lo:f}–{hi:f}" if hi is not None
+                     else self._text(f"¥{lo:f} 以上", f"¥{lo:f} and up"))
+            options.append(FacetOption(label, counts[index], state.price == band,
+                                       state.with_price(band).params()))
+        return Facet("price", self._text("价格", "Price"), tuple(options))
+
+    def _sorts(self, state: ListingState) -> tuple[SortOption, ...]:
+        return tuple(SortOption(key, key == state.sort, state.with_sort(key).params())
+                     for key in SORT_KEYS)
+
+    def _active(self, state: ListingState, attributes: dict[str, _Attribute],
+                brands: dict[str, tuple[int, str]]) -> tuple[tuple[str, Params], ...]:
+        active = [(brands[slug][1], state.toggle_brand(slug).params()) for slug in state.brands]
+        for code, values in state.values:
+            for value in values:
+                active.append((f"{attributes[code].name}: {attributes[code].values[value][1]}",
+                               state.toggle_value(code, value).params()))
+        if state.price is not None:
+            lo, hi = state.price
+            active.append((f"¥{lo or 0}–{hi if hi is not None else ''}",
+                           state.with_price(None).params()))
+        return tuple(active)
+
+    def _pagination(self, state: ListingState, total: int) -> Pagination:
+        pages = min(MAX_PAGE, max(1, -(-total // state.per_page)))
+        first = max(1, state.page - PAGE_WINDOW)
+        last = min(pages, state.page + PAGE_WINDOW)
+        return Pagination(
+            page=state.page, per_page=state.per_page, total=total, pages=pages,
+            links=tuple((n, state.with_page(n).params()) for n in range(first, last + 1)),
+            previous=state.with_page(state.page - 1).params() if state.page > 1 else None,
+            next=state.with_page(state.page + 1).params() if state.page < pages else None,
+        )

@@ -1,0 +1,162 @@
+"""Plain, fully loaded results of the catalog's read services: nothing a template can lazy-load."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+Params = tuple[tuple[str, str], ...]
+
+
+@dataclass(frozen=True)
+class CategoryRef:
+    id: int
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
+class CategoryNode:
+    category: CategoryRef
+    children: tuple[CategoryRef, ...] = ()
+
+
+@dataclass(frozen=True)
+class BrandRef:
+    id: int
+    slug: str
+    name: str
+
+
+@dataclass(frozen=True)
+class ProductCard:
+    id: int
+    slug: str
+    name: str
+    brand_name: str | None
+    price: Decimal
+    list_price: Decimal | None
+    in_stock: bool
+    image_url: str | None
+
+    @property
+    def on_sale(self) -> bool:
+        return self.list_price is not None and self.list_price > self.price
+
+
+@dataclass(frozen=True)
+class FacetOption:
+    label: str
+    count: int
+    selected: bool
+    #: The query string that toggles this option (page reset to 1).
+    params: Params
+
+
+@dataclass(frozen=True)
+class Facet:
+    name: str
+    label: str
+    options: tuple[FacetOption, ...]
+
+
+@dataclass(frozen=True)
+class SubcategoryLink:
+    category: CategoryRef
+    count: int
+    #: Filters carried into the sub-category's page.
+    params: Params
+
+
+@dataclass(frozen=True)
+class Pagination:
+    page: int
+    per_page: int
+    total: int
+    pages: int
+    #: (page number, params) for the numbered links around the current page.
+    links: tuple[tuple[int, Params], ...]
+    previous: Params | None
+    next: Params | None
+
+
+@dataclass(frozen=True)
+class SortOption:
+    key: str
+    selected: bool
+    params: Params
+
+
+@dataclass(frozen=True)
+class ListingPage:
+    kind: str  # "category", "brand" or "search"
+    title: str
+    slug: str
+    breadcrumbs: tuple[CategoryRef, ...]
+    subcategories: tuple[SubcategoryLink, ...]
+    facets: tuple[Facet, ...]
+    sorts: tuple[SortOption, ...]
+    products: tuple[ProductCard, ...]
+    pagination: Pagination
+    #: Links that remove each active filter, and one that clears them all.
+    active_filters: tuple[tuple[str, Params], ...] = ()
+    clear_params: Params = ()
+    query_text: str = ""
+
+
+@dataclass(frozen=True)
+class HomePage:
+    categories: tuple[CategoryNode, ...]
+    new_arrivals: tuple[ProductCard, ...]
+    best_sellers: tuple[ProductCard, ...]
+
+
+@dataclass(frozen=True)
+class VariantOption:
+    label: str
+    sku_code: str | None
+    selected: bool
+    available: bool
+
+
+@dataclass(frozen=True)
+class VariantAxis:
+    label: str
+    options: tuple[VariantOption, ...]
+
+
+@dataclass(frozen=True)
+class SkuView:
+    code: str
+    price: Decimal
+    list_price: Decimal | None
+    stock_on_hand: int
+    weight_grams: int
+    barcode: str | None
+    label: str
+
+    @property
+    def in_stock(self) -> bool:
+        return self.stock_on_hand > 0
+
+
+@dataclass(frozen=True)
+class ImageView:
+    url: str
+    alt: str
+
+
+@dataclass(frozen=True)
+class ProductPage:
+    id: int
+    slug: str
+    name: str
+    description_html: str
+    brand: BrandRef | None
+    category: CategoryRef
+    breadcrumbs: tuple[CategoryRef, ...]
+    images: tuple[ImageView, ...]
+    sku: SkuView
+    axes: tuple[VariantAxis, ...]
+    specs: tuple[tuple[str, str], ...]
+    related: tuple[ProductCard, ...] = field(default_factory=tuple)

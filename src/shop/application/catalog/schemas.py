@@ -1,0 +1,111 @@
+"""Valid catalog input: the browse query of a listing page and the writes of staff and scripts."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal
+
+import colander
+
+from shop.application.money import to_money
+
+PAGE_SIZES = (24, 48, 96)
+DEFAULT_PAGE_SIZE = 48
+#: Deep pages are bounded, not keyset: a shareable "page 7" link matters more to shoppers than
+#: page 3,000, and at most MAX_PAGE * 96 index entries are ever skipped (see README, Performance).
+MAX_PAGE = 100
+SORT_KEYS = ("relevance", "sales", "price_asc", "price_desc", "newest")
+#: Price bands shown as a facet (lower bound inclusive, upper exclusive; None is open-ended).
+PRICE_BANDS: tuple[tuple[Decimal, Decimal | None], ...] = tuple(
+    (Decimal(lo), Decimal(hi) if hi else None)
+    for lo, hi in [("0", "50"), ("50", "100"), ("100", "200"), ("200", "500"), ("500", "1000"),
+                   ("1000", "2000"), ("2000", "5000"), ("5000", None)]
+)
+SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+_PRICE_RANGE = re.compile(r"^\s*(\d+(?:\.\d{1,2})?)?\s*-\s*(\d+(?:\.\d{1,2})?)?\s*$")
+
+
+def price_band_param(lo: Decimal, hi: Decimal | None) -> str:
+    return f"{lo:f}-{hi:f}" if hi is not None else f"{lo:f}-"
+
+
+class PriceRange(colander.SchemaType):
+    """``"100-200"``, ``"100-"`` or ``"-200"`` → ``(min, max)`` in yuan, both ends inclusive."""
+
+    def serialize(self, node, appstruct):  # type: ignore[no-untyped-def]
+        if appstruct is colander.null:
+            return colander.null
+        lo, hi = appstruct
+        return f"{'' if lo is None else lo}-{'' if hi is None else hi}"
+
+    def deserialize(self, node, cstruct):  # type: ignore[no-untyped-def]
+        if cstruct in (colander.null, ""):
+            return colander.null
+        match = _PRICE_RANGE.match(str(cstruct))
+        if not match or match.groups() == (None, None):
+            raise colander.Invalid(node, "价格区间应为“最低-最高”，如 100-200 / a range like 100-200")
+        lo, hi = (to_money(x) if x else None for x in match.groups())
+        if lo is not None and hi is not None and lo > hi:
+            raise colander.Invalid(node, "最低价不能高于最高价 / the lower price is above the upper")
+        return (lo, hi)
+
+
+class ListingQuerySchema(colander.MappingSchema):
+    """The fixed part of a listing's query string; attribute filters are resolved by code."""
+
+    page = colander.SchemaNode(colander.Int(), missing=1, validator=colander.Range(
+        1, MAX_PAGE, min_err="页码从 1 开始 / pages start at 1",
+        max_err=f"最多显示 {MAX_PAGE} 页，请缩小筛选范围 / at most {MAX_PAGE} pages; narrow the filters"))
+    per_page = colander.SchemaNode(colander.Int(), missing=DEFAULT_PAGE_SIZE,
+                                   validator=colander.OneOf(PAGE_SIZES))
+    sort = colander.SchemaNode(colander.String(), missing="relevance",
+                               validator=colander.OneOf(SORT_KEYS))
+    price = colander.SchemaNode(PriceRange(), missing=None)
+    brand = colander.SchemaNode(colander.List(), missing=(), validator=colander.Length(max=20))
+    q = colander.SchemaNode(colander.String(), missing="", validator=colander.Length(max=100))
+
+
+class SkuSchema(colander.MappingSchema):
+    code = colander.SchemaNode(colander.String(), validator=colander.Length(1, 80))
+    price = colander.SchemaNode(colander.Decimal("0.01"), validator=colander.Range(min=0))
+    list_price = colander.SchemaNode(colander.Decimal("0.01"), missing=None,
+                                     validator=colander.Range(min=0))
+    stock_on_hand = colander.SchemaNode(colander.Int(), missing=0, validator=colander.Range(min=0))
+    weight_grams = colander.SchemaNode(colander.Int(), missing=0, validator=colander.Range(min=0))
+    barcode = colander.SchemaNode(colander.String(), missing=None,
+                                  validator=colander.Regex(r"^\d{8,14}$", "8–14 digits"))
+    values = colander.SchemaNode(colander.List(), missing=())
+
+
+class SkuList(colander.SequenceSchema):
+    sku = SkuSchema()
+
+
+class ProductSchema(colander.MappingSchema):
+    slug = colander.SchemaNode(colander.String(), validator=colander.Regex(
+        SLUG, "lower-case letters, digits and single hyphens"))
+    name_zh = colander.SchemaNode(colander.String(), validator=colander.Length(1, 200))
+    name_en = colander.SchemaNode(colander.String(), missing="", validator=colander.Length(0, 200))
+    description_html = colander.SchemaNode(colander.String(), missing="")
+    category = colander.SchemaNode(colander.String())
+    brand = colander.SchemaNode(colander.String(), missing=None)
+    is_published = colander.SchemaNode(colander.Boolean(), missing=False)
+    sort_order = colander.SchemaNode(colander.Int(), missing=0)
+    values = colander.SchemaNode(colander.List(), missing=())
+    skus = SkuList(validator=colander.Length(min=1, min_err="a product needs at least one SKU"))
+
+
+class CategorySchema(colander.MappingSchema):
+    slug = colander.SchemaNode(colander.String(), validator=colander.Regex(
+        SLUG, "lower-case letters, digits and single hyphens"))
+    name_zh = colander.SchemaNode(colander.String(), validator=colander.Length(1, 120))
+    name_en = colander.SchemaNode(colander.String(), missing="", validator=colander.Length(0, 120))
+    parent = colander.SchemaNode(colander.String(), missing=None)
+    position = colander.SchemaNode(colander.Int(), missing=0)
+
+
+class BrandSchema(colander.MappingSchema):
+    slug = colander.SchemaNode(colander.String(), validator=colander.Regex(
+        SLUG, "lower-case letters, digits and single hyphens"))
+    name_zh = colander.SchemaNode(colander.String(), validator=colander.Length(1, 120))
+    name_en = colander.SchemaNode(colander.String(), missing="", validator=colander.Length(0, 120))

@@ -1,0 +1,244 @@
+"""Catalog use cases: what the storefront shows, and how staff and scripts change the catalog."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from shop.application.actors import Permission
+from shop.application.catalog import browse
+from shop.application.catalog.read_models import (
+    BrandRef,
+    CategoryNode,
+    CategoryRef,
+    HomePage,
+    ImageView,
+    ListingPage,
+    ProductCard,
+    ProductPage,
+    SkuView,
+)
+from shop.application.catalog.sanitize import sanitize_html
+from shop.application.catalog.schemas import (
+    PRICE_BANDS,
+    BrandSchema,
+    CategorySchema,
+    ProductSchema,
+)
+from shop.application.catalog.variants import variant_axes
+from shop.application.errors import Invalid, NotFound
+from shop.application.locales import pick
+from shop.application.validation import validate
+from shop.data.models import (
+    Brand,
+    Category,
+    Product,
+    ProductAttributeValue,
+    Sku,
+    SkuAttributeValue,
+)
+from shop.data.repositories.catalog import CatalogRepository
+
+if TYPE_CHECKING:
+    from shop.application import UnitOfWork
+
+HOME_SHELF_SIZE = 8
+RELATED_SIZE = 8
+
+
+class CatalogService:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.locale = uow.locale
+        self.repo = CatalogRepository(uow.session)
+
+    # -- reading ---------------------------------------------------------------------------
+
+    def name(self, entity: Any) -> str:
+        return pick(self.locale, entity.name_zh, entity.name_en)
+
+    def category_ref(self, category: Category) -> CategoryRef:
+        return CategoryRef(category.id, category.slug, self.name(category))
+
+    def card(self, row: Any) -> ProductCard:
+        brand = pick(self.locale, row.brand_name_zh, row.brand_name_en) if row.brand_name_zh \
+            else None
+        return ProductCard(row.id, row.slug, pick(self.locale, row.name_zh, row.name_en), brand,
+                           row.price, row.list_price, row.in_stock, row.cover_image_url)
+
+    def navigation(self) -> tuple[CategoryRef, ...]:
+        """The top categories, for the header of every page."""
+        return tuple(self.category_ref(c) for c in self.repo.root_categories())
+
+    def home_page(self) -> HomePage:
+        roots = self.repo.root_categories()
+        children: dict[int, list[CategoryRef]] = {}
+        for child in self.repo.categories_at_depth(1):
+            children.setdefault(child.parent_id or 0, []).append(self.category_ref(child))
+        nodes = tuple(CategoryNode(self.category_ref(c), tuple(children.get(c.id, ())))
+                      for c in roots)
+        everywhere = browse.everywhere()
+        return HomePage(
+            categories=nodes,
+            new_arrivals=tuple(map(self.card, self.repo.listing_page(
+                everywhere, "newest", HOME_SHELF_SIZE, 0))),
+            best_sellers=tuple(map(self.card, self.repo.listing_page(
+                everywhere, "sales", HOME_SHELF_SIZE, 0))),
+        )
+
+    def breadcrumbs(self, category: Category) -> tuple[CategoryRef, ...]:
+        ids = [int(part) for part in category.path.strip("/").split("/")]
+        by_id = {c.id: c for c in self.repo.categories_by_ids(ids)}
+        return tuple(self.category_ref(by_id[i]) for i in ids if i in by_id)
+
+    def category_page(self, slug: str, params: Mapping[str, Sequence[str]]) -> ListingPage:
+        category = self.repo.category_by_slug(slug)
+        if category is None:
+            raise NotFound(f"no category {slug!r}")
+        return browse.ListingBuilder(self, params).build(
+            kind="category", scope=("c", category.id), title=self.name(category), slug=slug,
+            breadcrumbs=self.breadcrumbs(category),
+            children=self.repo.child_categories(category.id),
+        )
+
+    def brand_page(self, slug: str, params: Mapping[str, Sequence[str]]) -> ListingPage:
+        brand = self.repo.brand_by_slug(slug)
+        if brand is None:
+            raise NotFound(f"no brand {slug!r}")
+        return browse.ListingBuilder(self, params).build(
+            kind="brand", scope=("b", brand.id), title=self.name(brand), slug=slug,
+            breadcrumbs=(), children=self.repo.child_categories(None),
+        )
+
+    def search_page(self, params: Mapping[str, Sequence[str]]) -> ListingPage:
+        return browse.ListingBuilder(self, params).search()
+
+    def product_page(self, slug: str, sku_code: str | None = None) -> ProductPage:
+        found = self.repo.product_by_slug(slug)
+        if found is None:
+            raise NotFound(f"no product {slug!r}")
+        product, brand, category = found
+        skus = self.repo.skus_of(product.id)
+        if not skus:
+            raise NotFound(f"product {slug!r} has no SKU")
+        value_rows = self.repo.sku_values_of(product.id)
+        selected, axes, labels = variant_axes(skus, value_rows, sku_code, self.locale)
+        images = tuple(ImageView(i.url, pick(self.locale, i.alt_zh, i.alt_en) or self.name(product))
+                       for i in self.repo.images_of(product.id))
+        specs = tuple((pick(self.locale, r.attribute_name_zh, r.attribute_name_en),
+                       pick(self.locale, r.value_name_zh, r.value_name_en))
+                      for r in self.repo.product_specs(product.id))
+        return ProductPage(
+            id=product.id, slug=product.slug, name=self.name(product),
+            description_html=product.description_html,
+            brand=BrandRef(brand.id, brand.slug, self.name(brand)) if brand else None,
+            category=self.category_ref(category), breadcrumbs=self.breadcrumbs(category),
+            images=images,
+            sku=SkuView(selected.code, selected.price, selected.list_price, selected.stock_on_hand,
+                        selected.weight_grams, selected.barcode, labels.get(selected.id, "")),
+            axes=axes, specs=specs,
+            related=tuple(map(self.card, self.repo.related_cards(
+                product.id, category.id, RELATED_SIZE))),
+        )
+
+    # -- writing ---------------------------------------------------------------------------
+
+    def create_category(self, data: Mapping[str, Any]) -> CategoryRef:
+        self.uow.actor.require(Permission.CATALOG_WRITE)
+        values = validate(CategorySchema(), data)
+        parent = None
+        if values["parent"]:
+            parent = self.repo.category_by_slug(values["parent"])
+            if parent is None:
+                raise Invalid({"parent": f"no category {values['parent']!r}"})
+        self._require_free("slug", self.repo.category_by_slug(values["slug"], published=False))
+        category = Category(
+            slug=values["slug"], name_zh=values["name_zh"], name_en=values["name_en"],
+            parent_id=parent.id if parent else None, depth=parent.depth + 1 if parent else 0,
+            position=values["position"], path="",
+        )
+        self.repo.add(category)
+        category.path = f"{parent.path if parent else '/'}{category.id}/"
+        return self.category_ref(category)
+
+    def create_brand(self, data: Mapping[str, Any]) -> BrandRef:
+        self.uow.actor.require(Permission.CATALOG_WRITE)
+        values = validate(BrandSchema(), data)
+        self._require_free("slug", self.repo.brand_by_slug(values["slug"], published=False))
+        brand = Brand(slug=values["slug"], name_zh=values["name_zh"], name_en=values["name_en"])
+        self.repo.add(brand)
+        return BrandRef(brand.id, brand.slug, self.name(brand))
+
+    def create_product(self, data: Mapping[str, Any]) -> ProductCard:
+        """Create an SPU with its SKUs; a published one is listed at once."""
+        self.uow.actor.require(Permission.CATALOG_WRITE)
+        values = validate(ProductSchema(), data)
+        category = self.repo.category_by_slug(values["category"])
+        if category is None:
+            raise Invalid({"category": f"no category {values['category']!r}"})
+        brand = None
+        if values["brand"]:
+            brand = self.repo.brand_by_slug(values["brand"])
+            if brand is None:
+                raise Invalid({"brand": f"no brand {values['brand']!r}"})
+        if self.repo.product_by_slug(values["slug"], published=False) is not None:
+            raise Invalid({"slug": "already taken"})
+        codes = [s["code"] for s in values["skus"]]
+        if len(set(codes)) != len(codes) or self.repo.skus_by_codes(codes):
+            raise Invalid({"skus": "SKU codes must be unique"})
+        value_ids = self._value_ids(values["values"], "values")
+        product = Product(
+            slug=values["slug"], name_zh=values["name_zh"], name_en=values["name_en"],
+            description_html=sanitize_html(values["description_html"]),
+            category_id=category.id, brand_id=brand.id if brand else None,
+            is_published=values["is_published"], sort_order=values["sort_order"],
+        )
+        self.repo.add(product)
+        all_values = set(value_ids)
+        for position, sku_data in enumerate(values["skus"]):
+            sku = Sku(product_id=product.id, code=sku_data["code"], price=sku_data["price"],
+                      list_price=sku_data["list_price"], stock_on_hand=sku_data["stock_on_hand"],
+                      weight_grams=sku_data["weight_grams"], barcode=sku_data["barcode"],
+                      position=position)
+            self.repo.add(sku)
+            for value_id in self._value_ids(sku_data["values"], f"skus.{position}.values"):
+                self.repo.add(SkuAttributeValue(sku_id=sku.id, attribute_value_id=value_id))
+                all_values.add(value_id)
+        for value_id in sorted(all_values):
+            self.repo.add(ProductAttributeValue(product_id=product.id, attribute_value_id=value_id))
+        self.reindex([product.id])
+        row = self.repo.card_of(product.id)
+        return self.card(row)
+
+    def reindex(self, product_ids: Sequence[int] | None = None, *,
+                summaries: bool = True) -> None:
+        """Re-derive summaries, listing rows and facet counts after products changed.
+
+        ``summaries=False`` skips the per-product price summary, for a bulk load that wrote it.
+        """
+        if summaries:
+            self.repo.refresh_product_summary(product_ids)
+        scopes = None if product_ids is None else self.repo.scopes_of(product_ids)
+        self.repo.rebuild_listing(product_ids)
+        if scopes is not None:
+            scopes = sorted(set(scopes) | set(self.repo.scopes_of(product_ids)))
+        self.repo.refresh_facet_counts(PRICE_BANDS, scopes)
+
+    def _value_ids(self, references: Sequence[str], field: str) -> list[int]:
+        """Resolve "attribute:value" codes (e.g. "color:red") to attribute value ids."""
+        pairs = []
+        for reference in references:
+            attribute, _, value = str(reference).partition(":")
+            pairs.append((attribute, value))
+        found = self.repo.value_ids_by_codes(pairs)
+        missing = [f"{a}:{v}" for a, v in pairs if (a, v) not in found]
+        if missing:
+            raise Invalid({field: f"unknown attribute values: {', '.join(missing)}"})
+        return [found[pair] for pair in pairs]
+
+    @staticmethod
+    def _require_free(field: str, existing: object) -> None:
+        if existing is not None:
+            raise Invalid({field: "already taken"})
+

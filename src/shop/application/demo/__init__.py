@@ -1,0 +1,1 @@
+"""The demo shop: a deterministic, believable catalog for trying the shop and for benchmarks."""

@@ -1,0 +1,189 @@
+"""Loading the demo shop in one transaction: interrupted, it leaves nothing behind."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from shop.application.actors import Permission
+from shop.application.catalog.service import CatalogService
+from shop.application.demo import content
+from shop.application.errors import Conflict
+from shop.data.models import (
+    Attribute,
+    AttributeValue,
+    Brand,
+    Category,
+    Product,
+    ProductAttributeValue,
+    ProductImage,
+    Sku,
+    SkuAttributeValue,
+)
+from shop.data.repositories.catalog import CatalogRepository
+
+if TYPE_CHECKING:
+    from shop.application import UnitOfWork
+
+DEFAULT_PRODUCTS = 2000
+BATCH = 2000
+IMAGES_PER_TOP = 4
+EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
+
+Progress = Callable[[str, int, int], None]
+
+
+def ean13(body12: str) -> str:
+    """Complete 12 digits with the EAN-13 check digit."""
+    total = sum(int(d) * (3 if i % 2 else 1) for i, d in enumerate(body12))
+    return body12 + str((10 - total % 10) % 10)
+
+
+class DemoService:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.repo = CatalogRepository(uow.session)
+
+    def is_empty(self) -> bool:
+        return self.repo.count_products() == 0
+
+    def load(self, products: int = DEFAULT_PRODUCTS, *, seed: int = 2026,
+             progress: Progress | None = None) -> int:
+        """Create the demo catalog with ``products`` SPUs; the same seed gives the same shop."""
+        self.uow.actor.require(Permission.SYSTEM_DATABASE)
+        if not self.is_empty():
+            raise Conflict("the catalog is not empty; the demo loads into an empty shop only")
+        report = progress or (lambda stage, done, total: None)
+        rng = random.Random(seed)
+        ids = self.repo.max_ids()
+        reference = self._reference_data(ids)
+        done = 0
+        for batch in self._product_batches(rng, reference, ids, products):
+            for model, rows in batch.items():
+                self.repo.bulk_insert(model, rows)
+            done += len(batch[Product])
+            report("products", done, products)
+        report("listing", 0, 1)
+        CatalogService(self.uow).reindex(None, summaries=False)
+        report("listing", 1, 1)
+        return done
+
+    def _reference_data(self, ids: dict[str, int]) -> dict[str, Any]:
+        """Categories, brands and attributes; returns what the product generator draws from."""
+        next_id = {k: v + 1 for k, v in ids.items()}
+
+        def take(table: str) -> int:
+            next_id[table] += 1
+            return next_id[table] - 1
+
+        values: dict[str, list[tuple[int, str]]] = {}
+        attribute_rows, value_rows = [], []
+        for position, (code, zh, en, axis, options) in enumerate(content.ATTRIBUTES):
+            attribute_id = take("attribute")
+            attribute_rows.append(dict(id=attribute_id, code=code, name_zh=zh, name_en=en,
+                                       position=position, is_variant_axis=axis, is_facet=True))
+            for vpos, (vcode, vzh, ven) in enumerate(options):
+                value_id = take("attribute_value")
+                value_rows.append(dict(id=value_id, attribute_id=attribute_id, code=vcode,
+                                       name_zh=vzh, name_en=ven, position=vpos))
+                values.setdefault(code, []).append((value_id, vcode))
+        brands: dict[str, list[tuple[int, str, str]]] = {}
+        brand_rows = []
+        for position, (slug, zh, en, top) in enumerate(content.BRANDS):
+            brand_id = take("brand")
+            brand_rows.append(dict(id=brand_id, slug=slug, name_zh=zh, name_en=en,
+                                   position=position, is_published=True))
+            brands.setdefault(top, []).append((brand_id, zh, en))
+        category_rows, leaves = [], []
+        for tpos, (slug, zh, en, axes, attrs, prices, subs) in enumerate(content.TREE):
+            top_id = take("category")
+            category_rows.append(dict(id=top_id, parent_id=None, slug=slug, name_zh=zh,
+                                      name_en=en, path=f"/{top_id}/", depth=0, position=tpos,
+                                      is_published=True))
+            for spos, (sslug, szh, sen, leaf_list) in enumerate(subs):
+                sub_id = take("category")
+                category_rows.append(dict(id=sub_id, parent_id=top_id, slug=sslug, name_zh=szh,
+                                          name_en=sen, path=f"/{top_id}/{sub_id}/", depth=1,
+                                          position=spos, is_published=True))
+                for lpos, (lslug, lzh, len_, noun_zh, noun_en) in enumerate(leaf_list):
+                    leaf_id = take("category")
+                    category_rows.append(dict(
+                        id=leaf_id, parent_id=sub_id, slug=lslug, name_zh=lzh, name_en=len_,
+                        path=f"/{top_id}/{sub_id}/{leaf_id}/", depth=2, position=lpos,
+                        is_published=True))
+                    leaves.append(dict(id=leaf_id, top=slug, slug=lslug, noun_zh=noun_zh,
+                                       noun_en=noun_en, axes=axes, attrs=attrs, prices=prices))
+        for model, rows in ((Attribute, attribute_rows), (AttributeValue, value_rows),
+                            (Brand, brand_rows), (Category, category_rows)):
+            self.repo.bulk_insert(model, rows)
+        return dict(values=values, brands=brands, leaves=leaves)
+
+    def _product_batches(self, rng: random.Random, ref: dict[str, Any], ids: dict[str, int],
+                         count: int) -> Iterator[dict[type, list[dict[str, Any]]]]:
+        product_id, sku_id, image_id = ids["product"], ids["sku"], ids["product_image"]
+        values, brands, leaves = ref["values"], ref["brands"], ref["leaves"]
+        for start in range(0, count, BATCH):
+            batch: dict[type, list[dict[str, Any]]] = {
+                Product: [], Sku: [], SkuAttributeValue: [], ProductAttributeValue: [],
+                ProductImage: []}
+            for _ in range(start, min(count, start + BATCH)):
+                product_id += 1
+                leaf = rng.choice(leaves)
+                brand_id, brand_zh, brand_en = rng.choice(brands[leaf["top"]])
+                adj_zh, adj_en = rng.choice(content.ADJECTIVES)
+                model_no = f"{rng.randint(100, 999)}"
+                name_zh = f"{brand_zh} {adj_zh}{leaf['noun_zh']} {model_no}"
+                name_en = f"{brand_en} {adj_en} {leaf['noun_en']} {model_no}"
+                desc_zh, desc_en = rng.choice(content.DESCRIPTIONS)
+                lo, hi = leaf["prices"]
+                base = Decimal(rng.randint(lo, hi)) - Decimal("0.10")
+                product_values = {rng.choice(values[a])[0] for a in leaf["attrs"]}
+                # Two or three choices per axis, crossed into SKUs (a book has one or two).
+                axis_choices = [rng.sample(values[a], k=min(len(values[a]), rng.randint(1, 3)))
+                                for a in leaf["axes"]]
+                combos: list[list[tuple[int, str]]] = [[]]
+                for choices in axis_choices:
+                    combos = [c + [v] for c in combos for v in choices]
+                prices, stocked = [], False
+                for position, combo in enumerate(combos[:12]):
+                    sku_id += 1
+                    step = sum(i for i, (_, code) in enumerate(combo) if code.endswith(("gb", "tb")))
+                    price = base + Decimal(step * 200)
+                    list_price = (price * Decimal("1.25")).quantize(Decimal("1")) \
+                        if rng.random() < 0.4 else None
+                    stock = 0 if rng.random() < 0.12 else rng.randint(1, 300)
+                    stocked = stocked or stock > 0
+                    prices.append((price, list_price))
+                    batch[Sku].append(dict(
+                        id=sku_id, product_id=product_id, code=f"SKU{sku_id:08d}",
+                        price=price, list_price=list_price, stock_on_hand=stock,
+                        weight_grams=rng.randint(100, 3000),
+                        barcode=ean13(f"69{sku_id:010d}"), position=position))
+                    for value_id, _ in combo:
+                        batch[SkuAttributeValue].append(dict(sku_id=sku_id,
+                                                             attribute_value_id=value_id))
+                        product_values.add(value_id)
+                price, list_price = min(prices, key=lambda p: p[0])
+                image = rng.randint(1, IMAGES_PER_TOP)
+                cover = f"/static/demo/{leaf['top']}-{image}.svg"
+                batch[Product].append(dict(
+                    id=product_id, slug=f"{leaf['slug']}-{product_id}", name_zh=name_zh,
+                    name_en=name_en,
+                    description_html=desc_zh.format(zh=name_zh) + desc_en.format(en=name_en),
+                    category_id=leaf["id"], brand_id=brand_id, is_published=rng.random() > 0.02,
+                    sort_order=10 if rng.random() < 0.03 else 0,
+                    sales_count=int(rng.paretovariate(1.2) * 10) - 10,
+                    created_at=EPOCH + timedelta(minutes=rng.randint(0, 60 * 24 * 330)),
+                    price=price, list_price=list_price, in_stock=stocked, cover_image_url=cover))
+                for position in range(2):
+                    image_id += 1
+                    batch[ProductImage].append(dict(
+                        id=image_id, product_id=product_id, position=position,
+                        url=f"/static/demo/{leaf['top']}-{(image + position - 1) % 4 + 1}.svg",
+                        alt_zh=name_zh, alt_en=name_en))
+                batch[ProductAttributeValue].extend(
+                    dict(product_id=product_id, attribute_value_id=v) for v in sorted(product_values))
+            yield batch

@@ -1,0 +1,87 @@
+"""Persistence: engines, sessions joined to the ``transaction`` package, models, migrations.
+
+Only this tier speaks SQLAlchemy. The application tier asks it for a session bound to a
+transaction manager and hands that session to repositories.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import transaction as transaction_package
+import zope.sqlalchemy
+from sqlalchemy import Connection, Engine, create_engine, event, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+#: Execution option that asks SQLite for ``BEGIN IMMEDIATE`` (take the write lock up front).
+WRITE_INTENT = "shop_write_intent"
+
+
+def make_engine(url: str, **options: Any) -> Engine:
+    """Create the engine for ``url`` with the settings the shop relies on."""
+    if url.startswith("sqlite"):
+        return _sqlite_engine(url, **options)
+    options.setdefault("pool_pre_ping", True)
+    return create_engine(url, **options)
+
+
+def _sqlite_engine(url: str, **options: Any) -> Engine:
+    """An embedded engine that serves many readers and one writer without 'database is locked'.
+
+    WAL lets readers run beside the writer; the busy timeout makes a second writer wait instead
+    of failing; transactions that will write begin IMMEDIATE, so two writers never both hold a
+    read lock and deadlock on the upgrade (SQLite answers that case with SQLITE_BUSY at once,
+    whatever the timeout).
+    """
+    busy_ms = int(options.pop("busy_timeout_ms", 15000))
+    database = make_url(url).database
+    if database and database != ":memory:" and not database.startswith("file:"):
+        Path(database).parent.mkdir(parents=True, exist_ok=True)
+    options.setdefault("connect_args", {}).setdefault("check_same_thread", False)
+    engine = create_engine(url, **options)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy, not pysqlite, emit BEGIN, so savepoints and IMMEDIATE both work.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
+        cursor.execute("PRAGMA foreign_keys = ON")
+        if ":memory:" not in url:
+            cursor.execute("PRAGMA journal_mode = WAL")
+            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get(WRITE_INTENT)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def make_session_factory(bind: Engine | Connection) -> sessionmaker[Session]:
+    """Sessions for ``bind``; a Connection (tests) gets savepoints so its outer transaction holds."""
+    if isinstance(bind, Connection):
+        return sessionmaker(bind=bind, join_transaction_mode="create_savepoint")
+    return sessionmaker(bind=bind)
+
+
+def open_session(
+    factory: sessionmaker[Session],
+    transaction_manager: transaction_package.TransactionManager,
+    *,
+    writes: bool = True,
+) -> Session:
+    """A session whose commit and abort follow ``transaction_manager`` (pyramid_tm or a script).
+
+    ``writes=False`` marks a read-only unit of work: on SQLite it begins a plain deferred
+    transaction that never blocks writers.
+    """
+    session = factory()
+    bind = session.get_bind()
+    if writes and isinstance(bind, Engine) and bind.dialect.name == "sqlite":
+        session.bind = bind.execution_options(**{WRITE_INTENT: True})
+    zope.sqlalchemy.register(session, transaction_manager=transaction_manager)
+    return session

@@ -1,0 +1,31 @@
+"""Typed declarative models: one module per domain, one shared ``Base``."""
+
+from shop.data.models.base import Base
+from shop.data.models.catalog import (
+    Attribute,
+    AttributeValue,
+    Brand,
+    Category,
+    ListingFacetCount,
+    Listing,
+    Product,
+    ProductAttributeValue,
+    ProductImage,
+    Sku,
+    SkuAttributeValue,
+)
+
+__all__ = [
+    "Attribute",
+    "AttributeValue",
+    "Base",
+    "Brand",
+    "Category",
+    "ListingFacetCount",
+    "Listing",
+    "Product",
+    "ProductAttributeValue",
+    "ProductImage",
+    "Sku",
+    "SkuAttributeValue",
+]

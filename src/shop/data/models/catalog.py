@@ -1,0 +1,219 @@
+"""The catalog: category tree, brands, attributes, products (SPU) and their SKUs.
+
+``Listing`` and ``ListingFacetCount`` are derived read tables, rebuilt by the catalog service
+whenever a product changes. A listing row exists for every place a published product is listed
+(each ancestor category, its brand, the whole shop) and copies the sort keys, so a category page
+at any depth reads one index range in the order it shows, whatever the catalog's size. Facet
+counts of an unfiltered listing are kept ready likewise.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from shop.data.models.base import Base, utcnow
+
+
+class Category(Base):
+    __tablename__ = "category"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("category.id"), index=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    #: Ancestor ids from the root down, this one included, as "/1/5/12/": a subtree is a prefix.
+    path: Mapped[str] = mapped_column(String(255), index=True)
+    depth: Mapped[int] = mapped_column(Integer, default=0)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    is_published: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    parent: Mapped[Category | None] = relationship(remote_side=[id], back_populates="children")
+    children: Mapped[list[Category]] = relationship(back_populates="parent")
+
+
+class Brand(Base):
+    __tablename__ = "brand"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(80), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    is_published: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class Attribute(Base):
+    """A property shoppers filter by (colour, size, 版型) or choose a variant by."""
+
+    __tablename__ = "attribute"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(60), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+    #: A variant axis distinguishes the SKUs of one product; other attributes describe the SPU.
+    is_variant_axis: Mapped[bool] = mapped_column(Boolean, default=False)
+    is_facet: Mapped[bool] = mapped_column(Boolean, default=True)
+
+    values: Mapped[list[AttributeValue]] = relationship(back_populates="attribute")
+
+
+class AttributeValue(Base):
+    __tablename__ = "attribute_value"
+    __table_args__ = (UniqueConstraint("attribute_id", "code"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attribute_id: Mapped[int] = mapped_column(ForeignKey("attribute.id"), index=True)
+    code: Mapped[str] = mapped_column(String(60))
+    name_zh: Mapped[str] = mapped_column(String(120))
+    name_en: Mapped[str] = mapped_column(String(120))
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    attribute: Mapped[Attribute] = relationship(back_populates="values")
+
+
+class Product(Base):
+    """The SPU. Price columns summarise its SKUs so a list never has to read them."""
+
+    __tablename__ = "product"
+    __table_args__ = (Index("ix_product_published_created", "is_published", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    slug: Mapped[str] = mapped_column(String(120), unique=True)
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    description_html: Mapped[str] = mapped_column(Text, default="")
+    category_id: Mapped[int] = mapped_column(ForeignKey("category.id"), index=True)
+    brand_id: Mapped[int | None] = mapped_column(ForeignKey("brand.id"), index=True)
+    is_published: Mapped[bool] = mapped_column(Boolean, default=False)
+    sort_order: Mapped[int] = mapped_column(Integer, default=0)
+    sales_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    #: Lowest SKU price and that SKU's list price, kept by the catalog service.
+    price: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
+    list_price: Mapped[Decimal | None]
+    in_stock: Mapped[bool] = mapped_column(Boolean, default=False)
+    cover_image_url: Mapped[str | None] = mapped_column(String(500))
+
+    category: Mapped[Category] = relationship()
+    brand: Mapped[Brand | None] = relationship()
+    skus: Mapped[list[Sku]] = relationship(back_populates="product", order_by="Sku.position")
+    images: Mapped[list[ProductImage]] = relationship(
+        back_populates="product", order_by="ProductImage.position"
+    )
+
+
+class Sku(Base):
+    __tablename__ = "sku"
+    __table_args__ = (
+        CheckConstraint("stock_on_hand >= 0", name="stock_not_negative"),
+        CheckConstraint("price >= 0", name="price_not_negative"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    code: Mapped[str] = mapped_column(String(80), unique=True)
+    price: Mapped[Decimal]
+    list_price: Mapped[Decimal | None]
+    stock_on_hand: Mapped[int] = mapped_column(Integer, default=0)
+    weight_grams: Mapped[int] = mapped_column(Integer, default=0)
+    barcode: Mapped[str | None] = mapped_column(String(32), index=True)
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    product: Mapped[Product] = relationship(back_populates="skus")
+
+
+class SkuAttributeValue(Base):
+    __tablename__ = "sku_attribute_value"
+
+    sku_id: Mapped[int] = mapped_column(ForeignKey("sku.id"), primary_key=True)
+    attribute_value_id: Mapped[int] = mapped_column(
+        ForeignKey("attribute_value.id"), primary_key=True, index=True
+    )
+
+
+class ProductAttributeValue(Base):
+    """Every attribute value a product has, its SKUs' included: what facet filters read."""
+
+    __tablename__ = "product_attribute_value"
+    __table_args__ = (Index("ix_product_attribute_value_value_product", "attribute_value_id",
+                            "product_id"),)
+
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), primary_key=True)
+    attribute_value_id: Mapped[int] = mapped_column(
+        ForeignKey("attribute_value.id"), primary_key=True
+    )
+
+
+class ProductImage(Base):
+    __tablename__ = "product_image"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"), index=True)
+    url: Mapped[str] = mapped_column(String(500))
+    alt_zh: Mapped[str] = mapped_column(String(200), default="")
+    alt_en: Mapped[str] = mapped_column(String(200), default="")
+    position: Mapped[int] = mapped_column(Integer, default=0)
+
+    product: Mapped[Product] = relationship(back_populates="images")
+
+
+class Listing(Base):
+    """One row per (scope, published product).
+
+    A scope is where a product is listed: ``("c", category id)`` for the category and each of its
+    ancestors, ``("b", brand id)``, and ``("a", 0)`` for the whole shop.
+    """
+
+    __tablename__ = "listing"
+    __table_args__ = (
+        Index("ix_listing_relevance", "scope_kind", "scope_id", "sort_order", "sales_count",
+              "product_id"),
+        Index("ix_listing_sales", "scope_kind", "scope_id", "sales_count", "product_id"),
+        Index("ix_listing_price", "scope_kind", "scope_id", "price", "product_id"),
+        Index("ix_listing_newest", "scope_kind", "scope_id", "created_at", "product_id"),
+        Index("ix_listing_brand", "scope_kind", "scope_id", "brand_id"),
+    )
+
+    scope_kind: Mapped[str] = mapped_column(String(1), primary_key=True)
+    scope_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    product_id: Mapped[int] = mapped_column(
+        ForeignKey("product.id"), primary_key=True, index=True
+    )
+    brand_id: Mapped[int | None] = mapped_column(Integer)
+    price: Mapped[Decimal]
+    sales_count: Mapped[int] = mapped_column(Integer)
+    sort_order: Mapped[int] = mapped_column(Integer)
+    created_at: Mapped[datetime]
+
+
+class ListingFacetCount(Base):
+    """Ready facet counts of an unfiltered scope.
+
+    ``facet`` is "total" (key 0), "category" (a child category id), "brand", "value" (an
+    attribute value id) or "price" (a price band's index).
+    """
+
+    __tablename__ = "listing_facet_count"
+
+    scope_kind: Mapped[str] = mapped_column(String(1), primary_key=True)
+    scope_id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    facet: Mapped[str] = mapped_column(String(12), primary_key=True)
+    key: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)

@@ -1,0 +1,1 @@
+"""Queries per aggregate: the only place that builds SQL expressions."""

@@ -1,0 +1,482 @@
+"""Catalog queries: the listing index, facet counts, product detail, and catalog writes."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import (
+    Row,
+    Select,
+    and_,
+    case,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import Session, aliased
+
+from shop.data.models import (
+    Attribute,
+    AttributeValue,
+    Brand,
+    Category,
+    Listing,
+    ListingFacetCount,
+    Product,
+    ProductAttributeValue,
+    ProductImage,
+    Sku,
+    SkuAttributeValue,
+)
+
+#: Sort keys → ORDER BY of a listing; the trailing product id keeps pages stable.
+SORTS: dict[str, tuple[Any, ...]] = {
+    "relevance": (Listing.sort_order.desc(), Listing.sales_count.desc(), Listing.product_id.desc()),
+    "sales": (Listing.sales_count.desc(), Listing.product_id.desc()),
+    "price_asc": (Listing.price.asc(), Listing.product_id.asc()),
+    "price_desc": (Listing.price.desc(), Listing.product_id.desc()),
+    "newest": (Listing.created_at.desc(), Listing.product_id.desc()),
+}
+
+
+@dataclass(frozen=True)
+class ListingFilter:
+    """What narrows a scope: brands, attribute values (OR within an attribute, AND across), price."""
+
+    scope_kind: str
+    scope_id: int
+    brand_ids: tuple[int, ...] = ()
+    value_groups: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    price_min: Decimal | None = None
+    price_max: Decimal | None = None
+
+    @property
+    def is_unfiltered(self) -> bool:
+        return not (self.brand_ids or self.value_groups or self.price_min is not None
+                    or self.price_max is not None)
+
+
+def _conditions(f: ListingFilter, *, skip: str | int | None = None) -> list[Any]:
+    """WHERE clauses of ``f``; ``skip`` leaves one facet out ("brand", "price" or an attribute id)."""
+    where: list[Any] = [Listing.scope_kind == f.scope_kind, Listing.scope_id == f.scope_id]
+    if f.brand_ids and skip != "brand":
+        where.append(Listing.brand_id.in_(f.brand_ids))
+    if skip != "price":
+        if f.price_min is not None:
+            where.append(Listing.price >= f.price_min)
+        if f.price_max is not None:
+            where.append(Listing.price <= f.price_max)
+    for attribute_id, value_ids in f.value_groups.items():
+        if attribute_id == skip:
+            continue
+        where.append(
+            Listing.product_id.in_(
+                select(ProductAttributeValue.product_id).where(
+                    ProductAttributeValue.attribute_value_id.in_(value_ids)
+                )
+            )
+        )
+    return where
+
+
+def _card_columns() -> list[Any]:
+    """What a product card shows, read in the same query as the listing."""
+    return [Product.id, Product.slug, Product.name_zh, Product.name_en, Product.price,
+            Product.list_price, Product.in_stock, Product.cover_image_url, Product.sales_count,
+            Brand.name_zh.label("brand_name_zh"), Brand.name_en.label("brand_name_en")]
+
+
+def _price_band(price_bands: Sequence[tuple[Decimal, Decimal | None]], column: Any) -> Any:
+    return case(
+        *[
+            (and_(column >= lo, column < hi) if hi is not None else column >= lo, index)
+            for index, (lo, hi) in enumerate(price_bands)
+        ],
+        else_=-1,
+    )
+
+
+class CatalogRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- reference data -------------------------------------------------------------------
+
+    def root_categories(self) -> Sequence[Category]:
+        return self.session.scalars(
+            select(Category)
+            .where(Category.parent_id.is_(None), Category.is_published.is_(True))
+            .order_by(Category.position, Category.id)
+        ).all()
+
+    def category_by_slug(self, slug: str, *, published: bool = True) -> Category | None:
+        where = [Category.slug == slug]
+        if published:
+            where.append(Category.is_published.is_(True))
+        return self.session.scalars(select(Category).where(*where)).first()
+
+    def categories_at_depth(self, depth: int) -> Sequence[Category]:
+        return self.session.scalars(
+            select(Category)
+            .where(Category.depth == depth, Category.is_published.is_(True))
+            .order_by(Category.position, Category.id)
+        ).all()
+
+    def categories_by_ids(self, ids: Iterable[int]) -> Sequence[Category]:
+        return self.session.scalars(select(Category).where(Category.id.in_(list(ids)))).all()
+
+    def child_categories(self, parent_id: int | None) -> Sequence[Category]:
+        parent = (Category.parent_id.is_(None) if parent_id is None
+                  else Category.parent_id == parent_id)
+        return self.session.scalars(
+            select(Category)
+            .where(parent, Category.is_published.is_(True))
+            .order_by(Category.position, Category.id)
+        ).all()
+
+    def brand_by_slug(self, slug: str, *, published: bool = True) -> Brand | None:
+        where = [Brand.slug == slug]
+        if published:
+            where.append(Brand.is_published.is_(True))
+        return self.session.scalars(select(Brand).where(*where)).first()
+
+    def brands_by_ids(self, ids: Iterable[int]) -> Sequence[Brand]:
+        return self.session.scalars(select(Brand).where(Brand.id.in_(list(ids)))).all()
+
+    def brands_by_slugs(self, slugs: Iterable[str]) -> Sequence[Brand]:
+        return self.session.scalars(select(Brand).where(Brand.slug.in_(list(slugs)))).all()
+
+    def facet_attributes(self) -> Sequence[Row[Any]]:
+        """Every facet attribute with its values, in display order (a short, bounded list)."""
+        return self.session.execute(
+            select(
+                Attribute.id.label("attribute_id"),
+                Attribute.code.label("attribute_code"),
+                Attribute.name_zh.label("attribute_name_zh"),
+                Attribute.name_en.label("attribute_name_en"),
+                AttributeValue.id.label("value_id"),
+                AttributeValue.code.label("value_code"),
+                AttributeValue.name_zh.label("value_name_zh"),
+                AttributeValue.name_en.label("value_name_en"),
+            )
+            .join(AttributeValue, AttributeValue.attribute_id == Attribute.id)
+            .where(Attribute.is_facet.is_(True))
+            .order_by(Attribute.position, Attribute.id, AttributeValue.position, AttributeValue.id)
+        ).all()
+
+    # -- listings --------------------------------------------------------------------------
+
+    def _card_query(self) -> Select[Any]:
+        return (
+            select(*_card_columns())
+            .select_from(Listing)
+            .join(Product, Product.id == Listing.product_id)
+            .outerjoin(Brand, Brand.id == Listing.brand_id)
+        )
+
+    def listing_page(
+        self, f: ListingFilter, sort: str, limit: int, offset: int
+    ) -> Sequence[Row[Any]]:
+        return self.session.execute(
+            self._card_query().where(*_conditions(f)).order_by(*SORTS[sort])
+            .limit(limit).offset(offset)
+        ).all()
+
+    def listing_total(self, f: ListingFilter) -> int:
+        return self.session.scalar(select(func.count()).select_from(Listing)
+                                   .where(*_conditions(f))) or 0
+
+    def ready_facet_counts(self, scope_kind: str, scope_id: int) -> Sequence[Row[Any]]:
+        """Counts of an unfiltered scope, total included, kept by ``refresh_facet_counts``."""
+        return self.session.execute(
+            select(ListingFacetCount.facet, ListingFacetCount.key, ListingFacetCount.count).where(
+                ListingFacetCount.scope_kind == scope_kind,
+                ListingFacetCount.scope_id == scope_id,
+            )
+        ).all()
+
+    def live_facet_counts(
+        self,
+        f: ListingFilter,
+        facet_attribute_ids: Sequence[int],
+        child_category_ids: Sequence[int],
+        price_bands: Sequence[tuple[Decimal, Decimal | None]],
+    ) -> Sequence[Row[Any]]:
+        """Disjunctive facet counts of a filtered scope in one statement.
+
+        Each facet is counted under every filter but its own, so choosing one brand still shows
+        how many products the other brands would add.
+        """
+        parts: list[Any] = [
+            select(literal("total").label("facet"), literal(0).label("key"),
+                   func.count().label("count")).select_from(Listing).where(*_conditions(f)),
+            select(literal("brand"), Listing.brand_id, func.count()).where(
+                *_conditions(f, skip="brand"), Listing.brand_id.is_not(None)
+            ).group_by(Listing.brand_id),
+        ]
+        band = _price_band(price_bands, Listing.price)
+        parts.append(select(literal("price"), band, func.count())
+                     .where(*_conditions(f, skip="price")).group_by(band))
+        for attribute_id in facet_attribute_ids:
+            parts.append(
+                select(literal("value"), ProductAttributeValue.attribute_value_id, func.count())
+                .select_from(Listing)
+                .join(ProductAttributeValue,
+                      ProductAttributeValue.product_id == Listing.product_id)
+                .join(AttributeValue,
+                      AttributeValue.id == ProductAttributeValue.attribute_value_id)
+                .where(*_conditions(f, skip=attribute_id),
+                       AttributeValue.attribute_id == attribute_id)
+                .group_by(ProductAttributeValue.attribute_value_id)
+            )
+        if child_category_ids:
+            child = aliased(Listing)
+            parts.append(
+                select(literal("category"), child.scope_id, func.count())
+                .select_from(Listing)
+                .join(child, and_(child.product_id == Listing.product_id,
+                                  child.scope_kind == "c",
+                                  child.scope_id.in_(child_category_ids)))
+                .where(*_conditions(f)).group_by(child.scope_id)
+            )
+        return self.session.execute(union_all(*parts)).all()
+
+    # -- product detail -----------------------------------------------------------------------
+
+    def product_by_slug(self, slug: str, *, published: bool = True) -> Row[Any] | None:
+        """(product, brand, category) in one query."""
+        where = [Product.slug == slug]
+        if published:
+            where += [Product.is_published.is_(True), Category.is_published.is_(True)]
+        return self.session.execute(
+            select(Product, Brand, Category)
+            .join(Category, Category.id == Product.category_id)
+            .outerjoin(Brand, Brand.id == Product.brand_id)
+            .where(*where)
+        ).first()
+
+    def card_of(self, product_id: int) -> Row[Any]:
+        return self.session.execute(
+            select(*_card_columns())
+            .outerjoin(Brand, Brand.id == Product.brand_id).where(Product.id == product_id)
+        ).one()
+
+    def skus_by_codes(self, codes: Sequence[str]) -> Sequence[str]:
+        return self.session.scalars(select(Sku.code).where(Sku.code.in_(codes))).all()
+
+    def value_ids_by_codes(self, pairs: Sequence[tuple[str, str]]) -> dict[tuple[str, str], int]:
+        if not pairs:
+            return {}
+        rows = self.session.execute(
+            select(Attribute.code, AttributeValue.code, AttributeValue.id)
+            .join(AttributeValue, AttributeValue.attribute_id == Attribute.id)
+            .where(Attribute.code.in_({a for a, _ in pairs}))
+        ).all()
+        return {(a, v): i for a, v, i in rows}
+
+    def scopes_of(self, product_ids: Sequence[int]) -> list[tuple[str, int]]:
+        """The listing scopes these products are listed in now."""
+        rows = self.session.execute(
+            select(Listing.scope_kind, Listing.scope_id)
+            .where(Listing.product_id.in_(product_ids)).distinct()
+        ).all()
+        return [(kind, sid) for kind, sid in rows]
+
+    def skus_of(self, product_id: int) -> Sequence[Sku]:
+        return self.session.scalars(
+            select(Sku).where(Sku.product_id == product_id).order_by(Sku.position, Sku.id)
+        ).all()
+
+    def sku_values_of(self, product_id: int) -> Sequence[Row[Any]]:
+        """(sku id, attribute, value) for every variant axis value of the product's SKUs."""
+        return self.session.execute(
+            select(
+                SkuAttributeValue.sku_id, Attribute.id.label("attribute_id"),
+                Attribute.code.label("attribute_code"),
+                Attribute.name_zh.label("attribute_name_zh"),
+                Attribute.name_en.label("attribute_name_en"),
+                AttributeValue.id.label("value_id"), AttributeValue.code.label("value_code"),
+                AttributeValue.name_zh.label("value_name_zh"),
+                AttributeValue.name_en.label("value_name_en"),
+            )
+            .join(Sku, Sku.id == SkuAttributeValue.sku_id)
+            .join(AttributeValue, AttributeValue.id == SkuAttributeValue.attribute_value_id)
+            .join(Attribute, Attribute.id == AttributeValue.attribute_id)
+            .where(Sku.product_id == product_id)
+            .order_by(Attribute.position, Attribute.id, AttributeValue.position, AttributeValue.id)
+        ).all()
+
+    def product_specs(self, product_id: int) -> Sequence[Row[Any]]:
+        """The product's attributes that are not variant axes (版型, material, …)."""
+        return self.session.execute(
+            select(Attribute.name_zh.label("attribute_name_zh"),
+                   Attribute.name_en.label("attribute_name_en"),
+                   AttributeValue.name_zh.label("value_name_zh"),
+                   AttributeValue.name_en.label("value_name_en"))
+            .join(AttributeValue, AttributeValue.attribute_id == Attribute.id)
+            .join(ProductAttributeValue,
+                  ProductAttributeValue.attribute_value_id == AttributeValue.id)
+            .where(ProductAttributeValue.product_id == product_id,
+                   Attribute.is_variant_axis.is_(False))
+            .order_by(Attribute.position, AttributeValue.position)
+        ).all()
+
+    def images_of(self, product_id: int) -> Sequence[ProductImage]:
+        return self.session.scalars(
+            select(ProductImage).where(ProductImage.product_id == product_id)
+            .order_by(ProductImage.position, ProductImage.id)
+        ).all()
+
+    def related_cards(self, product_id: int, category_id: int, limit: int) -> Sequence[Row[Any]]:
+        return self.session.execute(
+            self._card_query()
+            .where(Listing.scope_kind == "c", Listing.scope_id == category_id,
+                   Listing.product_id != product_id)
+            .order_by(*SORTS["sales"]).limit(limit)
+        ).all()
+
+    @staticmethod
+    def _search_conditions(words: Sequence[str]) -> list[Any]:
+        where: list[Any] = [Listing.scope_kind == "a", Listing.scope_id == 0]
+        for word in words:
+            pattern = f"%{word}%"
+            where.append(or_(Product.name_zh.ilike(pattern), Product.name_en.ilike(pattern)))
+        return where
+
+    def search_cards(self, words: Sequence[str], limit: int, offset: int) -> Sequence[Row[Any]]:
+        """Products whose name holds every word, best sellers first (a plain scan, bounded)."""
+        return self.session.execute(
+            self._card_query().where(*self._search_conditions(words))
+            .order_by(*SORTS["sales"]).limit(limit).offset(offset)
+        ).all()
+
+    def search_total(self, words: Sequence[str]) -> int:
+        return self.session.scalar(
+            select(func.count()).select_from(Listing)
+            .join(Product, Product.id == Listing.product_id)
+            .where(*self._search_conditions(words))
+        ) or 0
+
+    # -- writes ------------------------------------------------------------------------------
+
+    def add(self, entity: Any) -> None:
+        self.session.add(entity)
+        # Flushed now so the caller gets its id and a taken key surfaces here, not at commit.
+        self.session.flush()
+
+    def max_ids(self) -> dict[str, int]:
+        """Highest id per bulk-loaded table, so a bulk load can number its rows itself."""
+        tables = {"category": Category, "brand": Brand, "attribute": Attribute,
+                  "attribute_value": AttributeValue, "product": Product, "sku": Sku,
+                  "product_image": ProductImage}
+        return {name: self.session.scalar(select(func.coalesce(func.max(model.id), 0))) or 0
+                for name, model in tables.items()}
+
+    def bulk_insert(self, model: type[Any], rows: list[dict[str, Any]]) -> None:
+        if rows:
+            self.session.execute(insert(model), rows)
+
+    def count_products(self) -> int:
+        return self.session.scalar(select(func.count()).select_from(Product)) or 0
+
+    def refresh_product_summary(self, product_ids: Sequence[int] | None = None) -> None:
+        """Copy each product's cheapest SKU price, that SKU's list price and stock status onto it."""
+        cheapest = aliased(Sku)
+        min_price = (select(func.min(Sku.price)).where(Sku.product_id == Product.id)
+                     .scalar_subquery())
+        list_price = (select(func.max(cheapest.list_price))
+                      .where(cheapest.product_id == Product.id, cheapest.price == min_price)
+                      .scalar_subquery())
+        in_stock = select(Sku.id).where(Sku.product_id == Product.id, Sku.stock_on_hand > 0)
+        statement = Product.__table__.update().values(
+            price=func.coalesce(min_price, 0), list_price=list_price, in_stock=in_stock.exists()
+        )
+        if product_ids is not None:
+            statement = statement.where(Product.id.in_(product_ids))
+        self.session.execute(statement)
+
+    def rebuild_listing(self, product_ids: Sequence[int] | None = None) -> None:
+        """Re-derive the listing rows of ``product_ids`` (all products when None)."""
+        if product_ids is None:
+            self.session.execute(delete(Listing))
+        else:
+            self.session.execute(delete(Listing).where(Listing.product_id.in_(product_ids)))
+        ancestor = aliased(Category)
+        published = [Product.is_published.is_(True)]
+        if product_ids is not None:
+            published.append(Product.id.in_(product_ids))
+        columns = [Product.id, Product.brand_id, Product.price, Product.sales_count,
+                   Product.sort_order, Product.created_at]
+        names = ["product_id", "brand_id", "price", "sales_count", "sort_order", "created_at"]
+        target = ["scope_kind", "scope_id", *names]
+        # The category and each ancestor: an ancestor's path is a prefix of the category's path.
+        by_category = (
+            select(literal("c"), ancestor.id, *columns)
+            .join(Category, Category.id == Product.category_id)
+            .join(ancestor, Category.path.startswith(ancestor.path))
+            .where(*published, Category.is_published.is_(True))
+        )
+        by_brand = select(literal("b"), Product.brand_id, *columns).where(
+            *published, Product.brand_id.is_not(None))
+        everywhere = select(literal("a"), literal(0), *columns).where(*published)
+        for source in (by_category, by_brand, everywhere):
+            self.session.execute(insert(Listing).from_select(target, source))
+
+    def refresh_facet_counts(
+        self, price_bands: Sequence[tuple[Decimal, Decimal | None]],
+        scopes: Sequence[tuple[str, int]] | None = None,
+    ) -> None:
+        """Recount the ready facet counts of ``scopes`` (all scopes when None)."""
+        def scoped(*where: Any) -> list[Any]:
+            if scopes is None:
+                return list(where)
+            return [*where, or_(*[and_(Listing.scope_kind == kind, Listing.scope_id == sid)
+                                  for kind, sid in scopes])]
+
+        if scopes is None:
+            self.session.execute(delete(ListingFacetCount))
+        else:
+            for kind, sid in scopes:
+                self.session.execute(delete(ListingFacetCount).where(
+                    ListingFacetCount.scope_kind == kind, ListingFacetCount.scope_id == sid))
+        target = ["scope_kind", "scope_id", "facet", "key", "count"]
+        scope_cols = (Listing.scope_kind, Listing.scope_id)
+        band = _price_band(price_bands, Listing.price)
+        child_listing = aliased(Listing)
+        child_category = aliased(Category)
+        parent = aliased(Category)
+        sources = [
+            select(*scope_cols, literal("total"), literal(0), func.count())
+            .where(*scoped()).group_by(*scope_cols),
+            select(*scope_cols, literal("brand"), Listing.brand_id, func.count())
+            .where(*scoped(Listing.brand_id.is_not(None)))
+            .group_by(*scope_cols, Listing.brand_id),
+            select(*scope_cols, literal("value"), ProductAttributeValue.attribute_value_id,
+                   func.count())
+            .select_from(Listing)
+            .join(ProductAttributeValue, ProductAttributeValue.product_id == Listing.product_id)
+            .where(*scoped()).group_by(*scope_cols, ProductAttributeValue.attribute_value_id),
+            select(*scope_cols, literal("price"), band, func.count())
+            .where(*scoped()).group_by(*scope_cols, band),
+            # Sub-categories of a category scope; top categories of a brand or the whole shop.
+            select(*scope_cols, literal("category"), child_category.id, func.count())
+            .select_from(Listing)
+            .join(child_listing, and_(child_listing.product_id == Listing.product_id,
+                                      child_listing.scope_kind == "c"))
+            .join(child_category, child_category.id == child_listing.scope_id)
+            .outerjoin(parent, and_(Listing.scope_kind == "c", parent.id == Listing.scope_id))
+            .where(*scoped(or_(
+                and_(Listing.scope_kind == "c", child_category.parent_id == parent.id),
+                and_(Listing.scope_kind != "c", child_category.parent_id.is_(None)),
+            )))
+            .group_by(*scope_cols, child_category.id),
+        ]
+        for source in sources:
+            self.session.execute(insert(ListingFacetCount).from_select(target, source))

@@ -1,0 +1,57 @@
+"""The web tier: Pyramid wiring. ``main`` is the paste entry point; ``make_app`` is for tests."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pyramid.config import Configurator
+from pyramid.csrf import CookieCSRFStoragePolicy
+
+from shop.application import Shop
+from shop.presentation.settings import with_environment
+
+
+def make_app(settings: dict[str, Any], shop: Shop | None = None) -> Any:
+    """Build the WSGI app around ``shop`` (made from ``settings`` when not given)."""
+    settings = dict(settings)
+    settings.setdefault("tm.manager_hook", "pyramid_tm.explicit_manager")
+    settings.setdefault("retry.attempts", 3)
+    settings.setdefault("jinja2.i18n.domain", "shop")
+    settings.setdefault("jinja2.filters", "price = shop.presentation.templating:price_filter")
+    settings.setdefault("jinja2.trim_blocks", "true")
+    settings.setdefault("jinja2.lstrip_blocks", "true")
+    with Configurator(settings=settings) as config:
+        config.registry.shop = shop or Shop.from_settings(settings)
+        config.include("pyramid_jinja2")
+        config.add_jinja2_renderer(".jinja2")
+        config.add_jinja2_search_path("shop.presentation:templates", name=".jinja2")
+        config.include("pyramid_tm")
+        config.include("pyramid_retry")
+        config.set_csrf_storage_policy(CookieCSRFStoragePolicy(
+            cookie_name="csrf_token", secure=_flag(settings, "shop.secure_cookies"),
+            httponly=True, samesite="Lax"))
+        config.set_default_csrf_options(require_csrf=True)
+        config.include(".request")
+        config.include(".security")
+        config.include(".i18n")
+        config.include(".headers")
+        config.include(".errors")
+        config.include(".templating")
+        config.add_static_view("static", "shop.presentation:static", cache_max_age=3600,
+                               permission="public")
+        config.add_static_view("deform", "deform:static", cache_max_age=86400,
+                               permission="public")
+        config.include(".storefront")
+        config.scan(".storefront")
+        config.scan(".errors")
+        config.scan(".i18n")
+        return config.make_wsgi_app()
+
+
+def main(global_config: dict[str, Any], **settings: Any) -> Any:
+    """Paste entry point used by ``pserve`` and by waitress in production."""
+    return make_app(with_environment(settings))
+
+
+def _flag(settings: dict[str, Any], key: str) -> bool:
+    return str(settings.get(key, "false")).lower() in ("1", "true", "yes", "on")

@@ -1,0 +1,115 @@
+"""``shop-admin``: the operator's console, built on the application tier like every view.
+
+    shop-admin development.ini db upgrade
+    shop-admin development.ini db current
+    shop-admin development.ini demo load [--products N] [--if-empty]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+
+from pyramid.paster import setup_logging
+
+from shop.application import Shop, ShopError
+from shop.presentation.settings import load_settings
+
+
+class ProgressBar:
+    """One line on stderr, redrawn at most ten times a second."""
+
+    def __init__(self, stream=sys.stderr) -> None:  # type: ignore[no-untyped-def]
+        self.stream = stream
+        self.started = time.monotonic()
+        self.drawn = 0.0
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        now = time.monotonic()
+        if done < total and now - self.drawn < 0.1:
+            return
+        self.drawn = now
+        width = 30
+        filled = width * done // max(total, 1)
+        rate = done / max(now - self.started, 1e-6)
+        self.stream.write(f"\r{stage:<9} [{'#' * filled}{'.' * (width - filled)}] "
+                          f"{done:>9,}/{total:,} {rate:,.0f}/s  {now - self.started:6.1f}s")
+        if done >= total:
+            self.stream.write("\n")
+        self.stream.flush()
+
+
+def db_upgrade(shop: Shop, args: argparse.Namespace) -> int:
+    shop.upgrade_database(args.revision)
+    current, head = shop.database_revision()
+    print(f"database at revision {current} (head {head})")
+    return 0
+
+
+def db_current(shop: Shop, args: argparse.Namespace) -> int:
+    current, head = shop.database_revision()
+    print(f"current: {current}  head: {head}  {'up to date' if current == head else 'UPGRADE NEEDED'}")
+    return 0 if current == head else 1
+
+
+def demo_load(shop: Shop, args: argparse.Namespace) -> int:
+    actor = shop.system_actor("shop-admin demo")
+    with shop.transaction(actor=actor, writes=False) as tx:
+        empty = tx.demo.is_empty()
+    if not empty:
+        if args.if_empty:
+            print("the shop already has products; demo not loaded")
+            return 0
+        print("error: the shop already has products; the demo loads into an empty shop only",
+              file=sys.stderr)
+        return 1
+    started = time.monotonic()
+    try:
+        with shop.transaction(actor=actor) as tx:
+            loaded = tx.demo.load(args.products, progress=ProgressBar())
+    except KeyboardInterrupt:
+        print("\ninterrupted: the load was rolled back, nothing was written", file=sys.stderr)
+        return 130
+    print(f"demo shop loaded: {loaded:,} products in {time.monotonic() - started:.1f}s")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    root = argparse.ArgumentParser(prog="shop-admin", description=__doc__,
+                                   formatter_class=argparse.RawDescriptionHelpFormatter)
+    root.add_argument("config_uri", help="the ini file, e.g. development.ini")
+    areas = root.add_subparsers(dest="area", required=True)
+
+    db = areas.add_parser("db", help="the database schema").add_subparsers(
+        dest="action", required=True)
+    upgrade = db.add_parser("upgrade", help="migrate to the latest revision")
+    upgrade.add_argument("revision", nargs="?", default="head")
+    upgrade.set_defaults(handler=db_upgrade)
+    db.add_parser("current", help="show the schema revision").set_defaults(handler=db_current)
+
+    demo = areas.add_parser("demo", help="the demo shop").add_subparsers(
+        dest="action", required=True)
+    load = demo.add_parser("load", help="load the demo catalog into an empty shop")
+    load.add_argument("--products", type=int, default=2000, help="how many products (SPU)")
+    load.add_argument("--if-empty", action="store_true", help="do nothing if products exist")
+    load.set_defaults(handler=demo_load)
+    return root
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    setup_logging(args.config_uri)
+    shop = Shop.from_settings(load_settings(args.config_uri))
+    try:
+        return args.handler(shop, args)
+    except ShopError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        shop.dispose()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

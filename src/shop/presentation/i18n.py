@@ -1,0 +1,45 @@
+"""Language: zh_CN and en catalogs, chosen by the visitor and remembered in a cookie."""
+
+from __future__ import annotations
+
+from pyramid.config import Configurator
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.i18n import TranslationStringFactory
+from pyramid.request import Request
+from pyramid.view import view_config
+
+from shop.application.locales import LOCALES, normalize_locale
+
+_ = TranslationStringFactory("shop")
+LOCALE_COOKIE = "shop_locale"
+ONE_YEAR = 365 * 24 * 3600
+
+
+def negotiate_locale(request: Request) -> str:
+    """The visitor's choice, else the browser's preference, else the shop's default."""
+    default = request.registry.settings.get("shop.default_locale", "zh_CN")
+    chosen = request.cookies.get(LOCALE_COOKIE)
+    if chosen in LOCALES:
+        return chosen
+    offered = request.accept_language.lookup(["zh-CN", "zh", "en"], default="")
+    return normalize_locale(offered, normalize_locale(default))
+
+
+@view_config(route_name="set_locale", request_method="POST", permission="public")
+def set_locale(request: Request) -> HTTPSeeOther:
+    """Remember the chosen language and go back to the page the visitor was on."""
+    locale = request.POST.get("locale")
+    target = request.POST.get("came_from") or "/"
+    if not target.startswith("/") or target.startswith("//"):
+        target = "/"  # only ever back into this shop: no open redirect
+    response = HTTPSeeOther(location=target)
+    if locale in LOCALES:
+        response.set_cookie(LOCALE_COOKIE, locale, max_age=ONE_YEAR, httponly=True,
+                            samesite="Lax", secure=request.scheme == "https")
+    return response
+
+
+def includeme(config: Configurator) -> None:
+    config.add_translation_dirs("shop.presentation:locale")
+    config.set_locale_negotiator(negotiate_locale)
+    config.add_route("set_locale", "/locale")
