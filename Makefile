@@ -27,8 +27,9 @@ $(VENV)/.installed-test: $(VENV)/.installed setup.py
 install: $(VENV)/.installed
 install-test: $(VENV)/.installed-test
 
-catalogs: install  ## compile the zh_CN and en message catalogs
-	$(BIN)/pybabel compile --use-fuzzy -d src/shop/presentation/locale -D shop --statistics 2>&1 | tail -n 2
+catalogs: install  ## compile the message catalogs (the shop's, and colander's messages in zh_CN)
+	$(BIN)/pybabel compile -d src/shop/presentation/locale -D shop --statistics 2>&1 | tail -n 2
+	$(BIN)/pybabel compile -d src/shop/presentation/locale -D colander -l zh_CN 2>&1 | tail -n 1
 
 extract-messages: install  ## refresh shop.pot and merge it into each catalog
 	$(BIN)/pybabel extract -F babel.cfg -o src/shop/presentation/locale/shop.pot --no-location src

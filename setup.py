@@ -27,6 +27,7 @@ tests_require = [
     "pytest>=8.0",
     "ruff>=0.6",
     "WebTest>=3.0",
+    "beautifulsoup4>=4.12",  # WebTest parses pages with it (response.html)
 ]
 
 setup(

@@ -19,11 +19,11 @@ from typing import Any
 
 import transaction as transaction_package
 
+from shop.application.actors import ANONYMOUS, Actor, Permission, system_actor
 from shop.application.catalog.service import CatalogService
 from shop.application.demo.service import DemoService
-from shop.application.actors import ANONYMOUS, Actor, Permission, system_actor
 from shop.application.errors import Conflict, Forbidden, Invalid, NotFound, ShopError
-from shop.application.locales import DEFAULT_LOCALE, normalize_locale
+from shop.application.locales import normalize_locale
 from shop.data import make_engine, make_session_factory, open_session
 from shop.data import migrations as data_migrations
 

@@ -29,5 +29,11 @@ class Invalid(ShopError):
         self.errors = dict(errors)
 
     def __str__(self) -> str:
-        details = "; ".join(f"{field}: {msg}" for field, msg in self.errors.items())
+        details = "; ".join(f"{field}: {_interpolate(msg)}" for field, msg in self.errors.items())
         return f"{self.args[0]} ({details})" if details else str(self.args[0])
+
+
+def _interpolate(message: object) -> str:
+    """English text of a translation string (what a log or a script shows)."""
+    interpolate = getattr(message, "interpolate", None)
+    return interpolate() if interpolate else str(message)

@@ -62,7 +62,7 @@ def _sqlite_engine(url: str, **options: Any) -> Engine:
 
 
 def make_session_factory(bind: Engine | Connection) -> sessionmaker[Session]:
-    """Sessions for ``bind``; a Connection (tests) gets savepoints so its outer transaction holds."""
+    """Sessions for ``bind``; on a Connection (tests) they use savepoints inside its transaction."""
     if isinstance(bind, Connection):
         return sessionmaker(bind=bind, join_transaction_mode="create_savepoint")
     return sessionmaker(bind=bind)

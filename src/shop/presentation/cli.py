@@ -50,7 +50,8 @@ def db_upgrade(shop: Shop, args: argparse.Namespace) -> int:
 
 def db_current(shop: Shop, args: argparse.Namespace) -> int:
     current, head = shop.database_revision()
-    print(f"current: {current}  head: {head}  {'up to date' if current == head else 'UPGRADE NEEDED'}")
+    state = "up to date" if current == head else "UPGRADE NEEDED"
+    print(f"current: {current}  head: {head}  {state}")
     return 0 if current == head else 1
 
 

@@ -35,8 +35,9 @@ def forbidden(exc: Exception, request: Request) -> dict:
 @exception_view_config(Invalid, renderer=TEMPLATE)
 def invalid(exc: Invalid, request: Request) -> dict:
     """Bad input that reached a page (forms handle their own): 400, naming each field."""
+    translate = request.localizer.translate
     return _page(request, 400, _("That request could not be understood"),
-                 [f"{field}: {message}" for field, message in exc.errors.items()])
+                 [f"{field}: {translate(message)}" for field, message in exc.errors.items()])
 
 
 @exception_view_config(Conflict, renderer=TEMPLATE)

@@ -15,11 +15,11 @@ from typing import TYPE_CHECKING, Any
 from shop.application.catalog.listing_state import ListingState
 from shop.application.catalog.read_models import (
     CategoryRef,
-    Params,
     Facet,
     FacetOption,
     ListingPage,
     Pagination,
+    Params,
     SortOption,
     SubcategoryLink,
 )

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import colander
 
+from shop.application.i18n import _
 from shop.application.money import to_money
 
 PAGE_SIZES = (24, 48, 96)
@@ -22,6 +23,7 @@ PRICE_BANDS: tuple[tuple[Decimal, Decimal | None], ...] = tuple(
                    ("1000", "2000"), ("2000", "5000"), ("5000", None)]
 )
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
+SLUG_MESSAGE = _("Use lower-case letters, digits and single hyphens")
 _PRICE_RANGE = re.compile(r"^\s*(\d+(?:\.\d{1,2})?)?\s*-\s*(\d+(?:\.\d{1,2})?)?\s*$")
 
 
@@ -43,10 +45,10 @@ class PriceRange(colander.SchemaType):
             return colander.null
         match = _PRICE_RANGE.match(str(cstruct))
         if not match or match.groups() == (None, None):
-            raise colander.Invalid(node, "价格区间应为“最低-最高”，如 100-200 / a range like 100-200")
+            raise colander.Invalid(node, _("Give a price range like 100-200"))
         lo, hi = (to_money(x) if x else None for x in match.groups())
         if lo is not None and hi is not None and lo > hi:
-            raise colander.Invalid(node, "最低价不能高于最高价 / the lower price is above the upper")
+            raise colander.Invalid(node, _("The lower price is above the upper one"))
         return (lo, hi)
 
 
@@ -54,8 +56,8 @@ class ListingQuerySchema(colander.MappingSchema):
     """The fixed part of a listing's query string; attribute filters are resolved by code."""
 
     page = colander.SchemaNode(colander.Int(), missing=1, validator=colander.Range(
-        1, MAX_PAGE, min_err="页码从 1 开始 / pages start at 1",
-        max_err=f"最多显示 {MAX_PAGE} 页，请缩小筛选范围 / at most {MAX_PAGE} pages; narrow the filters"))
+        1, MAX_PAGE, min_err=_("Pages start at 1"),
+        max_err=_("At most ${max} pages are shown; narrow the filters")))
     per_page = colander.SchemaNode(colander.Int(), missing=DEFAULT_PAGE_SIZE,
                                    validator=colander.OneOf(PAGE_SIZES))
     sort = colander.SchemaNode(colander.String(), missing="relevance",
@@ -72,8 +74,8 @@ class SkuSchema(colander.MappingSchema):
                                      validator=colander.Range(min=0))
     stock_on_hand = colander.SchemaNode(colander.Int(), missing=0, validator=colander.Range(min=0))
     weight_grams = colander.SchemaNode(colander.Int(), missing=0, validator=colander.Range(min=0))
-    barcode = colander.SchemaNode(colander.String(), missing=None,
-                                  validator=colander.Regex(r"^\d{8,14}$", "8–14 digits"))
+    barcode = colander.SchemaNode(colander.String(), missing=None, validator=colander.Regex(
+        r"^\d{8,14}$", _("A barcode has 8 to 14 digits")))
     values = colander.SchemaNode(colander.List(), missing=())
 
 
@@ -83,7 +85,7 @@ class SkuList(colander.SequenceSchema):
 
 class ProductSchema(colander.MappingSchema):
     slug = colander.SchemaNode(colander.String(), validator=colander.Regex(
-        SLUG, "lower-case letters, digits and single hyphens"))
+        SLUG, SLUG_MESSAGE))
     name_zh = colander.SchemaNode(colander.String(), validator=colander.Length(1, 200))
     name_en = colander.SchemaNode(colander.String(), missing="", validator=colander.Length(0, 200))
     description_html = colander.SchemaNode(colander.String(), missing="")
@@ -92,20 +94,46 @@ class ProductSchema(colander.MappingSchema):
     is_published = colander.SchemaNode(colander.Boolean(), missing=False)
     sort_order = colander.SchemaNode(colander.Int(), missing=0)
     values = colander.SchemaNode(colander.List(), missing=())
-    skus = SkuList(validator=colander.Length(min=1, min_err="a product needs at least one SKU"))
+    skus = SkuList(validator=colander.Length(min=1, min_err=_("A product needs at least one SKU")))
 
 
 class CategorySchema(colander.MappingSchema):
     slug = colander.SchemaNode(colander.String(), validator=colander.Regex(
-        SLUG, "lower-case letters, digits and single hyphens"))
+        SLUG, SLUG_MESSAGE))
     name_zh = colander.SchemaNode(colander.String(), validator=colander.Length(1, 120))
     name_en = colander.SchemaNode(colander.String(), missing="", validator=colander.Length(0, 120))
     parent = colander.SchemaNode(colander.String(), missing=None)
     position = colander.SchemaNode(colander.Int(), missing=0)
 
 
+class AttributeValueSchema(colander.MappingSchema):
+    code = colander.SchemaNode(colander.String(), validator=colander.Regex(
+        SLUG, SLUG_MESSAGE))
+    name_zh = colander.SchemaNode(colander.String(), validator=colander.Length(1, 120))
+    name_en = colander.SchemaNode(colander.String(), missing="", validator=colander.Length(0, 120))
+
+
+class AttributeValueList(colander.SequenceSchema):
+    value = AttributeValueSchema()
+
+
+#: Listing query parameters: an attribute may not take one of these codes.
+RESERVED_CODES = ("page", "per_page", "sort", "price", "brand", "q", "sku")
+
+
+class AttributeSchema(colander.MappingSchema):
+    code = colander.SchemaNode(colander.String(), validator=colander.All(
+        colander.Regex(SLUG, SLUG_MESSAGE),
+        colander.Function(lambda v: v not in RESERVED_CODES, _("This code is reserved"))))
+    name_zh = colander.SchemaNode(colander.String(), validator=colander.Length(1, 120))
+    name_en = colander.SchemaNode(colander.String(), missing="", validator=colander.Length(0, 120))
+    is_variant_axis = colander.SchemaNode(colander.Boolean(), missing=False)
+    is_facet = colander.SchemaNode(colander.Boolean(), missing=True)
+    values = AttributeValueList(validator=colander.Length(min=1))
+
+
 class BrandSchema(colander.MappingSchema):
     slug = colander.SchemaNode(colander.String(), validator=colander.Regex(
-        SLUG, "lower-case letters, digits and single hyphens"))
+        SLUG, SLUG_MESSAGE))
     name_zh = colander.SchemaNode(colander.String(), validator=colander.Length(1, 120))
     name_en = colander.SchemaNode(colander.String(), missing="", validator=colander.Length(0, 120))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from shop.application.actors import Permission
@@ -22,15 +21,19 @@ from shop.application.catalog.read_models import (
 from shop.application.catalog.sanitize import sanitize_html
 from shop.application.catalog.schemas import (
     PRICE_BANDS,
+    AttributeSchema,
     BrandSchema,
     CategorySchema,
     ProductSchema,
 )
 from shop.application.catalog.variants import variant_axes
 from shop.application.errors import Invalid, NotFound
+from shop.application.i18n import _
 from shop.application.locales import pick
 from shop.application.validation import validate
 from shop.data.models import (
+    Attribute,
+    AttributeValue,
     Brand,
     Category,
     Product,
@@ -151,7 +154,7 @@ class CatalogService:
         if values["parent"]:
             parent = self.repo.category_by_slug(values["parent"])
             if parent is None:
-                raise Invalid({"parent": f"no category {values['parent']!r}"})
+                raise Invalid({"parent": _("No such category")})
         self._require_free("slug", self.repo.category_by_slug(values["slug"], published=False))
         category = Category(
             slug=values["slug"], name_zh=values["name_zh"], name_en=values["name_en"],
@@ -170,23 +173,41 @@ class CatalogService:
         self.repo.add(brand)
         return BrandRef(brand.id, brand.slug, self.name(brand))
 
+    def create_attribute(self, data: Mapping[str, Any]) -> str:
+        """An attribute with its values; returns its code."""
+        self.uow.actor.require(Permission.CATALOG_WRITE)
+        values = validate(AttributeSchema(), data)
+        self._require_free("code", self.repo.attribute_by_code(values["code"]))
+        codes = [v["code"] for v in values["values"]]
+        if len(set(codes)) != len(codes):
+            raise Invalid({"values": _("Value codes must be unique")})
+        attribute = Attribute(code=values["code"], name_zh=values["name_zh"],
+                              name_en=values["name_en"], is_variant_axis=values["is_variant_axis"],
+                              is_facet=values["is_facet"], position=self.repo.count_attributes())
+        self.repo.add(attribute)
+        for position, value in enumerate(values["values"]):
+            self.repo.add(AttributeValue(attribute_id=attribute.id, code=value["code"],
+                                         name_zh=value["name_zh"], name_en=value["name_en"],
+                                         position=position))
+        return attribute.code
+
     def create_product(self, data: Mapping[str, Any]) -> ProductCard:
         """Create an SPU with its SKUs; a published one is listed at once."""
         self.uow.actor.require(Permission.CATALOG_WRITE)
         values = validate(ProductSchema(), data)
         category = self.repo.category_by_slug(values["category"])
         if category is None:
-            raise Invalid({"category": f"no category {values['category']!r}"})
+            raise Invalid({"category": _("No such category")})
         brand = None
         if values["brand"]:
             brand = self.repo.brand_by_slug(values["brand"])
             if brand is None:
-                raise Invalid({"brand": f"no brand {values['brand']!r}"})
+                raise Invalid({"brand": _("No such brand")})
         if self.repo.product_by_slug(values["slug"], published=False) is not None:
-            raise Invalid({"slug": "already taken"})
+            raise Invalid({"slug": _("Already taken")})
         codes = [s["code"] for s in values["skus"]]
         if len(set(codes)) != len(codes) or self.repo.skus_by_codes(codes):
-            raise Invalid({"skus": "SKU codes must be unique"})
+            raise Invalid({"skus": _("SKU codes must be unique")})
         value_ids = self._value_ids(values["values"], "values")
         product = Product(
             slug=values["slug"], name_zh=values["name_zh"], name_en=values["name_en"],
@@ -234,11 +255,12 @@ class CatalogService:
         found = self.repo.value_ids_by_codes(pairs)
         missing = [f"{a}:{v}" for a, v in pairs if (a, v) not in found]
         if missing:
-            raise Invalid({field: f"unknown attribute values: {', '.join(missing)}"})
+            raise Invalid({field: _("Unknown attribute values: ${values}",
+                                   mapping={"values": ", ".join(missing)})})
         return [found[pair] for pair in pairs]
 
     @staticmethod
     def _require_free(field: str, existing: object) -> None:
         if existing is not None:
-            raise Invalid({field: "already taken"})
+            raise Invalid({field: _("Already taken")})
 

@@ -125,6 +125,7 @@ class DemoService:
                          count: int) -> Iterator[dict[type, list[dict[str, Any]]]]:
         product_id, sku_id, image_id = ids["product"], ids["sku"], ids["product_image"]
         values, brands, leaves = ref["values"], ref["brands"], ref["leaves"]
+        storage_rank = {value_id: rank for rank, (value_id, _) in enumerate(values["storage"])}
         for start in range(0, count, BATCH):
             batch: dict[type, list[dict[str, Any]]] = {
                 Product: [], Sku: [], SkuAttributeValue: [], ProductAttributeValue: [],
@@ -146,12 +147,13 @@ class DemoService:
                                 for a in leaf["axes"]]
                 combos: list[list[tuple[int, str]]] = [[]]
                 for choices in axis_choices:
-                    combos = [c + [v] for c in combos for v in choices]
+                    combos = [[*c, v] for c in combos for v in choices]
                 prices, stocked = [], False
                 for position, combo in enumerate(combos[:12]):
                     sku_id += 1
-                    step = sum(i for i, (_, code) in enumerate(combo) if code.endswith(("gb", "tb")))
-                    price = base + Decimal(step * 200)
+                    # More storage costs more: 200 yuan a step up the capacity ladder.
+                    price = base + sum((Decimal(200 * storage_rank.get(v, 0)) for v, _ in combo),
+                                       Decimal(0))
                     list_price = (price * Decimal("1.25")).quantize(Decimal("1")) \
                         if rng.random() < 0.4 else None
                     stock = 0 if rng.random() < 0.12 else rng.randint(1, 300)
@@ -185,5 +187,6 @@ class DemoService:
                         url=f"/static/demo/{leaf['top']}-{(image + position - 1) % 4 + 1}.svg",
                         alt_zh=name_zh, alt_en=name_en))
                 batch[ProductAttributeValue].extend(
-                    dict(product_id=product_id, attribute_value_id=v) for v in sorted(product_values))
+                    dict(product_id=product_id, attribute_value_id=v)
+                    for v in sorted(product_values))
             yield batch

@@ -1,4 +1,4 @@
-"""Alembic environment: the engine comes from the caller (``shop-admin db upgrade``) or alembic.ini."""
+"""Alembic environment: the engine comes from the caller (``shop-admin db upgrade``) or the ini."""
 
 from alembic import context
 from sqlalchemy import engine_from_config, pool

@@ -48,7 +48,7 @@ SORTS: dict[str, tuple[Any, ...]] = {
 
 @dataclass(frozen=True)
 class ListingFilter:
-    """What narrows a scope: brands, attribute values (OR within an attribute, AND across), price."""
+    """What narrows a scope: brands, attribute values (OR within, AND across attributes), price."""
 
     scope_kind: str
     scope_id: int
@@ -64,7 +64,7 @@ class ListingFilter:
 
 
 def _conditions(f: ListingFilter, *, skip: str | int | None = None) -> list[Any]:
-    """WHERE clauses of ``f``; ``skip`` leaves one facet out ("brand", "price" or an attribute id)."""
+    """WHERE clauses of ``f``; ``skip`` leaves out one facet ("brand", "price", an attribute id)."""
     where: list[Any] = [Listing.scope_kind == f.scope_kind, Listing.scope_id == f.scope_id]
     if f.brand_ids and skip != "brand":
         where.append(Listing.brand_id.in_(f.brand_ids))
@@ -383,11 +383,17 @@ class CatalogRepository:
         if rows:
             self.session.execute(insert(model), rows)
 
+    def attribute_by_code(self, code: str) -> Attribute | None:
+        return self.session.scalars(select(Attribute).where(Attribute.code == code)).first()
+
+    def count_attributes(self) -> int:
+        return self.session.scalar(select(func.count()).select_from(Attribute)) or 0
+
     def count_products(self) -> int:
         return self.session.scalar(select(func.count()).select_from(Product)) or 0
 
     def refresh_product_summary(self, product_ids: Sequence[int] | None = None) -> None:
-        """Copy each product's cheapest SKU price, that SKU's list price and stock status onto it."""
+        """Copy the cheapest SKU's price and list price, and whether any SKU has stock, onto it."""
         cheapest = aliased(Sku)
         min_price = (select(func.min(Sku.price)).where(Sku.product_id == Product.id)
                      .scalar_subquery())
@@ -434,6 +440,8 @@ class CatalogRepository:
         scopes: Sequence[tuple[str, int]] | None = None,
     ) -> None:
         """Recount the ready facet counts of ``scopes`` (all scopes when None)."""
+        if scopes is not None and not scopes:
+            return
         def scoped(*where: Any) -> list[Any]:
             if scopes is None:
                 return list(where)

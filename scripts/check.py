@@ -1,0 +1,82 @@
+"""Every check `make test` runs, in order, with a plain summary of what ran and what was skipped.
+
+ruff → import contract → pytest on SQLite → the database tests again on PostgreSQL (if it answers)
+→ browser tests (if Debian's Chromium is installed). Under CI=true a skipped PostgreSQL or
+Chromium run is a failure, not a skip.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+POSTGRES_URL = os.environ.get("SHOP_POSTGRES_URL",
+                              "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+CHROMIUM = os.environ.get("SHOP_CHROMIUM", "/usr/bin/chromium")
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def run(title: str, command: list[str], env: dict[str, str] | None = None) -> bool:
+    print(f"\n=== {title}: {' '.join(command)}", flush=True)
+    started = time.monotonic()
+    result = subprocess.run(command, cwd=ROOT, env={**os.environ, **(env or {})}, check=False)
+    print(f"=== {title}: {'ok' if result.returncode == 0 else 'FAILED'} "
+          f"({time.monotonic() - started:.0f}s)", flush=True)
+    return result.returncode == 0
+
+
+def postgres_answers() -> str | None:
+    """None when PostgreSQL accepts a connection, else why not."""
+    try:
+        import psycopg
+    except ImportError as exc:
+        return f"psycopg is not installed ({exc})"
+    plain = POSTGRES_URL.replace("postgresql+psycopg://", "postgresql://")
+    try:
+        with psycopg.connect(plain, connect_timeout=3):
+            return None
+    except psycopg.Error as exc:
+        return f"PostgreSQL at {POSTGRES_URL} does not answer ({str(exc).strip()})"
+
+
+def main() -> int:
+    results: dict[str, bool] = {}
+    skipped: dict[str, str] = {}
+    results["ruff"] = run("ruff", [str(BIN / "ruff"), "check", "src", "tests", "benchmarks",
+                                   "scripts"])
+    results["import contract"] = run("import contract", [str(BIN / "lint-imports")])
+    pytest = [str(BIN / "python"), "-m", "pytest", "-p", "no:cacheprovider"]
+    results["pytest (SQLite)"] = run("pytest on SQLite", [*pytest, "--ignore=tests/browser"])
+
+    why = postgres_answers()
+    if why is None:
+        results["pytest (PostgreSQL)"] = run(
+            "pytest on PostgreSQL",
+            [*pytest, "tests/application", "tests/data", "tests/presentation"],
+            env={"SHOP_TEST_DATABASE_URL": POSTGRES_URL})
+    else:
+        skipped["pytest (PostgreSQL)"] = why
+
+    if Path(CHROMIUM).exists():
+        results["browser tests"] = run("browser tests (Chromium)", [*pytest, "tests/browser"],
+                                       env={"SHOP_CHROMIUM": CHROMIUM})
+    else:
+        skipped["browser tests"] = f"{CHROMIUM} is not installed (apt-get install chromium)"
+
+    print("\n=== summary")
+    for name, ok in results.items():
+        print(f"  {'ok     ' if ok else 'FAILED '} {name}")
+    for name, reason in skipped.items():
+        print(f"  {'FAILED ' if IN_CI else 'skipped'} {name}: {reason}")
+    if IN_CI and skipped:
+        print("  CI=true: PostgreSQL and Chromium are required, so a skip fails the run.")
+    return 0 if all(results.values()) and not (IN_CI and skipped) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

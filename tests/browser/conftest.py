@@ -1,0 +1,80 @@
+"""A live shop on 127.0.0.1 (waitress in a thread, its own SQLite file) and headless Chromium.
+
+Browser tests need Debian's Chromium (``/usr/bin/chromium``, or ``SHOP_CHROMIUM``); Playwright
+drives it as it is and never downloads a browser of its own.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from waitress.server import create_server
+
+from shop.application import Shop
+from shop.presentation import make_app
+from tests import factories
+
+CHROMIUM = os.environ.get("SHOP_CHROMIUM", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    if not Path(CHROMIUM).exists():
+        for item in items:
+            if item.path.is_relative_to(Path(__file__).parent):
+                item.add_marker(pytest.mark.skip(reason=f"{CHROMIUM} is not installed"))
+
+
+@pytest.fixture(scope="session")
+def live_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
+    """Seeded through the application tier, then served; yields the base URL and the data."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'shop.sqlite'}"
+    shop = Shop.from_settings({"sqlalchemy.url": url, "shop.default_locale": "zh_CN"})
+    shop.upgrade_database()
+    with shop.transaction(actor=shop.system_actor("browser-tests"), locale="en") as tx:
+        data = factories.small_catalog(tx, products=24)
+        data["variant_product"] = factories.product(
+            tx, "shirts", "acme", colors=("red", "blue", "black"), sizes=("s", "m", "l"),
+            name_en="Oxford shirt", stock=8)
+    settings = {"sqlalchemy.url": url, "shop.default_locale": "zh_CN"}
+    server = create_server(make_app(settings, shop=shop), host="127.0.0.1", port=0, threads=4)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    try:
+        yield {"url": f"http://127.0.0.1:{server.effective_port}", **data}
+    finally:
+        server.close()
+        shop.dispose()
+
+
+@pytest.fixture(scope="session")
+def browser() -> Iterator[object]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True,
+                                             args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: object) -> Iterator[object]:
+    context = browser.new_context(viewport={"width": 1280, "height": 860}, locale="zh-CN")
+    page = context.new_page()
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+
+
+def screenshot(page: object, name: str) -> None:
+    """Saved where the README shows it."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))

@@ -1,0 +1,104 @@
+"""Fixtures shared by every test: a migrated database, a rolled-back connection per test, the app.
+
+The database is SQLite in a temporary file by default. With ``SHOP_TEST_DATABASE_URL`` pointing
+at a PostgreSQL server, a fresh database is created there for this run and dropped afterwards,
+so concurrent runs never see each other's data.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+
+from shop.application import Shop, UnitOfWork
+from shop.data import make_engine
+from shop.data.migrations import upgrade
+
+TEST_DATABASE_VARIABLE = "SHOP_TEST_DATABASE_URL"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    url = os.environ.get(TEST_DATABASE_VARIABLE)
+    return f"database: {make_url(url).get_backend_name() if url else 'sqlite (temporary file)'}"
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    server = os.environ.get(TEST_DATABASE_VARIABLE)
+    if not server:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'shop.sqlite'}"
+        return
+    name = f"shop_test_{uuid.uuid4().hex[:12]}"
+    admin = create_engine(server, isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield make_url(server).set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def engine(database_url: str) -> Iterator[Engine]:
+    engine = make_engine(database_url)
+    upgrade(engine)
+    yield engine
+    engine.dispose()
+
+
+@pytest.fixture
+def connection(engine: Engine) -> Iterator[Connection]:
+    """A connection inside a transaction that is rolled back: tests never see each other."""
+    with engine.connect() as connection:
+        outer = connection.begin()
+        yield connection
+        outer.rollback()
+
+
+@pytest.fixture
+def settings() -> dict[str, Any]:
+    return {"shop.default_locale": "zh_CN", "pyramid.reload_templates": "false"}
+
+
+@pytest.fixture
+def shop(connection: Connection, settings: dict[str, Any]) -> Shop:
+    return Shop(connection, settings)
+
+
+@pytest.fixture
+def system(shop: Shop) -> Iterator[UnitOfWork]:
+    """A unit of work for a trusted script; committed (to the test's savepoint) at the end."""
+    with shop.transaction(actor=shop.system_actor("tests"), locale="en") as tx:
+        yield tx
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.statements: list[str] = []
+
+    def __call__(self, conn: Any, cursor: Any, statement: str, *args: Any) -> None:
+        if not statement.lstrip().upper().startswith(("SAVEPOINT", "RELEASE", "ROLLBACK TO")):
+            self.statements.append(statement)
+
+    @property
+    def count(self) -> int:
+        return len(self.statements)
+
+    def reset(self) -> None:
+        self.statements.clear()
+
+
+@pytest.fixture
+def queries(connection: Connection) -> Iterator[QueryCounter]:
+    """Counts the SQL statements a test makes (savepoint bookkeeping excluded)."""
+    counter = QueryCounter()
+    event.listen(connection, "before_cursor_execute", counter)
+    yield counter
+    event.remove(connection, "before_cursor_execute", counter)
