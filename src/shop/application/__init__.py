@@ -19,11 +19,15 @@ from typing import Any
 
 import transaction as transaction_package
 
+from shop.application.accounts.service import AccountService
 from shop.application.actors import ANONYMOUS, Actor, Permission, system_actor
+from shop.application.audit.service import AuditService
 from shop.application.catalog.service import CatalogService
 from shop.application.demo.service import DemoService
 from shop.application.errors import Conflict, Forbidden, Invalid, NotFound, ShopError
 from shop.application.locales import normalize_locale
+from shop.application.security.passwords import Passwords, hasher_from_settings
+from shop.application.sessions.service import SessionService
 from shop.data import make_engine, make_session_factory, open_session
 from shop.data import migrations as data_migrations
 
@@ -49,6 +53,7 @@ class Shop:
         self._bind = bind
         self._sessions = make_session_factory(bind)
         self.default_locale = normalize_locale(self.settings.get("shop.default_locale"))
+        self.passwords = Passwords(hasher_from_settings(self.settings))
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> Shop:
@@ -65,14 +70,23 @@ class Shop:
     def bind(
         self,
         transaction_manager: transaction_package.TransactionManager,
-        actor: Actor = ANONYMOUS,
+        actor: Actor | None = None,
         *,
+        session_token: str | None = None,
         locale: str | None = None,
         writes: bool = True,
+        client_ip: str | None = None,
     ) -> UnitOfWork:
-        """Services for one unit of work whose commit belongs to ``transaction_manager``."""
+        """Services for one unit of work whose commit belongs to ``transaction_manager``.
+
+        The actor is given (scripts, tests) or found from a login session's token (requests).
+        """
         session = open_session(self._sessions, transaction_manager, writes=writes)
-        return UnitOfWork(self, session, actor, normalize_locale(locale, self.default_locale))
+        uow = UnitOfWork(self, session, actor or ANONYMOUS,
+                         normalize_locale(locale, self.default_locale), client_ip)
+        if actor is None and session_token:
+            uow.actor = uow.identify(session_token)
+        return uow
 
     @contextmanager
     def transaction(
@@ -83,10 +97,10 @@ class Shop:
         with manager:
             yield self.bind(manager, actor or ANONYMOUS, locale=locale, writes=writes)
 
-    def upgrade_database(self, revision: str = "head") -> None:
+    def upgrade_database(self, revision: str = "heads") -> None:
         data_migrations.upgrade(self._bind, revision)
 
-    def database_revision(self) -> tuple[str | None, str | None]:
+    def database_revision(self) -> tuple[str, str]:
         """(current, head): equal when the database is up to date."""
         return data_migrations.current_revision(self._bind), data_migrations.head_revision()
 
@@ -99,11 +113,35 @@ class Shop:
 class UnitOfWork:
     """The services of one transaction, for one actor, in one language."""
 
-    def __init__(self, shop: Shop, session: Any, actor: Actor, locale: str) -> None:
+    def __init__(self, shop: Shop, session: Any, actor: Actor, locale: str,
+                 client_ip: str | None = None) -> None:
         self.shop = shop
         self.session = session
         self.actor = actor
         self.locale = locale
+        #: The visitor's address when the work comes from a request (for audit and throttling).
+        self.client_ip = client_ip
+
+    def identify(self, session_token: str) -> Actor:
+        """The actor behind a login session, or anonymous when it has ended or never was."""
+        principal = self.sessions.principal(session_token)
+        if principal is None:
+            return ANONYMOUS
+        if principal.kind == "customer":
+            return self.accounts.actor_for(principal.id)
+        return ANONYMOUS
+
+    @cached_property
+    def audit(self) -> AuditService:
+        return AuditService(self)
+
+    @cached_property
+    def sessions(self) -> SessionService:
+        return SessionService(self)
+
+    @cached_property
+    def accounts(self) -> AccountService:
+        return AccountService(self)
 
     @cached_property
     def catalog(self) -> CatalogService:

@@ -9,9 +9,27 @@ from shop.application.errors import Forbidden
 
 
 class Permission(StrEnum):
-    """Named ``scope:resource:action``; roles are sets of these."""
+    """Named ``scope:resource:action``; staff roles are sets of these."""
 
+    #: Every signed-in shopper holds this one, for their own account only.
+    ACCOUNT_SELF = "account:self:manage"
+
+    ADMIN_ACCESS = "admin:dashboard:view"
+    CATALOG_VIEW = "catalog:product:view"
     CATALOG_WRITE = "catalog:product:write"
+    CUSTOMER_VIEW = "crm:customer:view"
+    CUSTOMER_MANAGE = "crm:customer:manage"
+    ORDER_VIEW = "order:order:view"
+    ORDER_MANAGE = "order:order:manage"
+    STOCK_VIEW = "wms:stock:view"
+    STOCK_MANAGE = "wms:stock:manage"
+    PURCHASING_MANAGE = "purchasing:order:manage"
+    FINANCE_VIEW = "finance:ledger:view"
+    FINANCE_MANAGE = "finance:ledger:manage"
+    STAFF_MANAGE = "system:staff:manage"
+    ROLE_MANAGE = "system:role:manage"
+    AUDIT_VIEW = "system:audit:view"
+    SETTINGS_MANAGE = "system:settings:manage"
     SYSTEM_DATABASE = "system:database:manage"
 
 

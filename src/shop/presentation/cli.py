@@ -86,7 +86,7 @@ def parser() -> argparse.ArgumentParser:
     db = areas.add_parser("db", help="the database schema").add_subparsers(
         dest="action", required=True)
     upgrade = db.add_parser("upgrade", help="migrate to the latest revision")
-    upgrade.add_argument("revision", nargs="?", default="head")
+    upgrade.add_argument("revision", nargs="?", default="heads")
     upgrade.set_defaults(handler=db_upgrade)
     db.add_parser("current", help="show the schema revision").set_defaults(handler=db_current)
 

@@ -1,28 +1,29 @@
-"""What a request carries: the acting person and the application facade bound to its transaction."""
+"""What a request carries: the application facade bound to its transaction and its actor."""
 
 from __future__ import annotations
 
 from pyramid.config import Configurator
 from pyramid.request import Request
 
-from shop.application import ANONYMOUS, Actor, UnitOfWork
+from shop.application import Actor, UnitOfWork
+from shop.presentation.sessions import session_token
 
 #: Methods that never change state run in read-only transactions (on SQLite: no write lock).
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
-def actor(request: Request) -> Actor:
-    return ANONYMOUS
-
-
 def shop(request: Request) -> UnitOfWork:
-    """The services for this request, joined to pyramid_tm's transaction."""
+    """The services for this request, joined to pyramid_tm's transaction, acting as the visitor."""
     return request.registry.shop.bind(
-        request.tm, request.actor, locale=request.locale_name,
-        writes=request.method not in SAFE_METHODS,
+        request.tm, session_token=session_token(request), locale=request.locale_name,
+        writes=request.method not in SAFE_METHODS, client_ip=request.client_addr,
     )
 
 
+def actor(request: Request) -> Actor:
+    return request.shop.actor
+
+
 def includeme(config: Configurator) -> None:
-    config.add_request_method(actor, "actor", reify=True)
     config.add_request_method(shop, "shop", reify=True)
+    config.add_request_method(actor, "actor", reify=True)

@@ -163,6 +163,7 @@ class CatalogService:
         )
         self.repo.add(category)
         category.path = f"{parent.path if parent else '/'}{category.id}/"
+        self.uow.audit.record("catalog.category.create", "category", category.id, after=values)
         return self.category_ref(category)
 
     def create_brand(self, data: Mapping[str, Any]) -> BrandRef:
@@ -171,6 +172,7 @@ class CatalogService:
         self._require_free("slug", self.repo.brand_by_slug(values["slug"], published=False))
         brand = Brand(slug=values["slug"], name_zh=values["name_zh"], name_en=values["name_en"])
         self.repo.add(brand)
+        self.uow.audit.record("catalog.brand.create", "brand", brand.id, after=values)
         return BrandRef(brand.id, brand.slug, self.name(brand))
 
     def create_attribute(self, data: Mapping[str, Any]) -> str:
@@ -189,6 +191,7 @@ class CatalogService:
             self.repo.add(AttributeValue(attribute_id=attribute.id, code=value["code"],
                                          name_zh=value["name_zh"], name_en=value["name_en"],
                                          position=position))
+        self.uow.audit.record("catalog.attribute.create", "attribute", attribute.id, after=values)
         return attribute.code
 
     def create_product(self, data: Mapping[str, Any]) -> ProductCard:
@@ -229,6 +232,8 @@ class CatalogService:
         for value_id in sorted(all_values):
             self.repo.add(ProductAttributeValue(product_id=product.id, attribute_value_id=value_id))
         self.reindex([product.id])
+        self.uow.audit.record("catalog.product.create", "product", product.id,
+                              after={**values, "description_html": product.description_html})
         row = self.repo.card_of(product.id)
         return self.card(row)
 

@@ -19,15 +19,16 @@ def alembic_config(engine: Engine | None = None) -> Config:
     return config
 
 
-def upgrade(engine: Engine, revision: str = "head") -> None:
-    """Bring the database to ``revision`` in one transaction per migration step."""
+def upgrade(engine: Engine, revision: str = "heads") -> None:
+    """Bring the database to ``revision`` (every branch head by default)."""
     command.upgrade(alembic_config(engine), revision)
 
 
-def current_revision(engine: Engine) -> str | None:
+def current_revision(engine: Engine) -> str:
+    """The revision(s) the database is at, comma-separated when branches are open."""
     with engine.connect() as connection:
-        return MigrationContext.configure(connection).get_current_revision()
+        return ",".join(sorted(MigrationContext.configure(connection).get_current_heads()))
 
 
-def head_revision() -> str | None:
-    return ScriptDirectory.from_config(alembic_config()).get_current_head()
+def head_revision() -> str:
+    return ",".join(sorted(ScriptDirectory.from_config(alembic_config()).get_heads()))

@@ -1,0 +1,1 @@
+"""Shopper accounts (用户中心): registration, login, profile, recovery."""

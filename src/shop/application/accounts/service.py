@@ -1,0 +1,49 @@
+"""Shopper account use cases."""
+
+from __future__ import annotations
+
+import secrets
+from typing import TYPE_CHECKING
+
+from shop.application.actors import ANONYMOUS, Actor, Permission
+from shop.data.models import Customer
+from shop.data.repositories.accounts import CustomerRepository
+
+if TYPE_CHECKING:
+    from shop.application import UnitOfWork
+
+#: Referral codes avoid letters and digits people confuse (0/O, 1/I/L) when read aloud.
+REFERRAL_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+REFERRAL_LENGTH = 8
+SHOPPER_PERMISSIONS = frozenset({Permission.ACCOUNT_SELF.value})
+
+
+class AccountService:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.repo = CustomerRepository(uow.session)
+
+    def actor_for(self, customer_id: int) -> Actor:
+        """The shopper behind a session; a deactivated account acts as anonymous."""
+        customer = self.repo.get(customer_id)
+        if customer is None or not customer.is_active:
+            return ANONYMOUS
+        return Actor(kind="shopper", name=f"customer:{customer.id}", id=customer.id,
+                     permissions=SHOPPER_PERMISSIONS)
+
+    def new_customer(self, *, email: str | None = None, mobile: str | None = None,
+                     username: str | None = None, password_hash: str | None = None,
+                     name: str = "", referred_by_id: int | None = None) -> Customer:
+        """Insert an account with a fresh referral code. Callers validate and normalize first."""
+        customer = Customer(email=email, mobile=mobile, username=username,
+                            password_hash=password_hash, name=name,
+                            referral_code=self._unused_referral_code(),
+                            referred_by_id=referred_by_id, locale=self.uow.locale)
+        self.repo.add(customer)
+        return customer
+
+    def _unused_referral_code(self) -> str:
+        while True:
+            code = "".join(secrets.choice(REFERRAL_ALPHABET) for _ in range(REFERRAL_LENGTH))
+            if self.repo.by_referral_code(code) is None:
+                return code

@@ -1,0 +1,1 @@
+"""Security rules shared by every domain: password hashing and policy, tokens."""

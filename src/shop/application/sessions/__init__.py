@@ -1,0 +1,1 @@
+"""Login sessions kept server-side: started at login, rotated on privilege change, revocable."""

@@ -1,0 +1,90 @@
+"""Starting, resolving and ending login sessions.
+
+The visitor's cookie holds a random token; the table holds only its SHA-256, so a leaked table
+cannot be replayed. A session is never extended by reading it (a GET stays read-only); its
+lifetime is fixed when it starts: a working day, or 30 days with "remember me".
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
+
+from shop.data.models import WebSession
+from shop.data.repositories.sessions import SessionRepository
+
+if TYPE_CHECKING:
+    from shop.application import UnitOfWork
+
+SHORT_LIFETIME = timedelta(hours=12)
+REMEMBER_LIFETIME = timedelta(days=30)
+
+
+def token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@dataclass(frozen=True)
+class SessionGrant:
+    """What presentation needs to set the cookie."""
+
+    token: str
+    remember: bool
+    max_age: int | None  # seconds for a persistent cookie; None for a browser-session cookie
+
+
+@dataclass(frozen=True)
+class SessionPrincipal:
+    kind: str
+    id: int
+
+
+class SessionService:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.repo = SessionRepository(uow.session)
+
+    @staticmethod
+    def now() -> datetime:
+        return datetime.now(UTC)
+
+    def start(self, principal_kind: str, principal_id: int, *, remember: bool = False,
+              ip: str | None = None, user_agent: str | None = None) -> SessionGrant:
+        token = secrets.token_urlsafe(32)
+        lifetime = REMEMBER_LIFETIME if remember else SHORT_LIFETIME
+        self.repo.add(WebSession(
+            token_hash=token_hash(token), principal_kind=principal_kind,
+            principal_id=principal_id, remember=remember, expires_at=self.now() + lifetime,
+            ip=ip, user_agent=(user_agent or "")[:255] or None))
+        return SessionGrant(token, remember,
+                            int(lifetime.total_seconds()) if remember else None)
+
+    def principal(self, token: str | None) -> SessionPrincipal | None:
+        if not token:
+            return None
+        found = self.repo.live(token_hash(token), self.now())
+        return SessionPrincipal(found.principal_kind, found.principal_id) if found else None
+
+    def rotate(self, token: str) -> SessionGrant | None:
+        """A new token for the same login (after a privilege change); the old one stops working."""
+        found = self.repo.live(token_hash(token), self.now())
+        if found is None:
+            return None
+        self.repo.delete(found.token_hash)
+        return self.start(found.principal_kind, found.principal_id, remember=found.remember,
+                          ip=found.ip, user_agent=found.user_agent)
+
+    def end(self, token: str | None) -> None:
+        if token:
+            self.repo.delete(token_hash(token))
+
+    def end_all(self, principal_kind: str, principal_id: int, *,
+                except_token: str | None = None) -> int:
+        keep = [token_hash(except_token)] if except_token else []
+        return self.repo.delete_for(principal_kind, principal_id, keep)
+
+    def purge_expired(self) -> int:
+        return self.repo.delete_expired(self.now())
