@@ -40,6 +40,7 @@ db: install
 
 demo: install
 	$(BIN)/shop-admin $(INI) demo load --if-empty
+	$(BIN)/shop-admin $(INI) staff demo-admin
 
 clean:
 	rm -rf $(VENV) var build *.egg-info src/*.egg-info

@@ -10,6 +10,7 @@ requires = [
     "nh3>=0.2.15",
     "plaster_pastedeploy",
     "psycopg[binary]>=3.1",
+    "phonenumbers>=8.13",  # validates mainland mobile numbers, normalizes them to E.164
     "pyramid>=2.0",
     "pyramid_jinja2>=2.10",
     "pyramid_retry>=2.1",

@@ -9,7 +9,7 @@ reach on this machine). ``--profile`` then renders each page in-process to show 
 goes (SQL, templates, Python) and which statement is the slowest.
 
     .venv/bin/python benchmarks/storefront.py                    # N = 10,000 and 100,000
-    .venv/bin/python benchmarks/storefront.py --products 2000 --duration 3 --profile
+    .venv/bin/python benchmarks/storefront.py --products 10000 --duration 3 --profile
 
 Exit status 1 means a target was missed (see ``--help`` and benchmarks/README.md).
 """
@@ -21,28 +21,38 @@ import cProfile
 import http.client
 import importlib.util
 import json
+import math
 import os
 import platform
 import pstats
 import re
 import select
 import shutil
+import signal
 import statistics
 import subprocess
 import sys
 import tempfile
 import threading
 import time
-from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import ExitStack, contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+import waitress
+from sqlalchemy import create_engine, event
+from webob import Request
+
+# Imported once, up front: the tree may change during a long run, and one process must not mix
+# two versions of the shop.
+from shop.application import Shop
+from shop.presentation import make_app
+from shop.presentation.cli import ProgressBar
+
 HOST = "127.0.0.1"
-#: The waitress settings of both servers, so the hello-world ceiling is a fair comparison.
-SERVER_THREADS = 8
 #: wrk's own threads; two is all a 2-core machine can spare beside the server.
 WRK_THREADS = 2
 #: Latencies above this count as wrk errors instead of samples, so keep it far above any page.
@@ -50,6 +60,9 @@ WRK_TIMEOUT_S = 30
 #: Upper bound on the Python client's requests per measurement, whatever the duration.
 PYTHON_CLIENT_MAX_REQUESTS = 1_000_000
 SERVER_START_TIMEOUT_S = 60.0
+#: A server is idle when it used less CPU than this in a quarter second; wait at most so long.
+IDLE_CPU_S = 0.02
+IDLE_TIMEOUT_S = 120.0
 
 #: Targets from the issue.
 MAX_P50_GROWTH = 1.5
@@ -66,6 +79,7 @@ PROFILE_PACKAGES = {
 PROFILE_COLUMNS = ("sqlite3", "SQLAlchemy", "Jinja2", "shop", "Pyramid", "other")
 #: A statement is shown with its query plan when it takes at least this share of its page.
 PLAN_SHARE = 0.2
+PLAN_LINES = 24
 
 
 @dataclass(frozen=True)
@@ -97,6 +111,16 @@ class Measurement:
     p99_ms: float
     requests: int
     errors: int
+    #: The server process's CPU time per completed request: what a page costs the server, less
+    #: sensitive to the client than latency is. Slightly high for a slow page: it includes the
+    #: work on the requests still in flight when the run ends.
+    server_cpu_ms: float = math.nan
+
+
+@dataclass(frozen=True)
+class Server:
+    url: str
+    pid: int
 
 
 # -- the servers ---------------------------------------------------------------------------------
@@ -121,30 +145,26 @@ def shop_settings(database_url: str) -> dict[str, str]:
     }
 
 
-def serve(app_name: str, database_url: str | None) -> None:
+def serve(app_name: str, threads: int, database_url: str | None) -> None:
     """Child process: serve one app on a free port and print the port on stdout.
+
+    Both apps get the same waitress settings, so the hello-world ceiling is a fair comparison.
 
     ``make_app`` rather than the paste entry point, which would let SHOP_DATABASE_URL from the
     environment replace the throwaway database.
     """
-    import waitress
-
-    if app_name == "hello":
-        app: Any = hello_world
-    else:
-        from shop.presentation import make_app
-
-        app = make_app(shop_settings(str(database_url)))
-    server = waitress.create_server(app, host=HOST, port=0, threads=SERVER_THREADS)
+    app = hello_world if app_name == "hello" else make_app(shop_settings(str(database_url)))
+    server = waitress.create_server(app, host=HOST, port=0, threads=threads)
     print(server.effective_port, flush=True)
     server.run()
 
 
 @contextmanager
-def running_server(app_name: str, log_path: Path, database_url: str | None = None
-                   ) -> Iterator[str]:
-    """Start ``serve`` in a child process; yield its base URL; stop it however the block ends."""
-    command = [sys.executable, str(Path(__file__).resolve()), "--serve", app_name]
+def running_server(app_name: str, log_path: Path, threads: int,
+                   database_url: str | None = None) -> Iterator[Server]:
+    """Start ``serve`` in a child process and yield it; stop it however the block ends."""
+    command = [sys.executable, str(Path(__file__).resolve()), "--serve", app_name,
+               "--server-threads", str(threads)]
     if database_url:
         command += ["--database-url", database_url]
     with log_path.open("wb") as log:
@@ -152,7 +172,7 @@ def running_server(app_name: str, log_path: Path, database_url: str | None = Non
         try:
             base_url = f"http://{HOST}:{_read_port(child, log_path)}"
             _wait_until_answering(base_url)
-            yield base_url
+            yield Server(base_url, child.pid)
         finally:
             child.terminate()
             try:
@@ -317,10 +337,37 @@ def make_client(choice: str, connections: int) -> Wrk | PythonClient:
     return PythonClient(connections)
 
 
-def measure_page(client: Wrk | PythonClient, base_url: str, page: Page, warmup: int,
-                 duration: int) -> Measurement:
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process so far, from Linux's /proc (NaN elsewhere)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return math.nan
+    fields = stat.rsplit(")", 1)[1].split()  # after "pid (command)": state is fields[0]
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_until_idle(server: Server) -> None:
+    """Let the server finish the requests a client gave up on, so they slow nothing after.
+
+    wrk stops with a request in flight on every connection; on a slow page that is seconds of
+    work the server still does, which would otherwise land on the next measurement.
+    """
+    deadline = time.monotonic() + IDLE_TIMEOUT_S
+    last = cpu_seconds(server.pid)
+    while not math.isnan(last) and time.monotonic() < deadline:
+        time.sleep(0.25)
+        now = cpu_seconds(server.pid)
+        if now - last < IDLE_CPU_S:
+            return
+        last = now
+
+
+def measure_page(client: Wrk | PythonClient, server: Server, page: Page, warmup: int,
+                 duration: int, label: str = "") -> Measurement:
     """Check the page renders, warm it up, then measure it."""
-    status, body = fetch(base_url + page.path)
+    url = server.url + page.path
+    status, body = fetch(url)
     if status != 200:
         raise RuntimeError(f"{page.path} answered {status}")
     if page.lists_products and b'href="/p/' not in body:
@@ -328,10 +375,19 @@ def measure_page(client: Wrk | PythonClient, base_url: str, page: Page, warmup: 
         raise RuntimeError(f"{page.path} lists no product (is N too small for it?); "
                            "measuring an empty page would flatter the shop")
     if warmup:
-        client.measure(base_url + page.path, warmup)
-    measured = client.measure(base_url + page.path, duration)
-    print(f"  {page.name:<20} {measured.requests_per_second:>9,.1f} req/s  "
-          f"p50 {measured.p50_ms:8.2f} ms  p99 {measured.p99_ms:8.2f} ms"
+        client.measure(url, warmup)
+        wait_until_idle(server)
+    cpu_before = cpu_seconds(server.pid)
+    measured = client.measure(url, duration)
+    cpu_used = cpu_seconds(server.pid) - cpu_before
+    wait_until_idle(server)
+    if not measured.requests:
+        raise RuntimeError(f"{page.path}: no request completed in {duration} s; "
+                           "give it a longer --duration")
+    measured.server_cpu_ms = cpu_used * 1000 / measured.requests
+    print(f"{label:<12} {page.name:<20} {measured.requests_per_second:>9,.1f} req/s  "
+          f"p50 {measured.p50_ms:8.2f} ms  p99 {measured.p99_ms:8.2f} ms  "
+          f"server CPU {measured.server_cpu_ms:.2f} ms/req"
           + (f"  {measured.errors} errors" if measured.errors else ""), file=sys.stderr)
     return measured
 
@@ -339,21 +395,32 @@ def measure_page(client: Wrk | PythonClient, base_url: str, page: Page, warmup: 
 # -- the catalog ----------------------------------------------------------------------------------
 
 
-def load_catalog(database_url: str, products: int) -> str:
-    """Migrate and load the demo catalog; return the slug of the best-selling product."""
-    from shop.application import Shop
-    from shop.presentation.cli import ProgressBar
+@dataclass(frozen=True)
+class Catalog:
+    """A throwaway shop holding the demo catalog of ``products`` products."""
 
+    products: int
+    database_url: str
+    pages: tuple[Page, ...]
+
+
+def load_catalog(products: int, directory: Path) -> Catalog:
+    """Migrate a new SQLite database in ``directory`` and load the demo catalog into it."""
+    database_url = f"sqlite:///{directory / 'shop.sqlite'}"
+    print(f"N = {products:,}: loading the demo catalog", file=sys.stderr)
+    started = time.monotonic()
     shop = Shop.from_settings(shop_settings(database_url))
     try:
         shop.upgrade_database()
         with shop.transaction(actor=shop.system_actor("benchmark")) as tx:
             tx.demo.load(products, progress=ProgressBar())
         with shop.transaction(writes=False) as tx:
-            return tx.catalog.home_page().best_sellers[0].slug
+            best_seller = tx.catalog.home_page().best_sellers[0].slug
     finally:
         # Closing the last connection checkpoints the WAL, so the server reads the main file.
         shop.dispose()
+    print(f"  loaded in {time.monotonic() - started:.0f} s", file=sys.stderr)
+    return Catalog(products, database_url, storefront_pages(best_seller))
 
 
 # -- the profile ----------------------------------------------------------------------------------
@@ -362,6 +429,7 @@ def load_catalog(database_url: str, products: int) -> str:
 @dataclass
 class Statement:
     sql: str
+    #: Database time of this statement per request: executions per request x one re-run alone.
     ms_per_request: float
     plan: list[str] = field(default_factory=list)
 
@@ -377,49 +445,60 @@ class PageProfile:
 
 
 class StatementLog:
-    """Counts and times every statement the engine sends, keyed by its SQL text."""
+    """Counts the statements the engine sends, as the tests count them, and prices each one.
+
+    Transaction control (BEGIN, COMMIT, savepoints) is not counted. A statement's database time
+    is measured by re-running it alone with the parameters it was last sent, rows fetched:
+    timing the cursor's execute in the request would miss the rows SQLite computes while they
+    are fetched, and timing the fetch would charge SQLAlchemy's row processing to SQLite.
+    """
+
+    CONTROL = ("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT", "RELEASE")
 
     def __init__(self, engine: Any) -> None:
-        from sqlalchemy import event
-
-        self.engine = engine
-        self.seconds: dict[str, float] = {}
+        # Re-runs go through an engine of their own, so they are not counted themselves.
+        self.rerun_engine = create_engine(engine.url)
+        self.executions: dict[str, int] = {}
         self.parameters: dict[str, Any] = {}
-        self.count = 0
-        event.listen(engine, "before_cursor_execute", self._before)
-        event.listen(engine, "after_cursor_execute", self._after)
+        event.listen(engine, "before_cursor_execute", self._record)
 
     def reset(self) -> None:
-        self.seconds.clear()
+        self.executions.clear()
         self.parameters.clear()
-        self.count = 0
 
-    def _before(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
+    def _record(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
                 executemany: bool) -> None:
-        conn.info["benchmark_started"] = time.perf_counter()
+        if not statement.lstrip().upper().startswith(self.CONTROL):
+            self.executions[statement] = self.executions.get(statement, 0) + 1
+            self.parameters[statement] = parameters
 
-    def _after(self, conn: Any, cursor: Any, statement: str, parameters: Any, context: Any,
-               executemany: bool) -> None:
-        elapsed = time.perf_counter() - conn.info.pop("benchmark_started")
-        self.count += 1
-        self.seconds[statement] = self.seconds.get(statement, 0.0) + elapsed
-        self.parameters[statement] = parameters
+    def priced(self, requests: int) -> list[Statement]:
+        """Every SELECT seen, with its database time per request, the costliest first."""
+        statements = [
+            Statement(" ".join(sql.split()), count / requests * self._seconds(sql) * 1000)
+            for sql, count in self.executions.items()
+            if sql.lstrip().upper().startswith(("SELECT", "WITH"))
+        ]
+        return sorted(statements, key=lambda statement: -statement.ms_per_request)
 
-    def slowest(self, requests: int) -> Statement | None:
-        if not self.seconds:
-            return None
-        sql = max(self.seconds, key=self.seconds.__getitem__)
-        return Statement(" ".join(sql.split()), self.seconds[sql] * 1000 / requests,
-                         self.query_plan(sql))
+    def _seconds(self, sql: str) -> float:
+        timings = []
+        with self.rerun_engine.connect() as connection:
+            for _ in range(3):
+                started = time.perf_counter()
+                connection.exec_driver_sql(sql, self.parameters[sql]).all()
+                timings.append(time.perf_counter() - started)
+        return statistics.median(timings)
 
-    def query_plan(self, sql: str) -> list[str]:
+    def query_plan(self, statement: Statement) -> list[str]:
         """SQLite's EXPLAIN QUERY PLAN, indented like the sqlite3 shell prints it."""
-        if self.engine.dialect.name != "sqlite":
+        if self.rerun_engine.dialect.name != "sqlite":
             return []
-        with self.engine.connect() as connection:
+        sql = next(s for s in self.executions if " ".join(s.split()) == statement.sql)
+        with self.rerun_engine.connect() as connection:
             rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}",
                                               self.parameters[sql]).all()
-        depth: dict[int, int] = {0: -1}
+        depth = {0: -1}
         lines = []
         for node, parent, _, detail in rows:
             depth[node] = depth.get(parent, -1) + 1
@@ -427,19 +506,15 @@ class StatementLog:
         return lines
 
 
-def profile_pages(database_url: str, pages: Iterable[Page], runs: int) -> dict[str, PageProfile]:
-    """Render each page ``runs`` times in-process: timed, then under cProfile.
+@contextmanager
+def page_profiler(database_url: str) -> Iterator[Callable[[Page, int], PageProfile]]:
+    """The app in this process, built at once; yields a function that profiles one page.
 
-    The timed renders give the unloaded cost of a page without HTTP, and the statement count and
-    time (the cursor's execute, where SQLite does a query's work). The profiled renders give the
-    share of Python self time per package; cProfile's per-call overhead inflates pure-Python
-    shares against the C of sqlite3, so read them beside the unprofiled statement time.
+    Each page is rendered ``runs`` times, timed, then ``runs`` times under cProfile. The timed
+    renders give a page's unloaded cost without HTTP and its statements. The profiled renders
+    give the share of self time per package; cProfile's per-call overhead inflates the
+    pure-Python shares against the C of sqlite3, so read them beside the statements' own time.
     """
-    from webob import Request
-
-    from shop.application import Shop
-    from shop.presentation import make_app
-
     settings = shop_settings(database_url)
     shop = Shop.from_settings(settings)
     app = make_app(settings, shop=shop)
@@ -452,30 +527,34 @@ def profile_pages(database_url: str, pages: Iterable[Page], runs: int) -> dict[s
         if response.status_code != 200:
             raise RuntimeError(f"{path} answered {response.status}")
 
-    results = {}
-    try:
-        for page in pages:
+    def profile(page: Page, runs: int) -> PageProfile:
+        render(page.path)
+        log.reset()
+        timings = []
+        for _ in range(runs):
+            started = time.perf_counter()
             render(page.path)
-            log.reset()
-            timings = []
-            for _ in range(runs):
-                started = time.perf_counter()
-                render(page.path)
-                timings.append(time.perf_counter() - started)
-            statements, sql_seconds = log.count, sum(log.seconds.values())
-            slowest = log.slowest(runs)
-            profiler = cProfile.Profile()
-            for _ in range(runs):
-                profiler.runcall(render, page.path)
-            results[page.name] = PageProfile(
-                ms_per_request=statistics.median(timings) * 1000,
-                statements_per_request=statements / runs,
-                sql_ms_per_request=sql_seconds * 1000 / runs,
-                shares=_shares(pstats.Stats(profiler), locations), slowest=slowest,
-            )
+            timings.append(time.perf_counter() - started)
+        executions = sum(log.executions.values())
+        statements = log.priced(runs)
+        slowest = statements[0] if statements else None
+        if slowest:
+            slowest.plan = log.query_plan(slowest)
+        profiler = cProfile.Profile()
+        for _ in range(runs):
+            profiler.runcall(render, page.path)
+        return PageProfile(
+            ms_per_request=statistics.median(timings) * 1000,
+            statements_per_request=executions / runs,
+            sql_ms_per_request=sum(s.ms_per_request for s in statements),
+            shares=_shares(pstats.Stats(profiler), locations), slowest=slowest,
+        )
+
+    try:
+        yield profile
     finally:
+        log.rerun_engine.dispose()
         shop.dispose()
-    return results
 
 
 def _package_locations() -> list[tuple[str, str]]:
@@ -503,7 +582,7 @@ def _category(filename: str, function: str, locations: list[tuple[str, str]]) ->
 
 def _shares(stats: pstats.Stats, locations: list[tuple[str, str]]) -> dict[str, float]:
     totals = dict.fromkeys(PROFILE_COLUMNS, 0.0)
-    for (filename, _, function), (_, _, self_time, _, _) in stats.stats.items():  # type: ignore[attr-defined]
+    for (filename, _, function), (_, _, self_time, _, _) in stats.stats.items():
         totals[_category(filename, function, locations)] += self_time
     whole = sum(totals.values()) or 1.0
     return {name: 100 * seconds / whole for name, seconds in totals.items()}
@@ -520,23 +599,62 @@ class CatalogResult:
     profile: dict[str, PageProfile] | None
 
 
-def benchmark_catalog(products: int, client: Wrk | PythonClient, scratch: Path,
-                      args: argparse.Namespace) -> CatalogResult:
-    with tempfile.TemporaryDirectory(prefix=f"shop-{products}-", dir=scratch) as directory:
-        database_url = f"sqlite:///{directory}/shop.sqlite"
-        print(f"\nN = {products:,}: loading the demo catalog", file=sys.stderr)
-        started = time.monotonic()
-        slug = load_catalog(database_url, products)
-        print(f"  loaded in {time.monotonic() - started:.0f} s", file=sys.stderr)
-        pages = storefront_pages(slug)
-        with running_server("shop", Path(directory) / "server.log", database_url) as base_url:
-            measured = {page.name: measure_page(client, base_url, page, args.warmup,
-                                                args.duration) for page in pages}
-        profile = None
-        if args.profile:
-            print(f"  profiling each page ({args.profile_runs} renders)", file=sys.stderr)
-            profile = profile_pages(database_url, pages, args.profile_runs)
-    return CatalogResult(products, pages, measured, profile)
+def benchmark_catalogs(client: Wrk | PythonClient, scratch: Path, args: argparse.Namespace
+                       ) -> list[CatalogResult]:
+    """Load every catalog, then measure each page at every N back to back.
+
+    All servers run at once (an idle one costs nothing), so the two measurements of a page that
+    the growth target compares are seconds apart: whatever else the machine does then drifts
+    less between them than it would between two whole runs minutes apart. The apps to profile
+    are built up front too, so that the whole run measures one version of a tree that others
+    may be editing.
+    """
+    catalogs = []
+    for products in args.products:
+        directory = scratch / f"shop-{products}"
+        directory.mkdir()
+        catalogs.append(load_catalog(products, directory))
+    results = [CatalogResult(c.products, c.pages, {}, None) for c in catalogs]
+    with ExitStack() as in_process:
+        profilers = [in_process.enter_context(page_profiler(c.database_url))
+                     for c in catalogs if args.profile]
+        with ExitStack() as servers:
+            running = [servers.enter_context(running_server(
+                "shop", scratch / f"shop-{c.products}" / "server.log", args.server_threads,
+                c.database_url)) for c in catalogs]
+            for index in range(len(catalogs[0].pages)):
+                for result, server in zip(results, running, strict=True):
+                    page = result.pages[index]
+                    result.measurements[page.name] = measure_page(
+                        client, server, page, args.warmup, args.duration,
+                        label=f"N = {result.products:,}")
+        for result, profile in zip(results if args.profile else [], profilers, strict=True):
+            print(f"N = {result.products:,}: profiling each page ({args.profile_runs} renders)",
+                  file=sys.stderr)
+            result.profile = {page.name: profile(page, args.profile_runs)
+                              for page in result.pages}
+    return results
+
+
+@dataclass
+class Report:
+    """Everything measured, as printed and as written to --json."""
+
+    client: str
+    caveat: str
+    connections: int
+    duration_s: int
+    server_threads: int
+    cpus: int | None
+    python: str
+    #: ``git describe --dirty`` of the tree measured (others may be changing it).
+    revision: str
+    load_average_before: float
+    ceiling: Measurement
+    results: list[CatalogResult]
+    #: p50 at the largest N over p50 at the smallest, per category page.
+    p50_growth: dict[str, float]
+    failures: list[str]
 
 
 def check_targets(hello: Measurement, results: list[CatalogResult]
@@ -566,22 +684,34 @@ def check_targets(hello: Measurement, results: list[CatalogResult]
     return growth, failures
 
 
-def print_report(client: Wrk | PythonClient, args: argparse.Namespace, hello: Measurement,
-                 results: list[CatalogResult], growth: dict[str, float],
-                 failures: list[str]) -> None:
-    print(f"\nStorefront benchmark: {client.name}, {args.connections} connections, "
-          f"{args.duration} s per page, waitress threads={SERVER_THREADS}, "
-          f"{os.cpu_count()} CPUs, SQLite, Python {platform.python_version()}")
-    if client.caveat:
-        print(f"NOTE: {client.caveat}")
+def revision() -> str:
+    described = subprocess.run(
+        ["git", "describe", "--always", "--dirty"], cwd=Path(__file__).resolve().parent,
+        capture_output=True, text=True, check=False, timeout=30,
+    )
+    return described.stdout.strip() or "unknown (not a git checkout)"
+
+
+def print_report(report: Report) -> None:
+    hello, results, growth = report.ceiling, report.results, report.p50_growth
+    print(f"\nStorefront benchmark: {report.client}, {report.connections} connections, "
+          f"{report.duration_s} s per page, waitress threads={report.server_threads}, "
+          f"{report.cpus} CPUs, SQLite, Python {report.python}")
+    if report.caveat:
+        print(f"NOTE: {report.caveat}")
+    print(f"load average before the run: {report.load_average_before:.2f} (anything else using "
+          "the CPUs lowers every number)")
+    print(f"code: {report.revision}")
     print(f"ceiling (bare WSGI hello-world): {hello.requests_per_second:,.0f} req/s, "
-          f"p50 {hello.p50_ms:.2f} ms, p99 {hello.p99_ms:.2f} ms")
+          f"p50 {hello.p50_ms:.2f} ms, p99 {hello.p99_ms:.2f} ms, "
+          f"server CPU {hello.server_cpu_ms:.2f} ms/req")
+    print("%ceil: share of the ceiling's req/s; CPU: server CPU ms per request")
     head = f"{'page':<20}"
     rule = " " * 20
     for result in results:
         title = f"N = {result.products:,}"
-        head += f" | {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'%ceil':>6}"
-        rule += f" | {title:^33}"
+        head += f" | {'req/s':>8} {'p50 ms':>8} {'p99 ms':>8} {'%ceil':>6} {'CPU':>6}"
+        rule += f" | {title:^40}"
     if growth:
         head += f" | {'p50 growth':>14}"
         rule += f" | {f'{results[-1].products:,}/{results[0].products:,}':>14}"
@@ -592,7 +722,7 @@ def print_report(client: Wrk | PythonClient, args: argparse.Namespace, hello: Me
             m = result.measurements[name]
             share = 100 * m.requests_per_second / hello.requests_per_second
             line += (f" | {m.requests_per_second:>8,.0f} {m.p50_ms:>8.2f} {m.p99_ms:>8.2f} "
-                     f"{share:>5.1f}%")
+                     f"{share:>5.1f}% {m.server_cpu_ms:>6.2f}")
         if name in growth:
             verdict = "PASS" if growth[name] <= MAX_P50_GROWTH else "FAIL"
             line += f" | {growth[name]:>8.2f}x {verdict}"
@@ -600,7 +730,8 @@ def print_report(client: Wrk | PythonClient, args: argparse.Namespace, hello: Me
     print("\npaths: " + ", ".join(f"{p.name} {p.path}" for p in results[-1].pages))
     print(f"targets: category p50 growth <= {MAX_P50_GROWTH}x; every page >= "
           f"{MIN_CEILING_SHARE:.0%} of the ceiling's req/s, uncached")
-    print("  " + ("\n  ".join(f"FAIL {f}" for f in failures) if failures else "all PASS"))
+    print("  " + ("\n  ".join(f"FAIL {f}" for f in report.failures) if report.failures
+                  else "all PASS"))
     for result in results:
         if result.profile:
             print_profile(result)
@@ -608,38 +739,46 @@ def print_report(client: Wrk | PythonClient, args: argparse.Namespace, hello: Me
 
 def print_profile(result: CatalogResult) -> None:
     assert result.profile is not None
-    print(f"\nprofile at N = {result.products:,}: in-process renders without HTTP; ms = median "
-          "unprofiled render, SQL ms = time in cursor.execute; the shares are cProfile self "
-          "time (which overstates pure Python)")
-    head = (f"{'page':<20} {'ms':>7} {'stmts':>5} {'SQL ms':>7} | "
-            + " ".join(f"{c:>10}" for c in PROFILE_COLUMNS))
-    print(f"{head}\n{'-' * len(head)}")
+    print(f"\nprofile at N = {result.products:,}, in-process without HTTP. ms: median render; "
+          "stmts: SQL statements per render; DB ms: their time re-run alone; shares: cProfile "
+          "self time, which overstates pure Python against the C of sqlite3")
+    groups = f"{'':<20} {'':>7} {'':>5} {'':>6} | {'SQL':^21} | {'templates':^10} | {'Python':^32}"
+    head = (f"{'page':<20} {'ms':>7} {'stmts':>5} {'DB ms':>6} | {'sqlite3':>10}{'SQLAlchemy':>11}"
+            f" | {'Jinja2':>10} | {'shop':>10}{'Pyramid':>11}{'other':>11}")
+    print(f"{groups}\n{head}\n{'-' * len(head)}")
     for name, p in result.profile.items():
+        share = {column: f"{p.shares[column]:.1f}%" for column in PROFILE_COLUMNS}
         print(f"{name:<20} {p.ms_per_request:>7.2f} {p.statements_per_request:>5.0f} "
-              f"{p.sql_ms_per_request:>7.2f} | "
-              + " ".join(f"{p.shares[c]:>9.1f}%" for c in PROFILE_COLUMNS))
-    print("slowest statement per page:")
+              f"{p.sql_ms_per_request:>6.2f} | {share['sqlite3']:>10}{share['SQLAlchemy']:>11}"
+              f" | {share['Jinja2']:>10} | {share['shop']:>10}{share['Pyramid']:>11}"
+              f"{share['other']:>11}")
+    print(f"costliest statement per page (its query plan when it is {PLAN_SHARE:.0%} of the page "
+          "or more):")
     for name, p in result.profile.items():
         if p.slowest is None:
             continue
         share = p.slowest.ms_per_request / p.ms_per_request
-        print(f"  {name}: {p.slowest.ms_per_request:.2f} ms ({share:.0%} of the render): "
-              f"{p.slowest.sql[:160]}{'…' if len(p.slowest.sql) > 160 else ''}")
+        sql = p.slowest.sql if len(p.slowest.sql) <= 150 else p.slowest.sql[:149] + "…"
+        print(f"  {name}: {p.slowest.ms_per_request:.2f} ms/render, {share:.0%}: {sql}")
         if share >= PLAN_SHARE:
-            for line in p.slowest.plan:
+            for line in p.slowest.plan[:PLAN_LINES]:
                 print(f"      {line}")
+            if len(p.slowest.plan) > PLAN_LINES:
+                print(f"      … {len(p.slowest.plan) - PLAN_LINES} more lines in --json")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--products", type=int, nargs="+", default=[10_000, 100_000],
-                        help="catalog sizes N, smallest first (default: 10000 100000)")
+                        help="catalog sizes N (default: 10000 100000)")
     parser.add_argument("--duration", type=int, default=10, help="seconds per page (default 10)")
     parser.add_argument("--warmup", type=int, default=2,
                         help="seconds of discarded load per page first (default 2)")
     parser.add_argument("--connections", type=int, default=16,
                         help="concurrent keep-alive connections (default 16)")
+    parser.add_argument("--server-threads", type=int, default=8,
+                        help="waitress threads of both servers (default 8)")
     parser.add_argument("--client", choices=("auto", "wrk", "python"), default="auto",
                         help="load generator; auto uses wrk when installed")
     parser.add_argument("--profile", action="store_true",
@@ -652,35 +791,42 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser.add_argument("--database-url", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     args.products = sorted(set(args.products))
-    if min(args.products) < 1 or args.duration < 1 or args.connections < 1:
-        parser.error("--products, --duration and --connections must be positive")
+    if min(*args.products, args.duration, args.connections, args.server_threads) < 1:
+        parser.error("--products, --duration, --connections and --server-threads must be "
+                     "positive")
     return args
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.serve:
-        serve(args.serve, args.database_url)
+        serve(args.serve, args.server_threads, args.database_url)
         return 0
     client = make_client(args.client, args.connections)
+    # A polite kill unwinds like Ctrl-C does, so the servers are stopped and the files removed.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
+    code, load_before = revision(), os.getloadavg()[0]
     with tempfile.TemporaryDirectory(prefix="shop-benchmark-") as directory:
         scratch = Path(directory)
-        print("ceiling: bare WSGI hello-world", file=sys.stderr)
-        with running_server("hello", scratch / "hello.log") as base_url:
-            hello = measure_page(client, base_url, Page("hello-world", "/"), args.warmup,
-                                 args.duration)
-        results = [benchmark_catalog(n, client, scratch, args) for n in args.products]
+        with running_server("hello", scratch / "hello.log", args.server_threads) as server:
+            hello = measure_page(client, server, Page("hello-world", "/"), args.warmup,
+                                 args.duration, label="ceiling")
+        results = benchmark_catalogs(client, scratch, args)
     growth, failures = check_targets(hello, results)
-    print_report(client, args, hello, results, growth, failures)
+    report = Report(
+        client=client.name, caveat=client.caveat, connections=args.connections,
+        duration_s=args.duration, server_threads=args.server_threads, cpus=os.cpu_count(),
+        python=platform.python_version(), revision=code, load_average_before=load_before,
+        ceiling=hello, results=results, p50_growth=growth, failures=failures,
+    )
+    print_report(report)
     if args.json:
-        args.json.write_text(json.dumps({
-            "client": client.name, "connections": args.connections, "duration_s": args.duration,
-            "server_threads": SERVER_THREADS, "cpus": os.cpu_count(),
-            "ceiling": asdict(hello), "results": [asdict(r) for r in results],
-            "p50_growth": growth, "failures": failures,
-        }, indent=2, ensure_ascii=False) + "\n")
+        args.json.write_text(json.dumps(asdict(report), indent=2, ensure_ascii=False) + "\n")
     return 1 if failures else 0
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    try:
+        sys.exit(main())
+    except KeyboardInterrupt:
+        sys.exit("interrupted: the servers are stopped and the throwaway databases removed")

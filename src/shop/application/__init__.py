@@ -21,13 +21,22 @@ import transaction as transaction_package
 
 from shop.application.accounts.service import AccountService
 from shop.application.actors import ANONYMOUS, Actor, Permission, system_actor
+from shop.application.addresses.service import AddressService
+from shop.application.audit.browse import AuditBrowser
 from shop.application.audit.service import AuditService
 from shop.application.catalog.service import CatalogService
 from shop.application.demo.service import DemoService
 from shop.application.errors import Conflict, Forbidden, Invalid, NotFound, ShopError
 from shop.application.locales import normalize_locale
+from shop.application.messaging.service import OutboxService
+from shop.application.oauth.service import OAuthService
+from shop.application.regions.service import RegionService
+from shop.application.rewards.service import RewardsService
 from shop.application.security.passwords import Passwords, hasher_from_settings
 from shop.application.sessions.service import SessionService
+from shop.application.settings.service import SettingsService
+from shop.application.staff.roles import RoleService
+from shop.application.staff.service import StaffService
 from shop.data import make_engine, make_session_factory, open_session
 from shop.data import migrations as data_migrations
 
@@ -129,6 +138,8 @@ class UnitOfWork:
             return ANONYMOUS
         if principal.kind == "customer":
             return self.accounts.actor_for(principal.id)
+        if principal.kind == "staff":
+            return self.staff.actor_for(principal.id)
         return ANONYMOUS
 
     @cached_property
@@ -144,9 +155,45 @@ class UnitOfWork:
         return AccountService(self)
 
     @cached_property
+    def outbox(self) -> OutboxService:
+        return OutboxService(self)
+
+    @cached_property
     def catalog(self) -> CatalogService:
         return CatalogService(self)
 
     @cached_property
     def demo(self) -> DemoService:
         return DemoService(self)
+
+    @cached_property
+    def addresses(self) -> AddressService:
+        return AddressService(self)
+
+    @cached_property
+    def regions(self) -> RegionService:
+        return RegionService(self)
+
+    @cached_property
+    def rewards(self) -> RewardsService:
+        return RewardsService(self)
+
+    @cached_property
+    def oauth(self) -> OAuthService:
+        return OAuthService(self)
+
+    @cached_property
+    def staff(self) -> StaffService:
+        return StaffService(self)
+
+    @cached_property
+    def roles(self) -> RoleService:
+        return RoleService(self)
+
+    @cached_property
+    def settings(self) -> SettingsService:
+        return SettingsService(self)
+
+    @cached_property
+    def audit_log(self) -> AuditBrowser:
+        return AuditBrowser(self)

@@ -42,7 +42,12 @@ def make_app(settings: dict[str, Any], shop: Shop | None = None) -> Any:
         config.add_static_view("deform", "deform:static", cache_max_age=86400,
                                permission="public")
         config.include(".storefront")
+        config.include(".storefront.addresses")
+        config.include(".storefront.rewards")
+        config.include(".storefront.oauth")
         config.scan(".storefront")
+        config.include(".admin")
+        config.scan(".admin")
         config.scan(".errors")
         config.scan(".i18n")
         return config.make_wsgi_app()

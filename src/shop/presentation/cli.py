@@ -3,6 +3,8 @@
     shop-admin development.ini db upgrade
     shop-admin development.ini db current
     shop-admin development.ini demo load [--products N] [--if-empty]
+    shop-admin development.ini staff create --username U --email E --role R [--password-stdin]
+    shop-admin development.ini outbox deliver [--limit N] [--every SECONDS]
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from collections.abc import Sequence
 from pyramid.paster import setup_logging
 
 from shop.application import Shop, ShopError
+from shop.presentation.cli_staff import add_staff_commands
 from shop.presentation.settings import load_settings
 
 
@@ -77,6 +80,22 @@ def demo_load(shop: Shop, args: argparse.Namespace) -> int:
     return 0
 
 
+def outbox_deliver(shop: Shop, args: argparse.Namespace) -> int:
+    """Send pending emails and SMS; with ``--every`` keep doing it (development) until Ctrl-C."""
+    actor = shop.system_actor("shop-admin outbox")
+    while True:
+        with shop.transaction(actor=actor) as tx:
+            report = tx.outbox.deliver_pending(args.limit)
+        if report.sent or report.failed or not args.every:
+            print(f"outbox: {report.sent} sent, {report.failed} failed", flush=True)
+        if not args.every:
+            return 0 if report.failed == 0 else 1
+        try:
+            time.sleep(args.every)
+        except KeyboardInterrupt:
+            return 0
+
+
 def parser() -> argparse.ArgumentParser:
     root = argparse.ArgumentParser(prog="shop-admin", description=__doc__,
                                    formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -96,6 +115,15 @@ def parser() -> argparse.ArgumentParser:
     load.add_argument("--products", type=int, default=2000, help="how many products (SPU)")
     load.add_argument("--if-empty", action="store_true", help="do nothing if products exist")
     load.set_defaults(handler=demo_load)
+
+    outbox = areas.add_parser("outbox", help="queued emails and SMS").add_subparsers(
+        dest="action", required=True)
+    deliver = outbox.add_parser("deliver", help="send the pending messages")
+    deliver.add_argument("--limit", type=int, default=100, help="at most this many per round")
+    deliver.add_argument("--every", type=float, default=0,
+                         help="repeat every SECONDS (development); 0 sends once")
+    deliver.set_defaults(handler=outbox_deliver)
+    add_staff_commands(areas)
     return root
 
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import logging
 
-from pyramid.httpexceptions import HTTPException, HTTPForbidden, HTTPNotFound
+from pyramid.httpexceptions import HTTPException, HTTPForbidden, HTTPNotFound, HTTPSeeOther
 from pyramid.request import Request
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
-from shop.application import Conflict, Forbidden, Invalid, NotFound
+from shop.application import Conflict, Forbidden, Invalid, NotFound, Permission
 from shop.presentation.i18n import _
 
 log = logging.getLogger(__name__)
@@ -28,7 +28,18 @@ def not_found(exc: Exception, request: Request) -> dict:
 
 @forbidden_view_config(renderer=TEMPLATE)
 @exception_view_config(Forbidden, renderer=TEMPLATE)
-def forbidden(exc: Exception, request: Request) -> dict:
+def forbidden(exc: Exception, request: Request) -> HTTPSeeOther | dict:
+    # Whoever is not staff is sent from a back-office page to the staff login, and comes back.
+    if (request.path.startswith("/admin") and request.actor.kind != "staff"
+            and request.registry.introspector.get("routes", "admin_login") is not None):
+        return HTTPSeeOther(location=request.route_path(
+            "admin_login", _query={"came_from": request.path_qs}))
+    # An anonymous visitor at a shopper's page is asked to log in, and comes back after.
+    denial = str(getattr(getattr(exc, "result", None), "msg", "") or exc)
+    if (request.actor.kind == "anonymous" and Permission.ACCOUNT_SELF.value in denial
+            and request.registry.introspector.get("routes", "login") is not None):
+        return HTTPSeeOther(location=request.route_path(
+            "login", _query={"came_from": request.path_qs}))
     return _page(request, 403, _("You may not do that"))
 
 

@@ -11,6 +11,7 @@ from pyramid.events import BeforeRender, subscriber
 
 from shop.application.locales import LOCALES
 from shop.application.money import format_cny
+from shop.presentation.i18n import _
 
 LANGUAGE_NAMES = {"zh_CN": "简体中文", "en": "English"}
 
@@ -29,6 +30,7 @@ def template_globals(event: BeforeRender) -> None:
     event.setdefault("has_route", lambda name: request.registry.introspector.get(
         "routes", name) is not None)
     event.setdefault("navigation", lambda: _navigation(request))
+    event.setdefault("shop_name", lambda: shop_name(request))
 
 
 def _navigation(request: Any) -> Any:
@@ -36,6 +38,12 @@ def _navigation(request: Any) -> Any:
     if not hasattr(request, "_shop_navigation"):
         request._shop_navigation = request.shop.catalog.navigation()
     return request._shop_navigation
+
+
+def shop_name(request: Any) -> str:
+    """The shop's name from the base settings in the visitor's language, else "Shop" translated."""
+    configured = request.shop.settings.current().shop_name(request.locale_name)
+    return configured or request.localizer.translate(_("Shop"))
 
 
 def includeme(config: Configurator) -> None:

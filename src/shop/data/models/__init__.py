@@ -1,6 +1,7 @@
 """Typed declarative models: one module per domain, one shared ``Base``."""
 
-from shop.data.models.accounts import Customer
+from shop.data.models.accounts import Customer, LoginAttempt, OneTimeCode
+from shop.data.models.addresses import Address
 from shop.data.models.audit import AuditEntry
 from shop.data.models.base import Base
 from shop.data.models.catalog import (
@@ -17,9 +18,14 @@ from shop.data.models.catalog import (
     SkuAttributeValue,
 )
 from shop.data.models.messaging import OutboxMessage
+from shop.data.models.oauth import OAuthAttempt, OAuthIdentity
+from shop.data.models.rewards import PointsEntry
 from shop.data.models.sessions import WebSession
+from shop.data.models.settings import ShopSetting
+from shop.data.models.staff import Role, RolePermission, Staff, StaffLoginFailure, StaffRole
 
 __all__ = [
+    "Address",
     "Attribute",
     "AttributeValue",
     "AuditEntry",
@@ -29,11 +35,22 @@ __all__ = [
     "Customer",
     "Listing",
     "ListingFacetCount",
+    "LoginAttempt",
+    "OAuthAttempt",
+    "OAuthIdentity",
+    "OneTimeCode",
     "OutboxMessage",
+    "PointsEntry",
     "Product",
     "ProductAttributeValue",
     "ProductImage",
+    "Role",
+    "RolePermission",
+    "ShopSetting",
     "Sku",
     "SkuAttributeValue",
+    "Staff",
+    "StaffLoginFailure",
+    "StaffRole",
     "WebSession",
 ]

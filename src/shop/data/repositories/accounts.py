@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shop.data.models import Customer
@@ -37,3 +38,24 @@ class CustomerRepository:
         self.session.add(customer)
         # Flushed now: the caller needs the id, and a taken email surfaces here, not at commit.
         self.session.flush()
+
+    def add_unless_taken(self, customer: Customer) -> bool:
+        """Insert ``customer``; False (nothing written) when a unique name was taken meanwhile."""
+        try:
+            # A savepoint, so that losing the race leaves the transaction usable.
+            with self.session.begin_nested():
+                self.session.add(customer)
+        except IntegrityError:
+            return False
+        return True
+
+    def change_unless_taken(self, customer: Customer, **values: object) -> bool:
+        """Set unique names (email, mobile …) and write them now; False (nothing changed) when
+        one is taken."""
+        try:
+            with self.session.begin_nested():
+                for name, value in values.items():
+                    setattr(customer, name, value)
+        except IntegrityError:
+            return False
+        return True

@@ -9,3 +9,4 @@ def includeme(config: Configurator) -> None:
     config.add_route("brand", "/b/{slug}")
     config.add_route("product", "/p/{slug}")
     config.add_route("search", "/search")
+    config.include(".account")

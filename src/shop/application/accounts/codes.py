@@ -1,0 +1,121 @@
+"""One-time codes: issue one (rate-limited), check a guess, use it up.
+
+A code is 6 digits for SMS and email (10 minutes, five wrong guesses), or a long random token in
+a password-reset link (30 minutes). Only a SHA-256 bound to the code's purpose and address is
+stored; a 6-digit code could be found from its hash by trying them all, so the hash protects old
+rows in a backup, and the short life and the guess limit protect the live one. Only the newest
+code of an address counts: asking again replaces the previous one.
+
+Rate limits count requests, not accounts: a row is written for every request, also for an
+address that cannot be used, so the answers never tell whether an account exists.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
+
+from shop.application.accounts import clock
+from shop.application.errors import Invalid
+from shop.application.i18n import _
+from shop.application.security.throttle import Limit, enforce
+from shop.data.models import OneTimeCode
+from shop.data.repositories.one_time_codes import OneTimeCodeRepository
+
+if TYPE_CHECKING:
+    from shop.application import UnitOfWork
+
+CODE_LIFETIME = timedelta(minutes=10)
+LINK_LIFETIME = timedelta(minutes=30)
+MAX_WRONG_GUESSES = 5
+#: Per address (any purpose): one a minute, ten a day.
+PER_DESTINATION = (Limit(1, timedelta(seconds=60)), Limit(10, timedelta(days=1)))
+#: Per visitor address: enough for a household or an office behind one address.
+PER_IP = (Limit(20, timedelta(hours=1)),)
+
+WRONG_CODE = _("The code is wrong or has expired")
+
+
+def _wait_message(seconds: int, minutes: int) -> object:
+    return _("A code was sent recently; you can ask for another in ${seconds} seconds",
+             mapping={"seconds": seconds})
+
+
+def code_hash(purpose: str, destination: str, code: str) -> str:
+    return hashlib.sha256(f"{purpose}\0{destination}\0{code}".encode()).hexdigest()
+
+
+def link_hash(purpose: str, token: str) -> str:
+    return hashlib.sha256(f"{purpose}\0{token}".encode()).hexdigest()
+
+
+class OneTimeCodes:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.repo = OneTimeCodeRepository(uow.session)
+
+    def issue(self, purpose: str, channel: str, destination: str, *,
+              customer_id: int | None = None, link: bool = False) -> str:
+        """A new code (or link token) for ``destination``; raises ``Throttled`` when too soon."""
+        now = clock.now()
+        self._enforce_limits(destination, now)
+        if link:
+            secret = secrets.token_urlsafe(32)
+            digest, lifetime = link_hash(purpose, secret), LINK_LIFETIME
+        else:
+            secret = f"{secrets.randbelow(1_000_000):06d}"
+            digest, lifetime = code_hash(purpose, destination, secret), CODE_LIFETIME
+        self.repo.add(OneTimeCode(
+            purpose=purpose, channel=channel, destination=destination, customer_id=customer_id,
+            code_hash=digest, created_at=now, expires_at=now + lifetime, attempts=0,
+            ip=self.uow.client_ip))
+        return secret
+
+    def _enforce_limits(self, destination: str, now: datetime) -> None:
+        longest = max(limit.window for limit in PER_DESTINATION)
+        sent = self.repo.sent_to(destination, now - longest,
+                                 max(limit.count for limit in PER_DESTINATION))
+        checks = [(limit, sent) for limit in PER_DESTINATION]
+        ip = self.uow.client_ip
+        if ip:
+            asked = self.repo.asked_from(ip, now - max(limit.window for limit in PER_IP),
+                                         max(limit.count for limit in PER_IP))
+            checks += [(limit, asked) for limit in PER_IP]
+        enforce(checks, now, _wait_message)
+
+    def check(self, purpose: str, destination: str, code: str, *,
+              field: str = "code") -> OneTimeCode:
+        """The live code ``code`` of ``destination``, not yet used up; a wrong guess counts.
+
+        The caller must commit even when this raises (the web views do, by rendering the form),
+        or the wrong guess is not counted.
+        """
+        row = self.repo.latest(purpose, destination)
+        self._alive(row, field)
+        assert row is not None
+        if not hmac.compare_digest(row.code_hash, code_hash(purpose, destination, code)):
+            self.repo.count_wrong_guess(row.id, MAX_WRONG_GUESSES)
+            raise Invalid({field: WRONG_CODE})
+        return row
+
+    def check_link(self, purpose: str, token: str, *, field: str = "token") -> OneTimeCode:
+        """The live link token ``token`` (a guess is hopeless, so guesses are not counted)."""
+        row = self.repo.by_hash(purpose, link_hash(purpose, token))
+        self._alive(row, field)
+        assert row is not None
+        return row
+
+    def use(self, row: OneTimeCode, *, field: str = "code") -> None:
+        """Use the checked code up; a second request with the same code loses here."""
+        if not self.repo.use(row.id, clock.now(), MAX_WRONG_GUESSES):
+            raise Invalid({field: WRONG_CODE})
+
+    @staticmethod
+    def _alive(row: OneTimeCode | None, field: str) -> None:
+        if row is None or row.used_at is not None or row.expires_at <= clock.now():
+            raise Invalid({field: WRONG_CODE})
+        if row.attempts >= MAX_WRONG_GUESSES:
+            raise Invalid({field: _("This code was tried too often; ask for a new one")})

@@ -1,0 +1,170 @@
+"""The signed-in shopper's own account (信息管理): details, password, email and mobile.
+
+Every method acts on the actor's own account, found from the actor and never from the input,
+so one shopper can neither read nor change another's. A new email or mobile number is stored
+only after the code sent to it comes back; a taken address gets the same answer as a free one.
+"""
+
+from __future__ import annotations
+
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
+
+from shop.application.accounts import clock
+from shop.application.accounts.codes import CODE_LIFETIME, WRONG_CODE, OneTimeCodes
+from shop.application.accounts.login import LoginThrottle
+from shop.application.accounts.messages import render
+from shop.application.accounts.read_models import (
+    AccountBadge,
+    CodeSent,
+    ProfileView,
+    masked_mobile,
+)
+from shop.application.accounts.recovery import personal_facts
+from shop.application.accounts.schemas import (
+    AddressSchema,
+    ChangePasswordSchema,
+    ContactChangeSchema,
+    ProfileSchema,
+    address_of,
+)
+from shop.application.actors import Permission
+from shop.application.errors import Forbidden, Invalid
+from shop.application.i18n import _
+from shop.application.security.passwords import check_new_password
+from shop.application.sessions.service import SessionGrant
+from shop.application.validation import validate
+from shop.data.models import Customer
+
+if TYPE_CHECKING:
+    from shop.application.accounts.service import AccountService
+
+CHANNEL = {"mobile": "sms", "email": "email"}
+PROFILE_FIELDS = ("name", "gender", "birthday")
+
+
+def display_name(customer: Customer) -> str:
+    if customer.name:
+        return customer.name
+    if customer.username:
+        return customer.username
+    if customer.mobile:
+        return masked_mobile(customer.mobile)
+    return (customer.email or "").split("@")[0]
+
+
+def profile_view(customer: Customer) -> ProfileView:
+    return ProfileView(customer.id, display_name(customer), customer.name, customer.email,
+                       customer.mobile, customer.gender, customer.birthday,
+                       customer.profile_completed, customer.referral_code, customer.created_at)
+
+
+class Profile:
+    def __init__(self, accounts: AccountService) -> None:
+        self.accounts = accounts
+        self.uow = accounts.uow
+
+    def _me(self) -> Customer:
+        """The acting shopper's account; anyone else (staff, scripts, anonymous) is refused."""
+        actor = self.uow.actor
+        actor.require(Permission.ACCOUNT_SELF)
+        customer = self.accounts.repo.get(actor.id) if actor.kind == "shopper" and actor.id \
+            else None
+        if customer is None or not customer.is_active:
+            raise Forbidden(f"{actor.name} has no shopper account of its own")
+        return customer
+
+    def badge(self) -> AccountBadge | None:
+        actor = self.uow.actor
+        if actor.kind != "shopper" or actor.id is None:
+            return None
+        # Already loaded by ``actor_for`` in this unit of work: no second query.
+        customer = self.accounts.repo.get(actor.id)
+        return AccountBadge(customer.id, display_name(customer)) if customer else None
+
+    def view(self) -> ProfileView:
+        return profile_view(self._me())
+
+    def update(self, data: dict[str, Any]) -> ProfileView:
+        customer = self._me()
+        values = validate(ProfileSchema(), data)
+        before = {name: getattr(customer, name) for name in PROFILE_FIELDS}
+        for name in PROFILE_FIELDS:
+            setattr(customer, name, values[name])
+        customer.profile_completed = all(values[name] for name in PROFILE_FIELDS)
+        self.uow.audit.record("accounts.profile.update", "customer", customer.id,
+                              before=before, after={n: values[n] for n in PROFILE_FIELDS})
+        return profile_view(customer)
+
+    def change_password(self, data: dict[str, Any], *,
+                        current_token: str | None) -> SessionGrant | None:
+        """Check the current password, set the new one, end every other session, and give
+        this one a new token (returned for the cookie)."""
+        customer = self._me()
+        values = validate(ChangePasswordSchema(), data)
+        passwords = self.uow.shop.passwords
+        # Someone at an unattended, signed-in browser could guess here: throttled like login.
+        throttle, key, now = LoginThrottle(self.accounts), f"customer:{customer.id}", clock.now()
+        throttle.refuse_if_locked(key, now)
+        if not passwords.verify(customer.password_hash, values["current_password"]):
+            throttle.record(key, False, now, customer)
+            raise Invalid({"current_password": _("The current password is wrong")})
+        check_new_password(values["new_password"], field="new_password",
+                           personal=personal_facts(customer))
+        customer.password_hash = passwords.hash(values["new_password"])
+        ended = self.uow.sessions.end_all("customer", customer.id, except_token=current_token)
+        self.uow.audit.record("accounts.password.change", "customer", customer.id,
+                              after={"other_sessions_ended": ended})
+        return self.uow.sessions.rotate(current_token) if current_token else None
+
+    def request_contact_change(self, data: dict[str, Any]) -> CodeSent:
+        """Send a code to a new email or mobile number; nothing is changed yet."""
+        customer = self._me()
+        kind, address = self._address(validate(AddressSchema(), data))
+        if getattr(customer, kind) == address:
+            raise Invalid({kind: _("This is already your address")})
+        code = self.codes.issue(f"change_{kind}", CHANNEL[kind], address,
+                                customer_id=customer.id)
+        if not self._taken(kind, address):
+            text = render("change_code", customer.locale or self.uow.locale, code=code,
+                          minutes=int(CODE_LIFETIME.total_seconds() // 60))
+            self.uow.outbox.queue(CHANNEL[kind], address, text.subject, text.body)
+        return CodeSent(kind, address)
+
+    def confirm_contact_change(self, data: dict[str, Any]) -> ProfileView:
+        customer = self._me()
+        values = validate(ContactChangeSchema(), data)
+        kind, address = self._address(values)
+        if not values["code"]:
+            raise Invalid({"code": _("Enter the code we sent")})
+        row = self.codes.check(f"change_{kind}", address, values["code"])
+        if row.customer_id != customer.id:
+            raise Invalid({"code": WRONG_CODE})
+        self.codes.use(row)
+        old = getattr(customer, kind)
+        if not self.accounts.repo.change_unless_taken(
+                customer, **{kind: address, f"{kind}_verified_at": clock.now()}):
+            # They hold the address (the code proved it), so saying so tells them nothing new.
+            raise Invalid({kind: _("This address cannot be used for your account")})
+        self.uow.audit.record(f"accounts.{kind}.change", "customer", customer.id,
+                              before={kind: old}, after={kind: address})
+        if kind == "email" and old:
+            text = render("contact_changed", customer.locale or self.uow.locale,
+                          what=kind, new=address)
+            self.uow.outbox.queue("email", old, text.subject, text.body)
+        return profile_view(customer)
+
+    @cached_property
+    def codes(self) -> OneTimeCodes:
+        return OneTimeCodes(self.uow)
+
+    @staticmethod
+    def _address(values: dict[str, Any]) -> tuple[str, str]:
+        found = address_of(values)
+        assert found is not None  # the schema's validator made sure
+        return found
+
+    def _taken(self, kind: str, address: str) -> bool:
+        repo = self.accounts.repo
+        return (repo.by_mobile(address) if kind == "mobile" else repo.by_email(address)) \
+            is not None

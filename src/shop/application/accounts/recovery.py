@@ -1,0 +1,116 @@
+"""Password recovery (密码找回): a link by email or a code by SMS, then a new password.
+
+Asking answers the same for any address; only an address with an active account is sent
+anything (an unknown mobile number is never texted). Using the link or code sets the new
+password and ends every login session of the account, wherever it is.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from shop.application.accounts.codes import (
+    CODE_LIFETIME,
+    LINK_LIFETIME,
+    WRONG_CODE,
+    OneTimeCodes,
+)
+from shop.application.accounts.messages import render
+from shop.application.accounts.read_models import CodeSent
+from shop.application.accounts.schemas import (
+    NewPasswordSchema,
+    ResetByCodeSchema,
+    ResetRequestSchema,
+    looks_like_phone,
+    normalize_mobile,
+)
+from shop.application.errors import Invalid
+from shop.application.i18n import _
+from shop.application.security.passwords import check_new_password
+from shop.application.validation import validate
+from shop.data.models import Customer, OneTimeCode
+
+if TYPE_CHECKING:
+    from shop.application.accounts.service import AccountService
+
+PURPOSE = "reset"
+IDENTIFIER_MESSAGE = _("Enter your email address or mobile number")
+LINK_GONE = _("This link has expired or was already used; ask for a new one")
+
+
+def personal_facts(customer: Customer) -> tuple[str, ...]:
+    """What a new password must not contain: the person's name, email and phone."""
+    return tuple(filter(None, (customer.name, customer.username, customer.email,
+                               (customer.email or "").split("@")[0],
+                               (customer.mobile or "").removeprefix("+86"))))
+
+
+class Recovery:
+    def __init__(self, accounts: AccountService) -> None:
+        self.accounts = accounts
+        self.uow = accounts.uow
+        self.codes = OneTimeCodes(self.uow)
+
+    def request_reset(self, data: dict[str, Any], *,
+                      link_for: Callable[[str], str] | None = None) -> CodeSent:
+        identifier = validate(ResetRequestSchema(), data)["identifier"]
+        repo = self.accounts.repo
+        if "@" in identifier:
+            kind, address = "email", identifier.lower()
+            customer = repo.by_email(address)
+        elif looks_like_phone(identifier) and (mobile := normalize_mobile(identifier)):
+            kind, address = "mobile", mobile
+            customer = repo.by_mobile(address)
+        else:
+            raise Invalid({"identifier": IDENTIFIER_MESSAGE})
+        if customer is not None and not customer.is_active:
+            customer = None
+        secret = self.codes.issue(PURPOSE, "email" if kind == "email" else "sms", address,
+                                  customer_id=customer.id if customer else None,
+                                  link=kind == "email")
+        if customer is not None:
+            locale = customer.locale or self.uow.locale
+            if kind == "email":
+                text = render("reset_link", locale, link=(link_for or self._default_link)(secret),
+                              minutes=int(LINK_LIFETIME.total_seconds() // 60))
+            else:
+                text = render("reset_code", locale, code=secret,
+                              minutes=int(CODE_LIFETIME.total_seconds() // 60))
+            self.uow.outbox.queue("email" if kind == "email" else "sms", address,
+                                  text.subject, text.body)
+        return CodeSent(kind, address)
+
+    def _default_link(self, token: str) -> str:
+        """For callers without a request (scripts): the shop's public address from settings."""
+        base = str(self.uow.shop.settings.get("shop.public_url", "http://localhost:6543"))
+        return f"{base.rstrip('/')}/account/reset/{token}"
+
+    def check_link(self, token: str) -> None:
+        row = self.codes.check_link(PURPOSE, token)
+        if row.customer_id is None:
+            raise Invalid({"token": LINK_GONE})
+
+    def reset_with_link(self, token: str, data: dict[str, Any]) -> None:
+        password = validate(NewPasswordSchema(), data)["password"]
+        try:
+            row = self.codes.check_link(PURPOSE, token)
+        except Invalid:
+            raise Invalid({"token": LINK_GONE}) from None
+        self._reset(row, password, field="token")
+
+    def reset_with_code(self, data: dict[str, Any]) -> None:
+        values = validate(ResetByCodeSchema(), data)
+        row = self.codes.check(PURPOSE, values["mobile"], values["code"])
+        self._reset(row, values["password"], field="code")
+
+    def _reset(self, row: OneTimeCode, password: str, *, field: str) -> None:
+        customer = self.accounts.repo.get(row.customer_id) if row.customer_id else None
+        if customer is None or not customer.is_active:
+            raise Invalid({field: LINK_GONE if field == "token" else WRONG_CODE})
+        check_new_password(password, personal=personal_facts(customer))
+        self.codes.use(row, field=field)
+        customer.password_hash = self.uow.shop.passwords.hash(password)
+        ended = self.uow.sessions.end_all("customer", customer.id)
+        self.uow.audit.record("accounts.password.reset", "customer", customer.id,
+                              after={"channel": row.channel, "sessions_ended": ended})

@@ -1,0 +1,278 @@
+"""Logging in, signing up and linking accounts through a provider.
+
+A round trip has two halves. ``begin`` stores the attempt server-side (the state's hash, the
+PKCE verifier, the nonce) and hands the browser a random binding token for a short-lived cookie;
+``finish`` accepts the provider's callback only with that state, from that browser, once, within
+ten minutes. A callback link sent to someone else therefore logs nobody in (login CSRF).
+
+Who the person is follows one rule: a provider identity already linked logs its account in; a
+provider-verified email that belongs to an existing account is never taken over (the shopper
+must sign in with their password and link the provider themselves); anything else makes a new
+account without a password.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING, Any
+
+from shop.application.actors import Permission
+from shop.application.errors import Forbidden, Invalid, NotFound
+from shop.application.i18n import _
+from shop.application.oauth.config import provider_configs
+from shop.application.oauth.errors import OAuthFailed
+from shop.application.oauth.http import HttpClient, ProviderError
+from shop.application.oauth.pkce import new_verifier, random_token, s256_challenge, sha256_hex
+from shop.application.oauth.providers import Provider, ProviderIdentity, provider_for
+from shop.application.sessions.service import SessionGrant
+from shop.data.models import Customer, OAuthAttempt, OAuthIdentity
+from shop.data.repositories.accounts import CustomerRepository
+from shop.data.repositories.oauth import OAuthAttemptRepository, OAuthIdentityRepository
+
+if TYPE_CHECKING:
+    from shop.application import UnitOfWork
+
+ATTEMPT_LIFETIME = timedelta(minutes=10)
+LOGIN, LINK = "login", "link"
+#: The outcomes of ``finish``.
+LOGGED_IN, LINKED, EMAIL_TAKEN = "logged_in", "linked", "email_taken"
+
+RETRY = _("The sign-in did not complete or has expired. Please try again.")
+
+
+@dataclass(frozen=True)
+class ProviderChoice:
+    name: str
+    label: Any  # a translation string, or the configured label
+
+
+@dataclass(frozen=True)
+class AuthorizationStart:
+    """Where to send the browser, and the token its binding cookie holds."""
+
+    url: str
+    browser_token: str
+
+
+@dataclass(frozen=True)
+class OAuthOutcome:
+    kind: str  # LOGGED_IN, LINKED or EMAIL_TAKEN
+    provider: ProviderChoice
+    grant: SessionGrant | None = None  # for LOGGED_IN: the new login session
+    created: bool = False  # for LOGGED_IN: a new account was made
+    email: str | None = None  # for EMAIL_TAKEN: the address that belongs to an account
+
+
+@dataclass(frozen=True)
+class LinkedIdentity:
+    provider: ProviderChoice
+    display_name: str | None
+    email: str | None
+    created_at: datetime  # in the shop's time zone
+
+
+@dataclass(frozen=True)
+class LinksPage:
+    linked: list[LinkedIdentity]
+    available: list[ProviderChoice]
+    #: Unlinking would leave the account with no way in (no password, no other provider).
+    unlink_blocked: bool
+
+
+class OAuthService:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.identities = OAuthIdentityRepository(uow.session)
+        self.attempts = OAuthAttemptRepository(uow.session)
+        self.customers = CustomerRepository(uow.session)
+        self.http = HttpClient()
+
+    @staticmethod
+    def now() -> datetime:
+        return datetime.now(UTC)
+
+    def enabled_providers(self) -> list[ProviderChoice]:
+        """The providers the login page offers, in the order the settings list them."""
+        return [ProviderChoice(name, self._provider(name).label)
+                for name in provider_configs(self.uow.shop.settings)]
+
+    def begin(self, provider_name: str, *, redirect_uri: str, link: bool = False,
+              browser_token: str | None = None) -> AuthorizationStart:
+        """Start a login (or, with ``link``, add a provider to the signed-in shopper's account).
+
+        ``browser_token`` is the binding cookie's value when the browser has one already, so
+        two tabs can each start a login.
+        """
+        provider = self._provider(provider_name)
+        customer_id = self._shopper_id() if link else None
+        if not browser_token or len(browser_token) > 100:
+            browser_token = random_token()
+        state, verifier, nonce = random_token(), new_verifier(), random_token(24)
+        now = self.now()
+        self.attempts.delete_expired(now)
+        self.attempts.add(OAuthAttempt(
+            state_hash=sha256_hex(state), browser_hash=sha256_hex(browser_token),
+            provider=provider_name, purpose=LINK if link else LOGIN, customer_id=customer_id,
+            code_verifier=verifier, nonce=nonce, redirect_uri=redirect_uri,
+            expires_at=now + ATTEMPT_LIFETIME))
+        url = provider.authorization_url(redirect_uri=redirect_uri, state=state,
+                                         code_challenge=s256_challenge(verifier), nonce=nonce)
+        return AuthorizationStart(url, browser_token)
+
+    def finish(self, provider_name: str, params: Mapping[str, str], *,
+               browser_token: str | None, session_token: str | None = None,
+               user_agent: str | None = None) -> OAuthOutcome:
+        """Handle the provider's callback; OAuthFailed with a message for the shopper if not."""
+        provider = self._provider(provider_name)
+        attempt = self._take_attempt(provider_name, params.get("state"), browser_token)
+        choice = ProviderChoice(provider_name, provider.label)
+        if params.get("error") or not params.get("code"):
+            raise OAuthFailed(_("${provider} did not sign you in: it was cancelled or refused.",
+                                mapping={"provider": provider.label}),
+                              f"{provider_name} callback: {params.get('error')!r}")
+        identity = self._identity(provider, choice, attempt, params["code"])
+        if attempt.purpose == LINK:
+            self._link(choice, identity, attempt.customer_id)
+            return OAuthOutcome(LINKED, choice)
+        return self._login(choice, identity, session_token, user_agent)
+
+    def links(self) -> LinksPage:
+        """The signed-in shopper's linked providers and the ones they could link."""
+        customer = self._shopper()
+        linked = self.identities.for_customer(customer.id)
+        enabled = provider_configs(self.uow.shop.settings)
+        zone = self.uow.settings.current().zone  # times are shown in the shop's time zone
+        views = [LinkedIdentity(self._choice(i.provider), i.display_name, i.email,
+                                i.created_at.astimezone(zone)) for i in linked]
+        taken = {i.provider for i in linked}
+        available = [self._choice(name) for name in enabled if name not in taken]
+        return LinksPage(views, available, not customer.password_hash and len(linked) <= 1)
+
+    def unlink(self, provider_name: str) -> None:
+        customer = self._shopper()
+        linked = self.identities.for_customer(customer.id)
+        identity = next((i for i in linked if i.provider == provider_name), None)
+        if identity is None:
+            raise NotFound(f"no {provider_name} link")
+        if not customer.password_hash and len(linked) <= 1:
+            raise Invalid({"provider": _("Set a password first: without it or another linked "
+                                         "account you could not sign in any more.")})
+        self.identities.delete(identity)
+        self.uow.audit.record("oauth.identity.unlink", "customer", customer.id,
+                              before={"provider": provider_name, "subject": identity.subject})
+
+    # -- the halves of finish ------------------------------------------------------------
+
+    def _take_attempt(self, provider_name: str, state: str | None,
+                      browser_token: str | None) -> OAuthAttempt:
+        if not state or not browser_token or len(state) > 200:
+            raise OAuthFailed(RETRY, "callback without state or binding cookie")
+        attempt = self.attempts.take(sha256_hex(state))
+        if (attempt is None or attempt.provider != provider_name
+                or attempt.browser_hash != sha256_hex(browser_token)
+                or attempt.expires_at <= self.now()):
+            raise OAuthFailed(RETRY, "unknown, expired, foreign or replayed state")
+        return attempt
+
+    def _identity(self, provider: Provider, choice: ProviderChoice, attempt: OAuthAttempt,
+                  code: str) -> ProviderIdentity:
+        try:
+            return provider.identity(code=code, redirect_uri=attempt.redirect_uri,
+                                     code_verifier=attempt.code_verifier, nonce=attempt.nonce)
+        except ProviderError as exc:
+            raise OAuthFailed(_("${provider} could not confirm who you are. Please try again.",
+                                mapping={"provider": choice.label}), str(exc)) from exc
+
+    def _link(self, choice: ProviderChoice, identity: ProviderIdentity,
+              customer_id: int | None) -> None:
+        actor = self.uow.actor
+        if actor.kind != "shopper" or actor.id is None or actor.id != customer_id:
+            raise OAuthFailed(_("Sign in again, then link the account."),
+                              "link finished by another actor than the one who began it")
+        existing = self.identities.find(choice.name, identity.subject)
+        if existing is not None:
+            if existing.customer_id != customer_id:
+                raise OAuthFailed(_("This ${provider} account is already linked to another "
+                                    "account of this shop.", mapping={"provider": choice.label}),
+                                  "subject linked elsewhere")
+            return
+        if any(i.provider == choice.name for i in self.identities.for_customer(customer_id)):
+            raise OAuthFailed(_("Your account is linked to another ${provider} account; unlink "
+                                "it first.", mapping={"provider": choice.label}),
+                              "a different subject of this provider is linked")
+        self._add_identity(choice.name, identity, customer_id)
+
+    def _login(self, choice: ProviderChoice, identity: ProviderIdentity,
+               session_token: str | None, user_agent: str | None) -> OAuthOutcome:
+        created = False
+        linked = self.identities.find(choice.name, identity.subject)
+        if linked is not None:
+            customer = self.customers.get(linked.customer_id)
+        else:
+            email = _usable_email(identity)
+            if email is not None and self.customers.by_email(email) is not None:
+                return OAuthOutcome(EMAIL_TAKEN, choice, email=email)
+            customer = self._new_customer(choice, identity, email)
+            created = True
+        if customer is None or not customer.is_active:
+            raise OAuthFailed(_("This account is closed. Please contact customer service."),
+                              "linked account missing or inactive")
+        self.uow.sessions.end(session_token)  # a new session at every login (no fixation)
+        grant = self.uow.sessions.start("customer", customer.id, ip=self.uow.client_ip,
+                                        user_agent=user_agent)
+        return OAuthOutcome(LOGGED_IN, choice, grant=grant, created=created)
+
+    def _new_customer(self, choice: ProviderChoice, identity: ProviderIdentity,
+                      email: str | None) -> Customer:
+        customer = self.uow.accounts.new_customer(email=email, name=(identity.name or "")[:60])
+        if email is not None:
+            customer.email_verified_at = self.now()  # the provider verified it
+        self._add_identity(choice.name, identity, customer.id)
+        self.uow.accounts.after_registration(customer)
+        return customer
+
+    def _add_identity(self, provider_name: str, identity: ProviderIdentity,
+                      customer_id: int) -> None:
+        self.identities.add(OAuthIdentity(
+            provider=provider_name, subject=identity.subject[:255], customer_id=customer_id,
+            email=(identity.email or "")[:254] or None,
+            display_name=(identity.name or "")[:60] or None))
+        self.uow.audit.record("oauth.identity.link", "customer", customer_id,
+                              after={"provider": provider_name, "subject": identity.subject})
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def _provider(self, name: str) -> Provider:
+        config = provider_configs(self.uow.shop.settings).get(name)
+        if config is None:
+            raise NotFound(f"no enabled OAuth provider {name!r}")
+        return provider_for(config, self.http)
+
+    def _choice(self, name: str) -> ProviderChoice:
+        try:
+            return ProviderChoice(name, self._provider(name).label)
+        except NotFound:
+            return ProviderChoice(name, name)  # linked once, since disabled: still unlinkable
+
+    def _shopper_id(self) -> int:
+        actor = self.uow.actor
+        actor.require(Permission.ACCOUNT_SELF)
+        if actor.kind != "shopper" or actor.id is None:
+            raise Forbidden("linking belongs to a signed-in shopper")
+        return actor.id
+
+    def _shopper(self) -> Customer:
+        customer = self.customers.get(self._shopper_id())
+        if customer is None:
+            raise Forbidden("linking belongs to a signed-in shopper")
+        return customer
+
+
+def _usable_email(identity: ProviderIdentity) -> str | None:
+    """The provider's email, lower-cased, when the provider verified it; else None."""
+    email = (identity.email or "").strip().lower()
+    if not identity.email_verified or not email or len(email) > 254 or "@" not in email:
+        return None
+    return email

@@ -1,0 +1,130 @@
+"""Granting points for account events, and showing a shopper their points.
+
+Grants are hooks other services call when something happened (an account was registered, an
+order was paid); each grant carries a reference naming the event, unique in the journal, so a
+hook called twice — a retried request, two transactions racing — grants once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from shop.application.actors import Permission
+from shop.application.errors import Forbidden, Invalid, NotFound
+from shop.application.i18n import _
+from shop.data.models import PointsEntry
+from shop.data.repositories.accounts import CustomerRepository
+from shop.data.repositories.rewards import PointsRepository
+
+if TYPE_CHECKING:
+    from shop.application import UnitOfWork
+
+REGISTRATION_POINTS_SETTING = "shop.rewards.registration_points"
+REFERRAL_POINTS_SETTING = "shop.rewards.referral_points"
+DEFAULT_REGISTRATION_POINTS = 100
+DEFAULT_REFERRAL_POINTS = 200
+RECENT_ENTRIES = 20
+
+REGISTRATION_GIFT = "registration_gift"
+REFERRAL = "referral"
+#: How each reason reads in the shopper's journal.
+REASON_LABELS = {REGISTRATION_GIFT: _("Registration gift"),
+                 REFERRAL: _("A friend you referred placed their first order")}
+
+
+@dataclass(frozen=True)
+class Grant:
+    """The outcome of a hook: how many points went to whom, or why none did."""
+
+    customer_id: int | None
+    points: int
+    granted: bool  # False when the event was already rewarded, or earns nothing
+
+
+@dataclass(frozen=True)
+class PointsLine:
+    delta: int
+    reason: str
+    label: Any  # a translation string
+    created_at: datetime  # in the shop's time zone
+
+
+@dataclass(frozen=True)
+class RewardsSummary:
+    balance: int
+    referral_code: str
+    recent: list[PointsLine]
+
+
+class RewardsService:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.points = PointsRepository(uow.session)
+        self.customers = CustomerRepository(uow.session)
+
+    def on_registered(self, customer_id: int) -> Grant:
+        """The registration gift, once per account.
+
+        Called by registration (any way an account is made) in the same transaction, so it acts
+        for whoever registers and checks no permission. When promotions exist, the registration
+        coupon is granted here too, under the same once-per-account reference.
+        """
+        if self.customers.get(customer_id) is None:
+            raise NotFound(f"no customer {customer_id}")
+        points = self._setting(REGISTRATION_POINTS_SETTING, DEFAULT_REGISTRATION_POINTS)
+        return self._grant(customer_id, points, REGISTRATION_GIFT,
+                           f"registration-gift:{customer_id}")
+
+    def on_first_order_paid(self, customer_id: int) -> Grant:
+        """The referral reward for whoever referred ``customer_id``, once per referred account.
+
+        Ordering calls it when an account's first order is paid; an account nobody referred
+        earns nothing.
+        """
+        customer = self.customers.get(customer_id)
+        if customer is None:
+            raise NotFound(f"no customer {customer_id}")
+        if customer.referred_by_id is None:
+            return Grant(None, 0, False)
+        points = self._setting(REFERRAL_POINTS_SETTING, DEFAULT_REFERRAL_POINTS)
+        return self._grant(customer.referred_by_id, points, REFERRAL, f"referral:{customer_id}")
+
+    def balance(self, customer_id: int) -> int:
+        """An account's points: the sum of its journal. Its owner, staff or a script may ask."""
+        actor = self.uow.actor
+        if actor.id != customer_id or actor.kind != "shopper":
+            actor.require(Permission.CUSTOMER_VIEW)
+        return self.points.balance(customer_id)
+
+    def my_rewards(self) -> RewardsSummary:
+        """The signed-in shopper's balance, referral code and latest journal entries."""
+        actor = self.uow.actor
+        actor.require(Permission.ACCOUNT_SELF)
+        customer = self.customers.get(actor.id) if actor.kind == "shopper" and actor.id else None
+        if customer is None:
+            raise Forbidden("rewards belong to a signed-in shopper")
+        zone = self.uow.settings.current().zone  # times are shown in the shop's time zone
+        recent = [PointsLine(e.delta, e.reason, REASON_LABELS.get(e.reason, e.reason),
+                             e.created_at.astimezone(zone))
+                  for e in self.points.recent(customer.id, RECENT_ENTRIES)]
+        return RewardsSummary(self.points.balance(customer.id), customer.referral_code, recent)
+
+    def _grant(self, customer_id: int, points: int, reason: str, reference: str) -> Grant:
+        if points <= 0 or self.points.by_reference(reference) is not None:
+            return Grant(customer_id, 0, False)
+        entry = PointsEntry(customer_id=customer_id, delta=points, reason=reason,
+                            reference=reference, actor=self.uow.actor.name)
+        if not self.points.append_once(entry):
+            return Grant(customer_id, 0, False)  # a concurrent transaction granted it first
+        self.uow.audit.record("rewards.points.grant", "customer", customer_id,
+                              after={"points": points, "reason": reason, "reference": reference})
+        return Grant(customer_id, points, True)
+
+    def _setting(self, key: str, default: int) -> int:
+        raw = self.uow.shop.settings.get(key, default)
+        try:
+            return int(raw)
+        except (TypeError, ValueError):
+            raise Invalid({key: _("must be a whole number of points")}) from None

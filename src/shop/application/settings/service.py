@@ -1,0 +1,94 @@
+"""Reading and changing the base settings.
+
+``current()`` is what the rest of the shop reads (the storefront header's shop name, the time
+zone dates are shown in); it returns defaults for keys nobody has set. ``update`` needs
+``SETTINGS_MANAGE`` and records the changed keys before and after in the audit log.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, fields
+from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
+
+import colander
+
+from shop.application.actors import Permission
+from shop.application.locales import pick
+from shop.application.settings.schemas import BaseSettingsSchema
+from shop.application.validation import validate
+from shop.data.repositories.settings import SettingsRepository
+
+if TYPE_CHECKING:
+    from shop.application import UnitOfWork
+
+DEFAULT_TIME_ZONE = "Asia/Shanghai"
+
+
+@dataclass(frozen=True)
+class BaseSettings:
+    """The base settings in force. An empty shop name means "use the translated default"."""
+
+    shop_name_zh: str = ""
+    shop_name_en: str = ""
+    default_locale: str = "zh_CN"
+    currency: str = "CNY"
+    time_zone: str = DEFAULT_TIME_ZONE
+    contact_email: str = ""
+    contact_phone: str = ""
+    contact_address: str = ""
+
+    def shop_name(self, locale: str) -> str:
+        """The name in ``locale``, else in the other language, else ""."""
+        return pick(locale, self.shop_name_zh, self.shop_name_en)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return ZoneInfo(self.time_zone)
+
+
+KEYS = tuple(f.name for f in fields(BaseSettings))
+
+
+class SettingsService:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.repo = SettingsRepository(uow.session)
+        self._current: BaseSettings | None = None
+
+    def current(self) -> BaseSettings:
+        """The settings in force, read once per unit of work (a page asks more than once)."""
+        if self._current is None:
+            stored = self.repo.values()
+            defaults = BaseSettings(default_locale=self.uow.shop.default_locale)
+            known = {key: stored[key] for key in KEYS if isinstance(stored.get(key), str)}
+            self._current = _checked(defaults, known)
+        return self._current
+
+    def update(self, data: Mapping[str, Any]) -> BaseSettings:
+        """Change the given keys; the others keep their values."""
+        self.uow.actor.require(Permission.SETTINGS_MANAGE)
+        values = validate(BaseSettingsSchema(), data)
+        before = asdict(self.current())
+        changed = {key: value for key, value in values.items() if before[key] != value}
+        for key, value in changed.items():
+            self.repo.put(key, value, self.uow.actor.name)
+        if changed:
+            self.uow.audit.record("settings.update", "settings", "base",
+                                  before={k: before[k] for k in changed}, after=changed)
+        self._current = BaseSettings(**{**before, **changed})
+        return self._current
+
+
+def _checked(defaults: BaseSettings, stored: dict[str, str]) -> BaseSettings:
+    """Stored values that still pass the schema (a time zone the system no longer knows, say,
+    falls back to its default rather than breaking every page)."""
+    schema = BaseSettingsSchema()
+    good = {}
+    for key, value in stored.items():
+        try:
+            good.update(schema.deserialize({key: value}))
+        except colander.Invalid:
+            continue
+    return BaseSettings(**{**asdict(defaults), **good})

@@ -1,0 +1,33 @@
+"""Human names for the permissions a role form offers (the values themselves are for machines)."""
+
+from __future__ import annotations
+
+from shop.application.actors import Permission
+from shop.application.i18n import _
+from shop.application.staff.builtin_roles import STAFF_PERMISSIONS
+from shop.application.staff.read_models import PermissionChoice
+
+LABELS = {
+    Permission.ADMIN_ACCESS: _("Open the back office"),
+    Permission.CATALOG_VIEW: _("View products"),
+    Permission.CATALOG_WRITE: _("Edit products"),
+    Permission.CUSTOMER_VIEW: _("View customers"),
+    Permission.CUSTOMER_MANAGE: _("Manage customers"),
+    Permission.ORDER_VIEW: _("View orders"),
+    Permission.ORDER_MANAGE: _("Manage orders"),
+    Permission.STOCK_VIEW: _("View stock"),
+    Permission.STOCK_MANAGE: _("Manage stock"),
+    Permission.PURCHASING_MANAGE: _("Manage purchasing"),
+    Permission.FINANCE_VIEW: _("View finance"),
+    Permission.FINANCE_MANAGE: _("Manage finance"),
+    Permission.STAFF_MANAGE: _("Manage staff accounts"),
+    Permission.ROLE_MANAGE: _("Manage roles"),
+    Permission.AUDIT_VIEW: _("Read the audit log"),
+    Permission.SETTINGS_MANAGE: _("Change base settings"),
+    Permission.SYSTEM_DATABASE: _("Maintain the database"),
+}
+
+
+def permission_choices() -> tuple[PermissionChoice, ...]:
+    """Every staff permission in form order; one added later shows its value until labelled."""
+    return tuple(PermissionChoice(p.value, LABELS.get(p, p.value)) for p in STAFF_PERMISSIONS)

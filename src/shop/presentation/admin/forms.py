@@ -1,0 +1,45 @@
+"""Plain HTML forms backed by the application's colander schemas: what was posted, and the
+application's complaints translated and keyed by the form field they concern."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.request import Request
+
+from shop.application import Invalid
+
+
+def posted(request: Request, fields: Iterable[str], lists: Iterable[str] = (),
+           flags: Iterable[str] = ()) -> dict[str, Any]:
+    """The named fields of the POST body; ``lists`` as lists (checkbox groups), ``flags`` as
+    booleans (a checkbox is absent when unticked). Anything else posted is ignored."""
+    data: dict[str, Any] = {name: request.POST[name] for name in fields if name in request.POST}
+    data.update({name: request.POST.getall(name) for name in lists})
+    data.update({name: name in request.POST for name in flags})
+    return data
+
+
+def form_errors(request: Request, exc: Invalid) -> dict[str, str]:
+    """``{"roles": "Unknown roles: x"}``; "permissions.2" is shown at "permissions"."""
+    translate = request.localizer.translate
+    errors: dict[str, str] = {}
+    for path, message in exc.errors.items():
+        errors.setdefault(path.split(".")[0], translate(message))
+    return errors
+
+
+def message(request: Request, exc: Exception) -> str:
+    """The translated text of an application error raised with a translation string."""
+    return request.localizer.translate(exc.args[0]) if exc.args else ""
+
+
+def failed(request: Request, status: int, **values: Any) -> dict[str, Any]:
+    request.response.status_int = status
+    return values
+
+
+def see_other(request: Request, route_name: str, **kw: Any) -> HTTPSeeOther:
+    return HTTPSeeOther(location=request.route_path(route_name, **kw))

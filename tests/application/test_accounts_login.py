@@ -1,0 +1,162 @@
+"""Login and logout: any login name, remember me, rehashing, throttling without enumeration."""
+
+from __future__ import annotations
+
+import pytest
+from argon2 import PasswordHasher
+from sqlalchemy import select
+
+from shop.application import Invalid
+from shop.application.security.throttle import Throttled
+from shop.data.models import AuditEntry, Customer, LoginAttempt
+from tests.accounts_support import (
+    STRONG_PASSWORD,
+    Clock,
+    attempt,
+    register_email,
+    register_mobile,
+    unit,
+)
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    return Clock().install(monkeypatch)
+
+
+@pytest.fixture
+def customer_id(shop, clock):
+    signed_in = register_email(shop, "wang@example.com")
+    with unit(shop) as uow:
+        customer = uow.session.get(Customer, signed_in.customer_id)
+        customer.mobile, customer.username = "+8613800138000", "wangfang"
+    return signed_in.customer_id
+
+
+def log_in(shop, identifier, password=STRONG_PASSWORD, **kw):
+    ip = kw.pop("ip", "203.0.113.7")
+    return attempt(shop, lambda uow: uow.accounts.log_in(
+        {"identifier": identifier, "password": password, **kw}), ip=ip)
+
+
+@pytest.mark.parametrize("identifier", [
+    "wang@example.com", "WANG@Example.com ", "13800138000", "+86 138 0013 8000", "wangfang"])
+def test_log_in_with_any_login_name(shop, customer_id, identifier):
+    signed_in = log_in(shop, identifier)
+    assert signed_in.customer_id == customer_id
+    with unit(shop, token=signed_in.grant.token) as uow:
+        assert uow.actor.id == customer_id
+
+
+def test_remember_me_makes_a_thirty_day_session(shop, customer_id):
+    assert log_in(shop, "wangfang").grant.max_age is None
+    assert log_in(shop, "wangfang", remember="true").grant.max_age == 30 * 24 * 3600
+
+
+def test_wrong_password_and_unknown_account_answer_alike(shop, customer_id):
+    wrong = log_in(shop, "wang@example.com", "not the password at all")
+    unknown = log_in(shop, "nobody@example.com", "not the password at all")
+    assert isinstance(wrong, Invalid) and isinstance(unknown, Invalid)
+    assert {k: v.interpolate() for k, v in wrong.errors.items()} == \
+        {k: v.interpolate() for k, v in unknown.errors.items()}
+
+
+def test_a_deactivated_account_cannot_log_in(shop, customer_id):
+    with unit(shop) as uow:
+        uow.session.get(Customer, customer_id).is_active = False
+    assert isinstance(log_in(shop, "wangfang"), Invalid)
+
+
+def test_logging_in_ends_the_token_the_visitor_had(shop, customer_id):
+    first = log_in(shop, "wangfang")
+    second = attempt(shop, lambda uow: uow.accounts.log_in(
+        {"identifier": "wangfang", "password": STRONG_PASSWORD},
+        current_token=first.grant.token))
+    assert second.grant.token != first.grant.token
+    with unit(shop, token=first.grant.token) as uow:
+        assert uow.actor.kind == "anonymous"
+
+
+def test_log_out_ends_the_session(shop, customer_id):
+    token = log_in(shop, "wangfang").grant.token
+    with unit(shop, token=token) as uow:
+        uow.accounts.log_out(token)
+    with unit(shop, token=token) as uow:
+        assert uow.actor.kind == "anonymous"
+
+
+def test_an_old_hash_is_upgraded_at_login(shop, customer_id):
+    weaker = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
+    with unit(shop) as uow:
+        uow.session.get(Customer, customer_id).password_hash = weaker.hash(STRONG_PASSWORD)
+    log_in(shop, "wangfang")
+    with unit(shop) as uow:
+        stored = uow.session.get(Customer, customer_id).password_hash
+    assert not shop.passwords.needs_rehash(stored)
+    assert shop.passwords.verify(stored, STRONG_PASSWORD)
+
+
+def _failures(shop, identifier, n, **kw):
+    for _ in range(n):
+        assert isinstance(log_in(shop, identifier, "wrong password here", **kw), Invalid)
+
+
+def _locks(shop):
+    with unit(shop) as uow:
+        found = uow.session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "accounts.login.locked")).all()
+        uow.session.expunge_all()
+        return found
+
+
+def test_five_failures_lock_the_account_for_fifteen_minutes(shop, clock, customer_id):
+    _failures(shop, "wang@example.com", 5)
+    locked = log_in(shop, "wang@example.com")  # even the right password
+    assert isinstance(locked, Throttled) and 14 * 60 < locked.retry_after <= 15 * 60
+    # The lock is on the identifier typed: the same account by another name still works.
+    assert log_in(shop, "wangfang").customer_id == customer_id
+    [entry] = _locks(shop)
+    assert entry.entity_id == str(customer_id) and entry.after["scope"] == "identifier"
+    with unit(shop) as uow:
+        rows = uow.session.scalars(select(LoginAttempt).where(
+            LoginAttempt.identifier == "wang@example.com")).all()
+        assert [r.succeeded for r in rows] == [False] * 5
+    clock.advance(minutes=15, seconds=1)
+    assert log_in(shop, "wang@example.com").customer_id == customer_id
+
+
+def test_an_unknown_account_locks_the_same_way(shop, clock, customer_id):
+    _failures(shop, "ghost@example.com", 5)
+    assert isinstance(log_in(shop, "ghost@example.com"), Throttled)
+    [entry] = _locks(shop)
+    assert entry.entity_id is None and entry.after["identifier"] == "ghost@example.com"
+
+
+def test_a_success_resets_the_count(shop, clock, customer_id):
+    _failures(shop, "wangfang", 4)
+    clock.advance(seconds=1)
+    log_in(shop, "wangfang")
+    clock.advance(seconds=1)
+    _failures(shop, "wangfang", 4)
+    clock.advance(seconds=1)
+    assert log_in(shop, "wangfang").customer_id == customer_id
+
+
+def test_thirty_failures_from_one_address_lock_the_address(shop, clock, customer_id):
+    for n in range(30):
+        _failures(shop, f"guess{n}@example.com", 1, ip="198.51.100.9")
+    assert isinstance(log_in(shop, "wangfang", ip="198.51.100.9"), Throttled)
+    assert log_in(shop, "wangfang", ip="198.51.100.10").customer_id == customer_id
+    assert [e.after["scope"] for e in _locks(shop)] == ["ip"]
+    clock.advance(minutes=16)
+    assert log_in(shop, "wangfang", ip="198.51.100.9").customer_id == customer_id
+
+
+def test_a_quick_account_logs_in_with_its_mobile(shop, clock):
+    signed_in = register_mobile(shop, "13912345678")
+    assert log_in(shop, "139 1234 5678").customer_id == signed_in.customer_id
+
+
+def test_missing_fields_are_named(shop):
+    error = attempt(shop, lambda uow: uow.accounts.log_in({}))
+    assert set(error.errors) == {"identifier", "password"}

@@ -1,0 +1,140 @@
+"""Password recovery: a link by email, a code by SMS, the same answer for unknown accounts."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from shop.application import Invalid
+from shop.application.security.throttle import Throttled
+from shop.data.models import AuditEntry, Customer
+from tests.accounts_support import (
+    OTHER_PASSWORD,
+    STRONG_PASSWORD,
+    Clock,
+    attempt,
+    latest_code,
+    latest_link_token,
+    messages_to,
+    register_email,
+    register_mobile,
+    unit,
+)
+
+EMAIL = "zhao@example.com"
+MOBILE = "+8613800138000"
+
+
+@pytest.fixture
+def clock(monkeypatch):
+    return Clock().install(monkeypatch)
+
+
+def _ask(shop, identifier, **kw):
+    return attempt(shop, lambda uow: uow.accounts.request_password_reset(
+        {"identifier": identifier}, link_for=lambda t: f"https://shop.example/account/reset/{t}"),
+        **kw)
+
+
+def _password_is(shop, customer_id, password):
+    with unit(shop) as uow:
+        return shop.passwords.verify(uow.session.get(Customer, customer_id).password_hash,
+                                     password)
+
+
+def test_an_email_link_sets_a_new_password_and_ends_every_session(shop, clock):
+    first = register_email(shop, EMAIL, name="Zhao Min")
+    other = attempt(shop, lambda uow: uow.accounts.log_in(
+        {"identifier": EMAIL, "password": STRONG_PASSWORD, "remember": True}))
+    clock.advance(seconds=61)
+    sent = _ask(shop, "Zhao@Example.com")
+    assert (sent.channel, sent.destination) == ("email", EMAIL)
+    message = messages_to(shop, EMAIL)[-1]
+    assert message.channel == "email" and "https://shop.example/account/reset/" in message.body
+    token = latest_link_token(shop, EMAIL)
+    with unit(shop) as uow:
+        uow.accounts.check_reset_link(token)
+        uow.accounts.reset_password_with_link(token, {"password": OTHER_PASSWORD})
+    assert _password_is(shop, first.customer_id, OTHER_PASSWORD)
+    for grant in (first.grant, other.grant):
+        with unit(shop, token=grant.token) as uow:
+            assert uow.actor.kind == "anonymous"
+    with unit(shop) as uow:
+        entry = uow.session.scalars(select(AuditEntry).where(
+            AuditEntry.action == "accounts.password.reset")).one()
+        assert entry.after == {"channel": "email", "sessions_ended": 2}
+    reused = attempt(shop, lambda uow: uow.accounts.reset_password_with_link(
+        token, {"password": "yet another long passphrase"}))
+    assert isinstance(reused, Invalid) and set(reused.errors) == {"token"}
+
+
+def test_a_link_expires_after_thirty_minutes(shop, clock):
+    register_email(shop, EMAIL)
+    clock.advance(seconds=61)
+    _ask(shop, EMAIL)
+    token = latest_link_token(shop, EMAIL)
+    clock.advance(minutes=30, seconds=1)
+    gone = attempt(shop, lambda uow: uow.accounts.check_reset_link(token))
+    assert isinstance(gone, Invalid) and set(gone.errors) == {"token"}
+    refused = attempt(shop, lambda uow: uow.accounts.reset_password_with_link(
+        token, {"password": OTHER_PASSWORD}))
+    assert isinstance(refused, Invalid)
+
+
+def test_a_made_up_link_is_refused(shop):
+    gone = attempt(shop, lambda uow: uow.accounts.check_reset_link("made-up-token"))
+    assert isinstance(gone, Invalid) and set(gone.errors) == {"token"}
+
+
+def test_unknown_accounts_get_the_same_answer_and_no_message(shop, clock):
+    register_email(shop, EMAIL)
+    register_mobile(shop, MOBILE)
+    clock.advance(seconds=61)
+    known, unknown = _ask(shop, EMAIL), _ask(shop, "nobody@example.com")
+    assert (known.channel, unknown.channel) == ("email", "email")
+    assert messages_to(shop, "nobody@example.com") == []
+    known, unknown = _ask(shop, "13800138000"), _ask(shop, "13900139000")
+    assert (known.channel, unknown.channel) == ("mobile", "mobile")
+    assert messages_to(shop, "+8613900139000") == []
+    # Asking again too soon is refused alike for both.
+    assert isinstance(_ask(shop, EMAIL), Throttled)
+    assert isinstance(_ask(shop, "nobody@example.com"), Throttled)
+
+
+def test_an_sms_code_resets_the_password(shop, clock):
+    customer = register_mobile(shop, MOBILE, name="Sun Li")
+    clock.advance(seconds=61)
+    _ask(shop, "13800138000")
+    code = latest_code(shop, MOBILE)
+    form = {"mobile": "13800138000", "code": code}
+    weak = attempt(shop, lambda uow: uow.accounts.reset_password_with_code(
+        {**form, "password": "sun li forever and ever"}))  # holds the name
+    assert isinstance(weak, Invalid) and set(weak.errors) == {"password"}
+    wrong = attempt(shop, lambda uow: uow.accounts.reset_password_with_code(
+        {**form, "code": f"{(int(code) + 1) % 1_000_000:06d}", "password": OTHER_PASSWORD}))
+    assert isinstance(wrong, Invalid) and set(wrong.errors) == {"code"}
+    with unit(shop) as uow:
+        uow.accounts.reset_password_with_code({**form, "password": OTHER_PASSWORD})
+    assert _password_is(shop, customer.customer_id, OTHER_PASSWORD)
+    with unit(shop, token=customer.grant.token) as uow:
+        assert uow.actor.kind == "anonymous"
+    again = attempt(shop, lambda uow: uow.accounts.reset_password_with_code(
+        {**form, "password": "a third good passphrase"}))
+    assert isinstance(again, Invalid)
+
+
+def test_an_sms_code_expires(shop, clock):
+    register_mobile(shop, MOBILE)
+    clock.advance(seconds=61)
+    _ask(shop, MOBILE)
+    code = latest_code(shop, MOBILE)
+    clock.advance(minutes=11)
+    late = attempt(shop, lambda uow: uow.accounts.reset_password_with_code(
+        {"mobile": MOBILE, "code": code, "password": OTHER_PASSWORD}))
+    assert isinstance(late, Invalid) and set(late.errors) == {"code"}
+
+
+@pytest.mark.parametrize("identifier", ["", "not an address", "12345"])
+def test_a_bad_identifier_is_named(shop, identifier):
+    error = _ask(shop, identifier)
+    assert isinstance(error, Invalid) and set(error.errors) == {"identifier"}

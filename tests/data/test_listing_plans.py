@@ -1,0 +1,56 @@
+"""Listing queries read an index in the order they show: no table scan, no sort of the result."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import event
+
+from shop.data.repositories.catalog import SORTS, CatalogRepository, ListingFilter
+from tests import factories
+
+
+@pytest.fixture
+def listing_sql(connection, system):
+    if connection.dialect.name != "sqlite":
+        pytest.skip("query plans are checked on SQLite, whose planner is deterministic")
+    factories.small_catalog(system, products=6)
+    captured: list[tuple[str, object]] = []
+
+    def capture(conn, cursor, statement, parameters, context, executemany):
+        captured.append((statement, parameters))
+
+    event.listen(connection, "before_cursor_execute", capture)
+    yield captured
+    event.remove(connection, "before_cursor_execute", capture)
+
+
+def plan(connection, statement, parameters) -> str:
+    rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
+    return "\n".join(row[-1] for row in rows)
+
+
+@pytest.mark.parametrize("sort", SORTS)
+@pytest.mark.parametrize("scope", [("c", "clothes"), ("b", "acme")])
+def test_each_sort_reads_its_index(connection, system, listing_sql, sort, scope):
+    repo = CatalogRepository(system.session)
+    kind, slug = scope
+    scope_id = (repo.category_by_slug(slug) if kind == "c" else repo.brand_by_slug(slug)).id
+    listing_sql.clear()
+    repo.listing_page(ListingFilter(kind, scope_id), sort, 48, 96)
+    statement, parameters = listing_sql[-1]
+    text = plan(connection, statement, parameters)
+    assert "USING INDEX ix_listing_" in text or "USING COVERING INDEX ix_listing_" in text, text
+    assert "TEMP B-TREE" not in text, text
+    assert "SCAN listing" not in text, text
+
+
+def test_filtered_listing_uses_indexes(connection, system, listing_sql):
+    repo = CatalogRepository(system.session)
+    category = repo.category_by_slug("clothes")
+    values = repo.value_ids_by_codes([("color", "red")])
+    listing_sql.clear()
+    repo.listing_page(ListingFilter("c", category.id, (1,), {1: tuple(values.values())}),
+                      "sales", 48, 0)
+    statement, parameters = listing_sql[-1]
+    text = plan(connection, statement, parameters)
+    assert "SCAN listing" not in text and "SCAN product_attribute_value" not in text, text

@@ -1,0 +1,97 @@
+"""Every back-office route, found through Pyramid's introspection, holds its permission.
+
+For each route under /admin and each view on it: an anonymous visitor, a signed-in shopper and
+every built-in role lacking the view's permission get 403 or a redirect to the staff login; a
+role holding it gets 200 on GET. A route added later is walked without anyone writing a test.
+"""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from shop.application.staff.builtin_roles import BUILTIN_ROLES
+from shop.presentation.security import PUBLIC
+from tests import staff_factories as sf
+
+ACTORS = ["anonymous", "shopper", *BUILTIN_ROLES]
+
+
+def admin_views(wsgi_app):
+    """(route name, pattern, request method, permission) for every view of an /admin route."""
+    introspector = wsgi_app.registry.introspector
+    found = []
+    for route in introspector.get_category("routes"):
+        pattern = route["introspectable"]["pattern"]
+        if not pattern.startswith("/admin"):
+            continue
+        for related in route["related"]:
+            if related.category_name != "views":
+                continue
+            methods = related["request_methods"] or ("GET", "POST")
+            methods = (methods,) if isinstance(methods, str) else methods
+            permission = next((r["value"] for r in introspector.related(related)
+                               if r.category_name == "permissions"), None)
+            for method in methods:
+                found.append((route["introspectable"]["name"], pattern, method, permission))
+    return found
+
+
+def url_for(pattern, fixtures):
+    return re.sub(r"\{(\w+)(?::[^}]*)?\}", lambda m: str(fixtures[m.group(1)]), pattern)
+
+
+@pytest.fixture
+def world(system):
+    """One staff member per built-in role, a shopper, and something to point routes at."""
+    sf.staff(system, ["administrator"], username="keeper")  # so no test touches the last admin
+    members = {role: sf.staff(system, [role], username=f"walk_{role}") for role in BUILTIN_ROLES}
+    system.roles.create_role({"code": "walk_custom", "name_zh": "巡", "name_en": "Walk",
+                              "permissions": ["admin:dashboard:view"]})
+    victim = sf.staff(system, ["finance"], username="walk_target")
+    return {"members": members, "shopper": sf.customer(system),
+            "fixtures": {"id": victim.id, "code": "walk_custom"}}
+
+
+def sign_in(app, system, world, who):
+    if who == "shopper":
+        sf.cookie(app, system, "customer", world["shopper"])
+    elif who != "anonymous":
+        sf.cookie(app, system, "staff", world["members"][who].id)
+
+
+def test_the_walk_finds_the_back_office(wsgi_app):
+    views = admin_views(wsgi_app)
+    names = {name for name, *_ in views}
+    assert {"admin", "admin_staff", "admin_roles", "admin_audit", "admin_settings"} <= names
+    assert all(permission is not None for *_, permission in views), views
+
+
+@pytest.mark.parametrize("who", ACTORS)
+def test_every_admin_route_holds_its_permission(app, wsgi_app, system, world, who):
+    csrf = app.get("/admin/login").forms["login-form"]["csrf_token"].value
+    sign_in(app, system, world, who)
+    held = (BUILTIN_ROLES.get(who, frozenset()))
+    wrong = []
+    for name, pattern, method, permission in admin_views(wsgi_app):
+        if permission == PUBLIC:
+            continue
+        url = url_for(pattern, world["fixtures"])
+        if method == "GET":
+            response = app.get(url, status="*")
+        else:
+            response = app.post(url, {"csrf_token": csrf}, status="*")
+        if permission in held:
+            if method == "GET" and response.status_int != 200:
+                wrong.append((name, method, permission, response.status))
+        else:
+            redirected_to_login = (response.status_int == 303
+                                   and "/admin/login" in response.location)
+            if response.status_int != 403 and not redirected_to_login:
+                wrong.append((name, method, permission, response.status))
+            if who in BUILTIN_ROLES and response.status_int != 403:
+                wrong.append((name, method, "staff must see 403", response.status))
+            if who in ("anonymous", "shopper") and not redirected_to_login:
+                wrong.append((name, method, "non-staff must be sent to login", response.status))
+    assert wrong == [], "\n".join(map(str, wrong))
