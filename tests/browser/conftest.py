@@ -48,7 +48,7 @@ def live_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
-        yield {"url": f"http://127.0.0.1:{server.effective_port}", **data}
+        yield {"url": f"http://127.0.0.1:{server.effective_port}", "shop": shop, **data}
     finally:
         server.close()
         shop.dispose()
