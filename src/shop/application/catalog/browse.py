@@ -7,7 +7,7 @@ index-ordered page of products.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -35,7 +35,6 @@ from shop.data.repositories.catalog import ListingFilter
 
 if TYPE_CHECKING:
     from shop.application.catalog.service import CatalogService
-    from shop.data.models import Category
 
 _SCALAR_KEYS = ("page", "per_page", "sort", "price", "q")
 MAX_SEARCH_WORDS = 5
@@ -53,6 +52,14 @@ class _Attribute:
     name: str
     #: value code → (value id, value name), in display order.
     values: dict[str, tuple[int, str]]
+
+
+def _tally(rows: Iterable[Any]) -> dict[str, dict[int, int]]:
+    counts: dict[str, dict[int, int]] = {}
+    for facet, key, count in rows:
+        if key is not None:
+            counts.setdefault(facet, {})[int(key)] = int(count)
+    return counts
 
 
 class ListingBuilder:
@@ -100,7 +107,7 @@ class ListingBuilder:
         return state, brand_ids
 
     def build(self, *, kind: str, scope: tuple[str, int], title: str, slug: str,
-              breadcrumbs: tuple[CategoryRef, ...], children: Sequence[Category]) -> ListingPage:
+              breadcrumbs: tuple[CategoryRef, ...], children: Sequence[Any]) -> ListingPage:
         attributes = self._attributes()
         state, brand_ids = self._state(attributes, ())
         lo, hi = state.price or (None, None)
@@ -147,18 +154,22 @@ class ListingBuilder:
         )
 
     def _counts(self, listing: ListingFilter, attributes: dict[str, _Attribute],
-                children: Sequence[Category]) -> dict[str, dict[int, int]]:
+                children: Sequence[Any]) -> dict[str, dict[int, int]]:
+        """The counts of ``listing``: the ready ones of its scope, then live ones if filtered.
+
+        A filtered page reads the ready counts first too: a value or sub-category the whole
+        scope has no product in counts zero under any filter, so only the others are counted
+        live, and the live statement's cost follows the scope rather than the catalog.
+        """
+        ready = _tally(self.repo.ready_facet_counts(listing.scope_kind, listing.scope_id))
         if listing.is_unfiltered:
-            rows = self.repo.ready_facet_counts(listing.scope_kind, listing.scope_id)
-        else:
-            rows = self.repo.live_facet_counts(
-                listing, [a.id for a in attributes.values()], [c.id for c in children],
-                PRICE_BANDS)
-        counts: dict[str, dict[int, int]] = {}
-        for facet, key, count in rows:
-            if key is not None:
-                counts.setdefault(facet, {})[int(key)] = int(count)
-        return counts
+            return ready
+        present = ready.get("value", {})
+        facet_values = {a.id: ids for a in attributes.values()
+                        if (ids := [i for i, _ in a.values.values() if present.get(i)])}
+        in_scope = ready.get("category", {})
+        return _tally(self.repo.live_facet_counts(
+            listing, facet_values, [c.id for c in children if in_scope.get(c.id)], PRICE_BANDS))
 
     def _brand_facet(self, state: ListingState, counts: dict[int, int]) -> Facet:
         ids = [i for i, n in counts.items() if n]

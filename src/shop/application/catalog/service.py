@@ -55,13 +55,15 @@ class CatalogService:
         self.uow = uow
         self.locale = uow.locale
         self.repo = CatalogRepository(uow.session)
+        self._navigation: tuple[CategoryRef, ...] | None = None
 
     # -- reading ---------------------------------------------------------------------------
 
     def name(self, entity: Any) -> str:
         return pick(self.locale, entity.name_zh, entity.name_en)
 
-    def category_ref(self, category: Category) -> CategoryRef:
+    def category_ref(self, category: Any) -> CategoryRef:
+        """A category (entity or column row with id, slug and names) as the pages show it."""
         return CategoryRef(category.id, category.slug, self.name(category))
 
     def card(self, row: Any) -> ProductCard:
@@ -71,16 +73,20 @@ class CatalogService:
                            row.price, row.list_price, row.in_stock, row.cover_image_url)
 
     def navigation(self) -> tuple[CategoryRef, ...]:
-        """The top categories, for the header of every page."""
-        return tuple(self.category_ref(c) for c in self.repo.root_categories())
+        """The top categories, for the header of every page.
+
+        Read once per unit of work: the home page, which lists them itself, shares the read.
+        """
+        if self._navigation is None:
+            self._navigation = tuple(map(self.category_ref, self.repo.root_categories()))
+        return self._navigation
 
     def home_page(self) -> HomePage:
-        roots = self.repo.root_categories()
+        roots = self.navigation()
         children: dict[int, list[CategoryRef]] = {}
         for child in self.repo.categories_at_depth(1):
             children.setdefault(child.parent_id or 0, []).append(self.category_ref(child))
-        nodes = tuple(CategoryNode(self.category_ref(c), tuple(children.get(c.id, ())))
-                      for c in roots)
+        nodes = tuple(CategoryNode(c, tuple(children.get(c.id, ()))) for c in roots)
         everywhere = browse.everywhere()
         return HomePage(
             categories=nodes,
@@ -90,23 +96,24 @@ class CatalogService:
                 everywhere, "sales", HOME_SHELF_SIZE, 0))),
         )
 
-    def breadcrumbs(self, category: Category) -> tuple[CategoryRef, ...]:
-        ids = [int(part) for part in category.path.strip("/").split("/")]
+    def breadcrumbs(self, path: str) -> tuple[CategoryRef, ...]:
+        """The categories along a category's path ("/1/5/"), from the top."""
+        ids = [int(part) for part in path.strip("/").split("/")]
         by_id = {c.id: c for c in self.repo.categories_by_ids(ids)}
         return tuple(self.category_ref(by_id[i]) for i in ids if i in by_id)
 
     def category_page(self, slug: str, params: Mapping[str, Sequence[str]]) -> ListingPage:
-        category = self.repo.category_by_slug(slug)
+        category = self.repo.published_category(slug)
         if category is None:
             raise NotFound(f"no category {slug!r}")
         return browse.ListingBuilder(self, params).build(
             kind="category", scope=("c", category.id), title=self.name(category), slug=slug,
-            breadcrumbs=self.breadcrumbs(category),
+            breadcrumbs=self.breadcrumbs(category.path),
             children=self.repo.child_categories(category.id),
         )
 
     def brand_page(self, slug: str, params: Mapping[str, Sequence[str]]) -> ListingPage:
-        brand = self.repo.brand_by_slug(slug)
+        brand = self.repo.published_brand(slug)
         if brand is None:
             raise NotFound(f"no brand {slug!r}")
         return browse.ListingBuilder(self, params).build(
@@ -118,10 +125,9 @@ class CatalogService:
         return browse.ListingBuilder(self, params).search()
 
     def product_page(self, slug: str, sku_code: str | None = None) -> ProductPage:
-        found = self.repo.product_by_slug(slug)
-        if found is None:
+        product = self.repo.product_detail(slug)
+        if product is None:
             raise NotFound(f"no product {slug!r}")
-        product, brand, category = found
         skus = self.repo.skus_of(product.id)
         if not skus:
             raise NotFound(f"product {slug!r} has no SKU")
@@ -135,14 +141,19 @@ class CatalogService:
         return ProductPage(
             id=product.id, slug=product.slug, name=self.name(product),
             description_html=product.description_html,
-            brand=BrandRef(brand.id, brand.slug, self.name(brand)) if brand else None,
-            category=self.category_ref(category), breadcrumbs=self.breadcrumbs(category),
+            brand=(BrandRef(product.brand_id, product.brand_slug,
+                            pick(self.locale, product.brand_name_zh, product.brand_name_en))
+                   if product.brand_id is not None else None),
+            category=CategoryRef(product.category_id, product.category_slug,
+                                 pick(self.locale, product.category_name_zh,
+                                      product.category_name_en)),
+            breadcrumbs=self.breadcrumbs(product.category_path),
             images=images,
             sku=SkuView(selected.code, selected.price, selected.list_price, selected.stock_on_hand,
                         selected.weight_grams, selected.barcode, labels.get(selected.id, "")),
             axes=axes, specs=specs,
             related=tuple(map(self.card, self.repo.related_cards(
-                product.id, category.id, RELATED_SIZE))),
+                product.id, product.category_id, RELATED_SIZE))),
         )
 
     # -- writing ---------------------------------------------------------------------------

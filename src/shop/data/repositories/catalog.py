@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -36,14 +36,24 @@ from shop.data.models import (
     SkuAttributeValue,
 )
 
-#: Sort keys → ORDER BY of a listing; the trailing product id keeps pages stable.
-SORTS: dict[str, tuple[Any, ...]] = {
-    "relevance": (Listing.sort_order.desc(), Listing.sales_count.desc(), Listing.product_id.desc()),
-    "sales": (Listing.sales_count.desc(), Listing.product_id.desc()),
-    "price_asc": (Listing.price.asc(), Listing.product_id.asc()),
-    "price_desc": (Listing.price.desc(), Listing.product_id.desc()),
-    "newest": (Listing.created_at.desc(), Listing.product_id.desc()),
+#: Sort keys → (listing column, descending?) of a listing's ORDER BY; the trailing product id
+#: keeps pages stable. Every sort is the order of one ix_listing_* index.
+SORT_COLUMNS: dict[str, tuple[tuple[Any, bool], ...]] = {
+    "relevance": ((Listing.sort_order, True), (Listing.sales_count, True),
+                  (Listing.product_id, True)),
+    "sales": ((Listing.sales_count, True), (Listing.product_id, True)),
+    "price_asc": ((Listing.price, False), (Listing.product_id, False)),
+    "price_desc": ((Listing.price, True), (Listing.product_id, True)),
+    "newest": ((Listing.created_at, True), (Listing.product_id, True)),
 }
+
+
+def _ordered(columns: Iterable[tuple[Any, bool]]) -> tuple[Any, ...]:
+    return tuple(column.desc() if descending else column.asc() for column, descending in columns)
+
+
+#: Sort keys → ORDER BY of a listing.
+SORTS: dict[str, tuple[Any, ...]] = {key: _ordered(cols) for key, cols in SORT_COLUMNS.items()}
 
 
 @dataclass(frozen=True)
@@ -76,12 +86,13 @@ def _conditions(f: ListingFilter, *, skip: str | int | None = None) -> list[Any]
     for attribute_id, value_ids in f.value_groups.items():
         if attribute_id == skip:
             continue
+        # Correlated: each scope row probes its product's values by key, rather than listing
+        # every product of the catalog that has one of these values first.
         where.append(
-            Listing.product_id.in_(
-                select(ProductAttributeValue.product_id).where(
-                    ProductAttributeValue.attribute_value_id.in_(value_ids)
-                )
-            )
+            select(ProductAttributeValue.product_id).where(
+                ProductAttributeValue.product_id == Listing.product_id,
+                ProductAttributeValue.attribute_value_id.in_(value_ids),
+            ).correlate(Listing).exists()
         )
     return where
 
@@ -91,6 +102,11 @@ def _card_columns() -> list[Any]:
     return [Product.id, Product.slug, Product.name_zh, Product.name_en, Product.price,
             Product.list_price, Product.in_stock, Product.cover_image_url, Product.sales_count,
             Brand.name_zh.label("brand_name_zh"), Brand.name_en.label("brand_name_en")]
+
+
+_CATEGORY_COLUMNS = (Category.id, Category.slug, Category.name_zh, Category.name_en,
+                     Category.parent_id, Category.path)
+_BRAND_COLUMNS = (Brand.id, Brand.slug, Brand.name_zh, Brand.name_en, Brand.position)
 
 
 def _price_band(price_bands: Sequence[tuple[Decimal, Decimal | None]], column: Any) -> Any:
@@ -109,9 +125,12 @@ class CatalogRepository:
 
     # -- reference data -------------------------------------------------------------------
 
-    def root_categories(self) -> Sequence[Category]:
-        return self.session.scalars(
-            select(Category)
+    # Storefront reads return plain column rows: a page shows a few fields, and building,
+    # identity-mapping and tracking ORM entities for them costs more than the query.
+
+    def root_categories(self) -> Sequence[Row[Any]]:
+        return self.session.execute(
+            select(*_CATEGORY_COLUMNS)
             .where(Category.parent_id.is_(None), Category.is_published.is_(True))
             .order_by(Category.position, Category.id)
         ).all()
@@ -122,21 +141,28 @@ class CatalogRepository:
             where.append(Category.is_published.is_(True))
         return self.session.scalars(select(Category).where(*where)).first()
 
-    def categories_at_depth(self, depth: int) -> Sequence[Category]:
-        return self.session.scalars(
-            select(Category)
+    def published_category(self, slug: str) -> Row[Any] | None:
+        return self.session.execute(
+            select(*_CATEGORY_COLUMNS)
+            .where(Category.slug == slug, Category.is_published.is_(True))
+        ).first()
+
+    def categories_at_depth(self, depth: int) -> Sequence[Row[Any]]:
+        return self.session.execute(
+            select(*_CATEGORY_COLUMNS)
             .where(Category.depth == depth, Category.is_published.is_(True))
             .order_by(Category.position, Category.id)
         ).all()
 
-    def categories_by_ids(self, ids: Iterable[int]) -> Sequence[Category]:
-        return self.session.scalars(select(Category).where(Category.id.in_(list(ids)))).all()
+    def categories_by_ids(self, ids: Iterable[int]) -> Sequence[Row[Any]]:
+        return self.session.execute(
+            select(*_CATEGORY_COLUMNS).where(Category.id.in_(list(ids)))).all()
 
-    def child_categories(self, parent_id: int | None) -> Sequence[Category]:
+    def child_categories(self, parent_id: int | None) -> Sequence[Row[Any]]:
         parent = (Category.parent_id.is_(None) if parent_id is None
                   else Category.parent_id == parent_id)
-        return self.session.scalars(
-            select(Category)
+        return self.session.execute(
+            select(*_CATEGORY_COLUMNS)
             .where(parent, Category.is_published.is_(True))
             .order_by(Category.position, Category.id)
         ).all()
@@ -147,11 +173,18 @@ class CatalogRepository:
             where.append(Brand.is_published.is_(True))
         return self.session.scalars(select(Brand).where(*where)).first()
 
-    def brands_by_ids(self, ids: Iterable[int]) -> Sequence[Brand]:
-        return self.session.scalars(select(Brand).where(Brand.id.in_(list(ids)))).all()
+    def published_brand(self, slug: str) -> Row[Any] | None:
+        return self.session.execute(
+            select(*_BRAND_COLUMNS).where(Brand.slug == slug, Brand.is_published.is_(True))
+        ).first()
 
-    def brands_by_slugs(self, slugs: Iterable[str]) -> Sequence[Brand]:
-        return self.session.scalars(select(Brand).where(Brand.slug.in_(list(slugs)))).all()
+    def brands_by_ids(self, ids: Iterable[int]) -> Sequence[Row[Any]]:
+        return self.session.execute(
+            select(*_BRAND_COLUMNS).where(Brand.id.in_(list(ids)))).all()
+
+    def brands_by_slugs(self, slugs: Iterable[str]) -> Sequence[Row[Any]]:
+        return self.session.execute(
+            select(*_BRAND_COLUMNS).where(Brand.slug.in_(list(slugs)))).all()
 
     def facet_attributes(self) -> Sequence[Row[Any]]:
         """Every facet attribute with its values, in display order (a short, bounded list)."""
@@ -184,9 +217,26 @@ class CatalogRepository:
     def listing_page(
         self, f: ListingFilter, sort: str, limit: int, offset: int
     ) -> Sequence[Row[Any]]:
+        """One page of cards, by a deferred join.
+
+        The page's product ids are picked from ``listing`` alone (an ix_listing_* index walk, so
+        the skipped rows of a deep page cost an index step each), and only the page's own rows
+        are joined to product and brand, in the same order.
+        """
+        columns = SORT_COLUMNS[sort]
+        names = [column.key for column, _ in columns]
+        selected = [Listing.product_id, *(c for c, _ in columns if c is not Listing.product_id)]
+        page = (
+            select(*selected).where(*_conditions(f)).order_by(*_ordered(columns))
+            .limit(limit).offset(offset).subquery("page")
+        )
         return self.session.execute(
-            self._card_query().where(*_conditions(f)).order_by(*SORTS[sort])
-            .limit(limit).offset(offset)
+            select(*_card_columns())
+            .select_from(page)
+            .join(Product, Product.id == page.c.product_id)
+            .outerjoin(Brand, Brand.id == Product.brand_id)
+            .order_by(*_ordered((page.c[name], descending)
+                                for name, (_, descending) in zip(names, columns, strict=True)))
         ).all()
 
     def listing_total(self, f: ListingFilter) -> int:
@@ -205,14 +255,17 @@ class CatalogRepository:
     def live_facet_counts(
         self,
         f: ListingFilter,
-        facet_attribute_ids: Sequence[int],
+        facet_values: Mapping[int, Sequence[int]],
         child_category_ids: Sequence[int],
         price_bands: Sequence[tuple[Decimal, Decimal | None]],
     ) -> Sequence[Row[Any]]:
         """Disjunctive facet counts of a filtered scope in one statement.
 
         Each facet is counted under every filter but its own, so choosing one brand still shows
-        how many products the other brands would add.
+        how many products the other brands would add. ``facet_values`` maps each attribute to
+        count to the value ids worth counting (those the unfiltered scope has at all), and
+        ``child_category_ids`` likewise names only the sub-categories the scope has products in:
+        any other count is zero, and counting it would cost in proportion to the catalog.
         """
         parts: list[Any] = [
             select(literal("total").label("facet"), literal(0).label("key"),
@@ -224,27 +277,31 @@ class CatalogRepository:
         band = _price_band(price_bands, Listing.price)
         parts.append(select(literal("price"), band, func.count())
                      .where(*_conditions(f, skip="price")).group_by(band))
-        for attribute_id in facet_attribute_ids:
+        for attribute_id, value_ids in facet_values.items():
+            if not value_ids:
+                continue
+            # "+ 0" keeps the planner from walking every product of these values in the whole
+            # catalog (the value index) and probing the scope: the filtered scope rows drive,
+            # each looking up its own few values by the product's key.
             parts.append(
                 select(literal("value"), ProductAttributeValue.attribute_value_id, func.count())
                 .select_from(Listing)
                 .join(ProductAttributeValue,
                       ProductAttributeValue.product_id == Listing.product_id)
-                .join(AttributeValue,
-                      AttributeValue.id == ProductAttributeValue.attribute_value_id)
                 .where(*_conditions(f, skip=attribute_id),
-                       AttributeValue.attribute_id == attribute_id)
+                       (ProductAttributeValue.attribute_value_id + 0).in_(value_ids))
                 .group_by(ProductAttributeValue.attribute_value_id)
             )
         if child_category_ids:
+            # Driven by the filtered rows: each filtered product is looked up in each
+            # sub-category's listing, rather than each sub-category's products in the filter.
             child = aliased(Listing)
+            filtered = select(Listing.product_id).where(*_conditions(f))
             parts.append(
                 select(literal("category"), child.scope_id, func.count())
-                .select_from(Listing)
-                .join(child, and_(child.product_id == Listing.product_id,
-                                  child.scope_kind == "c",
-                                  child.scope_id.in_(child_category_ids)))
-                .where(*_conditions(f)).group_by(child.scope_id)
+                .where(child.scope_kind == "c", child.scope_id.in_(child_category_ids),
+                       child.product_id.in_(filtered))
+                .group_by(child.scope_id)
             )
         return self.session.execute(union_all(*parts)).all()
 
@@ -260,6 +317,23 @@ class CatalogRepository:
             .join(Category, Category.id == Product.category_id)
             .outerjoin(Brand, Brand.id == Product.brand_id)
             .where(*where)
+        ).first()
+
+    def product_detail(self, slug: str) -> Row[Any] | None:
+        """A published product's page header: product, brand and category fields in one row."""
+        return self.session.execute(
+            select(Product.id, Product.slug, Product.name_zh, Product.name_en,
+                   Product.description_html, Product.category_id,
+                   Brand.id.label("brand_id"), Brand.slug.label("brand_slug"),
+                   Brand.name_zh.label("brand_name_zh"), Brand.name_en.label("brand_name_en"),
+                   Category.slug.label("category_slug"),
+                   Category.name_zh.label("category_name_zh"),
+                   Category.name_en.label("category_name_en"),
+                   Category.path.label("category_path"))
+            .join(Category, Category.id == Product.category_id)
+            .outerjoin(Brand, Brand.id == Product.brand_id)
+            .where(Product.slug == slug, Product.is_published.is_(True),
+                   Category.is_published.is_(True))
         ).first()
 
     def card_of(self, product_id: int) -> Row[Any]:
@@ -328,9 +402,10 @@ class CatalogRepository:
             .order_by(Attribute.position, AttributeValue.position)
         ).all()
 
-    def images_of(self, product_id: int) -> Sequence[ProductImage]:
-        return self.session.scalars(
-            select(ProductImage).where(ProductImage.product_id == product_id)
+    def images_of(self, product_id: int) -> Sequence[Row[Any]]:
+        return self.session.execute(
+            select(ProductImage.url, ProductImage.alt_zh, ProductImage.alt_en)
+            .where(ProductImage.product_id == product_id)
             .order_by(ProductImage.position, ProductImage.id)
         ).all()
 
