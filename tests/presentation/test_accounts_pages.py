@@ -7,11 +7,11 @@ import re
 import pytest
 import webtest
 from pyramid.httpexceptions import HTTPForbidden
-from pyramid.security import Denied
 from pyramid.testing import DummyRequest
 
 from shop.application import ANONYMOUS, Actor, Permission
 from shop.presentation import errors, make_app
+from shop.presentation.security import MissingPermission
 from tests.accounts_support import (
     STRONG_PASSWORD,
     Clock,
@@ -220,7 +220,7 @@ def test_the_forbidden_view_redirects_only_anonymous_shoppers(wsgi_app):
         request = DummyRequest(path="/x")
         request.registry = wsgi_app.registry
         request.actor = actor
-        denied = HTTPForbidden(result=Denied(f"{actor.name} lacks {permission}"))
+        denied = HTTPForbidden(result=MissingPermission(actor.name, permission))
         return errors.forbidden(denied, request), request
     result, _ = run(ANONYMOUS, Permission.ACCOUNT_SELF)
     assert result.status_int == 303 and "/account/login?came_from=" in result.location

@@ -35,8 +35,8 @@ def forbidden(exc: Exception, request: Request) -> HTTPSeeOther | dict:
         return HTTPSeeOther(location=request.route_path(
             "admin_login", _query={"came_from": request.path_qs}))
     # An anonymous visitor at a shopper's page is asked to log in, and comes back after.
-    denial = str(getattr(getattr(exc, "result", None), "msg", "") or exc)
-    if (request.actor.kind == "anonymous" and Permission.ACCOUNT_SELF.value in denial
+    missing = getattr(getattr(exc, "result", None), "permission", None)
+    if (request.actor.kind == "anonymous" and missing == Permission.ACCOUNT_SELF.value
             and request.registry.introspector.get("routes", "login") is not None):
         return HTTPSeeOther(location=request.route_path(
             "login", _query={"came_from": request.path_qs}))

@@ -17,6 +17,17 @@ PUBLIC = "public"
 DEFAULT_PERMISSION = "view:undeclared"
 
 
+class MissingPermission(Denied):
+    """A refusal that names the permission, so the forbidden view can choose where to send."""
+
+    permission: str
+
+    def __new__(cls, actor_name: str, permission: str) -> MissingPermission:
+        denied = super().__new__(cls, "%s lacks %s", actor_name, permission)
+        denied.permission = permission
+        return denied
+
+
 class ShopSecurityPolicy:
     def identity(self, request: Request) -> Any:
         return request.actor
@@ -30,7 +41,7 @@ class ShopSecurityPolicy:
             return Allowed("public")
         if request.actor.can(permission):
             return Allowed(f"{request.actor.name} holds {permission}")
-        return Denied(f"{request.actor.name} lacks {permission}")
+        return MissingPermission(request.actor.name, permission)
 
     def remember(self, request: Request, userid: Any, **kw: Any) -> list[tuple[str, str]]:
         return []
