@@ -30,6 +30,7 @@ from shop.application.errors import Conflict, Forbidden, Invalid, NotFound, Shop
 from shop.application.locales import normalize_locale
 from shop.application.messaging.service import OutboxService
 from shop.application.oauth.service import OAuthService
+from shop.application.reference import ReferenceCache, ReferenceReader
 from shop.application.regions.service import RegionService
 from shop.application.rewards.service import RewardsService
 from shop.application.security.passwords import Passwords, hasher_from_settings
@@ -63,6 +64,7 @@ class Shop:
         self._sessions = make_session_factory(bind)
         self.default_locale = normalize_locale(self.settings.get("shop.default_locale"))
         self.passwords = Passwords(hasher_from_settings(self.settings))
+        self.references = ReferenceCache()
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> Shop:
@@ -141,6 +143,11 @@ class UnitOfWork:
         if principal.kind == "staff":
             return self.staff.actor_for(principal.id)
         return ANONYMOUS
+
+    @cached_property
+    def reference(self) -> ReferenceReader:
+        """The category tree, brands, facet attributes and base settings, shared by the process."""
+        return ReferenceReader(self.shop.references, self.session)
 
     @cached_property
     def audit(self) -> AuditService:

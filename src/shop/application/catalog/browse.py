@@ -1,14 +1,13 @@
 """Building a listing page (category, brand, search): filters, facet counts, sort and pages.
 
-A page costs a fixed handful of queries: the facet attributes, the counts (ready ones for an
-unfiltered scope, one UNION ALL statement otherwise), the brands named in the counts, and one
-index-ordered page of products.
+A page costs a fixed handful of queries: the counts (ready ones for an unfiltered scope, one
+UNION ALL statement more otherwise) and one index-ordered page of products. Brands and facet
+attributes come from the catalog's reference copy.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +22,7 @@ from shop.application.catalog.read_models import (
     SortOption,
     SubcategoryLink,
 )
+from shop.application.catalog.reference import FacetAttribute
 from shop.application.catalog.schemas import (
     MAX_PAGE,
     PRICE_BANDS,
@@ -45,15 +45,6 @@ def everywhere() -> ListingFilter:
     return ListingFilter("a", 0)
 
 
-@dataclass(frozen=True)
-class _Attribute:
-    id: int
-    code: str
-    name: str
-    #: value code → (value id, value name), in display order.
-    values: dict[str, tuple[int, str]]
-
-
 def _tally(rows: Iterable[Any]) -> dict[str, dict[int, int]]:
     counts: dict[str, dict[int, int]] = {}
     for facet, key, count in rows:
@@ -67,6 +58,7 @@ class ListingBuilder:
         self.catalog = catalog
         self.repo = catalog.repo
         self.locale = catalog.locale
+        self.reference = catalog.reference()
         self.params = params
         flat: dict[str, Any] = {k: params[k][0] for k in _SCALAR_KEYS if params.get(k)}
         flat["brand"] = list(params.get("brand", ()))
@@ -75,24 +67,15 @@ class ListingBuilder:
     def _text(self, zh: str, en: str) -> str:
         return pick(self.locale, zh, en)
 
-    def _attributes(self) -> dict[str, _Attribute]:
-        attributes: dict[str, _Attribute] = {}
-        for row in self.repo.facet_attributes():
-            attribute = attributes.setdefault(row.attribute_code, _Attribute(
-                row.attribute_id, row.attribute_code,
-                self._text(row.attribute_name_zh, row.attribute_name_en), {}))
-            attribute.values[row.value_code] = (
-                row.value_id, self._text(row.value_name_zh, row.value_name_en))
-        return attributes
-
-    def _state(self, attributes: dict[str, _Attribute], fixed: tuple[tuple[str, str], ...]
+    def _state(self, attributes: dict[str, FacetAttribute], fixed: tuple[tuple[str, str], ...]
                ) -> tuple[ListingState, dict[str, tuple[int, str]]]:
         """The normalized state; filters naming unknown brands or values are dropped."""
         brand_ids: dict[str, tuple[int, str]] = {}
         wanted = list(dict.fromkeys(self.query["brand"]))
         if wanted:
-            brand_ids = {b.slug: (b.id, self.catalog.name(b))
-                         for b in self.repo.brands_by_slugs(wanted)}
+            known = self.reference.brands_by_slug
+            brand_ids = {s: (known[s].id, self.catalog.name(known[s])) for s in wanted
+                         if s in known}
         chosen: list[tuple[str, tuple[str, ...]]] = []
         for code, attribute in attributes.items():
             values = tuple(dict.fromkeys(v for v in self.params.get(code, ())
@@ -108,7 +91,7 @@ class ListingBuilder:
 
     def build(self, *, kind: str, scope: tuple[str, int], title: str, slug: str,
               breadcrumbs: tuple[CategoryRef, ...], children: Sequence[Any]) -> ListingPage:
-        attributes = self._attributes()
+        attributes = self.reference.facet_attributes(self.locale)
         state, brand_ids = self._state(attributes, ())
         lo, hi = state.price or (None, None)
         listing = ListingFilter(
@@ -153,7 +136,7 @@ class ListingBuilder:
             pagination=self._pagination(state, total), query_text=self.query["q"],
         )
 
-    def _counts(self, listing: ListingFilter, attributes: dict[str, _Attribute],
+    def _counts(self, listing: ListingFilter, attributes: dict[str, FacetAttribute],
                 children: Sequence[Any]) -> dict[str, dict[int, int]]:
         """The counts of ``listing``: the ready ones of its scope, then live ones if filtered.
 
@@ -172,15 +155,15 @@ class ListingBuilder:
             listing, facet_values, [c.id for c in children if in_scope.get(c.id)], PRICE_BANDS))
 
     def _brand_facet(self, state: ListingState, counts: dict[int, int]) -> Facet:
-        ids = [i for i, n in counts.items() if n]
-        brands = self.repo.brands_by_ids(ids) if ids else []
+        known = self.reference.brands
+        brands = [known[i] for i, n in counts.items() if n and i in known]
         ordered = sorted(brands, key=lambda b: (-counts.get(b.id, 0), b.position, b.id))
         return Facet("brand", self._text("品牌", "Brand"), tuple(
             FacetOption(self.catalog.name(b), counts.get(b.id, 0), b.slug in state.brands,
                         state.toggle_brand(b.slug).params())
             for b in ordered))
 
-    def _attribute_facets(self, state: ListingState, attributes: dict[str, _Attribute],
+    def _attribute_facets(self, state: ListingState, attributes: dict[str, FacetAttribute],
                           counts: dict[int, int]) -> list[Facet]:
         chosen = dict(state.values)
         facets = []
@@ -209,7 +192,7 @@ class ListingBuilder:
         return tuple(SortOption(key, key == state.sort, state.with_sort(key).params())
                      for key in SORT_KEYS)
 
-    def _active(self, state: ListingState, attributes: dict[str, _Attribute],
+    def _active(self, state: ListingState, attributes: dict[str, FacetAttribute],
                 brands: dict[str, tuple[int, str]]) -> tuple[tuple[str, Params], ...]:
         active = [(brands[slug][1], state.toggle_brand(slug).params()) for slug in state.brands]
         for code, values in state.values:

@@ -18,6 +18,7 @@ from shop.application.catalog.read_models import (
     ProductPage,
     SkuView,
 )
+from shop.application.catalog.reference import CatalogReference
 from shop.application.catalog.sanitize import sanitize_html
 from shop.application.catalog.schemas import (
     PRICE_BANDS,
@@ -55,7 +56,6 @@ class CatalogService:
         self.uow = uow
         self.locale = uow.locale
         self.repo = CatalogRepository(uow.session)
-        self._navigation: tuple[CategoryRef, ...] | None = None
 
     # -- reading ---------------------------------------------------------------------------
 
@@ -72,21 +72,19 @@ class CatalogService:
         return ProductCard(row.id, row.slug, pick(self.locale, row.name_zh, row.name_en), brand,
                            row.price, row.list_price, row.in_stock, row.cover_image_url)
 
-    def navigation(self) -> tuple[CategoryRef, ...]:
-        """The top categories, for the header of every page.
+    def reference(self) -> CatalogReference:
+        """The category tree, brands and facet attributes, shared by the process per revision."""
+        return self.uow.reference.get("catalog", lambda: CatalogReference.load(self.repo))
 
-        Read once per unit of work: the home page, which lists them itself, shares the read.
-        """
-        if self._navigation is None:
-            self._navigation = tuple(map(self.category_ref, self.repo.root_categories()))
-        return self._navigation
+    def navigation(self) -> tuple[CategoryRef, ...]:
+        """The top categories, for the header of every page."""
+        return tuple(map(self.category_ref, self.reference().children.get(None, ())))
 
     def home_page(self) -> HomePage:
-        roots = self.navigation()
-        children: dict[int, list[CategoryRef]] = {}
-        for child in self.repo.categories_at_depth(1):
-            children.setdefault(child.parent_id or 0, []).append(self.category_ref(child))
-        nodes = tuple(CategoryNode(c, tuple(children.get(c.id, ()))) for c in roots)
+        children = self.reference().children
+        nodes = tuple(CategoryNode(self.category_ref(c),
+                                   tuple(map(self.category_ref, children.get(c.id, ()))))
+                      for c in children.get(None, ()))
         everywhere = browse.everywhere()
         return HomePage(
             categories=nodes,
@@ -98,27 +96,29 @@ class CatalogService:
 
     def breadcrumbs(self, path: str) -> tuple[CategoryRef, ...]:
         """The categories along a category's path ("/1/5/"), from the top."""
+        categories = self.reference().categories
         ids = [int(part) for part in path.strip("/").split("/")]
-        by_id = {c.id: c for c in self.repo.categories_by_ids(ids)}
-        return tuple(self.category_ref(by_id[i]) for i in ids if i in by_id)
+        return tuple(self.category_ref(categories[i]) for i in ids if i in categories)
 
     def category_page(self, slug: str, params: Mapping[str, Sequence[str]]) -> ListingPage:
-        category = self.repo.published_category(slug)
+        reference = self.reference()
+        category = reference.published_by_slug.get(slug)
         if category is None:
             raise NotFound(f"no category {slug!r}")
         return browse.ListingBuilder(self, params).build(
             kind="category", scope=("c", category.id), title=self.name(category), slug=slug,
             breadcrumbs=self.breadcrumbs(category.path),
-            children=self.repo.child_categories(category.id),
+            children=reference.children.get(category.id, ()),
         )
 
     def brand_page(self, slug: str, params: Mapping[str, Sequence[str]]) -> ListingPage:
-        brand = self.repo.published_brand(slug)
+        reference = self.reference()
+        brand = reference.published_brand(slug)
         if brand is None:
             raise NotFound(f"no brand {slug!r}")
         return browse.ListingBuilder(self, params).build(
             kind="brand", scope=("b", brand.id), title=self.name(brand), slug=slug,
-            breadcrumbs=(), children=self.repo.child_categories(None),
+            breadcrumbs=(), children=reference.children.get(None, ()),
         )
 
     def search_page(self, params: Mapping[str, Sequence[str]]) -> ListingPage:
@@ -174,6 +174,7 @@ class CatalogService:
         )
         self.repo.add(category)
         category.path = f"{parent.path if parent else '/'}{category.id}/"
+        self.uow.reference.changed("catalog")
         self.uow.audit.record("catalog.category.create", "category", category.id, after=values)
         return self.category_ref(category)
 
@@ -183,6 +184,7 @@ class CatalogService:
         self._require_free("slug", self.repo.brand_by_slug(values["slug"], published=False))
         brand = Brand(slug=values["slug"], name_zh=values["name_zh"], name_en=values["name_en"])
         self.repo.add(brand)
+        self.uow.reference.changed("catalog")
         self.uow.audit.record("catalog.brand.create", "brand", brand.id, after=values)
         return BrandRef(brand.id, brand.slug, self.name(brand))
 
@@ -202,6 +204,7 @@ class CatalogService:
             self.repo.add(AttributeValue(attribute_id=attribute.id, code=value["code"],
                                          name_zh=value["name_zh"], name_en=value["name_en"],
                                          position=position))
+        self.uow.reference.changed("catalog")
         self.uow.audit.record("catalog.attribute.create", "attribute", attribute.id, after=values)
         return attribute.code
 

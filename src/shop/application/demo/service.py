@@ -119,6 +119,7 @@ class DemoService:
         for model, rows in ((Attribute, attribute_rows), (AttributeValue, value_rows),
                             (Brand, brand_rows), (Category, category_rows)):
             self.repo.bulk_insert(model, rows)
+        self.uow.reference.changed("catalog")
         return dict(values=values, brands=brands, leaves=leaves)
 
     def _product_batches(self, rng: random.Random, ref: dict[str, Any], ids: dict[str, int],

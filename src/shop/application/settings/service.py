@@ -55,16 +55,16 @@ class SettingsService:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
         self.repo = SettingsRepository(uow.session)
-        self._current: BaseSettings | None = None
 
     def current(self) -> BaseSettings:
-        """The settings in force, read once per unit of work (a page asks more than once)."""
-        if self._current is None:
-            stored = self.repo.values()
-            defaults = BaseSettings(default_locale=self.uow.shop.default_locale)
-            known = {key: stored[key] for key in KEYS if isinstance(stored.get(key), str)}
-            self._current = _checked(defaults, known)
-        return self._current
+        """The settings in force, shared by the process until they change (every page asks)."""
+        return self.uow.reference.get("settings", self._load)
+
+    def _load(self) -> BaseSettings:
+        stored = self.repo.values()
+        defaults = BaseSettings(default_locale=self.uow.shop.default_locale)
+        known = {key: stored[key] for key in KEYS if isinstance(stored.get(key), str)}
+        return _checked(defaults, known)
 
     def update(self, data: Mapping[str, Any]) -> BaseSettings:
         """Change the given keys; the others keep their values."""
@@ -75,10 +75,10 @@ class SettingsService:
         for key, value in changed.items():
             self.repo.put(key, value, self.uow.actor.name)
         if changed:
+            self.uow.reference.changed("settings")
             self.uow.audit.record("settings.update", "settings", "base",
                                   before={k: before[k] for k in changed}, after=changed)
-        self._current = BaseSettings(**{**before, **changed})
-        return self._current
+        return self.current()
 
 
 def _checked(defaults: BaseSettings, stored: dict[str, str]) -> BaseSettings:

@@ -19,6 +19,7 @@ from shop.data.models.catalog import (
 )
 from shop.data.models.messaging import OutboxMessage
 from shop.data.models.oauth import OAuthAttempt, OAuthIdentity
+from shop.data.models.reference import ReferenceRevision
 from shop.data.models.rewards import PointsEntry
 from shop.data.models.sessions import WebSession
 from shop.data.models.settings import ShopSetting
@@ -44,6 +45,7 @@ __all__ = [
     "Product",
     "ProductAttributeValue",
     "ProductImage",
+    "ReferenceRevision",
     "Role",
     "RolePermission",
     "ShopSetting",

@@ -5,13 +5,17 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
     Row,
     Select,
+    String,
     and_,
+    bindparam,
     case,
+    cast,
     delete,
     func,
     insert,
@@ -58,7 +62,11 @@ SORTS: dict[str, tuple[Any, ...]] = {key: _ordered(cols) for key, cols in SORT_C
 
 @dataclass(frozen=True)
 class ListingFilter:
-    """What narrows a scope: brands, attribute values (OR within, AND across attributes), price."""
+    """What narrows a scope: brands, attribute values (OR within, AND across attributes), price.
+
+    Statements take its values as bound parameters (``params``), so one built for a ``shape``
+    serves every listing of that shape: building a statement costs more than running it.
+    """
 
     scope_kind: str
     scope_id: int
@@ -72,29 +80,94 @@ class ListingFilter:
         return not (self.brand_ids or self.value_groups or self.price_min is not None
                     or self.price_max is not None)
 
+    @property
+    def shape(self) -> FilterShape:
+        return FilterShape(bool(self.brand_ids), len(self.value_groups),
+                           self.price_min is not None, self.price_max is not None)
 
-def _conditions(f: ListingFilter, *, skip: str | int | None = None) -> list[Any]:
-    """WHERE clauses of ``f``; ``skip`` leaves out one facet ("brand", "price", an attribute id)."""
-    where: list[Any] = [Listing.scope_kind == f.scope_kind, Listing.scope_id == f.scope_id]
-    if f.brand_ids and skip != "brand":
-        where.append(Listing.brand_id.in_(f.brand_ids))
+    def params(self) -> dict[str, Any]:
+        params: dict[str, Any] = {"scope_kind": self.scope_kind, "scope_id": self.scope_id,
+                                  "brand_ids": list(self.brand_ids),
+                                  "price_min": self.price_min, "price_max": self.price_max}
+        for index, value_ids in enumerate(self.value_groups.values()):
+            params[f"values_{index}"] = list(value_ids)
+        return params
+
+
+@dataclass(frozen=True)
+class FilterShape:
+    """Which filters a listing has, not their values: what a statement's text depends on."""
+
+    brands: bool = False
+    value_groups: int = 0
+    price_min: bool = False
+    price_max: bool = False
+
+
+def _conditions(shape: FilterShape, *, skip: str | int | None = None) -> list[Any]:
+    """WHERE clauses of a listing of ``shape``, values bound by name (``ListingFilter.params``).
+
+    ``skip`` leaves out one facet: "brand", "price", or the index of a value group.
+    """
+    where: list[Any] = [Listing.scope_kind == bindparam("scope_kind"),
+                        Listing.scope_id == bindparam("scope_id")]
+    if shape.brands and skip != "brand":
+        where.append(Listing.brand_id.in_(bindparam("brand_ids", expanding=True)))
     if skip != "price":
-        if f.price_min is not None:
-            where.append(Listing.price >= f.price_min)
-        if f.price_max is not None:
-            where.append(Listing.price <= f.price_max)
-    for attribute_id, value_ids in f.value_groups.items():
-        if attribute_id == skip:
+        if shape.price_min:
+            where.append(Listing.price >= bindparam("price_min", type_=Listing.price.type))
+        if shape.price_max:
+            where.append(Listing.price <= bindparam("price_max", type_=Listing.price.type))
+    for index in range(shape.value_groups):
+        if index == skip:
             continue
         # Correlated: each scope row probes its product's values by key, rather than listing
         # every product of the catalog that has one of these values first.
         where.append(
             select(ProductAttributeValue.product_id).where(
                 ProductAttributeValue.product_id == Listing.product_id,
-                ProductAttributeValue.attribute_value_id.in_(value_ids),
+                ProductAttributeValue.attribute_value_id.in_(
+                    bindparam(f"values_{index}", expanding=True)),
             ).correlate(Listing).exists()
         )
     return where
+
+
+@lru_cache(maxsize=256)
+def _page_statement(sort: str, shape: FilterShape) -> Any:
+    """One page of cards by a deferred join, for listings of ``shape`` (bounded: 5 sorts x the
+    few shapes the storefront's filters make).
+
+    The page's product ids are picked from ``listing`` alone (an ix_listing_* index walk, so
+    the skipped rows of a deep page cost an index step each), and only the page's own rows
+    are joined to product and brand, in the same order.
+    """
+    columns = SORT_COLUMNS[sort]
+    names = [column.key for column, _ in columns]
+    selected = [Listing.product_id, *(c for c, _ in columns if c is not Listing.product_id)]
+    page = (
+        select(*selected).where(*_conditions(shape)).order_by(*_ordered(columns))
+        .limit(bindparam("limit")).offset(bindparam("offset")).subquery("page")
+    )
+    return (
+        select(*_card_columns())
+        .select_from(page)
+        .join(Product, Product.id == page.c.product_id)
+        .outerjoin(Brand, Brand.id == Product.brand_id)
+        .order_by(*_ordered((page.c[name], descending)
+                            for name, (_, descending) in zip(names, columns, strict=True)))
+    )
+
+
+#: The ready counts of one unfiltered scope (total, brands, values, price bands, sub-categories)
+#: packed into one "facet:key:count,…" string: one row to step through instead of ~50. A
+#: Python thread gives up the GIL for every row SQLite steps to, and under concurrent requests
+#: each of those hand-offs costs more than the row.
+_READY_COUNTS = select(func.aggregate_strings(
+    ListingFacetCount.facet + ":" + cast(ListingFacetCount.key, String) + ":"
+    + cast(ListingFacetCount.count, String), ",",
+)).where(ListingFacetCount.scope_kind == bindparam("scope_kind"),
+         ListingFacetCount.scope_id == bindparam("scope_id"))
 
 
 def _card_columns() -> list[Any]:
@@ -105,8 +178,10 @@ def _card_columns() -> list[Any]:
 
 
 _CATEGORY_COLUMNS = (Category.id, Category.slug, Category.name_zh, Category.name_en,
-                     Category.parent_id, Category.path)
-_BRAND_COLUMNS = (Brand.id, Brand.slug, Brand.name_zh, Brand.name_en, Brand.position)
+                     Category.parent_id, Category.path, Category.depth, Category.position,
+                     Category.is_published)
+_BRAND_COLUMNS = (Brand.id, Brand.slug, Brand.name_zh, Brand.name_en, Brand.position,
+                  Brand.is_published)
 
 
 def _price_band(price_bands: Sequence[tuple[Decimal, Decimal | None]], column: Any) -> Any:
@@ -119,21 +194,94 @@ def _price_band(price_bands: Sequence[tuple[Decimal, Decimal | None]], column: A
     )
 
 
+# -- the product page's statements, built once (building one costs more than running it) -------
+
+_PRODUCT_DETAIL = (
+    select(Product.id, Product.slug, Product.name_zh, Product.name_en,
+           Product.description_html, Product.category_id,
+           Brand.id.label("brand_id"), Brand.slug.label("brand_slug"),
+           Brand.name_zh.label("brand_name_zh"), Brand.name_en.label("brand_name_en"),
+           Category.slug.label("category_slug"),
+           Category.name_zh.label("category_name_zh"),
+           Category.name_en.label("category_name_en"),
+           Category.path.label("category_path"))
+    .join(Category, Category.id == Product.category_id)
+    .outerjoin(Brand, Brand.id == Product.brand_id)
+    .where(Product.slug == bindparam("slug"), Product.is_published.is_(True),
+           Category.is_published.is_(True))
+)
+_SKUS = (
+    select(Sku.id, Sku.code, Sku.price, Sku.list_price, Sku.stock_on_hand, Sku.weight_grams,
+           Sku.barcode)
+    .where(Sku.product_id == bindparam("product_id")).order_by(Sku.position, Sku.id)
+)
+_SKU_VALUES = (
+    select(
+        SkuAttributeValue.sku_id, Attribute.id.label("attribute_id"),
+        Attribute.code.label("attribute_code"),
+        Attribute.name_zh.label("attribute_name_zh"),
+        Attribute.name_en.label("attribute_name_en"),
+        AttributeValue.id.label("value_id"), AttributeValue.code.label("value_code"),
+        AttributeValue.name_zh.label("value_name_zh"),
+        AttributeValue.name_en.label("value_name_en"),
+    )
+    .join(Sku, Sku.id == SkuAttributeValue.sku_id)
+    .join(AttributeValue, AttributeValue.id == SkuAttributeValue.attribute_value_id)
+    .join(Attribute, Attribute.id == AttributeValue.attribute_id)
+    .where(Sku.product_id == bindparam("product_id"))
+    .order_by(Attribute.position, Attribute.id, AttributeValue.position, AttributeValue.id)
+)
+_SPECS = (
+    select(Attribute.name_zh.label("attribute_name_zh"),
+           Attribute.name_en.label("attribute_name_en"),
+           AttributeValue.name_zh.label("value_name_zh"),
+           AttributeValue.name_en.label("value_name_en"))
+    .join(AttributeValue, AttributeValue.attribute_id == Attribute.id)
+    .join(ProductAttributeValue, ProductAttributeValue.attribute_value_id == AttributeValue.id)
+    .where(ProductAttributeValue.product_id == bindparam("product_id"),
+           Attribute.is_variant_axis.is_(False))
+    .order_by(Attribute.position, AttributeValue.position)
+)
+_IMAGES = (
+    select(ProductImage.url, ProductImage.alt_zh, ProductImage.alt_en)
+    .where(ProductImage.product_id == bindparam("product_id"))
+    .order_by(ProductImage.position, ProductImage.id)
+)
+_RELATED = (
+    select(*_card_columns())
+    .select_from(Listing)
+    .join(Product, Product.id == Listing.product_id)
+    .outerjoin(Brand, Brand.id == Listing.brand_id)
+    .where(Listing.scope_kind == "c", Listing.scope_id == bindparam("category_id"),
+           Listing.product_id != bindparam("product_id"))
+    .order_by(*SORTS["sales"]).limit(bindparam("limit"))
+)
+
+
 class CatalogRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def _read(self, statement: Any, params: dict[str, Any]) -> Sequence[Row[Any]]:
+        """Rows of a prebuilt Core statement, run on the session's connection: the ORM's
+        per-statement bookkeeping is most of a small read's cost."""
+        return self.session.connection().execute(statement, params).all()
 
     # -- reference data -------------------------------------------------------------------
 
     # Storefront reads return plain column rows: a page shows a few fields, and building,
     # identity-mapping and tracking ORM entities for them costs more than the query.
 
-    def root_categories(self) -> Sequence[Row[Any]]:
+    def all_categories(self) -> Sequence[Row[Any]]:
+        """The whole tree in display order, for the process's reference copy (see
+        ``shop.application.reference``): read again only after a category changes."""
         return self.session.execute(
-            select(*_CATEGORY_COLUMNS)
-            .where(Category.parent_id.is_(None), Category.is_published.is_(True))
-            .order_by(Category.position, Category.id)
-        ).all()
+            select(*_CATEGORY_COLUMNS).order_by(Category.position, Category.id)).all()
+
+    def all_brands(self) -> Sequence[Row[Any]]:
+        """Every brand in display order, for the process's reference copy."""
+        return self.session.execute(
+            select(*_BRAND_COLUMNS).order_by(Brand.position, Brand.id)).all()
 
     def category_by_slug(self, slug: str, *, published: bool = True) -> Category | None:
         where = [Category.slug == slug]
@@ -141,50 +289,11 @@ class CatalogRepository:
             where.append(Category.is_published.is_(True))
         return self.session.scalars(select(Category).where(*where)).first()
 
-    def published_category(self, slug: str) -> Row[Any] | None:
-        return self.session.execute(
-            select(*_CATEGORY_COLUMNS)
-            .where(Category.slug == slug, Category.is_published.is_(True))
-        ).first()
-
-    def categories_at_depth(self, depth: int) -> Sequence[Row[Any]]:
-        return self.session.execute(
-            select(*_CATEGORY_COLUMNS)
-            .where(Category.depth == depth, Category.is_published.is_(True))
-            .order_by(Category.position, Category.id)
-        ).all()
-
-    def categories_by_ids(self, ids: Iterable[int]) -> Sequence[Row[Any]]:
-        return self.session.execute(
-            select(*_CATEGORY_COLUMNS).where(Category.id.in_(list(ids)))).all()
-
-    def child_categories(self, parent_id: int | None) -> Sequence[Row[Any]]:
-        parent = (Category.parent_id.is_(None) if parent_id is None
-                  else Category.parent_id == parent_id)
-        return self.session.execute(
-            select(*_CATEGORY_COLUMNS)
-            .where(parent, Category.is_published.is_(True))
-            .order_by(Category.position, Category.id)
-        ).all()
-
     def brand_by_slug(self, slug: str, *, published: bool = True) -> Brand | None:
         where = [Brand.slug == slug]
         if published:
             where.append(Brand.is_published.is_(True))
         return self.session.scalars(select(Brand).where(*where)).first()
-
-    def published_brand(self, slug: str) -> Row[Any] | None:
-        return self.session.execute(
-            select(*_BRAND_COLUMNS).where(Brand.slug == slug, Brand.is_published.is_(True))
-        ).first()
-
-    def brands_by_ids(self, ids: Iterable[int]) -> Sequence[Row[Any]]:
-        return self.session.execute(
-            select(*_BRAND_COLUMNS).where(Brand.id.in_(list(ids)))).all()
-
-    def brands_by_slugs(self, slugs: Iterable[str]) -> Sequence[Row[Any]]:
-        return self.session.execute(
-            select(*_BRAND_COLUMNS).where(Brand.slug.in_(list(slugs)))).all()
 
     def facet_attributes(self) -> Sequence[Row[Any]]:
         """Every facet attribute with its values, in display order (a short, bounded list)."""
@@ -217,40 +326,17 @@ class CatalogRepository:
     def listing_page(
         self, f: ListingFilter, sort: str, limit: int, offset: int
     ) -> Sequence[Row[Any]]:
-        """One page of cards, by a deferred join.
-
-        The page's product ids are picked from ``listing`` alone (an ix_listing_* index walk, so
-        the skipped rows of a deep page cost an index step each), and only the page's own rows
-        are joined to product and brand, in the same order.
-        """
-        columns = SORT_COLUMNS[sort]
-        names = [column.key for column, _ in columns]
-        selected = [Listing.product_id, *(c for c, _ in columns if c is not Listing.product_id)]
-        page = (
-            select(*selected).where(*_conditions(f)).order_by(*_ordered(columns))
-            .limit(limit).offset(offset).subquery("page")
-        )
-        return self.session.execute(
-            select(*_card_columns())
-            .select_from(page)
-            .join(Product, Product.id == page.c.product_id)
-            .outerjoin(Brand, Brand.id == Product.brand_id)
-            .order_by(*_ordered((page.c[name], descending)
-                                for name, (_, descending) in zip(names, columns, strict=True)))
-        ).all()
-
-    def listing_total(self, f: ListingFilter) -> int:
-        return self.session.scalar(select(func.count()).select_from(Listing)
-                                   .where(*_conditions(f))) or 0
+        """One page of cards (see ``_page_statement``)."""
+        return self._read(_page_statement(sort, f.shape),
+                          {**f.params(), "limit": limit, "offset": offset})
 
     def ready_facet_counts(self, scope_kind: str, scope_id: int) -> Sequence[Row[Any]]:
-        """Counts of an unfiltered scope, total included, kept by ``refresh_facet_counts``."""
-        return self.session.execute(
-            select(ListingFacetCount.facet, ListingFacetCount.key, ListingFacetCount.count).where(
-                ListingFacetCount.scope_kind == scope_kind,
-                ListingFacetCount.scope_id == scope_id,
-            )
-        ).all()
+        """(facet, key, count) of an unfiltered scope, total included, kept by
+        ``refresh_facet_counts``."""
+        packed = self.session.connection().execute(
+            _READY_COUNTS, {"scope_kind": scope_kind, "scope_id": scope_id}).scalar()
+        return [(facet, int(key), int(count)) for facet, key, count in
+                (item.split(":") for item in packed.split(","))] if packed else []
 
     def live_facet_counts(
         self,
@@ -267,16 +353,18 @@ class CatalogRepository:
         ``child_category_ids`` likewise names only the sub-categories the scope has products in:
         any other count is zero, and counting it would cost in proportion to the catalog.
         """
+        shape = f.shape
+        group_of = {attribute_id: index for index, attribute_id in enumerate(f.value_groups)}
         parts: list[Any] = [
             select(literal("total").label("facet"), literal(0).label("key"),
-                   func.count().label("count")).select_from(Listing).where(*_conditions(f)),
+                   func.count().label("count")).select_from(Listing).where(*_conditions(shape)),
             select(literal("brand"), Listing.brand_id, func.count()).where(
-                *_conditions(f, skip="brand"), Listing.brand_id.is_not(None)
+                *_conditions(shape, skip="brand"), Listing.brand_id.is_not(None)
             ).group_by(Listing.brand_id),
         ]
         band = _price_band(price_bands, Listing.price)
         parts.append(select(literal("price"), band, func.count())
-                     .where(*_conditions(f, skip="price")).group_by(band))
+                     .where(*_conditions(shape, skip="price")).group_by(band))
         for attribute_id, value_ids in facet_values.items():
             if not value_ids:
                 continue
@@ -288,7 +376,7 @@ class CatalogRepository:
                 .select_from(Listing)
                 .join(ProductAttributeValue,
                       ProductAttributeValue.product_id == Listing.product_id)
-                .where(*_conditions(f, skip=attribute_id),
+                .where(*_conditions(shape, skip=group_of.get(attribute_id)),
                        (ProductAttributeValue.attribute_value_id + 0).in_(value_ids))
                 .group_by(ProductAttributeValue.attribute_value_id)
             )
@@ -296,14 +384,14 @@ class CatalogRepository:
             # Driven by the filtered rows: each filtered product is looked up in each
             # sub-category's listing, rather than each sub-category's products in the filter.
             child = aliased(Listing)
-            filtered = select(Listing.product_id).where(*_conditions(f))
+            filtered = select(Listing.product_id).where(*_conditions(shape))
             parts.append(
                 select(literal("category"), child.scope_id, func.count())
                 .where(child.scope_kind == "c", child.scope_id.in_(child_category_ids),
                        child.product_id.in_(filtered))
                 .group_by(child.scope_id)
             )
-        return self.session.execute(union_all(*parts)).all()
+        return self.session.execute(union_all(*parts), f.params()).all()
 
     # -- product detail -----------------------------------------------------------------------
 
@@ -317,23 +405,6 @@ class CatalogRepository:
             .join(Category, Category.id == Product.category_id)
             .outerjoin(Brand, Brand.id == Product.brand_id)
             .where(*where)
-        ).first()
-
-    def product_detail(self, slug: str) -> Row[Any] | None:
-        """A published product's page header: product, brand and category fields in one row."""
-        return self.session.execute(
-            select(Product.id, Product.slug, Product.name_zh, Product.name_en,
-                   Product.description_html, Product.category_id,
-                   Brand.id.label("brand_id"), Brand.slug.label("brand_slug"),
-                   Brand.name_zh.label("brand_name_zh"), Brand.name_en.label("brand_name_en"),
-                   Category.slug.label("category_slug"),
-                   Category.name_zh.label("category_name_zh"),
-                   Category.name_en.label("category_name_en"),
-                   Category.path.label("category_path"))
-            .join(Category, Category.id == Product.category_id)
-            .outerjoin(Brand, Brand.id == Product.brand_id)
-            .where(Product.slug == slug, Product.is_published.is_(True),
-                   Category.is_published.is_(True))
         ).first()
 
     def card_of(self, product_id: int) -> Row[Any]:
@@ -363,59 +434,29 @@ class CatalogRepository:
         ).all()
         return [(kind, sid) for kind, sid in rows]
 
-    def skus_of(self, product_id: int) -> Sequence[Sku]:
-        return self.session.scalars(
-            select(Sku).where(Sku.product_id == product_id).order_by(Sku.position, Sku.id)
-        ).all()
+    def product_detail(self, slug: str) -> Row[Any] | None:
+        """A published product's page header: product, brand and category fields in one row."""
+        rows = self._read(_PRODUCT_DETAIL, {"slug": slug})
+        return rows[0] if rows else None
+
+    def skus_of(self, product_id: int) -> Sequence[Row[Any]]:
+        return self._read(_SKUS, {"product_id": product_id})
 
     def sku_values_of(self, product_id: int) -> Sequence[Row[Any]]:
         """(sku id, attribute, value) for every variant axis value of the product's SKUs."""
-        return self.session.execute(
-            select(
-                SkuAttributeValue.sku_id, Attribute.id.label("attribute_id"),
-                Attribute.code.label("attribute_code"),
-                Attribute.name_zh.label("attribute_name_zh"),
-                Attribute.name_en.label("attribute_name_en"),
-                AttributeValue.id.label("value_id"), AttributeValue.code.label("value_code"),
-                AttributeValue.name_zh.label("value_name_zh"),
-                AttributeValue.name_en.label("value_name_en"),
-            )
-            .join(Sku, Sku.id == SkuAttributeValue.sku_id)
-            .join(AttributeValue, AttributeValue.id == SkuAttributeValue.attribute_value_id)
-            .join(Attribute, Attribute.id == AttributeValue.attribute_id)
-            .where(Sku.product_id == product_id)
-            .order_by(Attribute.position, Attribute.id, AttributeValue.position, AttributeValue.id)
-        ).all()
+        return self._read(_SKU_VALUES, {"product_id": product_id})
 
     def product_specs(self, product_id: int) -> Sequence[Row[Any]]:
         """The product's attributes that are not variant axes (版型, material, …)."""
-        return self.session.execute(
-            select(Attribute.name_zh.label("attribute_name_zh"),
-                   Attribute.name_en.label("attribute_name_en"),
-                   AttributeValue.name_zh.label("value_name_zh"),
-                   AttributeValue.name_en.label("value_name_en"))
-            .join(AttributeValue, AttributeValue.attribute_id == Attribute.id)
-            .join(ProductAttributeValue,
-                  ProductAttributeValue.attribute_value_id == AttributeValue.id)
-            .where(ProductAttributeValue.product_id == product_id,
-                   Attribute.is_variant_axis.is_(False))
-            .order_by(Attribute.position, AttributeValue.position)
-        ).all()
+        return self._read(_SPECS, {"product_id": product_id})
 
     def images_of(self, product_id: int) -> Sequence[Row[Any]]:
-        return self.session.execute(
-            select(ProductImage.url, ProductImage.alt_zh, ProductImage.alt_en)
-            .where(ProductImage.product_id == product_id)
-            .order_by(ProductImage.position, ProductImage.id)
-        ).all()
+        return self._read(_IMAGES, {"product_id": product_id})
 
     def related_cards(self, product_id: int, category_id: int, limit: int) -> Sequence[Row[Any]]:
-        return self.session.execute(
-            self._card_query()
-            .where(Listing.scope_kind == "c", Listing.scope_id == category_id,
-                   Listing.product_id != product_id)
-            .order_by(*SORTS["sales"]).limit(limit)
-        ).all()
+        """Best sellers of the product's category, the product itself left out."""
+        return self._read(_RELATED, {"product_id": product_id, "category_id": category_id,
+                                     "limit": limit})
 
     @staticmethod
     def _search_conditions(words: Sequence[str]) -> list[Any]:

@@ -1,0 +1,74 @@
+"""The catalog's reference data as one immutable copy: the category tree, brands, facet attributes.
+
+Every listing page needs them (header navigation, breadcrumbs, sub-categories, the brand and
+attribute facets) and staff change them rarely, so a process keeps one copy per revision (see
+``shop.application.reference``) instead of reading them on every page. They grow with the
+merchant's assortment (hundreds to a few thousand rows), never with the number of products.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from shop.application.locales import pick
+from shop.data.repositories.catalog import CatalogRepository
+
+
+@dataclass(frozen=True)
+class FacetAttribute:
+    id: int
+    code: str
+    name: str
+    #: value code → (value id, value name), in display order.
+    values: dict[str, tuple[int, str]]
+
+
+@dataclass(frozen=True)
+class CatalogReference:
+    #: Every category row by id (unpublished ones too: a breadcrumb may pass through one).
+    categories: Mapping[int, Any]
+    published_by_slug: Mapping[str, Any]
+    #: Published children of each category in display order; ``None`` holds the top categories.
+    children: Mapping[int | None, tuple[Any, ...]]
+    brands: Mapping[int, Any]
+    brands_by_slug: Mapping[str, Any]
+    facet_rows: tuple[Any, ...]
+    #: locale → facet attributes by code, built on first use in that locale.
+    _facets: dict[str, dict[str, FacetAttribute]] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def load(cls, repo: CatalogRepository) -> CatalogReference:
+        categories = repo.all_categories()
+        children: dict[int | None, list[Any]] = {}
+        for category in categories:
+            if category.is_published:
+                children.setdefault(category.parent_id, []).append(category)
+        brands = repo.all_brands()
+        return cls(
+            categories={c.id: c for c in categories},
+            published_by_slug={c.slug: c for c in categories if c.is_published},
+            children={parent: tuple(rows) for parent, rows in children.items()},
+            brands={b.id: b for b in brands},
+            brands_by_slug={b.slug: b for b in brands},
+            facet_rows=tuple(repo.facet_attributes()),
+        )
+
+    def published_brand(self, slug: str) -> Any | None:
+        brand = self.brands_by_slug.get(slug)
+        return brand if brand is not None and brand.is_published else None
+
+    def facet_attributes(self, locale: str) -> dict[str, FacetAttribute]:
+        """Facet attributes by code, with names in ``locale``, in display order."""
+        built = self._facets.get(locale)
+        if built is None:
+            built = {}
+            for row in self.facet_rows:
+                attribute = built.setdefault(row.attribute_code, FacetAttribute(
+                    row.attribute_id, row.attribute_code,
+                    pick(locale, row.attribute_name_zh, row.attribute_name_en), {}))
+                attribute.values[row.value_code] = (
+                    row.value_id, pick(locale, row.value_name_zh, row.value_name_en))
+            self._facets[locale] = built
+        return built
