@@ -96,7 +96,7 @@ def test_deliver_pending_marks_sent_and_keeps_failures_for_retry(shop, system):
     assert system.session.get(OutboxMessage, failed.id).attempts == MAX_ATTEMPTS
     assert len(mail.sent) == 2
     entry = system.session.scalars(select(AuditEntry).where(
-        AuditEntry.action == "messaging.outbox.deliver")).first()
+        AuditEntry.action == "messaging.outbox.deliver").order_by(AuditEntry.id)).first()
     assert entry.after == {"sent": 3, "failed": 1}
 
 
