@@ -151,8 +151,17 @@ class ListingBuilder:
         facet_values = {a.id: ids for a in attributes.values()
                         if (ids := [i for i, _ in a.values.values() if present.get(i)])}
         in_scope = ready.get("category", {})
-        return _tally(self.repo.live_facet_counts(
+        live = _tally(self.repo.live_facet_counts(
             listing, facet_values, [c.id for c in children if in_scope.get(c.id)], PRICE_BANDS))
+        # The facet of a sole filter is counted without it: over the unfiltered scope.
+        sole = listing.shape.sole
+        if sole in ("brand", "price"):
+            live[str(sole)] = ready.get(str(sole), {})
+        elif sole is not None:
+            attribute_id = list(listing.value_groups)[int(sole)]
+            live.setdefault("value", {}).update(
+                (i, present[i]) for i in facet_values.get(attribute_id, ()))
+        return live
 
     def _brand_facet(self, state: ListingState, counts: dict[int, int]) -> Facet:
         known = self.reference.brands

@@ -103,11 +103,32 @@ class FilterShape:
     price_min: bool = False
     price_max: bool = False
 
+    def filters(self, facet: str | int | None) -> bool:
+        """Whether a filter on ``facet`` ("brand", "price", a value group's index) is set."""
+        if facet == "brand":
+            return self.brands
+        if facet == "price":
+            return self.price_min or self.price_max
+        return facet is not None and 0 <= facet < self.value_groups
 
-def _conditions(shape: FilterShape, *, skip: str | int | None = None) -> list[Any]:
+    @property
+    def sole(self) -> str | int | None:
+        """The one facet filtered, if only one is: its own counts are the unfiltered scope's."""
+        active = [f for f in ("brand", "price", *range(self.value_groups)) if self.filters(f)]
+        return active[0] if len(active) == 1 else None
+
+
+def _conditions(shape: FilterShape, *, skip: str | int | None = None,
+                counting: bool = False) -> list[Any]:
     """WHERE clauses of a listing of ``shape``, values bound by name (``ListingFilter.params``).
 
     ``skip`` leaves out one facet: "brand", "price", or the index of a value group.
+
+    A value filter is written for the reader. A page (``counting=False``) walks the scope in
+    its sort order and stops after one page, so each row probes its product's values by key.
+    A count visits every match, so the products having the values drive (the value index) and
+    each probes the scope by key: three to six times faster at 100,000 products than probing
+    every row of a large scope, even for values common across the catalog.
     """
     where: list[Any] = [Listing.scope_kind == bindparam("scope_kind"),
                         Listing.scope_id == bindparam("scope_id")]
@@ -121,15 +142,16 @@ def _conditions(shape: FilterShape, *, skip: str | int | None = None) -> list[An
     for index in range(shape.value_groups):
         if index == skip:
             continue
-        # Correlated: each scope row probes its product's values by key, rather than listing
-        # every product of the catalog that has one of these values first.
-        where.append(
-            select(ProductAttributeValue.product_id).where(
+        value_ids = bindparam(f"values_{index}", expanding=True)
+        having = select(ProductAttributeValue.product_id)
+        if counting:
+            where.append(Listing.product_id.in_(
+                having.where(ProductAttributeValue.attribute_value_id.in_(value_ids))))
+        else:
+            where.append(having.where(
                 ProductAttributeValue.product_id == Listing.product_id,
-                ProductAttributeValue.attribute_value_id.in_(
-                    bindparam(f"values_{index}", expanding=True)),
-            ).correlate(Listing).exists()
-        )
+                ProductAttributeValue.attribute_value_id.in_(value_ids),
+            ).correlate(Listing).exists())
     return where
 
 
@@ -192,6 +214,72 @@ def _price_band(price_bands: Sequence[tuple[Decimal, Decimal | None]], column: A
         ],
         else_=-1,
     )
+
+
+@lru_cache(maxsize=256)
+def _live_counts_statement(shape: FilterShape, own_filter_groups: tuple[int, ...],
+                           unfiltered_values: bool, children: bool,
+                           price_bands: tuple[tuple[Decimal, Decimal | None], ...]) -> Any:
+    """The UNION ALL of ``live_facet_counts`` for listings of ``shape``.
+
+    Attributes with a filter of their own are counted one by one (the value group's index in
+    ``own_filter_groups``, its value ids bound as ``counted_<index>``); all the others at once
+    over the fully filtered rows (``unfiltered_values``, their value ids bound as
+    ``counted_values``).
+
+    The rows passing every filter are read once (a CTE, materialized as it is used more than
+    once) and every facet without a filter of its own is counted from them; only a facet that
+    has a filter scans the scope again without it. The sole filter's own facet is left out:
+    without it the scope is unfiltered, and its ready counts say the same.
+    """
+    columns = (Listing.product_id, Listing.brand_id, Listing.price)
+    filtered = select(*columns).where(*_conditions(shape, counting=True)).cte("filtered")
+
+    def rows_for(facet: str | int | None) -> Any:
+        """The rows to count ``facet`` over: every filter but its own."""
+        if not shape.filters(facet):
+            return filtered
+        return select(*columns).where(*_conditions(shape, skip=facet, counting=True)).subquery()
+
+    def values_over(rows: Any, value_ids: Any) -> Any:
+        # The rows drive, each product looking up its own few values by key ("IN", not a
+        # join, which lets SQLite walk the value index of the whole catalog and probe the
+        # rows; "+ 0" keeps it from doing the same with the value list).
+        return (
+            select(literal("value"), ProductAttributeValue.attribute_value_id, func.count())
+            .where(ProductAttributeValue.product_id.in_(select(rows.c.product_id)),
+                   (ProductAttributeValue.attribute_value_id + 0).in_(value_ids))
+            .group_by(ProductAttributeValue.attribute_value_id)
+        )
+
+    parts: list[Any] = [
+        select(literal("total").label("facet"), literal(0).label("key"),
+               func.count().label("count")).select_from(filtered),
+    ]
+    if shape.sole != "brand":
+        rows = rows_for("brand")
+        parts.append(select(literal("brand"), rows.c.brand_id, func.count())
+                     .where(rows.c.brand_id.is_not(None)).group_by(rows.c.brand_id))
+    if shape.sole != "price":
+        rows = rows_for("price")
+        band = _price_band(price_bands, rows.c.price)
+        parts.append(select(literal("price"), band, func.count()).group_by(band))
+    if unfiltered_values:
+        parts.append(values_over(filtered, bindparam("counted_values", expanding=True)))
+    for group in own_filter_groups:
+        parts.append(values_over(rows_for(group), bindparam(f"counted_{group}", expanding=True)))
+    if children:
+        # Driven by the filtered rows: each filtered product is looked up in each
+        # sub-category's listing, rather than each sub-category's products in the filter.
+        child = aliased(Listing)
+        parts.append(
+            select(literal("category"), child.scope_id, func.count())
+            .where(child.scope_kind == "c",
+                   child.scope_id.in_(bindparam("child_ids", expanding=True)),
+                   child.product_id.in_(select(filtered.c.product_id)))
+            .group_by(child.scope_id)
+        )
+    return union_all(*parts)
 
 
 # -- the product page's statements, built once (building one costs more than running it) -------
@@ -348,50 +436,26 @@ class CatalogRepository:
         """Disjunctive facet counts of a filtered scope in one statement.
 
         Each facet is counted under every filter but its own, so choosing one brand still shows
-        how many products the other brands would add. ``facet_values`` maps each attribute to
-        count to the value ids worth counting (those the unfiltered scope has at all), and
+        how many products the other brands would add. The facet of a sole filter is not
+        counted (see ``FilterShape.sole``): the caller has its ready counts. ``facet_values``
+        maps each attribute to count to the value ids worth counting (those the unfiltered
+        scope has at all), and
         ``child_category_ids`` likewise names only the sub-categories the scope has products in:
         any other count is zero, and counting it would cost in proportion to the catalog.
         """
-        shape = f.shape
         group_of = {attribute_id: index for index, attribute_id in enumerate(f.value_groups)}
-        parts: list[Any] = [
-            select(literal("total").label("facet"), literal(0).label("key"),
-                   func.count().label("count")).select_from(Listing).where(*_conditions(shape)),
-            select(literal("brand"), Listing.brand_id, func.count()).where(
-                *_conditions(shape, skip="brand"), Listing.brand_id.is_not(None)
-            ).group_by(Listing.brand_id),
-        ]
-        band = _price_band(price_bands, Listing.price)
-        parts.append(select(literal("price"), band, func.count())
-                     .where(*_conditions(shape, skip="price")).group_by(band))
+        sole = f.shape.sole
+        own_filter = tuple(group_of[a] for a, ids in facet_values.items()
+                           if ids and a in group_of and group_of[a] != sole)
+        unfiltered = [i for a, ids in facet_values.items() if a not in group_of for i in ids]
+        statement = _live_counts_statement(
+            f.shape, own_filter, bool(unfiltered), bool(child_category_ids), tuple(price_bands))
+        params = {**f.params(), "child_ids": list(child_category_ids),
+                  "counted_values": unfiltered}
         for attribute_id, value_ids in facet_values.items():
-            if not value_ids:
-                continue
-            # "+ 0" keeps the planner from walking every product of these values in the whole
-            # catalog (the value index) and probing the scope: the filtered scope rows drive,
-            # each looking up its own few values by the product's key.
-            parts.append(
-                select(literal("value"), ProductAttributeValue.attribute_value_id, func.count())
-                .select_from(Listing)
-                .join(ProductAttributeValue,
-                      ProductAttributeValue.product_id == Listing.product_id)
-                .where(*_conditions(shape, skip=group_of.get(attribute_id)),
-                       (ProductAttributeValue.attribute_value_id + 0).in_(value_ids))
-                .group_by(ProductAttributeValue.attribute_value_id)
-            )
-        if child_category_ids:
-            # Driven by the filtered rows: each filtered product is looked up in each
-            # sub-category's listing, rather than each sub-category's products in the filter.
-            child = aliased(Listing)
-            filtered = select(Listing.product_id).where(*_conditions(shape))
-            parts.append(
-                select(literal("category"), child.scope_id, func.count())
-                .where(child.scope_kind == "c", child.scope_id.in_(child_category_ids),
-                       child.product_id.in_(filtered))
-                .group_by(child.scope_id)
-            )
-        return self.session.execute(union_all(*parts), f.params()).all()
+            if attribute_id in group_of:
+                params[f"counted_{group_of[attribute_id]}"] = list(value_ids)
+        return self._read(statement, params)
 
     # -- product detail -----------------------------------------------------------------------
 
