@@ -288,5 +288,18 @@ def test_settings_form_saves_and_the_storefront_shows_the_name(app, system, admi
         "#logo").text == "灯笼集市"
 
 
+def test_the_default_language_setting_serves_visitors_who_state_no_preference(app, system,
+                                                                                admin):
+    assert app.get("/").html.html["lang"] == "zh-CN"  # development default (settings fixture)
+    signed_in(app, system, ["administrator"])
+    form = app.get("/admin/settings").forms["settings-form"]
+    form["default_locale"] = "en"
+    form.submit(status=303)
+    app.reset()  # a new visitor: no cookies
+    assert app.get("/").html.html["lang"] == "en"
+    # A stated preference, in the browser or chosen on the page, still wins.
+    assert app.get("/", headers={"Accept-Language": "zh-CN"}).html.html["lang"] == "zh-CN"
+
+
 def test_the_storefront_falls_back_to_the_translated_default_name(app):
     assert app.get("/", headers=EN).html.select_one("#logo").text == "Shop"

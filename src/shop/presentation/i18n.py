@@ -7,6 +7,7 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.i18n import TranslationStringFactory
 from pyramid.request import Request
 from pyramid.view import view_config
+from transaction.interfaces import NoTransaction
 
 from shop.application.locales import LOCALES, normalize_locale
 
@@ -16,13 +17,18 @@ ONE_YEAR = 365 * 24 * 3600
 
 
 def negotiate_locale(request: Request) -> str:
-    """The visitor's choice, else the browser's preference, else the shop's default."""
-    default = request.registry.settings.get("shop.default_locale", "zh_CN")
+    """The visitor's choice, else the browser's preference, else the shop's default: the base
+    settings', which staff change in the back office (the ini file's until they do)."""
     chosen = request.cookies.get(LOCALE_COOKIE)
     if chosen in LOCALES:
         return chosen
     offered = request.accept_language.lookup(["zh-CN", "zh", "en"], default="")
-    return normalize_locale(offered, normalize_locale(default))
+    if offered:
+        return normalize_locale(offered)
+    try:
+        return request.shop.settings.current().default_locale
+    except NoTransaction:  # outside pyramid_tm's transaction: no database to ask
+        return request.registry.shop.default_locale
 
 
 @view_config(route_name="set_locale", request_method="POST", permission="public")

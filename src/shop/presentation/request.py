@@ -13,11 +13,16 @@ SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 def shop(request: Request) -> UnitOfWork:
-    """The services for this request, joined to pyramid_tm's transaction, acting as the visitor."""
-    return request.registry.shop.bind(
-        request.tm, session_token=session_token(request), locale=request.locale_name,
+    """The services for this request, joined to pyramid_tm's transaction, acting as the visitor
+    in the visitor's language."""
+    uow = request.registry.shop.bind(
+        request.tm, session_token=session_token(request),
         writes=request.method not in SAFE_METHODS, client_ip=request.client_addr,
     )
+    # Negotiating the language may read the base settings through this very unit of work.
+    request.__dict__["shop"] = uow
+    uow.locale = request.locale_name
+    return uow
 
 
 def actor(request: Request) -> Actor:

@@ -54,8 +54,11 @@ RELATED_SIZE = 8
 class CatalogService:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
-        self.locale = uow.locale
         self.repo = CatalogRepository(uow.session)
+
+    @property
+    def locale(self) -> str:
+        return self.uow.locale
 
     # -- reading ---------------------------------------------------------------------------
 
