@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event
 
-from shop.data.repositories.catalog import SORTS, CatalogRepository, ListingFilter
+from shop.data.repositories.catalog import CatalogRepository
+from shop.data.repositories.listing_queries import SORTS, ListingFilter
 from tests import factories
 
 

@@ -31,7 +31,7 @@ from shop.application.catalog.schemas import (
 )
 from shop.application.locales import pick
 from shop.application.validation import validate
-from shop.data.repositories.catalog import ListingFilter
+from shop.data.repositories.listing_queries import ListingFilter
 
 if TYPE_CHECKING:
     from shop.application.catalog.service import CatalogService
