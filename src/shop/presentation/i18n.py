@@ -7,7 +7,6 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.i18n import TranslationStringFactory
 from pyramid.request import Request
 from pyramid.view import view_config
-from transaction.interfaces import NoTransaction
 
 from shop.application.locales import LOCALES, normalize_locale
 
@@ -25,10 +24,7 @@ def negotiate_locale(request: Request) -> str:
     offered = request.accept_language.lookup(["zh-CN", "zh", "en"], default="")
     if offered:
         return normalize_locale(offered)
-    try:
-        return request.shop.settings.current().default_locale
-    except NoTransaction:  # outside pyramid_tm's transaction: no database to ask
-        return request.registry.shop.default_locale
+    return request.shop.settings.current().default_locale
 
 
 @view_config(route_name="set_locale", request_method="POST", permission="public")
