@@ -262,11 +262,17 @@ class CatalogService:
         """
         if summaries:
             self.repo.refresh_product_summary(product_ids)
-        scopes = None if product_ids is None else self.repo.scopes_of(product_ids)
+        if product_ids is None:
+            self.repo.rebuild_listing(None)
+            self.repo.refresh_facet_counts(PRICE_BANDS)
+            return
+        # Only these products' share of each count changes: take the old share away and add
+        # the new one, so a write costs the same in a catalog of any size.
+        before = self.repo.facet_contributions(product_ids, PRICE_BANDS)
         self.repo.rebuild_listing(product_ids)
-        if scopes is not None:
-            scopes = sorted(set(scopes) | set(self.repo.scopes_of(product_ids)))
-        self.repo.refresh_facet_counts(PRICE_BANDS, scopes)
+        after = self.repo.facet_contributions(product_ids, PRICE_BANDS)
+        self.repo.adjust_facet_counts(
+            {key: after.get(key, 0) - before.get(key, 0) for key in before.keys() | after.keys()})
 
     def _value_ids(self, references: Sequence[str], field: str) -> list[int]:
         """Resolve "attribute:value" codes (e.g. "color:red") to attribute value ids."""

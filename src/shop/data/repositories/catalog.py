@@ -8,7 +8,20 @@ from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import Row, Select, and_, delete, func, insert, literal, or_, select
+from sqlalchemy import (
+    Row,
+    Select,
+    and_,
+    delete,
+    func,
+    insert,
+    literal,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased
 
 from shop.data.models import (
@@ -25,6 +38,9 @@ from shop.data.models import (
 )
 from shop.data.repositories import listing_queries, product_queries
 from shop.data.repositories.listing_queries import SORTS, ListingFilter
+
+#: INSERT … ON CONFLICT, per dialect (the same API on both).
+_INSERTS = {"postgresql": postgresql.insert, "sqlite": sqlite.insert}
 
 _CATEGORY_COLUMNS = (Category.id, Category.slug, Category.name_zh, Category.name_en,
                      Category.parent_id, Category.path, Category.depth, Category.position,
@@ -178,14 +194,6 @@ class CatalogRepository:
         ).all()
         return {(a, v): i for a, v, i in rows}
 
-    def scopes_of(self, product_ids: Sequence[int]) -> list[tuple[str, int]]:
-        """The listing scopes these products are listed in now."""
-        rows = self.session.execute(
-            select(Listing.scope_kind, Listing.scope_id)
-            .where(Listing.product_id.in_(product_ids)).distinct()
-        ).all()
-        return [(kind, sid) for kind, sid in rows]
-
     def product_detail(self, slug: str) -> Row[Any] | None:
         """A published product's page header: product, brand and category fields in one row."""
         rows = self._read(product_queries.PRODUCT_DETAIL, {"slug": slug})
@@ -263,8 +271,10 @@ class CatalogRepository:
     def refresh_product_summary(self, product_ids: Sequence[int] | None = None) -> None:
         """Copy the cheapest SKU's price and list price, and whether any SKU has stock, onto it."""
         cheapest = aliased(Sku)
+        # Correlated to the product being updated explicitly: nested inside the list price's
+        # subquery, auto-correlation would stop at that subquery and join every product.
         min_price = (select(func.min(Sku.price)).where(Sku.product_id == Product.id)
-                     .scalar_subquery())
+                     .correlate(Product).scalar_subquery())
         list_price = (select(func.max(cheapest.list_price))
                       .where(cheapest.product_id == Product.id, cheapest.price == min_price)
                       .scalar_subquery())
@@ -303,56 +313,79 @@ class CatalogRepository:
         for source in (by_category, by_brand, everywhere):
             self.session.execute(insert(Listing).from_select(target, source))
 
-    def refresh_facet_counts(
-        self, price_bands: Sequence[tuple[Decimal, Decimal | None]],
-        scopes: Sequence[tuple[str, int]] | None = None,
-    ) -> None:
-        """Recount the ready facet counts of ``scopes`` (all scopes when None)."""
-        if scopes is not None and not scopes:
-            return
-        def scoped(*where: Any) -> list[Any]:
-            if scopes is None:
-                return list(where)
-            return [*where, or_(*[and_(Listing.scope_kind == kind, Listing.scope_id == sid)
-                                  for kind, sid in scopes])]
-
-        if scopes is None:
-            self.session.execute(delete(ListingFacetCount))
-        else:
-            for kind, sid in scopes:
-                self.session.execute(delete(ListingFacetCount).where(
-                    ListingFacetCount.scope_kind == kind, ListingFacetCount.scope_id == sid))
+    def refresh_facet_counts(self, price_bands: Sequence[tuple[Decimal, Decimal | None]]) -> None:
+        """Recount every scope's ready facet counts (after a bulk load)."""
+        self.session.execute(delete(ListingFacetCount))
         target = ["scope_kind", "scope_id", "facet", "key", "count"]
+        for source in self._count_sources(price_bands):
+            self.session.execute(insert(ListingFacetCount).from_select(target, source))
+
+    def facet_contributions(self, product_ids: Sequence[int],
+                            price_bands: Sequence[tuple[Decimal, Decimal | None]],
+                            ) -> dict[tuple[str, int, str, int], int]:
+        """What these products add to the ready counts of the scopes they are listed in now."""
+        rows = self.session.execute(union_all(*self._count_sources(price_bands,
+                                                                   product_ids))).all()
+        return {(kind, scope, facet, key): count for kind, scope, facet, key, count in rows}
+
+    def adjust_facet_counts(self, deltas: Mapping[tuple[str, int, str, int], int]) -> None:
+        """Add ``deltas`` to the ready counts: a count appears with its first product and goes
+        with its last. An upsert, so two writers adding the same new count both land."""
+        changed = [dict(scope_kind=kind, scope_id=scope, facet=facet, key=key, count=delta)
+                   for (kind, scope, facet, key), delta in deltas.items() if delta]
+        if not changed:
+            return
+        table = ListingFacetCount.__table__
+        connection = self.session.connection()
+        upsert = _INSERTS[connection.dialect.name](table)
+        upsert = upsert.on_conflict_do_update(
+            index_elements=[table.c.scope_kind, table.c.scope_id, table.c.facet, table.c.key],
+            set_={"count": table.c.count + upsert.excluded.count})
+        connection.execute(upsert, changed)
+        scopes = sorted({(row["scope_kind"], row["scope_id"]) for row in changed})
+        connection.execute(delete(table).where(
+            tuple_(table.c.scope_kind, table.c.scope_id).in_(scopes), table.c.count <= 0))
+
+    @staticmethod
+    def _count_sources(price_bands: Sequence[tuple[Decimal, Decimal | None]],
+                       product_ids: Sequence[int] | None = None) -> list[Select[Any]]:
+        """(scope kind, scope id, facet, key, count) of every listing row, or of the rows of
+        ``product_ids``; one statement per facet."""
         scope_cols = (Listing.scope_kind, Listing.scope_id)
         band = listing_queries.price_band(price_bands, Listing.price)
         child_listing = aliased(Listing)
         child_category = aliased(Category)
         parent = aliased(Category)
-        sources = [
+        where: list[Any] = []
+        child_is_category = child_listing.scope_kind == "c"
+        if product_ids is not None:
+            where.append(Listing.product_id.in_(product_ids))
+            # Written so no index serves it: else SQLite walks every category listing row to
+            # find these products' sub-category rows instead of looking them up by product.
+            child_is_category = child_listing.scope_kind.concat("") == "c"
+        return [
             select(*scope_cols, literal("total"), literal(0), func.count())
-            .where(*scoped()).group_by(*scope_cols),
+            .where(*where).group_by(*scope_cols),
             select(*scope_cols, literal("brand"), Listing.brand_id, func.count())
-            .where(*scoped(Listing.brand_id.is_not(None)))
+            .where(*where, Listing.brand_id.is_not(None))
             .group_by(*scope_cols, Listing.brand_id),
             select(*scope_cols, literal("value"), ProductAttributeValue.attribute_value_id,
                    func.count())
             .select_from(Listing)
             .join(ProductAttributeValue, ProductAttributeValue.product_id == Listing.product_id)
-            .where(*scoped()).group_by(*scope_cols, ProductAttributeValue.attribute_value_id),
+            .where(*where).group_by(*scope_cols, ProductAttributeValue.attribute_value_id),
             select(*scope_cols, literal("price"), band, func.count())
-            .where(*scoped()).group_by(*scope_cols, band),
+            .where(*where).group_by(*scope_cols, band),
             # Sub-categories of a category scope; top categories of a brand or the whole shop.
             select(*scope_cols, literal("category"), child_category.id, func.count())
             .select_from(Listing)
             .join(child_listing, and_(child_listing.product_id == Listing.product_id,
-                                      child_listing.scope_kind == "c"))
+                                      child_is_category))
             .join(child_category, child_category.id == child_listing.scope_id)
             .outerjoin(parent, and_(Listing.scope_kind == "c", parent.id == Listing.scope_id))
-            .where(*scoped(or_(
+            .where(*where, or_(
                 and_(Listing.scope_kind == "c", child_category.parent_id == parent.id),
                 and_(Listing.scope_kind != "c", child_category.parent_id.is_(None)),
-            )))
+            ))
             .group_by(*scope_cols, child_category.id),
         ]
-        for source in sources:
-            self.session.execute(insert(ListingFacetCount).from_select(target, source))
