@@ -1,10 +1,10 @@
 """The catalog: category tree, brands, attributes, products (SPU) and their SKUs.
 
-``Listing`` and ``ListingFacetCount`` are derived read tables, rebuilt by the catalog service
-whenever a product changes. A listing row exists for every place a published product is listed
-(each ancestor category, its brand, the whole shop) and copies the sort keys, so a category page
-at any depth reads one index range in the order it shows, whatever the catalog's size. Facet
-counts of an unfiltered listing are kept ready likewise.
+``Listing`` and ``ListingFacetCount`` are derived read tables that the catalog service keeps up
+to date whenever a product changes. A listing row exists for every place a published product is
+listed (each ancestor category, its brand, the whole shop) and copies the sort keys, so a
+category page at any depth reads one index range in the order it shows, whatever the catalog's
+size. Facet counts of an unfiltered listing are kept ready likewise.
 """
 
 from __future__ import annotations

@@ -123,7 +123,7 @@ class CatalogRepository:
 
     def ready_facet_counts(self, scope_kind: str, scope_id: int) -> Sequence[Row[Any]]:
         """(facet, key, count) of an unfiltered scope, total included, kept by
-        ``refresh_facet_counts``."""
+        ``adjust_facet_counts`` (and ``refresh_facet_counts`` after a bulk load)."""
         packed = self.session.connection().execute(
             listing_queries.READY_COUNTS,
             {"scope_kind": scope_kind, "scope_id": scope_id}).scalar()
