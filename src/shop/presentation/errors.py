@@ -10,9 +10,10 @@ from pyramid.view import exception_view_config, forbidden_view_config, notfound_
 
 from shop.application import Conflict, Forbidden, Invalid, NotFound, Permission
 from shop.presentation.i18n import _
+from shop.presentation.templating import template
 
 log = logging.getLogger(__name__)
-TEMPLATE = "errors/error.jinja2"
+TEMPLATE = template("errors/error.jinja2")
 
 
 def _page(request: Request, status: int, title: str, messages: list[str] | None = None) -> dict:

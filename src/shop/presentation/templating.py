@@ -18,6 +18,16 @@ from shop.presentation.i18n import _
 LANGUAGE_NAMES = {"zh_CN": "简体中文", "en": "English"}
 
 
+def template(name: str) -> str:
+    """The asset spec of a template under ``shop.presentation:templates``, for a renderer.
+
+    Given a bare name, pyramid_jinja2 first looks the template up relative to the view's own
+    package, fails (an exception and three stat calls on every render) and only then searches;
+    a spec is found at once and cached.
+    """
+    return f"shop.presentation:templates/{name}"
+
+
 def price_filter(amount: Decimal | None) -> str:
     return "" if amount is None else format_cny(amount)
 

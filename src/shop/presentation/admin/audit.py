@@ -7,12 +7,13 @@ from pyramid.view import view_config
 
 from shop.application import Invalid, Permission
 from shop.presentation.admin.forms import form_errors
+from shop.presentation.templating import template
 
 FILTERS = ("actor", "action", "entity_type", "entity_id", "since", "until")
 
 
-@view_config(route_name="admin_audit", request_method="GET", renderer="admin/audit.jinja2",
-             permission=Permission.AUDIT_VIEW)
+@view_config(route_name="admin_audit", request_method="GET",
+             renderer=template("admin/audit.jinja2"), permission=Permission.AUDIT_VIEW)
 def audit_log(request: Request) -> dict:
     params = {key: request.GET[key] for key in (*FILTERS, "before_id") if request.GET.get(key)}
     try:

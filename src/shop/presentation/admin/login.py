@@ -10,8 +10,9 @@ from shop.application import Invalid
 from shop.presentation.admin.forms import failed, form_errors, posted
 from shop.presentation.security import PUBLIC
 from shop.presentation.sessions import forget, remember, session_token
+from shop.presentation.templating import template
 
-TEMPLATE = "admin/login.jinja2"
+TEMPLATE = template("admin/login.jinja2")
 
 
 def _came_from(value: str | None) -> str:

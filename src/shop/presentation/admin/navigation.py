@@ -11,6 +11,8 @@ from pyramid.config import Configurator
 from pyramid.events import BeforeRender
 from pyramid.request import Request
 
+from shop.presentation.templating import template
+
 
 @dataclass(frozen=True)
 class AdminArea:
@@ -40,7 +42,7 @@ def visible_areas(request: Request) -> list[dict[str, str]]:
 def admin_context(event: BeforeRender) -> None:
     request = event.get("request")
     renderer = event.get("renderer_name") or ""
-    if request is None or not renderer.startswith("admin/"):
+    if request is None or not renderer.startswith(template("admin/")):
         return
     event.setdefault("admin_areas", lambda: visible_areas(request))
     event.setdefault("local_time", lambda moment: _local_time(request, moment))

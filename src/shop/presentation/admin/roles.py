@@ -11,6 +11,7 @@ from pyramid.view import view_config
 from shop.application import Conflict, Invalid, Permission
 from shop.presentation.admin.forms import form_errors, message, posted, see_other
 from shop.presentation.sessions import remember, session_token
+from shop.presentation.templating import template
 
 MANAGE = Permission.ROLE_MANAGE
 #: Present on forms whose permission boxes may be changed: an unticked box is absent, so
@@ -25,8 +26,8 @@ def _role_data(request: Request, fields: list[str]) -> dict[str, Any]:
     return data
 
 
-@view_config(route_name="admin_roles", request_method="GET", renderer="admin/roles.jinja2",
-             permission=MANAGE)
+@view_config(route_name="admin_roles", request_method="GET",
+             renderer=template("admin/roles.jinja2"), permission=MANAGE)
 def roles(request: Request) -> dict:
     translate = request.localizer.translate
     labels = {c.value: translate(c.label) for c in request.shop.roles.permission_choices()}
@@ -39,14 +40,14 @@ def _form(request: Request, role: Any, values: dict[str, Any], errors: dict[str,
             "choices": request.shop.roles.permission_choices(), "saved": "saved" in request.GET}
 
 
-@view_config(route_name="admin_role_new", request_method="GET", renderer="admin/role_form.jinja2",
-             permission=MANAGE)
+@view_config(route_name="admin_role_new", request_method="GET",
+             renderer=template("admin/role_form.jinja2"), permission=MANAGE)
 def role_new_form(request: Request) -> dict:
     return _form(request, None, {"permissions": [Permission.ADMIN_ACCESS.value]}, {})
 
 
 @view_config(route_name="admin_role_new", request_method="POST",
-             renderer="admin/role_form.jinja2", permission=MANAGE)
+             renderer=template("admin/role_form.jinja2"), permission=MANAGE)
 def role_create(request: Request) -> dict | HTTPSeeOther:
     data = _role_data(request, ["code", "name_zh", "name_en"])
     try:
@@ -58,7 +59,7 @@ def role_create(request: Request) -> dict | HTTPSeeOther:
 
 
 @view_config(route_name="admin_role_edit", request_method="GET",
-             renderer="admin/role_form.jinja2", permission=MANAGE)
+             renderer=template("admin/role_form.jinja2"), permission=MANAGE)
 def role_edit_form(request: Request) -> dict:
     role = request.shop.roles.get_role(request.matchdict["code"])
     values = {"name_zh": role.name_zh, "name_en": role.name_en,
@@ -67,7 +68,7 @@ def role_edit_form(request: Request) -> dict:
 
 
 @view_config(route_name="admin_role_edit", request_method="POST",
-             renderer="admin/role_form.jinja2", permission=MANAGE)
+             renderer=template("admin/role_form.jinja2"), permission=MANAGE)
 def role_update(request: Request) -> dict | HTTPSeeOther:
     code = request.matchdict["code"]
     data = _role_data(request, ["name_zh", "name_en"])
@@ -86,7 +87,7 @@ def role_update(request: Request) -> dict | HTTPSeeOther:
 
 
 @view_config(route_name="admin_role_delete", request_method="POST",
-             renderer="admin/role_form.jinja2", permission=MANAGE)
+             renderer=template("admin/role_form.jinja2"), permission=MANAGE)
 def role_delete(request: Request) -> dict | HTTPSeeOther:
     code = request.matchdict["code"]
     service = request.shop.roles

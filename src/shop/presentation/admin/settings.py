@@ -12,8 +12,9 @@ from shop.application import Invalid, Permission
 from shop.application.settings.schemas import CURRENCIES
 from shop.application.settings.service import KEYS
 from shop.presentation.admin.forms import form_errors, posted, see_other
+from shop.presentation.templating import template
 
-TEMPLATE = "admin/settings.jinja2"
+TEMPLATE = template("admin/settings.jinja2")
 
 
 def _form(request: Request, values: dict, errors: dict[str, str]) -> dict:

@@ -11,6 +11,7 @@ from pyramid.view import view_config
 from shop.application import Conflict, Invalid, Permission
 from shop.presentation.admin.forms import failed, form_errors, message, posted, see_other
 from shop.presentation.sessions import remember, session_token
+from shop.presentation.templating import template
 
 MANAGE = Permission.STAFF_MANAGE
 FIELDS = ["username", "email", "name", "password"]
@@ -20,8 +21,8 @@ def _staff_id(request: Request) -> int:
     return int(request.matchdict["id"])
 
 
-@view_config(route_name="admin_staff", request_method="GET", renderer="admin/staff_list.jinja2",
-             permission=MANAGE)
+@view_config(route_name="admin_staff", request_method="GET",
+             renderer=template("admin/staff_list.jinja2"), permission=MANAGE)
 def staff_list(request: Request) -> dict:
     return {"page": request.shop.staff.list_staff(request.GET)}
 
@@ -31,13 +32,13 @@ def _new_form(request: Request, values: dict[str, Any], errors: dict[str, str]) 
 
 
 @view_config(route_name="admin_staff_new", request_method="GET",
-             renderer="admin/staff_new.jinja2", permission=MANAGE)
+             renderer=template("admin/staff_new.jinja2"), permission=MANAGE)
 def staff_new_form(request: Request) -> dict:
     return _new_form(request, {"is_active": True, "roles": []}, {})
 
 
 @view_config(route_name="admin_staff_new", request_method="POST",
-             renderer="admin/staff_new.jinja2", permission=MANAGE)
+             renderer=template("admin/staff_new.jinja2"), permission=MANAGE)
 def staff_create(request: Request) -> dict | HTTPSeeOther:
     data = posted(request, FIELDS, lists=["roles"], flags=["is_active"])
     try:
@@ -55,7 +56,7 @@ def _edit_form(request: Request, staff: Any, values: dict[str, Any],
 
 
 @view_config(route_name="admin_staff_edit", request_method="GET",
-             renderer="admin/staff_edit.jinja2", permission=MANAGE)
+             renderer=template("admin/staff_edit.jinja2"), permission=MANAGE)
 def staff_edit_form(request: Request) -> dict:
     staff = request.shop.staff.get_staff(_staff_id(request))
     values = {"email": staff.email, "name": staff.name, "is_active": staff.is_active,
@@ -64,7 +65,7 @@ def staff_edit_form(request: Request) -> dict:
 
 
 @view_config(route_name="admin_staff_edit", request_method="POST",
-             renderer="admin/staff_edit.jinja2", permission=MANAGE)
+             renderer=template("admin/staff_edit.jinja2"), permission=MANAGE)
 def staff_update(request: Request) -> dict | HTTPSeeOther:
     data = posted(request, ["email", "name"], lists=["roles"], flags=["is_active"])
     service = request.shop.staff
@@ -86,13 +87,13 @@ def staff_update(request: Request) -> dict | HTTPSeeOther:
 
 
 @view_config(route_name="admin_staff_password", request_method="GET",
-             renderer="admin/staff_password.jinja2", permission=MANAGE)
+             renderer=template("admin/staff_password.jinja2"), permission=MANAGE)
 def password_form(request: Request) -> dict:
     return {"staff": request.shop.staff.get_staff(_staff_id(request)), "errors": {}}
 
 
 @view_config(route_name="admin_staff_password", request_method="POST",
-             renderer="admin/staff_password.jinja2", permission=MANAGE)
+             renderer=template("admin/staff_password.jinja2"), permission=MANAGE)
 def password_reset(request: Request) -> dict | HTTPSeeOther:
     data = posted(request, ["password", "password_confirm"])
     service = request.shop.staff

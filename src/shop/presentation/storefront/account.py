@@ -25,6 +25,7 @@ from shop.application.sessions.service import SessionGrant
 from shop.presentation.i18n import _
 from shop.presentation.security import PUBLIC
 from shop.presentation.sessions import forget, remember, session_token
+from shop.presentation.templating import template
 
 #: Never echoed back into a form.
 SECRET_FIELDS = frozenset({"csrf_token", "password", "current_password", "new_password"})
@@ -88,15 +89,15 @@ def _done(request: Request) -> str | None:
 # -- registration -------------------------------------------------------------------------
 
 
-@view_config(route_name="register", request_method="GET", renderer="account/register.jinja2",
-             permission=PUBLIC)
+@view_config(route_name="register", request_method="GET",
+             renderer=template("account/register.jinja2"), permission=PUBLIC)
 def register_form(request: Request) -> dict[str, Any]:
     channel = "email" if request.GET.get("channel") == "email" else "mobile"
     return _page(request, {"channel": channel, "ref": request.GET.get("ref", "")[:16]})
 
 
-@view_config(route_name="register", request_method="POST", renderer="account/register.jinja2",
-             permission=PUBLIC)
+@view_config(route_name="register", request_method="POST",
+             renderer=template("account/register.jinja2"), permission=PUBLIC)
 def register_request_code(request: Request) -> Any:
     values = _posted(request)
     try:
@@ -109,19 +110,19 @@ def register_request_code(request: Request) -> Any:
 
 def render_confirm(request: Request, page: dict[str, Any]) -> Any:
     """Step two's form, right after step one sent the code."""
-    return render_to_response("account/register_confirm.jinja2", page, request=request,
+    return render_to_response(template("account/register_confirm.jinja2"), page, request=request,
                               response=request.response)
 
 
 @view_config(route_name="register_confirm", request_method="GET",
-             renderer="account/register_confirm.jinja2", permission=PUBLIC)
+             renderer=template("account/register_confirm.jinja2"), permission=PUBLIC)
 def register_confirm_form(request: Request) -> dict[str, Any]:
     channel = "email" if request.GET.get("channel") == "email" else "mobile"
     return _page(request, {"channel": channel, "ref": request.GET.get("ref", "")[:16]})
 
 
 @view_config(route_name="register_confirm", request_method="POST",
-             renderer="account/register_confirm.jinja2", permission=PUBLIC)
+             renderer=template("account/register_confirm.jinja2"), permission=PUBLIC)
 def register(request: Request) -> Any:
     values = _posted(request)
     try:
@@ -136,14 +137,14 @@ def register(request: Request) -> Any:
 # -- login and logout ---------------------------------------------------------------------
 
 
-@view_config(route_name="login", request_method="GET", renderer="account/login.jinja2",
+@view_config(route_name="login", request_method="GET", renderer=template("account/login.jinja2"),
              permission=PUBLIC)
 def login_form(request: Request) -> dict[str, Any]:
     return _page(request, {"came_from": safe_path(request.GET.get("came_from"), "")},
                  done=_done(request))
 
 
-@view_config(route_name="login", request_method="POST", renderer="account/login.jinja2",
+@view_config(route_name="login", request_method="POST", renderer=template("account/login.jinja2"),
              permission=PUBLIC)
 def login(request: Request) -> Any:
     values = _posted(request)
@@ -169,14 +170,14 @@ def logout(request: Request) -> HTTPSeeOther:
 # -- password recovery --------------------------------------------------------------------
 
 
-@view_config(route_name="recover", request_method="GET", renderer="account/recover.jinja2",
-             permission=PUBLIC)
+@view_config(route_name="recover", request_method="GET",
+             renderer=template("account/recover.jinja2"), permission=PUBLIC)
 def recover_form(request: Request) -> dict[str, Any]:
     return _page(request)
 
 
-@view_config(route_name="recover", request_method="POST", renderer="account/recover.jinja2",
-             permission=PUBLIC)
+@view_config(route_name="recover", request_method="POST",
+             renderer=template("account/recover.jinja2"), permission=PUBLIC)
 def recover(request: Request) -> Any:
     values = _posted(request)
     try:
@@ -190,15 +191,15 @@ def recover(request: Request) -> Any:
     return _page(request, {}, link_sent=True)
 
 
-@view_config(route_name="reset_code", request_method="GET", renderer="account/reset_code.jinja2",
-             permission=PUBLIC)
+@view_config(route_name="reset_code", request_method="GET",
+             renderer=template("account/reset_code.jinja2"), permission=PUBLIC)
 def reset_code_form(request: Request) -> dict[str, Any]:
     return _page(request, {"mobile": request.GET.get("mobile", "")[:20]},
                  code_sent=request.GET.get("sent") == "1")
 
 
 @view_config(route_name="reset_code", request_method="POST",
-             renderer="account/reset_code.jinja2", permission=PUBLIC)
+             renderer=template("account/reset_code.jinja2"), permission=PUBLIC)
 def reset_with_code(request: Request) -> Any:
     values = _posted(request)
     try:
@@ -208,8 +209,8 @@ def reset_with_code(request: Request) -> Any:
     return _after_reset(request)
 
 
-@view_config(route_name="reset_link", request_method="GET", renderer="account/reset_link.jinja2",
-             permission=PUBLIC)
+@view_config(route_name="reset_link", request_method="GET",
+             renderer=template("account/reset_link.jinja2"), permission=PUBLIC)
 def reset_link_form(request: Request) -> dict[str, Any]:
     try:
         request.shop.accounts.check_reset_link(request.matchdict["token"])
@@ -219,7 +220,7 @@ def reset_link_form(request: Request) -> dict[str, Any]:
 
 
 @view_config(route_name="reset_link", request_method="POST",
-             renderer="account/reset_link.jinja2", permission=PUBLIC)
+             renderer=template("account/reset_link.jinja2"), permission=PUBLIC)
 def reset_with_link(request: Request) -> Any:
     values = _posted(request)
     try:
@@ -239,14 +240,14 @@ def _after_reset(request: Request) -> HTTPSeeOther:
 # -- the shopper's own account ------------------------------------------------------------
 
 
-@view_config(route_name="account", request_method="GET", renderer="account/overview.jinja2",
-             permission=Permission.ACCOUNT_SELF)
+@view_config(route_name="account", request_method="GET",
+             renderer=template("account/overview.jinja2"), permission=Permission.ACCOUNT_SELF)
 def overview(request: Request) -> dict[str, Any]:
     return _page(request, profile=request.shop.accounts.profile(), done=_done(request))
 
 
 @view_config(route_name="account_profile", request_method="GET",
-             renderer="account/profile.jinja2", permission=Permission.ACCOUNT_SELF)
+             renderer=template("account/profile.jinja2"), permission=Permission.ACCOUNT_SELF)
 def profile_form(request: Request) -> dict[str, Any]:
     profile = request.shop.accounts.profile()
     return _page(request, {"name": profile.name, "gender": profile.gender or "",
@@ -254,7 +255,7 @@ def profile_form(request: Request) -> dict[str, Any]:
 
 
 @view_config(route_name="account_profile", request_method="POST",
-             renderer="account/profile.jinja2", permission=Permission.ACCOUNT_SELF)
+             renderer=template("account/profile.jinja2"), permission=Permission.ACCOUNT_SELF)
 def profile_save(request: Request) -> Any:
     values = _posted(request)
     try:
@@ -265,13 +266,13 @@ def profile_save(request: Request) -> Any:
 
 
 @view_config(route_name="account_password", request_method="GET",
-             renderer="account/password.jinja2", permission=Permission.ACCOUNT_SELF)
+             renderer=template("account/password.jinja2"), permission=Permission.ACCOUNT_SELF)
 def password_form(request: Request) -> dict[str, Any]:
     return _page(request)
 
 
 @view_config(route_name="account_password", request_method="POST",
-             renderer="account/password.jinja2", permission=Permission.ACCOUNT_SELF)
+             renderer=template("account/password.jinja2"), permission=Permission.ACCOUNT_SELF)
 def password_change(request: Request) -> Any:
     try:
         grant = request.shop.accounts.change_password(_posted(request),
@@ -285,14 +286,14 @@ def password_change(request: Request) -> Any:
 
 
 @view_config(route_name="account_contact", request_method="GET",
-             renderer="account/contact.jinja2", permission=Permission.ACCOUNT_SELF)
+             renderer=template("account/contact.jinja2"), permission=Permission.ACCOUNT_SELF)
 def contact_form(request: Request) -> dict[str, Any]:
     channel = "email" if request.GET.get("channel") == "email" else "mobile"
     return _page(request, {"channel": channel})
 
 
 @view_config(route_name="account_contact", request_method="POST",
-             renderer="account/contact.jinja2", permission=Permission.ACCOUNT_SELF)
+             renderer=template("account/contact.jinja2"), permission=Permission.ACCOUNT_SELF)
 def contact_request_code(request: Request) -> Any:
     values = _posted(request)
     values.pop("code", None)
@@ -305,7 +306,7 @@ def contact_request_code(request: Request) -> Any:
 
 
 @view_config(route_name="account_contact_confirm", request_method="POST",
-             renderer="account/contact.jinja2", permission=Permission.ACCOUNT_SELF)
+             renderer=template("account/contact.jinja2"), permission=Permission.ACCOUNT_SELF)
 def contact_confirm(request: Request) -> Any:
     values = _posted(request)
     try:
@@ -315,7 +316,7 @@ def contact_confirm(request: Request) -> Any:
     return HTTPSeeOther(location=request.route_path("account", _query={"done": "contact"}))
 
 
-@exception_view_config(Throttled, renderer="errors/error.jinja2")
+@exception_view_config(Throttled, renderer=template("errors/error.jinja2"))
 def throttled(exc: Throttled, request: Request) -> dict[str, Any]:
     """A throttled use case no view caught: 429 with the wait."""
     request.response.status_int = 429

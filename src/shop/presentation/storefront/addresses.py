@@ -18,10 +18,11 @@ from pyramid.view import view_config
 from shop.application import Invalid, Permission
 from shop.application.addresses.service import MAX_ADDRESSES
 from shop.presentation.security import PUBLIC
+from shop.presentation.templating import template
 
 FIELDS = ("recipient", "mobile", "province", "city", "district", "street", "postcode",
           "is_default")
-FORM = "addresses/form.jinja2"
+FORM = template("addresses/form.jinja2")
 ONE_DAY = 24 * 3600
 
 
@@ -43,8 +44,8 @@ def _back(request: Request) -> HTTPSeeOther:
     return HTTPSeeOther(location=request.route_url("address_list"))
 
 
-@view_config(route_name="address_list", request_method="GET", renderer="addresses/list.jinja2",
-             permission=Permission.ACCOUNT_SELF)
+@view_config(route_name="address_list", request_method="GET",
+             renderer=template("addresses/list.jinja2"), permission=Permission.ACCOUNT_SELF)
 def address_list(request: Request) -> dict[str, Any]:
     return {"addresses": request.shop.addresses.list(), "max_addresses": MAX_ADDRESSES}
 

@@ -21,9 +21,10 @@ from shop.application.oauth.errors import OAuthFailed
 from shop.application.oauth.service import ATTEMPT_LIFETIME, EMAIL_TAKEN, LINKED
 from shop.presentation.security import PUBLIC
 from shop.presentation.sessions import remember, session_token
+from shop.presentation.templating import template
 
 log = logging.getLogger(__name__)
-LINKS_PAGE = "oauth/links.jinja2"
+LINKS_PAGE = template("oauth/links.jinja2")
 
 
 def _secure(request: Request) -> bool:
@@ -59,7 +60,7 @@ def oauth_start(request: Request) -> HTTPSeeOther:
 
 
 @view_config(route_name="oauth_callback", request_method="GET", permission=PUBLIC,
-             renderer="oauth/email_taken.jinja2")
+             renderer=template("oauth/email_taken.jinja2"))
 def oauth_callback(request: Request) -> Any:
     outcome = request.shop.oauth.finish(
         request.matchdict["provider"], request.GET,
@@ -74,7 +75,7 @@ def oauth_callback(request: Request) -> Any:
     return response
 
 
-@exception_view_config(OAuthFailed, renderer="oauth/failed.jinja2")
+@exception_view_config(OAuthFailed, renderer=template("oauth/failed.jinja2"))
 def oauth_failed(exc: OAuthFailed, request: Request) -> dict[str, Any]:
     log.warning("OAuth login failed: %s", exc.detail)
     request.response.status_int = 400

@@ -9,9 +9,10 @@ from pyramid.request import Request
 from pyramid.view import view_config
 
 from shop.application import Permission
+from shop.presentation.templating import template
 
 
-@view_config(route_name="rewards", request_method="GET", renderer="rewards/index.jinja2",
+@view_config(route_name="rewards", request_method="GET", renderer=template("rewards/index.jinja2"),
              permission=Permission.ACCOUNT_SELF)
 def rewards(request: Request) -> dict[str, Any]:
     summary = request.shop.rewards.my_rewards()
