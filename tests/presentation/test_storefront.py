@@ -40,6 +40,9 @@ def test_product_page_and_variant_links(app, system, catalog):
     option = next(a for a in page.html.select("a.variant-option"))
     chosen = app.get(option["href"], headers={"Accept-Language": "en"})
     assert chosen.html.select_one("#sku-code").text != page.html.select_one("#sku-code").text
+    # A product without pictures shows the placeholder rather than an empty column.
+    picture = page.html.select_one(".col-md-5 img")
+    assert picture["src"].endswith("placeholder.svg") and picture["alt"] == product.name
 
 
 @pytest.mark.parametrize("url", ["/p/nope", "/c/nope", "/b/nope", "/no/such/page"])
