@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-# (slug, 中文, English, variant axes, product attributes, (min, max) price in yuan,
+# (slug, 中文, English, variant axes, product attributes,
 #  [(sub slug, 中文, English, [(leaf slug, 中文, English, noun 中文, noun English), …]), …])
 TREE = [
-    ("clothing", "服装", "Clothing", ("color", "size"), ("fit", "material"), (39, 899), [
+    ("clothing", "服装", "Clothing", ("color", "size"), ("fit", "material"), [
         ("men", "男装", "Men", [
             ("men-tshirts", "男士T恤", "Men's T-shirts", "T恤", "T-shirt"),
             ("men-shirts", "男士衬衫", "Men's shirts", "衬衫", "shirt"),
@@ -25,7 +25,7 @@ TREE = [
             ("kids-coats", "儿童外套", "Kids' coats", "儿童外套", "kids' coat"),
         ]),
     ]),
-    ("electronics", "数码", "Electronics", ("color", "storage"), (), (99, 12999), [
+    ("electronics", "数码", "Electronics", ("color", "storage"), (), [
         ("phones", "手机通讯", "Phones", [
             ("smartphones", "智能手机", "Smartphones", "智能手机", "smartphone"),
             ("phone-accessories", "手机配件", "Phone accessories", "手机壳", "phone case"),
@@ -40,7 +40,7 @@ TREE = [
             ("speakers", "音箱", "Speakers", "蓝牙音箱", "Bluetooth speaker"),
         ]),
     ]),
-    ("home", "家居", "Home", ("color",), ("material",), (19, 1999), [
+    ("home", "家居", "Home", ("color",), ("material",), [
         ("kitchen", "厨具", "Kitchen", [
             ("cookware", "锅具", "Cookware", "不粘锅", "non-stick pan"),
             ("knives", "刀具", "Knives", "厨师刀", "chef's knife"),
@@ -54,7 +54,7 @@ TREE = [
             ("storage-boxes", "收纳箱", "Storage boxes", "收纳箱", "storage box"),
         ]),
     ]),
-    ("books", "图书", "Books", ("format",), ("language",), (12, 298), [
+    ("books", "图书", "Books", ("format",), ("language",), [
         ("literature", "文学", "Literature", [
             ("fiction", "小说", "Fiction", "长篇小说", "novel"),
             ("poetry", "诗歌", "Poetry", "诗集", "poetry collection"),
@@ -68,6 +68,34 @@ TREE = [
         ]),
     ]),
 ]
+
+#: Each leaf's price range in yuan: a phone case is not priced like a laptop.
+LEAF_PRICES = {
+    "men-tshirts": (39, 199), "men-shirts": (99, 399), "men-jeans": (129, 499),
+    "men-jackets": (199, 899), "men-hoodies": (99, 399), "women-dresses": (129, 699),
+    "women-skirts": (79, 399), "women-sweaters": (99, 599), "women-coats": (299, 1299),
+    "women-trousers": (99, 399), "kids-tees": (29, 129), "kids-coats": (99, 399),
+    "smartphones": (999, 7999), "phone-accessories": (19, 129), "laptops": (2999, 12999),
+    "tablets": (1299, 6999), "monitors": (699, 3999), "headphones": (199, 2999),
+    "speakers": (99, 1499), "cookware": (69, 499), "knives": (39, 399), "tableware": (49, 399),
+    "bedding": (129, 999), "towels": (19, 129), "storage-boxes": (19, 199),
+    "fiction": (19, 89), "poetry": (15, 69), "programming": (49, 159),
+    "popular-science": (29, 99), "picture-books": (19, 89),
+}
+#: Variant axes of the leaves that have fewer than their top category: storage is chosen for a
+#: phone or a laptop, not for its case or a pair of headphones.
+LEAF_AXES = {
+    "phone-accessories": ("color",), "monitors": ("color",), "headphones": ("color",),
+    "speakers": ("color",),
+}
+
+#: The materials a product may be made of, per leaf or else per top category: a coat is not made
+#: of ceramic, nor a knife of wool.
+MATERIALS = {
+    "clothing": ("cotton", "linen", "wool", "polyester"),
+    "cookware": ("steel", "ceramic"), "knives": ("steel",), "tableware": ("ceramic", "wood"),
+    "bedding": ("cotton", "linen"), "towels": ("cotton",), "storage-boxes": ("wood",),
+}
 
 # (code, 中文, English, is variant axis, [(value code, 中文, English), …])
 ATTRIBUTES = [

@@ -98,7 +98,7 @@ class DemoService:
                                    position=position, is_published=True))
             brands.setdefault(top, []).append((brand_id, zh, en))
         category_rows, leaves = [], []
-        for tpos, (slug, zh, en, axes, attrs, prices, subs) in enumerate(content.TREE):
+        for tpos, (slug, zh, en, axes, attrs, subs) in enumerate(content.TREE):
             top_id = take("category")
             category_rows.append(dict(id=top_id, parent_id=None, slug=slug, name_zh=zh,
                                       name_en=en, path=f"/{top_id}/", depth=0, position=tpos,
@@ -114,8 +114,13 @@ class DemoService:
                         id=leaf_id, parent_id=sub_id, slug=lslug, name_zh=lzh, name_en=len_,
                         path=f"/{top_id}/{sub_id}/{leaf_id}/", depth=2, position=lpos,
                         is_published=True))
-                    leaves.append(dict(id=leaf_id, top=slug, slug=lslug, noun_zh=noun_zh,
-                                       noun_en=noun_en, axes=axes, attrs=attrs, prices=prices))
+                    materials = content.MATERIALS.get(lslug) or content.MATERIALS.get(slug)
+                    leaves.append(dict(
+                        id=leaf_id, top=slug, slug=lslug, noun_zh=noun_zh, noun_en=noun_en,
+                        axes=content.LEAF_AXES.get(lslug, axes), prices=content.LEAF_PRICES[lslug],
+                        # The values each product attribute may take here.
+                        attrs={a: [v for v in values[a] if a != "material" or v[1] in materials]
+                               for a in attrs}))
         for model, rows in ((Attribute, attribute_rows), (AttributeValue, value_rows),
                             (Brand, brand_rows), (Category, category_rows)):
             self.repo.bulk_insert(model, rows)
@@ -142,7 +147,7 @@ class DemoService:
                 desc_zh, desc_en = rng.choice(content.DESCRIPTIONS)
                 lo, hi = leaf["prices"]
                 base = Decimal(rng.randint(lo, hi)) - Decimal("0.10")
-                product_values = {rng.choice(values[a])[0] for a in leaf["attrs"]}
+                product_values = {rng.choice(choices)[0] for choices in leaf["attrs"].values()}
                 # Two or three choices per axis, crossed into SKUs (a book has one or two).
                 axis_choices = [rng.sample(values[a], k=min(len(values[a]), rng.randint(1, 3)))
                                 for a in leaf["axes"]]
