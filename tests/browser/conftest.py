@@ -16,12 +16,13 @@ from waitress.server import create_server
 
 from shop.application import Shop
 from shop.presentation import make_app
-from tests import factories
 
 CHROMIUM = os.environ.get("SHOP_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                  "--disable-background-networking", "--disable-component-update",
                  "--disable-sync"]
+#: Enough for full category pages and facets; loads in about a second.
+DEMO_PRODUCTS = 400
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
 
 
@@ -34,21 +35,19 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def live_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    """Seeded through the application tier, then served; yields the base URL and the data."""
+    """The demo shop (so the README's screenshots show a believable one), served; yields the
+    base URL and the shop."""
     url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'shop.sqlite'}"
     shop = Shop.from_settings({"sqlalchemy.url": url, "shop.default_locale": "zh_CN"})
     shop.upgrade_database()
     with shop.transaction(actor=shop.system_actor("browser-tests"), locale="en") as tx:
-        data = factories.small_catalog(tx, products=24)
-        data["variant_product"] = factories.product(
-            tx, "shirts", "acme", colors=("red", "blue", "black"), sizes=("s", "m", "l"),
-            name_en="Oxford shirt", stock=8)
+        tx.demo.load(DEMO_PRODUCTS)
     settings = {"sqlalchemy.url": url, "shop.default_locale": "zh_CN"}
     server = create_server(make_app(settings, shop=shop), host="127.0.0.1", port=0, threads=4)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
-        yield {"url": f"http://127.0.0.1:{server.effective_port}", "shop": shop, **data}
+        yield {"url": f"http://127.0.0.1:{server.effective_port}", "shop": shop}
     finally:
         server.close()
         shop.dispose()
