@@ -23,10 +23,10 @@ from shop.application.accounts.schemas import (
     ResetByCodeSchema,
     ResetRequestSchema,
     looks_like_phone,
-    normalize_mobile,
 )
 from shop.application.errors import Invalid
 from shop.application.i18n import _
+from shop.application.mobile import mainland_mobile
 from shop.application.security.passwords import check_new_password
 from shop.application.validation import validate
 from shop.data.models import Customer, OneTimeCode
@@ -59,7 +59,7 @@ class Recovery:
         if "@" in identifier:
             kind, address = "email", identifier.lower()
             customer = repo.by_email(address)
-        elif looks_like_phone(identifier) and (mobile := normalize_mobile(identifier)):
+        elif looks_like_phone(identifier) and (mobile := mainland_mobile(identifier)):
             kind, address = "mobile", mobile
             customer = repo.by_mobile(address)
         else:

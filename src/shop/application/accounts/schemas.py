@@ -12,32 +12,18 @@ from datetime import date
 from typing import Any
 
 import colander
-import phonenumbers
 
 from shop.application.accounts import clock
 from shop.application.i18n import _
+from shop.application.mobile import MainlandMobile, mainland_mobile
 from shop.application.security.passwords import MAX_LENGTH
 
 GENDERS = ("female", "male", "other")
 CODE = re.compile(r"^\d{6}$")
-MOBILE_MESSAGE = _("Enter a mainland China mobile number")
 
 
 def _strip(value: Any) -> Any:
     return value.strip() if isinstance(value, str) else value
-
-
-def normalize_mobile(text: str) -> str | None:
-    """E.164 of a mainland mobile number (with or without +86), else None."""
-    try:
-        number = phonenumbers.parse(text, "CN")
-    except phonenumbers.NumberParseException:
-        return None
-    if (phonenumbers.region_code_for_number(number) != "CN"
-            or not phonenumbers.is_valid_number(number)
-            or phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE):
-        return None
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
 def looks_like_phone(text: str) -> bool:
@@ -50,21 +36,8 @@ def normalize_login(text: str) -> str:
     if "@" in text:
         return text.lower()
     if looks_like_phone(text):
-        return normalize_mobile(text) or text
+        return mainland_mobile(text) or text
     return text
-
-
-class Mobile(colander.String):
-    """A mainland mobile number, deserialized to E.164."""
-
-    def deserialize(self, node: colander.SchemaNode, cstruct: Any) -> Any:
-        value = super().deserialize(node, cstruct)
-        if value is colander.null:
-            return value
-        normalized = normalize_mobile(value)
-        if normalized is None:
-            raise colander.Invalid(node, MOBILE_MESSAGE)
-        return normalized
 
 
 class Email(colander.String):
@@ -81,7 +54,7 @@ def _email(**kw: Any) -> colander.SchemaNode:
 
 
 def _mobile(**kw: Any) -> colander.SchemaNode:
-    return colander.SchemaNode(Mobile(), preparer=_strip, **kw)
+    return colander.SchemaNode(MainlandMobile(), preparer=_strip, **kw)
 
 
 def _code(**kw: Any) -> colander.SchemaNode:

@@ -7,9 +7,9 @@ from typing import Any
 
 import colander
 
-from shop.application.addresses.mobile import MainlandMobile
 from shop.application.errors import Invalid
 from shop.application.i18n import _
+from shop.application.mobile import MainlandMobile
 from shop.application.regions.table import CITY, DISTRICT, PROVINCE, region_table
 from shop.application.validation import validate
 

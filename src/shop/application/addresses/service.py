@@ -12,10 +12,10 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from shop.application.actors import Permission
-from shop.application.addresses.mobile import display_mobile
 from shop.application.addresses.schemas import deserialize_address
 from shop.application.errors import Forbidden, Invalid, NotFound
 from shop.application.i18n import _
+from shop.application.mobile import display_mobile
 from shop.application.regions.table import address_names
 from shop.data.models import Address
 from shop.data.repositories.addresses import AddressRepository

@@ -1,4 +1,5 @@
-"""Mainland China mobile numbers, read the many ways people type them and stored in E.164.
+"""Mainland China mobile numbers, read the many ways people type them and stored in E.164:
+for accounts (login, registration, recovery) and for delivery addresses alike.
 
 ``phonenumbers`` (Google's libphonenumber data) knows which prefixes are mobile ranges, so a
 landline or a Hong Kong number is refused even when it has the right number of digits.
