@@ -18,6 +18,7 @@ from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 from shop.application import Shop, UnitOfWork
 from shop.data import make_engine
 from shop.data.migrations import upgrade
+from tests.accounts_support import Clock
 
 TEST_DATABASE_VARIABLE = "SHOP_TEST_DATABASE_URL"
 
@@ -105,3 +106,9 @@ def queries(connection: Connection) -> Iterator[QueryCounter]:
     event.listen(connection, "before_cursor_execute", counter)
     yield counter
     event.remove(connection, "before_cursor_execute", counter)
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    """The accounts' clock, moved by hand (codes, tokens and lockouts expire)."""
+    return Clock().install(monkeypatch)

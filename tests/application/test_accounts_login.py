@@ -11,17 +11,11 @@ from shop.application.security.throttle import Throttled
 from shop.data.models import AuditEntry, Customer, LoginAttempt
 from tests.accounts_support import (
     STRONG_PASSWORD,
-    Clock,
     attempt,
     register_email,
     register_mobile,
     unit,
 )
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    return Clock().install(monkeypatch)
 
 
 @pytest.fixture

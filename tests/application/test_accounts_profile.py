@@ -12,7 +12,6 @@ from shop.data.models import AuditEntry, Customer
 from tests.accounts_support import (
     OTHER_PASSWORD,
     STRONG_PASSWORD,
-    Clock,
     attempt,
     latest_code,
     messages_to,
@@ -20,11 +19,6 @@ from tests.accounts_support import (
     register_mobile,
     unit,
 )
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    return Clock().install(monkeypatch)
 
 
 @pytest.fixture

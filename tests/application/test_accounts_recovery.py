@@ -11,7 +11,6 @@ from shop.data.models import AuditEntry, Customer
 from tests.accounts_support import (
     OTHER_PASSWORD,
     STRONG_PASSWORD,
-    Clock,
     attempt,
     latest_code,
     latest_link_token,
@@ -23,11 +22,6 @@ from tests.accounts_support import (
 
 EMAIL = "zhao@example.com"
 MOBILE = "+8613800138000"
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    return Clock().install(monkeypatch)
 
 
 def _ask(shop, identifier, **kw):

@@ -13,7 +13,6 @@ from shop.application.security.throttle import Throttled
 from shop.data.models import AuditEntry, Customer, OneTimeCode, OutboxMessage
 from tests.accounts_support import (
     STRONG_PASSWORD,
-    Clock,
     attempt,
     latest_code,
     messages_to,
@@ -23,11 +22,6 @@ from tests.accounts_support import (
 )
 
 MOBILE = "+8613800138000"
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    return Clock().install(monkeypatch)
 
 
 def _customer(shop, **where):

@@ -6,6 +6,12 @@ import pytest
 import webtest
 
 from shop.presentation import make_app
+from tests.fakes.oidc_provider import FakeProvider, serving
+from tests.presentation.oauth_flow import reset
+
+#: A shopper's browser: a visitor address (throttling counts per IP) and English pages.
+VISITOR = {"HTTP_HOST": "localhost", "REMOTE_ADDR": "203.0.113.9",
+           "HTTP_ACCEPT_LANGUAGE": "en"}
 
 
 @pytest.fixture
@@ -16,3 +22,25 @@ def wsgi_app(shop, settings):
 @pytest.fixture
 def app(wsgi_app):
     return webtest.TestApp(wsgi_app, extra_environ={"HTTP_HOST": "localhost"})
+
+
+@pytest.fixture
+def web(wsgi_app):
+    return webtest.TestApp(wsgi_app, extra_environ=VISITOR)
+
+
+def another_browser(web: webtest.TestApp) -> webtest.TestApp:
+    """A second visitor on the same app, with no cookies of the first."""
+    return webtest.TestApp(web.app, extra_environ=VISITOR)
+
+
+@pytest.fixture(scope="module")
+def served():
+    """The fake OpenID provider, served for a module's tests."""
+    with serving(FakeProvider()) as fake:
+        yield fake
+
+
+@pytest.fixture
+def fake(served):
+    return reset(served)

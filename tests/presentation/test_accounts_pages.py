@@ -14,7 +14,6 @@ from shop.presentation import errors, make_app
 from shop.presentation.security import MissingPermission
 from tests.accounts_support import (
     STRONG_PASSWORD,
-    Clock,
     latest_code,
     messages_to,
     session_cookie_value,
@@ -22,23 +21,7 @@ from tests.accounts_support import (
     web_log_in,
     web_register,
 )
-
-VISITOR = {"HTTP_HOST": "localhost", "REMOTE_ADDR": "203.0.113.9",
-           "HTTP_ACCEPT_LANGUAGE": "en"}
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    return Clock().install(monkeypatch)
-
-
-@pytest.fixture
-def web(wsgi_app):
-    return webtest.TestApp(wsgi_app, extra_environ=VISITOR)
-
-
-def _other_browser(web):
-    return webtest.TestApp(web.app, extra_environ=VISITOR)
+from tests.presentation.conftest import VISITOR, another_browser
 
 
 def _body(response, *variable):
@@ -123,7 +106,7 @@ def test_asking_again_too_soon_is_429(web, clock):
 
 def test_registration_answers_alike_for_a_taken_number(web, shop, clock):
     web_register(web, shop, "13800138000")
-    stranger = _other_browser(web)
+    stranger = another_browser(web)
     clock.advance(seconds=61)
     pages = []
     for number in ("13800138000", "13900139000"):
@@ -137,7 +120,7 @@ def test_registration_answers_alike_for_a_taken_number(web, shop, clock):
 
 def test_login_answers_alike_for_a_wrong_password_and_an_unknown_account(web, shop, clock):
     web_register(web, shop, "13800138000")
-    stranger = _other_browser(web)
+    stranger = another_browser(web)
     wrong = web_log_in(stranger, "13800138000", "not the right one", status=400)
     unknown = web_log_in(stranger, "13900139000", "not the right one", status=400)
     assert _body(wrong, "13800138000") == _body(unknown, "13900139000")
@@ -152,10 +135,10 @@ def test_login_rotates_the_session_and_remember_me_persists(web, shop, clock):
     assert "Max-Age=2592000" in cookie and "HttpOnly" in cookie and "SameSite=Lax" in cookie
     second = session_cookie_value(response)
     assert second != first
-    old = _other_browser(web)
+    old = another_browser(web)
     old.set_cookie("shop_session", first)
     assert old.get("/account", status=303).location.startswith("http://localhost/account/login")
-    fixed = _other_browser(web)
+    fixed = another_browser(web)
     fixed.set_cookie("shop_session", "chosen-by-an-attacker")
     response = web_log_in(fixed, "13800138000", status=303)
     assert session_cookie_value(response) not in ("chosen-by-an-attacker", first, second)
@@ -167,7 +150,7 @@ def test_logout_ends_the_session_and_clears_the_cookie(web, shop, clock):
     response = page.forms["logout-form"].submit(status=303)
     [cleared] = set_cookies(response, "shop_session")
     assert "Max-Age=0" in cleared
-    replay = _other_browser(web)
+    replay = another_browser(web)
     replay.set_cookie("shop_session", token)
     replay.get("/account", status=303)
     assert web.get("/").html.select_one("#login-link") is not None
@@ -181,7 +164,7 @@ def test_logout_needs_the_csrf_token(web, shop, clock):
 
 def test_lockout_after_five_failures_expires(web, shop, clock):
     web_register(web, shop, "13800138000")
-    stranger = _other_browser(web)
+    stranger = another_browser(web)
     for _ in range(5):
         web_log_in(stranger, "13800138000", "wrong password here", status=400)
     locked = web_log_in(stranger, "13800138000", status=429)
@@ -193,7 +176,7 @@ def test_lockout_after_five_failures_expires(web, shop, clock):
 
 def test_an_anonymous_visitor_is_sent_to_log_in_and_back(web, shop, clock):
     web_register(web, shop, "13800138000")
-    stranger = _other_browser(web)
+    stranger = another_browser(web)
     response = stranger.get("/account/profile", status=303)
     assert response.location == "http://localhost/account/login?came_from=%2Faccount%2Fprofile"
     page = response.follow()
@@ -207,7 +190,7 @@ def test_an_anonymous_visitor_is_sent_to_log_in_and_back(web, shop, clock):
                                        "/\\evil.example", "javascript:alert(1)"])
 def test_came_from_only_stays_on_this_site(web, shop, clock, came_from):
     web_register(web, shop, "13800138000")
-    stranger = _other_browser(web)
+    stranger = another_browser(web)
     response = stranger.post("/account/login", {
         "identifier": "13800138000", "password": STRONG_PASSWORD, "came_from": came_from,
         "csrf_token": stranger.get("/account/login").forms["login-form"]["csrf_token"].value},

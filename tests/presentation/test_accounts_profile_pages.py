@@ -5,12 +5,10 @@ from __future__ import annotations
 import re
 
 import pytest
-import webtest
 
 from tests.accounts_support import (
     OTHER_PASSWORD,
     STRONG_PASSWORD,
-    Clock,
     latest_code,
     latest_link_token,
     messages_to,
@@ -18,23 +16,7 @@ from tests.accounts_support import (
     web_log_in,
     web_register,
 )
-
-VISITOR = {"HTTP_HOST": "localhost", "REMOTE_ADDR": "203.0.113.9",
-           "HTTP_ACCEPT_LANGUAGE": "en"}
-
-
-@pytest.fixture
-def clock(monkeypatch):
-    return Clock().install(monkeypatch)
-
-
-@pytest.fixture
-def web(wsgi_app):
-    return webtest.TestApp(wsgi_app, extra_environ=VISITOR)
-
-
-def _browser(web):
-    return webtest.TestApp(web.app, extra_environ=VISITOR)
+from tests.presentation.conftest import another_browser
 
 
 def _csrf(app):
@@ -63,7 +45,7 @@ def _ask_for_reset(app, identifier):
 
 def test_reset_by_email_link_ends_every_session(shopper, shop, clock):
     old_cookie = shopper.cookies["shop_session"]
-    stranger = _browser(shopper)
+    stranger = another_browser(shopper)
     page = _ask_for_reset(stranger, "LI@example.com")
     assert "we sent it a link" in page.html.select_one("#notice").text
     token = latest_link_token(shop, "li@example.com")
@@ -77,7 +59,7 @@ def test_reset_by_email_link_ends_every_session(shopper, shop, clock):
     assert done.location == "http://localhost/account/login?done=reset"
     assert "Log in with the new one" in done.follow().text
     shopper.get("/account", status=303)  # the old session ended
-    replay = _browser(shopper)
+    replay = another_browser(shopper)
     replay.set_cookie("shop_session", old_cookie)
     replay.get("/account", status=303)
     gone = stranger.get(f"/account/reset/{token}", status=400)
@@ -86,7 +68,7 @@ def test_reset_by_email_link_ends_every_session(shopper, shop, clock):
 
 
 def test_reset_by_sms_code(shopper, shop, clock):
-    stranger = _browser(shopper)
+    stranger = another_browser(shopper)
     response = _ask_for_reset(stranger, "138 0013 8000")
     assert response.status_int == 303
     form = response.follow().forms["reset-code-form"]
@@ -103,7 +85,7 @@ def test_reset_by_sms_code(shopper, shop, clock):
 
 
 def test_recovery_answers_alike_for_unknown_addresses(shopper, shop, clock):
-    stranger = _browser(shopper)
+    stranger = another_browser(shopper)
     known = _ask_for_reset(stranger, "li@example.com")
     unknown = _ask_for_reset(stranger, "nobody@example.com")
     strip = lambda page: re.sub(r'name="csrf_token" value="[^"]*"', "", page.text)  # noqa: E731
@@ -122,7 +104,7 @@ def test_a_bad_identifier_is_named(web):
 
 
 def test_profile_edit_shows_escaped_and_ignores_extra_fields(shopper, shop, clock):
-    other = _browser(shopper)
+    other = another_browser(shopper)
     web_register(other, shop, "13900139000", name="Other")
     form = shopper.get("/account/profile").forms["profile-form"]
     assert form["name"].value == "Li"
@@ -146,7 +128,7 @@ def test_bad_profile_input_is_named(shopper):
 
 
 def test_each_shopper_sees_only_their_own_account(shopper, shop, clock):
-    other = _browser(shopper)
+    other = another_browser(shopper)
     web_register(other, shop, "13900139000", name="Other")
     mine, theirs = shopper.get("/account"), other.get("/account")
     assert mine.html.select_one("#profile-mobile").text == "+8613800138000"
@@ -155,7 +137,7 @@ def test_each_shopper_sees_only_their_own_account(shopper, shop, clock):
 
 
 def test_change_password_keeps_this_session_and_ends_the_others(shopper, shop, clock):
-    elsewhere = _browser(shopper)
+    elsewhere = another_browser(shopper)
     web_log_in(elsewhere, "13800138000", status=303)
     before = shopper.cookies["shop_session"]
     form = shopper.get("/account/password").forms["password-form"]
@@ -168,7 +150,7 @@ def test_change_password_keeps_this_session_and_ends_the_others(shopper, shop, c
     assert session_cookie_value(response) != before
     assert response.follow().status_int == 200
     elsewhere.get("/account", status=303)
-    replay = _browser(shopper)
+    replay = another_browser(shopper)
     replay.set_cookie("shop_session", before)
     replay.get("/account", status=303)
 
@@ -185,7 +167,7 @@ def test_change_mobile_is_confirmed_by_a_code_to_the_new_number(shopper, shop, c
 
 
 def test_a_taken_mobile_gets_the_same_page(shopper, shop, clock):
-    other = _browser(shopper)
+    other = another_browser(shopper)
     web_register(other, shop, "13900139000")
     clock.advance(seconds=61)
     pages = []

@@ -6,22 +6,11 @@ import pytest
 from sqlalchemy import select
 
 from shop.data.models import OAuthIdentity
-from tests.fakes.oidc_provider import FakeProvider, Person, serving
-from tests.presentation.oauth_flow import callback_url, reset, sign_in
+from tests.fakes.oidc_provider import Person
+from tests.presentation.oauth_flow import callback_url, sign_in
 from tests.shoppers import log_in, new_customer
 
 EN = {"Accept-Language": "en"}
-
-
-@pytest.fixture(scope="module")
-def served():
-    with serving(FakeProvider()) as fake:
-        yield fake
-
-
-@pytest.fixture
-def fake(served):
-    return reset(served)
 
 
 @pytest.fixture
