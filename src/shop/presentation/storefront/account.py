@@ -91,7 +91,10 @@ def _done(request: Request) -> str | None:
 
 @view_config(route_name="register", request_method="GET",
              renderer=template("account/register.jinja2"), permission=PUBLIC)
+@view_config(route_name="register_confirm", request_method="GET",
+             renderer=template("account/register_confirm.jinja2"), permission=PUBLIC)
 def register_form(request: Request) -> dict[str, Any]:
+    """Either step's empty form."""
     channel = "email" if request.GET.get("channel") == "email" else "mobile"
     return _page(request, {"channel": channel, "ref": request.GET.get("ref", "")[:16]})
 
@@ -112,13 +115,6 @@ def render_confirm(request: Request, page: dict[str, Any]) -> Any:
     """Step two's form, right after step one sent the code."""
     return render_to_response(template("account/register_confirm.jinja2"), page, request=request,
                               response=request.response)
-
-
-@view_config(route_name="register_confirm", request_method="GET",
-             renderer=template("account/register_confirm.jinja2"), permission=PUBLIC)
-def register_confirm_form(request: Request) -> dict[str, Any]:
-    channel = "email" if request.GET.get("channel") == "email" else "mobile"
-    return _page(request, {"channel": channel, "ref": request.GET.get("ref", "")[:16]})
 
 
 @view_config(route_name="register_confirm", request_method="POST",
