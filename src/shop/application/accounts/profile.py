@@ -26,7 +26,7 @@ from shop.application.accounts.schemas import (
     ChangePasswordSchema,
     ContactChangeSchema,
     ProfileSchema,
-    address_of,
+    validated_address,
 )
 from shop.application.actors import Permission
 from shop.application.errors import Forbidden, Invalid
@@ -120,12 +120,12 @@ class Profile:
     def request_contact_change(self, data: dict[str, Any]) -> CodeSent:
         """Send a code to a new email or mobile number; nothing is changed yet."""
         customer = self._me()
-        kind, address = self._address(validate(AddressSchema(), data))
+        kind, address = validated_address(validate(AddressSchema(), data))
         if getattr(customer, kind) == address:
             raise Invalid({kind: _("This is already your address")})
         code = self.codes.issue(f"change_{kind}", CHANNEL[kind], address,
                                 customer_id=customer.id)
-        if not self._taken(kind, address):
+        if not self.accounts.address_taken(kind, address):
             text = render("change_code", customer.locale or self.uow.locale, code=code,
                           minutes=int(CODE_LIFETIME.total_seconds() // 60))
             self.uow.outbox.queue(CHANNEL[kind], address, text.subject, text.body)
@@ -134,7 +134,7 @@ class Profile:
     def confirm_contact_change(self, data: dict[str, Any]) -> ProfileView:
         customer = self._me()
         values = validate(ContactChangeSchema(), data)
-        kind, address = self._address(values)
+        kind, address = validated_address(values)
         if not values["code"]:
             raise Invalid({"code": _("Enter the code we sent")})
         row = self.codes.check(f"change_{kind}", address, values["code"])
@@ -157,14 +157,3 @@ class Profile:
     @cached_property
     def codes(self) -> OneTimeCodes:
         return OneTimeCodes(self.uow)
-
-    @staticmethod
-    def _address(values: dict[str, Any]) -> tuple[str, str]:
-        found = address_of(values)
-        assert found is not None  # the schema's validator made sure
-        return found
-
-    def _taken(self, kind: str, address: str) -> bool:
-        repo = self.accounts.repo
-        return (repo.by_mobile(address) if kind == "mobile" else repo.by_email(address)) \
-            is not None

@@ -15,7 +15,7 @@ from shop.application.accounts import clock
 from shop.application.accounts.codes import CODE_LIFETIME, OneTimeCodes
 from shop.application.accounts.messages import render
 from shop.application.accounts.read_models import CodeSent, SignedIn
-from shop.application.accounts.schemas import AddressSchema, RegistrationSchema, address_of
+from shop.application.accounts.schemas import AddressSchema, RegistrationSchema, validated_address
 from shop.application.errors import Conflict, Invalid
 from shop.application.i18n import _
 from shop.application.security.passwords import check_new_password
@@ -37,9 +37,9 @@ class Registration:
 
     def request_code(self, data: dict[str, Any]) -> CodeSent:
         """Send a registration code to a mobile number or an email address."""
-        kind, address = self._address(validate(AddressSchema(), data))
+        kind, address = validated_address(validate(AddressSchema(), data))
         code = self.codes.issue(PURPOSE, CHANNEL[kind], address)
-        if self._taken(kind, address):
+        if self.accounts.address_taken(kind, address):
             text = render("register_taken", self.uow.locale)
         else:
             text = render("register_code", self.uow.locale, code=code,
@@ -51,7 +51,7 @@ class Registration:
                  current_token: str | None = None) -> SignedIn:
         """Create the account from a valid code and sign it in (a fresh session token)."""
         values = validate(RegistrationSchema(), data)
-        kind, address = self._address(values)
+        kind, address = validated_address(values)
         row = self.codes.check(PURPOSE, address, values["code"])
         check_new_password(values["password"], personal=(values["name"], address,
                                                          address.split("@")[0],
@@ -59,7 +59,7 @@ class Registration:
         self.codes.use(row)
         # The visitor holds the address now (the code proved it), so telling them it is taken
         # reveals nothing they could not learn from their own inbox.
-        if self._taken(kind, address):
+        if self.accounts.address_taken(kind, address):
             raise Invalid({kind: TAKEN})
         referrer = self.accounts.repo.by_referral_code(values["ref"].upper()) \
             if values["ref"] else None
@@ -77,14 +77,3 @@ class Registration:
         self.accounts.after_registration(customer)
         return SignedIn(customer.id, self.accounts.start_session(
             customer.id, remember=False, user_agent=user_agent, current_token=current_token))
-
-    @staticmethod
-    def _address(values: dict[str, Any]) -> tuple[str, str]:
-        found = address_of(values)
-        assert found is not None  # the schema's validator made sure
-        return found
-
-    def _taken(self, kind: str, address: str) -> bool:
-        repo = self.accounts.repo
-        return (repo.by_mobile(address) if kind == "mobile" else repo.by_email(address)) \
-            is not None

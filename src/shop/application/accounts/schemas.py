@@ -105,6 +105,13 @@ def address_of(values: dict[str, Any]) -> tuple[str, str] | None:
     return channel, values.get(channel) or ""
 
 
+def validated_address(values: dict[str, Any]) -> tuple[str, str]:
+    """``address_of`` input that passed ``one_address``, which makes sure there is one."""
+    found = address_of(values)
+    assert found is not None  # the schema's validator made sure
+    return found
+
+
 def _channel() -> colander.SchemaNode:
     return colander.SchemaNode(colander.String(), missing=None,
                                validator=colander.OneOf(("mobile", "email")))

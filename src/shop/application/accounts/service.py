@@ -67,6 +67,11 @@ class AccountService:
             raise Conflict("that email, mobile number or username already has an account")
         return customer
 
+    def address_taken(self, kind: str, address: str) -> bool:
+        """Whether an account already has this mobile number or email address."""
+        found = self.repo.by_mobile(address) if kind == "mobile" else self.repo.by_email(address)
+        return found is not None
+
     def _unused_referral_code(self) -> str:
         while True:
             code = "".join(secrets.choice(REFERRAL_ALPHABET) for _ in range(REFERRAL_LENGTH))
