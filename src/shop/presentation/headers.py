@@ -1,4 +1,8 @@
-"""Standard security headers on every response, a strict Content-Security-Policy among them."""
+"""Standard security headers on every response, a strict Content-Security-Policy among them.
+
+The tween is the outermost one, so every answer the app gives carries them, error pages and the
+last-resort 500 page included.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from collections.abc import Callable
 from pyramid.config import Configurator
 from pyramid.request import Request
 from pyramid.response import Response
+from pyramid.tweens import INGRESS
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -39,4 +44,4 @@ def security_headers_tween(handler: Callable[[Request], Response], registry: obj
 
 
 def includeme(config: Configurator) -> None:
-    config.add_tween("shop.presentation.headers.security_headers_tween")
+    config.add_tween("shop.presentation.headers.security_headers_tween", under=INGRESS)

@@ -36,7 +36,7 @@ from shop.application.staff.schemas import (
     StaffListQuerySchema,
     StaffUpdateSchema,
 )
-from shop.application.validation import validate
+from shop.application.validation import entity_key, validate
 from shop.data.models import Role, Staff
 from shop.data.repositories.dashboard import DashboardRepository
 from shop.data.repositories.staff import RoleRepository, StaffRepository
@@ -194,7 +194,8 @@ class StaffService:
     # -- helpers ----------------------------------------------------------------------------
 
     def _get(self, staff_id: int | None) -> Staff:
-        staff = self.repo.get(staff_id) if staff_id is not None else None
+        key = entity_key(staff_id)
+        staff = self.repo.get(key) if key is not None else None
         if staff is None:
             raise NotFound(f"no staff member {staff_id}")
         return staff

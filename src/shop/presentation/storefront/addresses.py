@@ -117,7 +117,7 @@ def region_children(request: Request) -> list[dict[str, str]]:
 def includeme(config: Configurator) -> None:
     config.add_route("address_list", "/account/addresses")
     config.add_route("address_new", "/account/addresses/new")
-    config.add_route("address_edit", r"/account/addresses/{id:\d+}/edit")
-    config.add_route("address_delete", r"/account/addresses/{id:\d+}/delete")
-    config.add_route("address_default", r"/account/addresses/{id:\d+}/default")
-    config.add_route("region_children", r"/regions/{code:\d+}")
+    config.add_route("address_edit", r"/account/addresses/{id:[0-9]+}/edit")
+    config.add_route("address_delete", r"/account/addresses/{id:[0-9]+}/delete")
+    config.add_route("address_default", r"/account/addresses/{id:[0-9]+}/default")
+    config.add_route("region_children", r"/regions/{code:[0-9]+}")
