@@ -119,3 +119,33 @@ def url_for(pattern: str, **values: str) -> str:
 
 def placeholders(pattern: str) -> list[str]:
     return re.findall(r"\{(\w+)(?::[^}]*)?\}", pattern)
+
+
+def walked_views(wsgi_app: Any) -> list[tuple[str, str, str, str | None]]:
+    """(route name, pattern, method, permission) of every view of a route, static assets
+    included; a view that takes any method is walked with GET and POST."""
+    introspector = wsgi_app.registry.introspector
+    found = set()
+    for route in introspector.get_category("routes"):
+        intr = route["introspectable"]
+        pattern = "/" + intr["pattern"].lstrip("/")
+        for view in route["related"]:
+            if view.category_name != "views":
+                continue
+            methods = view["request_methods"] or ("GET", "POST")
+            permission = next((r["value"] for r in introspector.related(view)
+                               if r.category_name == "permissions"), None)
+            for method in {methods} if isinstance(methods, str) else set(methods):
+                if method in ("GET", "POST"):
+                    found.add((intr["name"], pattern, method, permission))
+    return sorted(found, key=lambda view: view[:3])
+
+
+def path_with(pattern: str, **values: str) -> str:
+    """``hostile.url_for``, with a static route's ``*subpath`` filled as well."""
+    return re.sub(r"\*(\w+)$", lambda m: values.get(m.group(1), "shop.css"),
+                  url_for(pattern, **values))
+
+
+def path_names(pattern: str) -> list[str]:
+    return placeholders(pattern) + re.findall(r"\*(\w+)$", pattern)

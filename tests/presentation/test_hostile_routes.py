@@ -58,36 +58,6 @@ MEANT_FOR = {
 }
 
 
-def walked_views(wsgi_app: Any) -> list[tuple[str, str, str, str | None]]:
-    """(route name, pattern, method, permission) of every view of a route, static assets
-    included; a view that takes any method is walked with GET and POST."""
-    introspector = wsgi_app.registry.introspector
-    found = set()
-    for route in introspector.get_category("routes"):
-        intr = route["introspectable"]
-        pattern = "/" + intr["pattern"].lstrip("/")
-        for view in route["related"]:
-            if view.category_name != "views":
-                continue
-            methods = view["request_methods"] or ("GET", "POST")
-            permission = next((r["value"] for r in introspector.related(view)
-                               if r.category_name == "permissions"), None)
-            for method in {methods} if isinstance(methods, str) else set(methods):
-                if method in ("GET", "POST"):
-                    found.add((intr["name"], pattern, method, permission))
-    return sorted(found, key=lambda view: view[:3])
-
-
-def path_with(pattern: str, **values: str) -> str:
-    """``hostile.url_for``, with a static route's ``*subpath`` filled as well."""
-    return re.sub(r"\*(\w+)$", lambda m: values.get(m.group(1), "shop.css"),
-                  hostile.url_for(pattern, **values))
-
-
-def path_names(pattern: str) -> list[str]:
-    return hostile.placeholders(pattern) + re.findall(r"\*(\w+)$", pattern)
-
-
 class ShopMap:
     """What the shop's own pages show of each route: a path that reaches it with real values (a
     category that exists, the shopper's own address), and the fields it takes: those of the
@@ -104,8 +74,8 @@ class ShopMap:
         self.paths: dict[str, str] = {}
         self.fields: dict[tuple[str, str], dict[str, set[str]]] = {}
         visits: Counter[str] = Counter()
-        queue = deque((method, path_with(pattern))
-                      for _, pattern, method, _ in walked_views(wsgi_app))
+        queue = deque((method, hostile.path_with(pattern))
+                      for _, pattern, method, _ in hostile.walked_views(wsgi_app))
         while queue:
             method, url = queue.popleft()
             route = self._route(url)
@@ -158,8 +128,8 @@ class ShopMap:
         known = next((r.match(real) for r in self.routes if r.name == name), None) if real \
             else None
         if not values:
-            return real or path_with(pattern)
-        return path_with(pattern, **{**(known or {}), **values})
+            return real or hostile.path_with(pattern)
+        return hostile.path_with(pattern, **{**(known or {}), **values})
 
     def of(self, name: str, method: str) -> list[tuple[str, list[str]]]:
         """The view's fields, each with the values to try on it alone: ``ALONE``, and the
@@ -208,7 +178,7 @@ def walkers(shop, system, visitors):
 
 
 def test_the_walk_covers_the_shop(wsgi_app):
-    views = walked_views(wsgi_app)
+    views = hostile.walked_views(wsgi_app)
     names = {name for name, _, _, _ in views}
     assert {"category", "search", "product", "login", "admin_audit", "admin_staff_edit",
             "address_edit", "region_children", "set_locale", "oauth_start"} <= names
@@ -220,14 +190,14 @@ def test_the_walk_covers_the_shop(wsgi_app):
 def test_no_route_answers_hostile_input_with_a_5xx(wsgi_app, walkers, kind):
     shop_map = ShopMap(wsgi_app, lambda: walkers.session(kind))
     problems = []
-    for name, pattern, method, permission in walked_views(wsgi_app):
+    for name, pattern, method, permission in hostile.walked_views(wsgi_app):
         deep = MEANT_FOR[kind](permission)
         values = hostile.VALUES if deep else LIGHT
         path = shop_map.path(name, pattern)
         sent = [(path, [(field, value) for field in shop_map.every()], value)
                 for value in values]
         sent += [(shop_map.path(name, pattern, **{part: value}), [], value)
-                 for part in path_names(pattern) for value in values]
+                 for part in hostile.path_names(pattern) for value in values]
         if deep:
             sent += [(path, [(field, value)], value)
                      for field, tried in shop_map.of(name, method) for value in tried]

@@ -63,8 +63,6 @@ def _page(request: Request, values: dict[str, Any] | None = None,
         request.response.status_int = 429
         request.response.headers["Retry-After"] = str(error.retry_after)
         notice = translate(error.message)
-    # Personal pages and one-time links stay out of shared caches and the back-forward cache.
-    request.response.headers["Cache-Control"] = "no-store"
     return {"values": _shown(values or {}), "errors": errors, "throttled": notice,
             "genders": GENDERS, **extra}
 

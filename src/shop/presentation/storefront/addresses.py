@@ -110,7 +110,8 @@ def address_default(request: Request) -> HTTPSeeOther:
 def region_children(request: Request) -> list[dict[str, str]]:
     """The cities of a province or the districts of a city, for the address form's script."""
     children = request.shop.regions.children(request.matchdict["code"])
-    request.response.cache_control = {"public": True, "max_age": ONE_DAY}
+    request.response.cache_control.public = True  # the same table for everyone
+    request.response.cache_control.max_age = ONE_DAY
     return [{"code": region.code, "name": region.name} for region in children]
 
 
