@@ -11,7 +11,7 @@ from shop.presentation.admin.forms import failed, form_errors, posted
 from shop.presentation.security import PUBLIC
 from shop.presentation.sessions import forget, remember, session_token
 from shop.presentation.templating import template
-from shop.presentation.untrusted import safe_path
+from shop.presentation.untrusted import echoed, safe_path
 
 TEMPLATE = template("admin/login.jinja2")
 
@@ -39,15 +39,15 @@ def login(request: Request) -> dict | HTTPSeeOther:
         result = request.shop.staff.login(data, user_agent=request.user_agent,
                                           previous_session=session_token(request))
     except Invalid as exc:
-        return failed(request, 400, username=data.get("username", ""), came_from=came_from,
-                      errors=form_errors(request, exc))
+        return failed(request, 400, username=echoed(data).get("username", ""),
+                      came_from=came_from, errors=form_errors(request, exc))
     if not result.ok:
         # Returned, not raised: the failed attempt is committed, so throttling counts it.
         status = 429 if result.retry_after else 400
         if result.retry_after:
             request.response.headers["Retry-After"] = str(result.retry_after)
-        return failed(request, status, username=data.get("username", ""), came_from=came_from,
-                      errors={"_": request.localizer.translate(result.error)})
+        return failed(request, status, username=echoed(data).get("username", ""),
+                      came_from=came_from, errors={"_": request.localizer.translate(result.error)})
     response = HTTPSeeOther(location=came_from)
     remember(request, response, result.grant)
     return response

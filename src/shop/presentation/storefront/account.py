@@ -28,7 +28,7 @@ from shop.presentation.i18n import _
 from shop.presentation.security import PUBLIC
 from shop.presentation.sessions import forget, remember, session_token
 from shop.presentation.templating import template
-from shop.presentation.untrusted import safe_path
+from shop.presentation.untrusted import echoed, safe_path
 
 #: Never echoed back into a form.
 SECRET_FIELDS = frozenset({"csrf_token", "password", "current_password", "new_password"})
@@ -47,7 +47,7 @@ def _posted(request: Request) -> dict[str, Any]:
 
 
 def _shown(values: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in values.items() if key not in SECRET_FIELDS}
+    return echoed({key: value for key, value in values.items() if key not in SECRET_FIELDS})
 
 
 def _page(request: Request, values: dict[str, Any] | None = None,
