@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from pyramid.config import Configurator
-from pyramid.csrf import new_csrf_token
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.renderers import render_to_response
 from pyramid.request import Request
@@ -69,8 +68,7 @@ def _page(request: Request, values: dict[str, Any] | None = None,
 
 def _signed_in(request: Request, grant: SessionGrant, location: str) -> HTTPSeeOther:
     response = HTTPSeeOther(location=location)
-    remember(request, response, grant)
-    new_csrf_token(request)  # a token seen before login is not trusted after it
+    remember(request, response, grant)  # with a new CSRF token
     return response
 
 
@@ -151,8 +149,7 @@ def login(request: Request) -> Any:
 def logout(request: Request) -> HTTPSeeOther:
     request.shop.accounts.log_out(session_token(request))
     response = HTTPSeeOther(location=request.route_path("home"))
-    forget(request, response)
-    new_csrf_token(request)
+    forget(request, response)  # with a new CSRF token
     return response
 
 
