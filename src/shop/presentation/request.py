@@ -1,8 +1,18 @@
-"""What a request carries: the application facade bound to its transaction and its actor."""
+"""What a request carries: the application facade bound to its transaction and its actor.
+
+Whether the unit of work may write is decided per request: any unsafe method does, and so does a
+GET to a route declared ``writes_on_get=True`` (starting an OAuth login records the attempt).
+On SQLite a writing unit of work takes the write lock up front (``BEGIN IMMEDIATE``); a read-only
+one begins a deferred transaction that never blocks a writer, and would fail with "database is
+locked" if it tried to write after all.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
 from pyramid.config import Configurator
+from pyramid.interfaces import IRoutesMapper
 from pyramid.request import Request
 
 from shop.application import Actor, UnitOfWork
@@ -12,12 +22,49 @@ from shop.presentation.sessions import session_token
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
+class WritesOnGet:
+    """Route predicate ``writes_on_get=True``: matches as if absent, and marks a route whose
+    GET requests write, so that they run in writing transactions."""
+
+    def __init__(self, value: bool, config: Configurator) -> None:
+        self.value = bool(value)
+
+    def text(self) -> str:
+        return f"writes_on_get = {self.value}"
+
+    phash = text
+
+    def __call__(self, info: Any, request: Request) -> bool:
+        return True
+
+
+def writes(request: Request) -> bool:
+    """Whether this request's unit of work may write."""
+    if request.method not in SAFE_METHODS:
+        return True
+    route = _route(request)
+    return route is not None and any(isinstance(p, WritesOnGet) and p.value
+                                     for p in route.predicates)
+
+
+def _route(request: Request) -> Any:
+    # The unit of work is usually made before routing (pyramid_tm asks who is acting first),
+    # so the route is looked up here when the router has not matched it yet.
+    route = getattr(request, "matched_route", None)
+    if route is not None:
+        return route
+    try:
+        return request.registry.getUtility(IRoutesMapper)(request)["route"]
+    except UnicodeDecodeError:  # an undecodable path is refused before any view runs
+        return None
+
+
 def shop(request: Request) -> UnitOfWork:
     """The services for this request, joined to pyramid_tm's transaction, acting as the visitor
     in the visitor's language."""
     uow = request.registry.shop.bind(
-        request.tm, session_token=session_token(request),
-        writes=request.method not in SAFE_METHODS, client_ip=request.client_addr,
+        request.tm, session_token=session_token(request), writes=writes(request),
+        client_ip=request.client_addr,
     )
     # Negotiating the language may read the base settings through this very unit of work.
     request.__dict__["shop"] = uow
@@ -30,5 +77,6 @@ def actor(request: Request) -> Actor:
 
 
 def includeme(config: Configurator) -> None:
+    config.add_route_predicate("writes_on_get", WritesOnGet)
     config.add_request_method(shop, "shop", reify=True)
     config.add_request_method(actor, "actor", reify=True)

@@ -117,8 +117,12 @@ def provider_buttons(event: BeforeRender) -> None:
 
 
 def includeme(config: Configurator) -> None:
-    config.add_route("oauth_start", r"/oauth/{provider:[a-z][a-z0-9_]*}/start")
-    config.add_route("oauth_callback", r"/oauth/{provider:[a-z][a-z0-9_]*}/callback")
+    # Starting records an attempt and the callback consumes it: their GETs write.
+    config.add_route("oauth_start", r"/oauth/{provider:[a-z][a-z0-9_]*}/start",
+                     writes_on_get=True)
+    config.add_route("oauth_callback", r"/oauth/{provider:[a-z][a-z0-9_]*}/callback",
+                     writes_on_get=True)
     config.add_route("oauth_links", "/account/oauth")
-    config.add_route("oauth_link", r"/account/oauth/{provider:[a-z][a-z0-9_]*}/link")
+    config.add_route("oauth_link", r"/account/oauth/{provider:[a-z][a-z0-9_]*}/link",
+                     writes_on_get=True)
     config.add_route("oauth_unlink", r"/account/oauth/{provider:[a-z][a-z0-9_]*}/unlink")
