@@ -26,6 +26,7 @@ from shop.application.oauth.errors import OAuthFailed
 from shop.application.oauth.http import HttpClient, ProviderError
 from shop.application.oauth.pkce import new_verifier, random_token, s256_challenge, sha256_hex
 from shop.application.oauth.providers import Provider, ProviderIdentity, provider_for
+from shop.application.security.throttle import Limit, enforce
 from shop.application.sessions.service import SessionGrant
 from shop.data.models import Customer, OAuthAttempt, OAuthIdentity
 from shop.data.repositories.accounts import CustomerRepository
@@ -35,6 +36,10 @@ if TYPE_CHECKING:
     from shop.application import UnitOfWork
 
 ATTEMPT_LIFETIME = timedelta(minutes=10)
+#: Logins under way at once: from one address (several people behind one NAT), and from one
+#: browser (a few tabs). So the attempts table is bounded, however often a start link is hit.
+STARTS_PER_ADDRESS = Limit(count=20, window=ATTEMPT_LIFETIME)
+ATTEMPTS_PER_BROWSER = 5
 LOGIN, LINK = "login", "link"
 #: The outcomes of ``finish``.
 LOGGED_IN, LINKED, EMAIL_TAKEN = "logged_in", "linked", "email_taken"
@@ -103,20 +108,28 @@ class OAuthService:
         """Start a login (or, with ``link``, add a provider to the signed-in shopper's account).
 
         ``browser_token`` is the binding cookie's value when the browser has one already, so
-        two tabs can each start a login.
+        two tabs can each start a login (the browser's oldest attempts beyond
+        ``ATTEMPTS_PER_BROWSER`` are dropped). Raises ``Throttled`` when the visitor's address
+        has ``STARTS_PER_ADDRESS`` attempts under way.
         """
         provider = self._provider(provider_name)
         customer_id = self._shopper_id() if link else None
+        now, ip = self.now(), self.uow.client_ip
+        self.attempts.delete_expired(now)
+        if ip is not None:
+            enforce([(STARTS_PER_ADDRESS,
+                      self.attempts.started_from(ip, STARTS_PER_ADDRESS.count))], now)
         if not browser_token or len(browser_token) > 100:
             browser_token = random_token()
+        else:
+            self.attempts.keep_newest_of_browser(sha256_hex(browser_token),
+                                                 ATTEMPTS_PER_BROWSER - 1)
         state, verifier, nonce = random_token(), new_verifier(), random_token(24)
-        now = self.now()
-        self.attempts.delete_expired(now)
         self.attempts.add(OAuthAttempt(
             state_hash=sha256_hex(state), browser_hash=sha256_hex(browser_token),
             provider=provider_name, purpose=LINK if link else LOGIN, customer_id=customer_id,
-            code_verifier=verifier, nonce=nonce, redirect_uri=redirect_uri,
-            expires_at=now + ATTEMPT_LIFETIME))
+            code_verifier=verifier, nonce=nonce, redirect_uri=redirect_uri, ip=ip,
+            created_at=now, expires_at=now + ATTEMPT_LIFETIME))
         url = provider.authorization_url(redirect_uri=redirect_uri, state=state,
                                          code_challenge=s256_challenge(verifier), nonce=nonce)
         return AuthorizationStart(url, browser_token)

@@ -42,7 +42,9 @@ class OAuthAttempt(Base):
     #: SHA-256 of the ``state`` sent to the provider.
     state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     #: SHA-256 of the token in the starting browser's cookie: a callback from elsewhere fails.
-    browser_hash: Mapped[str] = mapped_column(String(64))
+    browser_hash: Mapped[str] = mapped_column(String(64), index=True)
+    #: The address the attempt was started from: live attempts per address are limited.
+    ip: Mapped[str | None] = mapped_column(String(45), index=True)
     provider: Mapped[str] = mapped_column(String(20))
     #: "login", or "link" for a signed-in shopper adding a provider to ``customer_id``.
     purpose: Mapped[str] = mapped_column(String(10))

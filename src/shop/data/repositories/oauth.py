@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -49,6 +50,22 @@ class OAuthAttemptRepository:
         return self.session.scalars(
             delete(OAuthAttempt).where(OAuthAttempt.state_hash == state_hash)
             .returning(OAuthAttempt).execution_options(synchronize_session=False)).first()
+
+    def started_from(self, ip: str, limit: int) -> Sequence[datetime]:
+        """When the attempts under way from ``ip`` began, newest first."""
+        return self.session.scalars(
+            select(OAuthAttempt.created_at).where(OAuthAttempt.ip == ip)
+            .order_by(OAuthAttempt.created_at.desc()).limit(limit)).all()
+
+    def keep_newest_of_browser(self, browser_hash: str, keep: int) -> None:
+        """Delete all but the ``keep`` newest attempts of one browser."""
+        newest = (select(OAuthAttempt.state_hash)
+                  .where(OAuthAttempt.browser_hash == browser_hash)
+                  .order_by(OAuthAttempt.created_at.desc()).limit(keep))
+        self.session.execute(
+            delete(OAuthAttempt).where(OAuthAttempt.browser_hash == browser_hash,
+                                       OAuthAttempt.state_hash.not_in(newest))
+            .execution_options(synchronize_session=False))
 
     def delete_expired(self, now: datetime) -> int:
         return self.session.execute(
