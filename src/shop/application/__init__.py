@@ -26,7 +26,14 @@ from shop.application.audit.browse import AuditBrowser
 from shop.application.audit.service import AuditService
 from shop.application.catalog.service import CatalogService
 from shop.application.demo.service import DemoService
-from shop.application.errors import Conflict, Forbidden, Invalid, NotFound, ShopError
+from shop.application.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    PastLastPage,
+    ShopError,
+)
 from shop.application.locales import normalize_locale
 from shop.application.messaging.service import OutboxService
 from shop.application.oauth.service import OAuthService
@@ -48,6 +55,7 @@ __all__ = [
     "Forbidden",
     "Invalid",
     "NotFound",
+    "PastLastPage",
     "Permission",
     "Shop",
     "ShopError",

@@ -13,6 +13,15 @@ class NotFound(ShopError):
     """The thing asked for does not exist, or this actor may not know that it does."""
 
 
+class PastLastPage(NotFound):
+    """A listing page beyond its last. ``last`` is the query of the last page, to show instead;
+    None when the listing has nothing at all, so no page of it exists but the first."""
+
+    def __init__(self, last: tuple[tuple[str, str], ...] | None) -> None:
+        super().__init__("past the last page")
+        self.last = last
+
+
 class Forbidden(ShopError):
     """The actor is known but lacks the permission the service needs."""
 

@@ -25,10 +25,10 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import exception_view_config, forbidden_view_config, notfound_view_config
 
-from shop.application import Conflict, Forbidden, Invalid, NotFound, Permission
+from shop.application import Conflict, Forbidden, Invalid, NotFound, PastLastPage, Permission
 from shop.application.locales import normalize_locale
 from shop.presentation.i18n import _
-from shop.presentation.templating import template
+from shop.presentation.templating import link_here, template
 
 log = logging.getLogger(__name__)
 TEMPLATE = template("errors/error.jinja2")
@@ -117,6 +117,14 @@ def _plain(locale: str, translate: Translate, values: Mapping[str, Any]) -> Resp
 @exception_view_config(NotFound)
 def not_found(exc: Exception, request: Request) -> Response:
     return error_page(request, 404)
+
+
+@exception_view_config(PastLastPage)
+def past_last_page(exc: PastLastPage, request: Request) -> Response:
+    """Page 8 of 7 shows page 7 (a link outlived products); of an empty listing, nothing."""
+    if exc.last is None:
+        return error_page(request, 404)
+    return HTTPSeeOther(location=link_here(request.path)(exc.last))
 
 
 @forbidden_view_config()

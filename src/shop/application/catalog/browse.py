@@ -29,6 +29,7 @@ from shop.application.catalog.schemas import (
     SORT_KEYS,
     ListingQuerySchema,
 )
+from shop.application.errors import PastLastPage
 from shop.application.locales import pick
 from shop.application.validation import validate
 from shop.data.repositories.listing_queries import ListingFilter
@@ -216,6 +217,8 @@ class ListingBuilder:
 
     def _pagination(self, state: ListingState, total: int) -> Pagination:
         pages = min(MAX_PAGE, max(1, -(-total // state.per_page)))
+        if state.page > pages:
+            raise PastLastPage(state.with_page(pages).params() if total else None)
         first = max(1, state.page - PAGE_WINDOW)
         last = min(pages, state.page + PAGE_WINDOW)
         return Pagination(
