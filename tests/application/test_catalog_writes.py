@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from decimal import Decimal
 
+import pytest
 from sqlalchemy import select
 
+from shop.application import Invalid
 from shop.application.catalog.schemas import PRICE_BANDS
 from shop.data.models import ListingFacetCount
 from shop.data.repositories.catalog import CatalogRepository
@@ -49,3 +51,11 @@ def test_a_product_shows_its_cheapest_skus_price_and_that_skus_list_price(system
         ]})
     assert (card.price, card.list_price, card.in_stock) == (
         Decimal("100.00"), Decimal("140.00"), True)
+
+
+def test_an_unknown_attribute_value_is_named_not_a_crash(system):
+    factories.small_catalog(system, products=1)
+    with pytest.raises(Invalid) as raised:
+        factories.product(system, "shirts", "acme", colors=("mauve",))
+    assert "skus.0.values" in raised.value.errors
+    assert "color:mauve" in raised.value.errors["skus.0.values"].interpolate()

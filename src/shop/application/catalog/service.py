@@ -276,10 +276,9 @@ class CatalogService:
 
     def _value_ids(self, references: Sequence[str], field: str) -> list[int]:
         """Resolve "attribute:value" codes (e.g. "color:red") to attribute value ids."""
-        pairs = []
-        for reference in references:
-            attribute, _, value = str(reference).partition(":")
-            pairs.append((attribute, value))
+        # Not ``attribute, _, value = …``: that would shadow the gettext ``_`` in this scope.
+        pairs = [(attribute, value) for attribute, _colon, value
+                 in (str(reference).partition(":") for reference in references)]
         found = self.repo.value_ids_by_codes(pairs)
         missing = [f"{a}:{v}" for a, v in pairs if (a, v) not in found]
         if missing:
