@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
+from typing import Any
 
 import colander
 
@@ -67,11 +68,61 @@ class ListingQuerySchema(colander.MappingSchema):
     q = colander.SchemaNode(colander.String(), missing="", validator=colander.Length(max=100))
 
 
+#: The largest amount a price column holds (``Numeric(14, 2)``).
+MAX_PRICE = Decimal("999999999999.99")
+
+
+class Price(colander.SchemaType):
+    """A price in yuan as text, an int or a Decimal, kept to the fen: "19.9" is 19.90.
+
+    "19.999" is refused rather than rounded: a price with a third decimal is a typo, and
+    rounding would sell at a price nobody typed. Floats are refused as everywhere in the shop.
+    """
+
+    def serialize(self, node, appstruct):  # type: ignore[no-untyped-def]
+        return colander.null if appstruct in (colander.null, None) else f"{appstruct:f}"
+
+    def deserialize(self, node, cstruct):  # type: ignore[no-untyped-def]
+        if cstruct in (colander.null, None, ""):
+            return colander.null
+        amount = _decimal(cstruct)
+        if amount is None:
+            raise colander.Invalid(node, _("Give the price as a number like 19.90"))
+        if amount < 0:
+            raise colander.Invalid(node, _("A price cannot be negative"))
+        if amount > MAX_PRICE:
+            raise colander.Invalid(node, _("A price is at most ${max}",
+                                           mapping={"max": f"{MAX_PRICE:f}"}))
+        money = to_money(abs(amount))  # abs: "-0" is a price of 0
+        if money != amount:
+            raise colander.Invalid(node, _("A price has at most two decimal places"))
+        return money
+
+
+def _decimal(value: Any) -> Decimal | None:
+    """``value`` as a finite Decimal, or None when it is not a number (or is a float)."""
+    if isinstance(value, bool | float) or not isinstance(value, str | int | Decimal):
+        return None
+    try:
+        amount = Decimal(value.strip() if isinstance(value, str) else value)
+    except InvalidOperation:
+        return None
+    return amount if amount.is_finite() else None
+
+
+def _list_price_not_below_price(node: colander.SchemaNode, sku: dict[str, Any]) -> None:
+    if sku["list_price"] is not None and sku["list_price"] < sku["price"]:
+        error = colander.Invalid(node)
+        error["list_price"] = _("The list price is below the price")
+        raise error
+
+
 class SkuSchema(colander.MappingSchema):
+    validator = staticmethod(_list_price_not_below_price)
+
     code = colander.SchemaNode(colander.String(), validator=colander.Length(1, 80))
-    price = colander.SchemaNode(colander.Decimal("0.01"), validator=colander.Range(min=0))
-    list_price = colander.SchemaNode(colander.Decimal("0.01"), missing=None,
-                                     validator=colander.Range(min=0))
+    price = colander.SchemaNode(Price())
+    list_price = colander.SchemaNode(Price(), missing=None)
     stock_on_hand = colander.SchemaNode(colander.Int(), missing=0, validator=colander.Range(min=0))
     weight_grams = colander.SchemaNode(colander.Int(), missing=0, validator=colander.Range(min=0))
     barcode = colander.SchemaNode(colander.String(), missing=None, validator=colander.Regex(
@@ -79,7 +130,27 @@ class SkuSchema(colander.MappingSchema):
     values = colander.SchemaNode(colander.List(), missing=())
 
 
+def _skus_valid(node: colander.SchemaNode, skus: list[dict[str, Any]]) -> None:
+    """At least one SKU, and no two share a code or a barcode."""
+    if not skus:
+        raise colander.Invalid(node, _("A product needs at least one SKU"))
+    error = colander.Invalid(node)
+    seen: dict[str, set[str]] = {"code": set(), "barcode": set()}
+    for position, sku in enumerate(skus):
+        clash = colander.Invalid(node.children[0])
+        for field, values in seen.items():
+            if sku[field] is not None and sku[field] in values:
+                clash[field] = _("Used by another SKU of this product")
+            values.add(sku[field])
+        if clash.children:
+            error.add(clash, position)
+    if error.children:
+        raise error
+
+
 class SkuList(colander.SequenceSchema):
+    validator = staticmethod(_skus_valid)
+
     sku = SkuSchema()
 
 
@@ -94,7 +165,7 @@ class ProductSchema(colander.MappingSchema):
     is_published = colander.SchemaNode(colander.Boolean(), missing=False)
     sort_order = colander.SchemaNode(colander.Int(), missing=0)
     values = colander.SchemaNode(colander.List(), missing=())
-    skus = SkuList(validator=colander.Length(min=1, min_err=_("A product needs at least one SKU")))
+    skus = SkuList()
 
 
 class CategorySchema(colander.MappingSchema):
