@@ -16,9 +16,9 @@ import pytest
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 
 from shop.application import Shop, UnitOfWork
+from shop.application.clock import ManualClock
 from shop.data import make_engine
 from shop.data.migrations import upgrade
-from tests.accounts_support import Clock
 
 TEST_DATABASE_VARIABLE = "SHOP_TEST_DATABASE_URL"
 
@@ -72,8 +72,14 @@ def settings() -> dict[str, Any]:
 
 
 @pytest.fixture
-def shop(connection: Connection, settings: dict[str, Any]) -> Shop:
-    return Shop(connection, settings)
+def clock() -> ManualClock:
+    """The shop's clock, which only moves when a test moves it (codes, sessions, locks expire)."""
+    return ManualClock()
+
+
+@pytest.fixture
+def shop(connection: Connection, settings: dict[str, Any], clock: ManualClock) -> Shop:
+    return Shop(connection, settings, clock=clock)
 
 
 @pytest.fixture
@@ -107,8 +113,3 @@ def queries(connection: Connection) -> Iterator[QueryCounter]:
     yield counter
     event.remove(connection, "before_cursor_execute", counter)
 
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    """The accounts' clock, moved by hand (codes, tokens and lockouts expire)."""
-    return Clock().install(monkeypatch)

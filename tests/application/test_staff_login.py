@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
-
 import pytest
 from argon2 import PasswordHasher
 
 from shop.application import Invalid, UnitOfWork
-from shop.application.staff.login import StaffLogin
 from tests import staff_factories as sf
 
 
@@ -72,9 +69,7 @@ def test_a_shopper_cannot_log_in_as_staff(system):
     assert not attempt(system, email).ok
 
 
-def test_five_failures_lock_the_username_then_the_lock_expires(system, member, monkeypatch):
-    now = datetime.now(UTC)
-    monkeypatch.setattr(StaffLogin, "now", staticmethod(lambda: now))
+def test_five_failures_lock_the_username_then_the_lock_expires(system, member, clock):
     for _ in range(5):
         assert str(attempt(system, "lin", "wrong-password-0").error) == \
             "Wrong username or password"
@@ -83,8 +78,7 @@ def test_five_failures_lock_the_username_then_the_lock_expires(system, member, m
     assert "try again" in locked.error.interpolate()
     # Other usernames from another address are not affected.
     assert attempt(system, "lin-other", ip="203.0.113.9").retry_after is None
-    later = now + timedelta(minutes=16)
-    monkeypatch.setattr(StaffLogin, "now", staticmethod(lambda: later))
+    clock.advance(minutes=16)
     assert attempt(system, "lin").ok
 
 

@@ -18,7 +18,6 @@ import secrets
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 
-from shop.application.accounts import clock
 from shop.application.errors import Invalid
 from shop.application.i18n import _
 from shop.application.security.throttle import Limit, enforce
@@ -60,7 +59,7 @@ class OneTimeCodes:
     def issue(self, purpose: str, channel: str, destination: str, *,
               customer_id: int | None = None, link: bool = False) -> str:
         """A new code (or link token) for ``destination``; raises ``Throttled`` when too soon."""
-        now = clock.now()
+        now = self.uow.clock.now()
         self._enforce_limits(destination, now)
         if link:
             secret = secrets.token_urlsafe(32)
@@ -110,12 +109,11 @@ class OneTimeCodes:
 
     def use(self, row: OneTimeCode, *, field: str = "code") -> None:
         """Use the checked code up; a second request with the same code loses here."""
-        if not self.repo.use(row.id, clock.now(), MAX_WRONG_GUESSES):
+        if not self.repo.use(row.id, self.uow.clock.now(), MAX_WRONG_GUESSES):
             raise Invalid({field: WRONG_CODE})
 
-    @staticmethod
-    def _alive(row: OneTimeCode | None, field: str) -> None:
-        if row is None or row.used_at is not None or row.expires_at <= clock.now():
+    def _alive(self, row: OneTimeCode | None, field: str) -> None:
+        if row is None or row.used_at is not None or row.expires_at <= self.uow.clock.now():
             raise Invalid({field: WRONG_CODE})
         if row.attempts >= MAX_WRONG_GUESSES:
             raise Invalid({field: _("This code was tried too often; ask for a new one")})

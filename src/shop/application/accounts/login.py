@@ -13,7 +13,6 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from shop.application.accounts import clock
 from shop.application.accounts.read_models import SignedIn
 from shop.application.accounts.schemas import LoginSchema, normalize_login
 from shop.application.errors import Invalid
@@ -88,7 +87,7 @@ class Authentication:
         """
         values = validate(LoginSchema(), data)
         identifier = normalize_login(values["identifier"])
-        now = clock.now()
+        now = self.uow.clock.now()
         self.throttle.refuse_if_locked(identifier, now)
         customer = self.accounts.repo.by_login(identifier)
         passwords = self.uow.shop.passwords

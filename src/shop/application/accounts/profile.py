@@ -10,7 +10,6 @@ from __future__ import annotations
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from shop.application.accounts import clock
 from shop.application.accounts.codes import CODE_LIFETIME, WRONG_CODE, OneTimeCodes
 from shop.application.accounts.login import LoginThrottle
 from shop.application.accounts.messages import render
@@ -87,7 +86,7 @@ class Profile:
 
     def update(self, data: dict[str, Any]) -> ProfileView:
         customer = self._me()
-        values = validate(ProfileSchema(), data)
+        values = validate(ProfileSchema().bind(today=self.uow.clock.now().date()), data)
         before = {name: getattr(customer, name) for name in PROFILE_FIELDS}
         for name in PROFILE_FIELDS:
             setattr(customer, name, values[name])
@@ -104,7 +103,8 @@ class Profile:
         values = validate(ChangePasswordSchema(), data)
         passwords = self.uow.shop.passwords
         # Someone at an unattended, signed-in browser could guess here: throttled like login.
-        throttle, key, now = LoginThrottle(self.accounts), f"customer:{customer.id}", clock.now()
+        throttle, key = LoginThrottle(self.accounts), f"customer:{customer.id}"
+        now = self.uow.clock.now()
         throttle.refuse_if_locked(key, now)
         if not passwords.verify(customer.password_hash, values["current_password"]):
             throttle.record(key, False, now, customer)
@@ -143,7 +143,7 @@ class Profile:
         self.codes.use(row)
         old = getattr(customer, kind)
         if not self.accounts.repo.change_unless_taken(
-                customer, **{kind: address, f"{kind}_verified_at": clock.now()}):
+                customer, **{kind: address, f"{kind}_verified_at": self.uow.clock.now()}):
             # They hold the address (the code proved it), so saying so tells them nothing new.
             raise Invalid({kind: _("This address cannot be used for your account")})
         self.uow.audit.record(f"accounts.{kind}.change", "customer", customer.id,

@@ -13,7 +13,7 @@ an unknown username is counted like a known one, so a lockout reveals nothing.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from shop.application.i18n import _
@@ -40,10 +40,6 @@ class StaffLogin:
         self.uow = staff.uow
         self.failures = StaffLoginFailureRepository(self.uow.session)
 
-    @staticmethod
-    def now() -> datetime:
-        return datetime.now(UTC)
-
     def login(self, data: Mapping[str, Any], *, user_agent: str | None = None,
               previous_session: str | None = None) -> StaffLoginResult:
         """Start a staff session for the right username and password.
@@ -55,7 +51,7 @@ class StaffLogin:
         values = validate(StaffLoginSchema(), data)
         username = values["username"][:USERNAME_COLUMN]
         ip = self.uow.client_ip
-        now = self.now()
+        now = self.uow.clock.now()
         try:
             self._enforce_limits(username, ip, now)
         except Throttled as locked:

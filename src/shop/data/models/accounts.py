@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shop.data.models.base import Base, utcnow
+from shop.data.models.base import Base, stamped
 
 
 class Customer(Base):
@@ -31,7 +31,7 @@ class Customer(Base):
     referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
     locale: Mapped[str | None] = mapped_column(String(10))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = stamped()
 
 
 class OneTimeCode(Base):
@@ -61,7 +61,7 @@ class OneTimeCode(Base):
         ForeignKey("customer.id", ondelete="CASCADE"), index=True)
     #: SHA-256 of the code bound to its purpose and address; link tokens are looked up by it.
     code_hash: Mapped[str] = mapped_column(String(64), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = stamped()
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     #: Wrong guesses so far; the code is dead after five.
@@ -86,4 +86,4 @@ class LoginAttempt(Base):
     identifier: Mapped[str] = mapped_column(String(254))
     ip: Mapped[str | None] = mapped_column(String(45))
     succeeded: Mapped[bool] = mapped_column(Boolean)
-    at: Mapped[datetime] = mapped_column(default=utcnow)
+    at: Mapped[datetime] = stamped()
