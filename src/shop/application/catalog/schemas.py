@@ -8,7 +8,7 @@ from decimal import Decimal
 import colander
 
 from shop.application.i18n import _
-from shop.application.money import to_money
+from shop.application.money import Money, to_money
 
 PAGE_SIZES = (24, 48, 96)
 DEFAULT_PAGE_SIZE = 48
@@ -69,8 +69,8 @@ class ListingQuerySchema(colander.MappingSchema):
 
 class SkuSchema(colander.MappingSchema):
     code = colander.SchemaNode(colander.String(), validator=colander.Length(1, 80))
-    price = colander.SchemaNode(colander.Decimal("0.01"), validator=colander.Range(min=0))
-    list_price = colander.SchemaNode(colander.Decimal("0.01"), missing=None,
+    price = colander.SchemaNode(Money(), validator=colander.Range(min=0))
+    list_price = colander.SchemaNode(Money(), missing=None,
                                      validator=colander.Range(min=0))
     stock_on_hand = colander.SchemaNode(colander.Int(), missing=0, validator=colander.Range(min=0))
     weight_grams = colander.SchemaNode(colander.Int(), missing=0, validator=colander.Range(min=0))
