@@ -72,7 +72,7 @@ def format_cny(amount: Decimal) -> str:
     return f"¥{to_money(amount):,.2f}"
 
 
-class Money(colander.SchemaType):  # type: ignore[misc]
+class Money(colander.SchemaType):
     """A colander type for amounts: plain decimal text (or Decimal/int) to a Decimal at the fen.
 
     It rounds exactly like ``to_money`` (half-up), where ``colander.Decimal("0.01")`` would
