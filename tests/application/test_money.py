@@ -71,6 +71,9 @@ def test_form_fields_round_like_the_code(amount):
 def test_a_sku_price_typed_in_a_form_rounds_half_up():
     sku = SkuSchema().deserialize({"code": "A-1", "price": "1.005", "list_price": "2.345"})
     assert sku["price"] == Decimal("1.01") and sku["list_price"] == Decimal("2.35")
+    # Rounded first, then compared: 19.995 is a list price of 20.00, not below the price.
+    sku = SkuSchema().deserialize({"code": "A-1", "price": "20.00", "list_price": "19.995"})
+    assert sku["list_price"] == sku["price"] == Decimal("20.00")
 
 
 @pytest.mark.parametrize("text", ["1e9", "abc", "1.2.3", "0x10", "--1", "nan", "inf", " . "])
