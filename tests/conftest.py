@@ -68,7 +68,7 @@ def settings() -> dict[str, Any]:
     # argon2id at OWASP's minimum (the floor the shop allows), so tests hash quickly.
     return {"shop.default_locale": "zh_CN", "pyramid.reload_templates": "false",
             "shop.argon2.memory_kib": "19456", "shop.argon2.time_cost": "2",
-            "shop.argon2.parallelism": "1"}
+            "shop.argon2.parallelism": "1", "shop.public_url": "https://shop.example"}
 
 
 @pytest.fixture

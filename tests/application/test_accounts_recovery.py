@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from shop.application import Invalid
+from shop.application import Invalid, Shop
+from shop.application.public_url import MissingPublicUrl
 from shop.application.security.throttle import Throttled
 from shop.data.models import AuditEntry, Customer
 from tests.accounts_support import (
@@ -26,8 +27,7 @@ MOBILE = "+8613800138000"
 
 def _ask(shop, identifier, **kw):
     return attempt(shop, lambda uow: uow.accounts.request_password_reset(
-        {"identifier": identifier}, link_for=lambda t: f"https://shop.example/account/reset/{t}"),
-        **kw)
+        {"identifier": identifier}), **kw)
 
 
 def _password_is(shop, customer_id, password):
@@ -132,3 +132,32 @@ def test_an_sms_code_expires(shop, clock):
 def test_a_bad_identifier_is_named(shop, identifier):
     error = _ask(shop, identifier)
     assert isinstance(error, Invalid) and set(error.errors) == {"identifier"}
+
+
+def test_the_link_is_on_the_public_address_of_the_settings(connection, settings, clock):
+    shop = Shop(connection, {**settings, "shop.public_url": "https://www.example.cn/shop/"},
+                clock=clock)
+    register_email(shop, EMAIL)
+    clock.advance(seconds=61)
+    _ask(shop, EMAIL)
+    assert "https://www.example.cn/shop/account/reset/" in messages_to(shop, EMAIL)[-1].body
+
+
+def test_without_a_public_address_no_reset_email_is_queued_for_anyone(connection, settings,
+                                                                      clock):
+    shop = Shop(connection, {**settings, "shop.public_url": ""}, clock=clock)
+    register_email(shop, EMAIL)
+    clock.advance(seconds=61)
+    for identifier in (EMAIL, "nobody@example.com"):
+        with pytest.raises(MissingPublicUrl, match=r"shop\.public_url"), unit(shop) as uow:
+            uow.accounts.request_password_reset({"identifier": identifier})
+    assert [m for m in messages_to(shop, EMAIL) if "/account/reset/" in m.body] == []
+
+
+@pytest.mark.parametrize("address", ["shop.example", "ftp://shop.example", "https://",
+                                     "https://shop.example/?ref=1", "https://a:b@shop.example"])
+def test_a_malformed_public_address_is_refused_naming_the_setting(connection, settings,
+                                                                  address):
+    with pytest.raises(Invalid) as error:
+        Shop(connection, {**settings, "shop.public_url": address})
+    assert set(error.value.errors) == {"shop.public_url"}

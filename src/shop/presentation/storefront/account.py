@@ -177,8 +177,8 @@ def recover_form(request: Request) -> dict[str, Any]:
 def recover(request: Request) -> Any:
     values = _posted(request)
     try:
-        sent = request.shop.accounts.request_password_reset(
-            values, link_for=lambda token: request.route_url("reset_link", token=token))
+        # The link in the email is built on ``shop.public_url``, never on this request's Host.
+        sent = request.shop.accounts.request_password_reset(values)
     except (Invalid, Throttled) as exc:
         return _page(request, values, exc)
     if sent.channel == "mobile":
