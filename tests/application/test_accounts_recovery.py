@@ -161,3 +161,58 @@ def test_a_malformed_public_address_is_refused_naming_the_setting(connection, se
     with pytest.raises(Invalid) as error:
         Shop(connection, {**settings, "shop.public_url": address})
     assert set(error.value.errors) == {"shop.public_url"}
+
+
+def _link_works(shop, token):
+    return not isinstance(attempt(shop, lambda uow: uow.accounts.check_reset_link(token)),
+                          Invalid)
+
+
+def test_a_new_link_ends_the_older_ones(shop, clock):
+    customer = register_email(shop, EMAIL)
+    clock.advance(seconds=61)
+    _ask(shop, EMAIL)
+    first = latest_link_token(shop, EMAIL)
+    clock.advance(seconds=61)
+    _ask(shop, EMAIL)
+    second = latest_link_token(shop, EMAIL)
+    assert not _link_works(shop, first) and _link_works(shop, second)
+    with unit(shop) as uow:
+        uow.accounts.reset_password_with_link(second, {"password": OTHER_PASSWORD})
+    late = attempt(shop, lambda uow: uow.accounts.reset_password_with_link(
+        first, {"password": "an attacker's own passphrase"}))
+    assert isinstance(late, Invalid) and set(late.errors) == {"token"}
+    assert _password_is(shop, customer.customer_id, OTHER_PASSWORD)
+
+
+def test_a_password_change_ends_every_reset_link_and_code(shop, clock):
+    customer = register_email(shop, EMAIL)
+    with unit(shop) as uow:
+        uow.session.get(Customer, customer.customer_id).mobile = MOBILE
+    clock.advance(seconds=61)
+    _ask(shop, EMAIL)
+    _ask(shop, MOBILE)
+    link, code = latest_link_token(shop, EMAIL), latest_code(shop, MOBILE)
+    with unit(shop, token=customer.grant.token) as uow:
+        uow.accounts.change_password({"current_password": STRONG_PASSWORD,
+                                      "new_password": OTHER_PASSWORD},
+                                     current_token=customer.grant.token)
+    assert not _link_works(shop, link)
+    by_code = attempt(shop, lambda uow: uow.accounts.reset_password_with_code(
+        {"mobile": MOBILE, "code": code, "password": "an attacker's own passphrase"}))
+    assert isinstance(by_code, Invalid) and set(by_code.errors) == {"code"}
+    assert _password_is(shop, customer.customer_id, OTHER_PASSWORD)
+
+
+def test_a_reset_by_code_ends_the_emailed_link(shop, clock):
+    customer = register_email(shop, EMAIL)
+    with unit(shop) as uow:
+        uow.session.get(Customer, customer.customer_id).mobile = MOBILE
+    clock.advance(seconds=61)
+    _ask(shop, EMAIL)
+    _ask(shop, MOBILE)
+    link = latest_link_token(shop, EMAIL)
+    with unit(shop) as uow:
+        uow.accounts.reset_password_with_code({"mobile": MOBILE, "code": latest_code(shop, MOBILE),
+                                               "password": OTHER_PASSWORD})
+    assert not _link_works(shop, link)

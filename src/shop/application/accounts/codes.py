@@ -4,7 +4,9 @@ A code is 6 digits for SMS and email (10 minutes, five wrong guesses), or a long
 a password-reset link (30 minutes). Only a SHA-256 bound to the code's purpose and address is
 stored; a 6-digit code could be found from its hash by trying them all, so the hash protects old
 rows in a backup, and the short life and the guess limit protect the live one. Only the newest
-code of an address counts: asking again replaces the previous one.
+code counts: asking again ends every earlier live code of the same purpose sent to that address
+or acting for that account, reset links included (a link is looked up by its token, so it would
+otherwise stay usable beside a newer one).
 
 Rate limits count requests, not accounts: a row is written for every request, also for an
 address that cannot be used, so the answers never tell whether an account exists.
@@ -67,6 +69,7 @@ class OneTimeCodes:
         else:
             secret = f"{secrets.randbelow(1_000_000):06d}"
             digest, lifetime = code_hash(purpose, destination, secret), CODE_LIFETIME
+        self.repo.end_live(purpose, now, destination=destination, customer_id=customer_id)
         self.repo.add(OneTimeCode(
             purpose=purpose, channel=channel, destination=destination, customer_id=customer_id,
             code_hash=digest, created_at=now, expires_at=now + lifetime, attempts=0,
@@ -111,6 +114,11 @@ class OneTimeCodes:
         """Use the checked code up; a second request with the same code loses here."""
         if not self.repo.use(row.id, self.uow.clock.now(), MAX_WRONG_GUESSES):
             raise Invalid({field: WRONG_CODE})
+
+    def end_all(self, purpose: str, customer_id: int) -> int:
+        """End every live code of ``purpose`` acting for the account (its password changed, so
+        an older reset link or code must not change it again)."""
+        return self.repo.end_live(purpose, self.uow.clock.now(), customer_id=customer_id)
 
     def _alive(self, row: OneTimeCode | None, field: str) -> None:
         if row is None or row.used_at is not None or row.expires_at <= self.uow.clock.now():

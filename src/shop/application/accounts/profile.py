@@ -19,6 +19,7 @@ from shop.application.accounts.read_models import (
     ProfileView,
     masked_mobile,
 )
+from shop.application.accounts.recovery import PURPOSE as RESET
 from shop.application.accounts.recovery import personal_facts
 from shop.application.accounts.schemas import (
     AddressSchema,
@@ -112,6 +113,8 @@ class Profile:
         check_new_password(values["new_password"], field="new_password",
                            personal=personal_facts(customer))
         customer.password_hash = passwords.hash(values["new_password"])
+        # A reset link asked for earlier (perhaps by whoever knew the old password) dies now.
+        self.codes.end_all(RESET, customer.id)
         ended = self.uow.sessions.end_all("customer", customer.id, except_token=current_token)
         self.uow.audit.record("accounts.password.change", "customer", customer.id,
                               after={"other_sessions_ended": ended})

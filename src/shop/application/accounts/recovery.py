@@ -2,7 +2,8 @@
 
 Asking answers the same for any address; only an address with an active account is sent
 anything (an unknown mobile number is never texted). Using the link or code sets the new
-password and ends every login session of the account, wherever it is.
+password and ends every login session of the account, wherever it is, and every other reset
+link or code of the account; so does a password change (``profile``).
 """
 
 from __future__ import annotations
@@ -108,6 +109,7 @@ class Recovery:
             raise Invalid({field: LINK_GONE if field == "token" else WRONG_CODE})
         check_new_password(password, personal=personal_facts(customer))
         self.codes.use(row, field=field)
+        self.codes.end_all(PURPOSE, customer.id)  # the other channel's link or code too
         customer.password_hash = self.uow.shop.passwords.hash(password)
         ended = self.uow.sessions.end_all("customer", customer.id)
         self.uow.audit.record("accounts.password.reset", "customer", customer.id,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from shop.data.models import OneTimeCode
@@ -35,6 +35,21 @@ class OneTimeCodeRepository:
             select(OneTimeCode).where(OneTimeCode.code_hash == code_hash,
                                       OneTimeCode.purpose == purpose)
         ).first()
+
+    def end_live(self, purpose: str, now: datetime, *, destination: str | None = None,
+                 customer_id: int | None = None) -> int:
+        """Make every live code of ``purpose`` sent to ``destination`` or acting for
+        ``customer_id`` expire now; how many there were."""
+        whom = [OneTimeCode.destination == destination] if destination is not None else []
+        whom += [OneTimeCode.customer_id == customer_id] if customer_id is not None else []
+        if not whom:
+            return 0
+        result = self.session.execute(
+            update(OneTimeCode)
+            .where(OneTimeCode.purpose == purpose, OneTimeCode.used_at.is_(None),
+                   OneTimeCode.expires_at > now, or_(*whom))
+            .values(expires_at=now))
+        return int(result.rowcount)
 
     def count_wrong_guess(self, code_id: int, max_attempts: int) -> bool:
         """Add one wrong guess; False when the code had already used up its guesses."""
