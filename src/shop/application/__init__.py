@@ -36,6 +36,7 @@ from shop.application.reference import ReferenceCache, ReferenceReader
 from shop.application.regions.service import RegionService
 from shop.application.rewards.service import RewardsService
 from shop.application.security.passwords import Passwords, hasher_from_settings
+from shop.application.security.throttle import Throttled
 from shop.application.sessions.service import SessionService
 from shop.application.settings.service import SettingsService
 from shop.application.staff.roles import RoleService
@@ -55,6 +56,7 @@ __all__ = [
     "Permission",
     "Shop",
     "ShopError",
+    "Throttled",
     "UnitOfWork",
 ]
 

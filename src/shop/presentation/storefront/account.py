@@ -2,8 +2,8 @@
 
 Each view parses the form, calls one ``request.shop.accounts`` use case and renders or
 redirects. A form that fails comes back with each field's message (400), one that is throttled
-with the wait (429). The views commit in both cases, on purpose: a wrong password or code is
-counted only if the attempt is written.
+with the wait (429). A wrong password or code is counted by the application tier whether this
+request's transaction commits or not.
 """
 
 from __future__ import annotations
