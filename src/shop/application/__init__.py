@@ -31,10 +31,12 @@ from shop.application.errors import Conflict, Forbidden, Invalid, NotFound, Shop
 from shop.application.locales import normalize_locale
 from shop.application.messaging.service import OutboxService
 from shop.application.oauth.service import OAuthService
+from shop.application.public_url import absolute_link, public_url_from_settings
 from shop.application.reference import ReferenceCache, ReferenceReader
 from shop.application.regions.service import RegionService
 from shop.application.rewards.service import RewardsService
 from shop.application.security.passwords import Passwords, hasher_from_settings
+from shop.application.security.throttle import Throttled
 from shop.application.sessions.service import SessionService
 from shop.application.settings.service import SettingsService
 from shop.application.staff.roles import RoleService
@@ -54,6 +56,7 @@ __all__ = [
     "Permission",
     "Shop",
     "ShopError",
+    "Throttled",
     "UnitOfWork",
 ]
 
@@ -69,6 +72,8 @@ class Shop:
         self._bind = bind
         self._sessions = make_session_factory(bind)
         self.default_locale = normalize_locale(self.settings.get("shop.default_locale"))
+        #: ``shop.public_url``: where links in emails and SMS point (never the request's host).
+        self.public_url = public_url_from_settings(self.settings)
         self.passwords = Passwords(hasher_from_settings(self.settings))
         self.references = ReferenceCache()
 
@@ -83,6 +88,11 @@ class Shop:
         return cls(make_engine(url, **options), settings, clock=clock)
 
     system_actor = staticmethod(system_actor)
+
+    def link(self, path: str) -> str:
+        """An absolute link to ``path`` for a message; raises ``MissingPublicUrl`` when the
+        shop was not given its public address."""
+        return absolute_link(self.public_url, path)
 
     def bind(
         self,

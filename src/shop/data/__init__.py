@@ -75,6 +75,8 @@ def make_session_factory(bind: Engine | Connection) -> sessionmaker[Session]:
 
 #: ``Session.info`` key of the callable that tells the shop's time (see ``stamp_timestamps``).
 CLOCK = "shop_clock"
+#: ``Session.info`` key of the transaction manager the session's commit follows.
+TRANSACTION_MANAGER = "shop_transaction_manager"
 
 
 def open_session(
@@ -90,12 +92,18 @@ def open_session(
     marks a read-only unit of work: on SQLite it begins a plain deferred transaction that never
     blocks writers.
     """
-    session = factory(info={CLOCK: now})
+    session = factory(info={CLOCK: now, TRANSACTION_MANAGER: transaction_manager})
     bind = session.get_bind()
     if writes and isinstance(bind, Engine) and bind.dialect.name == "sqlite":
         session.bind = bind.execution_options(**{WRITE_INTENT: True})
     zope.sqlalchemy.register(session, transaction_manager=transaction_manager)
     return session
+
+
+def transaction_manager_of(session: Session) -> transaction_package.TransactionManager:
+    """The manager whose transaction ``session`` commits with (for hooks on that transaction)."""
+    manager: transaction_package.TransactionManager = session.info[TRANSACTION_MANAGER]
+    return manager
 
 
 @event.listens_for(Session, "before_flush")
