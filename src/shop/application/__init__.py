@@ -25,15 +25,18 @@ from shop.application.addresses.service import AddressService
 from shop.application.audit.browse import AuditBrowser
 from shop.application.audit.service import AuditService
 from shop.application.catalog.service import CatalogService
+from shop.application.clock import Clock, ManualClock, SystemClock
 from shop.application.demo.service import DemoService
 from shop.application.errors import Conflict, Forbidden, Invalid, NotFound, ShopError
 from shop.application.locales import normalize_locale
 from shop.application.messaging.service import OutboxService
 from shop.application.oauth.service import OAuthService
+from shop.application.public_url import absolute_link, public_url_from_settings
 from shop.application.reference import ReferenceCache, ReferenceReader
 from shop.application.regions.service import RegionService
 from shop.application.rewards.service import RewardsService
 from shop.application.security.passwords import Passwords, hasher_from_settings
+from shop.application.security.throttle import Throttled
 from shop.application.sessions.service import SessionService
 from shop.application.settings.service import SettingsService
 from shop.application.staff.roles import RoleService
@@ -44,13 +47,16 @@ from shop.data import migrations as data_migrations
 __all__ = [
     "ANONYMOUS",
     "Actor",
+    "Clock",
     "Conflict",
     "Forbidden",
     "Invalid",
+    "ManualClock",
     "NotFound",
     "Permission",
     "Shop",
     "ShopError",
+    "Throttled",
     "UnitOfWork",
 ]
 
@@ -58,25 +64,35 @@ __all__ = [
 class Shop:
     """One per process: owns the engine and makes units of work."""
 
-    def __init__(self, bind: Any, settings: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, bind: Any, settings: Mapping[str, Any] | None = None, *,
+                 clock: Clock | None = None) -> None:
         self.settings = dict(settings or {})
+        #: The one source of "now" for every service and every stamped row.
+        self.clock: Clock = clock or SystemClock()
         self._bind = bind
         self._sessions = make_session_factory(bind)
         self.default_locale = normalize_locale(self.settings.get("shop.default_locale"))
+        #: ``shop.public_url``: where links in emails and SMS point (never the request's host).
+        self.public_url = public_url_from_settings(self.settings)
         self.passwords = Passwords(hasher_from_settings(self.settings))
         self.references = ReferenceCache()
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any]) -> Shop:
+    def from_settings(cls, settings: Mapping[str, Any], *, clock: Clock | None = None) -> Shop:
         url = settings.get("sqlalchemy.url")
         if not url:
             raise Invalid({"sqlalchemy.url": "the database URL is required"})
         options = {key.removeprefix("sqlalchemy."): int(value)
                    for key, value in settings.items()
                    if key in ("sqlalchemy.pool_size", "sqlalchemy.max_overflow")}
-        return cls(make_engine(url, **options), settings)
+        return cls(make_engine(url, **options), settings, clock=clock)
 
     system_actor = staticmethod(system_actor)
+
+    def link(self, path: str) -> str:
+        """An absolute link to ``path`` for a message; raises ``MissingPublicUrl`` when the
+        shop was not given its public address."""
+        return absolute_link(self.public_url, path)
 
     def bind(
         self,
@@ -92,7 +108,8 @@ class Shop:
 
         The actor is given (scripts, tests) or found from a login session's token (requests).
         """
-        session = open_session(self._sessions, transaction_manager, writes=writes)
+        session = open_session(self._sessions, transaction_manager, now=self.clock.now,
+                               writes=writes)
         uow = UnitOfWork(self, session, actor or ANONYMOUS,
                          normalize_locale(locale, self.default_locale), client_ip)
         if actor is None and session_token:
@@ -127,6 +144,7 @@ class UnitOfWork:
     def __init__(self, shop: Shop, session: Any, actor: Actor, locale: str,
                  client_ip: str | None = None) -> None:
         self.shop = shop
+        self.clock = shop.clock
         self.session = session
         self.actor = actor
         self.locale = locale

@@ -8,7 +8,8 @@ from pyramid.config import Configurator
 from pyramid.csrf import CookieCSRFStoragePolicy
 
 from shop.application import Shop
-from shop.presentation.settings import with_environment
+from shop.application.public_url import MissingPublicUrl
+from shop.presentation.settings import PUBLIC_URL_VARIABLE, with_environment
 
 
 def make_app(settings: dict[str, Any], shop: Shop | None = None) -> Any:
@@ -54,8 +55,17 @@ def make_app(settings: dict[str, Any], shop: Shop | None = None) -> Any:
 
 
 def main(global_config: dict[str, Any], **settings: Any) -> Any:
-    """Paste entry point used by ``pserve`` and by waitress in production."""
-    return make_app(with_environment(settings))
+    """Paste entry point used by ``pserve`` and by waitress in production.
+
+    A served shop refuses to start without ``shop.public_url``: its reset emails would
+    otherwise have no trustworthy address to link to.
+    """
+    shop = Shop.from_settings(with_environment(settings))
+    if shop.public_url is None:
+        shop.dispose()
+        raise MissingPublicUrl(f"set it in the ini file or in the {PUBLIC_URL_VARIABLE} "
+                               f"environment variable")
+    return make_app(shop.settings, shop=shop)
 
 
 def _flag(settings: dict[str, Any], key: str) -> bool:

@@ -7,12 +7,11 @@ only after the code sent to it comes back; a taken address gets the same answer 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from shop.application.accounts import clock
 from shop.application.accounts.codes import CODE_LIFETIME, WRONG_CODE, OneTimeCodes
-from shop.application.accounts.login import LoginThrottle
 from shop.application.accounts.messages import render
 from shop.application.accounts.read_models import (
     AccountBadge,
@@ -20,6 +19,7 @@ from shop.application.accounts.read_models import (
     ProfileView,
     masked_mobile,
 )
+from shop.application.accounts.recovery import PURPOSE as RESET
 from shop.application.accounts.recovery import personal_facts
 from shop.application.accounts.schemas import (
     AddressSchema,
@@ -32,6 +32,7 @@ from shop.application.actors import Permission
 from shop.application.errors import Forbidden, Invalid
 from shop.application.i18n import _
 from shop.application.security.passwords import check_new_password
+from shop.application.security.throttle import Limit, LockAudit, Rule, Throttle
 from shop.application.sessions.service import SessionGrant
 from shop.application.validation import validate
 from shop.data.models import Customer
@@ -40,6 +41,8 @@ if TYPE_CHECKING:
     from shop.application.accounts.service import AccountService
 
 CHANNEL = {"mobile": "sms", "email": "email"}
+#: Wrong current passwords a signed-in shopper may give in a while (as many as at login).
+PASSWORD_CHECKS = Limit(5, timedelta(minutes=15))
 PROFILE_FIELDS = ("name", "gender", "birthday")
 
 
@@ -87,7 +90,7 @@ class Profile:
 
     def update(self, data: dict[str, Any]) -> ProfileView:
         customer = self._me()
-        values = validate(ProfileSchema(), data)
+        values = validate(ProfileSchema().bind(today=self.uow.clock.now().date()), data)
         before = {name: getattr(customer, name) for name in PROFILE_FIELDS}
         for name in PROFILE_FIELDS:
             setattr(customer, name, values[name])
@@ -103,15 +106,21 @@ class Profile:
         customer = self._me()
         values = validate(ChangePasswordSchema(), data)
         passwords = self.uow.shop.passwords
-        # Someone at an unattended, signed-in browser could guess here: throttled like login.
-        throttle, key, now = LoginThrottle(self.accounts), f"customer:{customer.id}", clock.now()
-        throttle.refuse_if_locked(key, now)
+        # Someone at an unattended, signed-in browser could guess here: throttled like login,
+        # in a namespace of its own (no login name can collide with it).
+        throttle = Throttle(self.uow)
+        rules = [Rule(f"password-check:customer:{customer.id}", PASSWORD_CHECKS, "password")]
+        throttle.refuse_if_reached(rules)
         if not passwords.verify(customer.password_hash, values["current_password"]):
-            throttle.record(key, False, now, customer)
+            throttle.count_failure(rules, LockAudit("accounts.password.locked", "customer",
+                                                    customer.id))
             raise Invalid({"current_password": _("The current password is wrong")})
+        throttle.clear(rules)
         check_new_password(values["new_password"], field="new_password",
                            personal=personal_facts(customer))
         customer.password_hash = passwords.hash(values["new_password"])
+        # A reset link asked for earlier (perhaps by whoever knew the old password) dies now.
+        self.codes.end_all(RESET, customer.id)
         ended = self.uow.sessions.end_all("customer", customer.id, except_token=current_token)
         self.uow.audit.record("accounts.password.change", "customer", customer.id,
                               after={"other_sessions_ended": ended})
@@ -143,7 +152,7 @@ class Profile:
         self.codes.use(row)
         old = getattr(customer, kind)
         if not self.accounts.repo.change_unless_taken(
-                customer, **{kind: address, f"{kind}_verified_at": clock.now()}):
+                customer, **{kind: address, f"{kind}_verified_at": self.uow.clock.now()}):
             # They hold the address (the code proved it), so saying so tells them nothing new.
             raise Invalid({kind: _("This address cannot be used for your account")})
         self.uow.audit.record(f"accounts.{kind}.change", "customer", customer.id,

@@ -2,12 +2,12 @@
 
 Asking answers the same for any address; only an address with an active account is sent
 anything (an unknown mobile number is never texted). Using the link or code sets the new
-password and ends every login session of the account, wherever it is.
+password and ends every login session of the account, wherever it is, and every other reset
+link or code of the account; so does a password change (``profile``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from shop.application.accounts.codes import (
@@ -35,6 +35,8 @@ if TYPE_CHECKING:
     from shop.application.accounts.service import AccountService
 
 PURPOSE = "reset"
+#: Where a reset link opens; the storefront's ``reset_link`` route serves this path.
+LINK_PATH = "/account/reset/{token}"
 IDENTIFIER_MESSAGE = _("Enter your email address or mobile number")
 LINK_GONE = _("This link has expired or was already used; ask for a new one")
 
@@ -52,8 +54,7 @@ class Recovery:
         self.uow = accounts.uow
         self.codes = OneTimeCodes(self.uow)
 
-    def request_reset(self, data: dict[str, Any], *,
-                      link_for: Callable[[str], str] | None = None) -> CodeSent:
+    def request_reset(self, data: dict[str, Any]) -> CodeSent:
         identifier = validate(ResetRequestSchema(), data)["identifier"]
         repo = self.accounts.repo
         if "@" in identifier:
@@ -69,10 +70,13 @@ class Recovery:
         secret = self.codes.issue(PURPOSE, "email" if kind == "email" else "sms", address,
                                   customer_id=customer.id if customer else None,
                                   link=kind == "email")
+        # On the configured public address, whatever host the request named; built for unknown
+        # addresses too, so that a shop missing the setting fails alike for every address.
+        link = self.uow.shop.link(LINK_PATH.format(token=secret)) if kind == "email" else ""
         if customer is not None:
             locale = customer.locale or self.uow.locale
             if kind == "email":
-                text = render("reset_link", locale, link=(link_for or self._default_link)(secret),
+                text = render("reset_link", locale, link=link,
                               minutes=int(LINK_LIFETIME.total_seconds() // 60))
             else:
                 text = render("reset_code", locale, code=secret,
@@ -80,11 +84,6 @@ class Recovery:
             self.uow.outbox.queue("email" if kind == "email" else "sms", address,
                                   text.subject, text.body)
         return CodeSent(kind, address)
-
-    def _default_link(self, token: str) -> str:
-        """For callers without a request (scripts): the shop's public address from settings."""
-        base = str(self.uow.shop.settings.get("shop.public_url", "http://localhost:6543"))
-        return f"{base.rstrip('/')}/account/reset/{token}"
 
     def check_link(self, token: str) -> None:
         row = self.codes.check_link(PURPOSE, token)
@@ -110,6 +109,7 @@ class Recovery:
             raise Invalid({field: LINK_GONE if field == "token" else WRONG_CODE})
         check_new_password(password, personal=personal_facts(customer))
         self.codes.use(row, field=field)
+        self.codes.end_all(PURPOSE, customer.id)  # the other channel's link or code too
         customer.password_hash = self.uow.shop.passwords.hash(password)
         ended = self.uow.sessions.end_all("customer", customer.id)
         self.uow.audit.record("accounts.password.reset", "customer", customer.id,

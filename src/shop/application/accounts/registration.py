@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from shop.application.accounts import clock
 from shop.application.accounts.codes import CODE_LIFETIME, OneTimeCodes
 from shop.application.accounts.messages import render
 from shop.application.accounts.read_models import CodeSent, SignedIn
@@ -50,7 +49,7 @@ class Registration:
     def register(self, data: dict[str, Any], *, user_agent: str | None = None,
                  current_token: str | None = None) -> SignedIn:
         """Create the account from a valid code and sign it in (a fresh session token)."""
-        values = validate(RegistrationSchema(), data)
+        values = validate(RegistrationSchema().bind(today=self.uow.clock.now().date()), data)
         kind, address = validated_address(values)
         row = self.codes.check(PURPOSE, address, values["code"])
         check_new_password(values["password"], personal=(values["name"], address,
@@ -69,7 +68,7 @@ class Registration:
                 name=values["name"], referred_by_id=referrer.id if referrer else None)
         except Conflict:
             raise Invalid({kind: TAKEN}) from None
-        now = clock.now()
+        now = self.uow.clock.now()
         setattr(customer, f"{kind}_verified_at", now)
         customer.gender, customer.birthday = values["gender"], values["birthday"]
         customer.profile_completed = bool(values["name"] and values["gender"]

@@ -28,8 +28,6 @@ from shop.data.models import Customer
 from shop.data.repositories.accounts import CustomerRepository
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from shop.application import UnitOfWork
 
 #: Referral codes avoid letters and digits people confuse (0/O, 1/I/L) when read aloud.
@@ -134,10 +132,10 @@ class AccountService:
     def log_out(self, token: str | None) -> None:
         self._authentication.log_out(token)
 
-    def request_password_reset(self, data: dict[str, Any], *,
-                               link_for: Callable[[str], str] | None = None) -> CodeSent:
-        """``{"identifier": email or mobile}``: a link by email or a code by SMS."""
-        return self._recovery.request_reset(data, link_for=link_for)
+    def request_password_reset(self, data: dict[str, Any]) -> CodeSent:
+        """``{"identifier": email or mobile}``: a link by email (on ``shop.public_url``) or a
+        code by SMS."""
+        return self._recovery.request_reset(data)
 
     def check_reset_link(self, token: str) -> None:
         """Raises ``Invalid`` unless the reset link ``token`` can still be used."""

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 from typing import Any
 
 import colander
 
 from shop.application.i18n import _
-from shop.application.money import to_money
+from shop.application.money import Money, to_money
 
 PAGE_SIZES = (24, 48, 96)
 DEFAULT_PAGE_SIZE = 48
@@ -68,48 +68,6 @@ class ListingQuerySchema(colander.MappingSchema):
     q = colander.SchemaNode(colander.String(), missing="", validator=colander.Length(max=100))
 
 
-#: The largest amount a price column holds (``Numeric(14, 2)``).
-MAX_PRICE = Decimal("999999999999.99")
-
-
-class Price(colander.SchemaType):
-    """A price in yuan as text, an int or a Decimal, kept to the fen: "19.9" is 19.90.
-
-    "19.999" is refused rather than rounded: a price with a third decimal is a typo, and
-    rounding would sell at a price nobody typed. Floats are refused as everywhere in the shop.
-    """
-
-    def serialize(self, node, appstruct):  # type: ignore[no-untyped-def]
-        return colander.null if appstruct in (colander.null, None) else f"{appstruct:f}"
-
-    def deserialize(self, node, cstruct):  # type: ignore[no-untyped-def]
-        if cstruct in (colander.null, None, ""):
-            return colander.null
-        amount = _decimal(cstruct)
-        if amount is None:
-            raise colander.Invalid(node, _("Give the price as a number like 19.90"))
-        if amount < 0:
-            raise colander.Invalid(node, _("A price cannot be negative"))
-        if amount > MAX_PRICE:
-            raise colander.Invalid(node, _("A price is at most ${max}",
-                                           mapping={"max": f"{MAX_PRICE:f}"}))
-        money = to_money(abs(amount))  # abs: "-0" is a price of 0
-        if money != amount:
-            raise colander.Invalid(node, _("A price has at most two decimal places"))
-        return money
-
-
-def _decimal(value: Any) -> Decimal | None:
-    """``value`` as a finite Decimal, or None when it is not a number (or is a float)."""
-    if isinstance(value, bool | float) or not isinstance(value, str | int | Decimal):
-        return None
-    try:
-        amount = Decimal(value.strip() if isinstance(value, str) else value)
-    except InvalidOperation:
-        return None
-    return amount if amount.is_finite() else None
-
-
 def _list_price_not_below_price(node: colander.SchemaNode, sku: dict[str, Any]) -> None:
     if sku["list_price"] is not None and sku["list_price"] < sku["price"]:
         error = colander.Invalid(node)
@@ -117,12 +75,15 @@ def _list_price_not_below_price(node: colander.SchemaNode, sku: dict[str, Any]) 
         raise error
 
 
+NOT_NEGATIVE = colander.Range(min=0, min_err=_("A price cannot be negative"))
+
+
 class SkuSchema(colander.MappingSchema):
     validator = staticmethod(_list_price_not_below_price)
 
     code = colander.SchemaNode(colander.String(), validator=colander.Length(1, 80))
-    price = colander.SchemaNode(Price())
-    list_price = colander.SchemaNode(Price(), missing=None)
+    price = colander.SchemaNode(Money(), validator=NOT_NEGATIVE)
+    list_price = colander.SchemaNode(Money(), missing=None, validator=NOT_NEGATIVE)
     stock_on_hand = colander.SchemaNode(colander.Int(), missing=0, validator=colander.Range(min=0))
     weight_grams = colander.SchemaNode(colander.Int(), missing=0, validator=colander.Range(min=0))
     barcode = colander.SchemaNode(colander.String(), missing=None, validator=colander.Regex(

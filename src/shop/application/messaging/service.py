@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from shop.application.actors import Permission
@@ -41,16 +40,12 @@ class OutboxService:
         self.repo = OutboxRepository(uow.session)
         self._senders = senders or (lambda: senders_from_settings(uow.shop.settings))
 
-    @staticmethod
-    def now() -> datetime:
-        return datetime.now(UTC)
-
     def queue(self, channel: str, recipient: str, subject: str, body: str) -> int:
         """Queue one message in the current transaction; callers have checked permissions."""
         if channel not in CHANNELS:
             raise ValueError(f"unknown channel {channel!r}")
         message = OutboxMessage(channel=channel, recipient=recipient, subject=subject[:200],
-                                body=body, created_at=self.now(), attempts=0)
+                                body=body, created_at=self.uow.clock.now(), attempts=0)
         self.repo.add(message)
         # Flushed now: the id names the message in logs and in the file sender's file name.
         self.uow.session.flush()
@@ -84,7 +79,7 @@ class OutboxService:
                         self.repo.mark_failed(message.id, f"{type(exc).__name__}: {exc}")
                         failed += 1
                     else:
-                        self.repo.mark_sent(message.id, self.now())
+                        self.repo.mark_sent(message.id, self.uow.clock.now())
                         sent += 1
         self.uow.audit.record("messaging.outbox.deliver", "outbox_message",
                               after={"sent": sent, "failed": failed})

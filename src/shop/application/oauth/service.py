@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from shop.application.actors import Permission
@@ -89,10 +89,6 @@ class OAuthService:
         self.customers = CustomerRepository(uow.session)
         self.http = HttpClient()
 
-    @staticmethod
-    def now() -> datetime:
-        return datetime.now(UTC)
-
     def enabled_providers(self) -> list[ProviderChoice]:
         """The providers the login page offers, in the order the settings list them."""
         return [ProviderChoice(name, self._provider(name).label)
@@ -110,7 +106,7 @@ class OAuthService:
         if not browser_token or len(browser_token) > 100:
             browser_token = random_token()
         state, verifier, nonce = random_token(), new_verifier(), random_token(24)
-        now = self.now()
+        now = self.uow.clock.now()
         self.attempts.delete_expired(now)
         self.attempts.add(OAuthAttempt(
             state_hash=sha256_hex(state), browser_hash=sha256_hex(browser_token),
@@ -172,7 +168,7 @@ class OAuthService:
         attempt = self.attempts.take(sha256_hex(state))
         if (attempt is None or attempt.provider != provider_name
                 or attempt.browser_hash != sha256_hex(browser_token)
-                or attempt.expires_at <= self.now()):
+                or attempt.expires_at <= self.uow.clock.now()):
             raise OAuthFailed(RETRY, "unknown, expired, foreign or replayed state")
         return attempt
 
@@ -228,7 +224,7 @@ class OAuthService:
                       email: str | None) -> Customer:
         customer = self.uow.accounts.new_customer(email=email, name=(identity.name or "")[:60])
         if email is not None:
-            customer.email_verified_at = self.now()  # the provider verified it
+            customer.email_verified_at = self.uow.clock.now()  # the provider verified it
         self._add_identity(choice.name, identity, customer.id)
         self.uow.accounts.after_registration(customer)
         return customer
@@ -248,7 +244,7 @@ class OAuthService:
         config = provider_configs(self.uow.shop.settings).get(name)
         if config is None:
             raise NotFound(f"no enabled OAuth provider {name!r}")
-        return provider_for(config, self.http)
+        return provider_for(config, self.http, self.uow.clock)
 
     def _choice(self, name: str) -> ProviderChoice:
         try:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import TYPE_CHECKING
 
 from shop.data.models import WebSession
@@ -47,17 +47,14 @@ class SessionService:
         self.uow = uow
         self.repo = SessionRepository(uow.session)
 
-    @staticmethod
-    def now() -> datetime:
-        return datetime.now(UTC)
-
     def start(self, principal_kind: str, principal_id: int, *, remember: bool = False,
               ip: str | None = None, user_agent: str | None = None) -> SessionGrant:
         token = secrets.token_urlsafe(32)
         lifetime = REMEMBER_LIFETIME if remember else SHORT_LIFETIME
         self.repo.add(WebSession(
             token_hash=token_hash(token), principal_kind=principal_kind,
-            principal_id=principal_id, remember=remember, expires_at=self.now() + lifetime,
+            principal_id=principal_id, remember=remember,
+            expires_at=self.uow.clock.now() + lifetime,
             ip=ip, user_agent=(user_agent or "")[:255] or None))
         return SessionGrant(token, remember,
                             int(lifetime.total_seconds()) if remember else None)
@@ -65,12 +62,12 @@ class SessionService:
     def principal(self, token: str | None) -> SessionPrincipal | None:
         if not token:
             return None
-        found = self.repo.live(token_hash(token), self.now())
+        found = self.repo.live(token_hash(token), self.uow.clock.now())
         return SessionPrincipal(found.principal_kind, found.principal_id) if found else None
 
     def rotate(self, token: str) -> SessionGrant | None:
         """A new token for the same login (after a privilege change); the old one stops working."""
-        found = self.repo.live(token_hash(token), self.now())
+        found = self.repo.live(token_hash(token), self.uow.clock.now())
         if found is None:
             return None
         self.repo.delete(found.token_hash)
@@ -87,4 +84,4 @@ class SessionService:
         return self.repo.delete_for(principal_kind, principal_id, keep)
 
     def purge_expired(self) -> int:
-        return self.repo.delete_expired(self.now())
+        return self.repo.delete_expired(self.uow.clock.now())

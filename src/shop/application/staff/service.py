@@ -25,9 +25,9 @@ from shop.application.staff.privileges import (
 from shop.application.staff.read_models import (
     Dashboard,
     RoleRef,
-    StaffLoginResult,
     StaffPage,
     StaffSaved,
+    StaffSignedIn,
     StaffView,
 )
 from shop.application.staff.schemas import (
@@ -73,8 +73,9 @@ class StaffService:
                      permissions=permissions)
 
     def login(self, data: Mapping[str, Any], *, user_agent: str | None = None,
-              previous_session: str | None = None) -> StaffLoginResult:
-        """Check a username and password; see ``StaffLogin.login``."""
+              previous_session: str | None = None) -> StaffSignedIn:
+        """Check a username and password; raises ``Invalid`` or ``Throttled`` on failure
+        (see ``StaffLogin.login``)."""
         return StaffLogin(self).login(data, user_agent=user_agent,
                                       previous_session=previous_session)
 

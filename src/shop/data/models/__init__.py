@@ -1,6 +1,6 @@
 """Typed declarative models: one module per domain, one shared ``Base``."""
 
-from shop.data.models.accounts import Customer, LoginAttempt, OneTimeCode
+from shop.data.models.accounts import Customer, OneTimeCode
 from shop.data.models.addresses import Address
 from shop.data.models.audit import AuditEntry
 from shop.data.models.base import Base
@@ -23,7 +23,8 @@ from shop.data.models.reference import ReferenceRevision
 from shop.data.models.rewards import PointsEntry
 from shop.data.models.sessions import WebSession
 from shop.data.models.settings import ShopSetting
-from shop.data.models.staff import Role, RolePermission, Staff, StaffLoginFailure, StaffRole
+from shop.data.models.staff import Role, RolePermission, Staff, StaffRole
+from shop.data.models.throttle import ThrottleEvent
 
 __all__ = [
     "Address",
@@ -36,7 +37,6 @@ __all__ = [
     "Customer",
     "Listing",
     "ListingFacetCount",
-    "LoginAttempt",
     "OAuthAttempt",
     "OAuthIdentity",
     "OneTimeCode",
@@ -52,7 +52,7 @@ __all__ = [
     "Sku",
     "SkuAttributeValue",
     "Staff",
-    "StaffLoginFailure",
     "StaffRole",
+    "ThrottleEvent",
     "WebSession",
 ]

@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shop.data.models.base import Base, utcnow
+from shop.data.models.base import Base, stamped
 
 
 class OAuthIdentity(Base):
@@ -33,7 +33,7 @@ class OAuthIdentity(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     #: The name the provider showed, so the shopper recognizes the link on the account page.
     display_name: Mapped[str | None] = mapped_column(String(60))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = stamped()
 
 
 class OAuthAttempt(Base):
@@ -51,5 +51,5 @@ class OAuthAttempt(Base):
     code_verifier: Mapped[str] = mapped_column(String(128))
     nonce: Mapped[str] = mapped_column(String(64))
     redirect_uri: Mapped[str] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = stamped()
     expires_at: Mapped[datetime] = mapped_column(index=True)

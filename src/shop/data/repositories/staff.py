@@ -1,15 +1,14 @@
-"""Staff, roles and the staff login throttle: the only SQL the back office's people need."""
+"""Staff and roles: the only SQL the back office's people need."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 
 from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shop.data.models import Role, RolePermission, Staff, StaffLoginFailure, StaffRole
+from shop.data.models import Role, RolePermission, Staff, StaffRole
 
 
 class StaffRepository:
@@ -147,34 +146,3 @@ class RoleRepository:
         return {role_id: count for role_id, count in self.session.execute(
             select(StaffRole.role_id, func.count()).group_by(StaffRole.role_id)).all()}
 
-
-class StaffLoginFailureRepository:
-    """Failed staff logins within the throttling window."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def add(self, username: str, ip: str | None, at: datetime) -> None:
-        self.session.add(StaffLoginFailure(username=username, ip=ip, at=at))
-
-    def recent_for_username(self, username: str, since: datetime,
-                            limit: int) -> Sequence[datetime]:
-        """Times of the latest failures on ``username`` after ``since``, newest first."""
-        return self.session.scalars(
-            select(StaffLoginFailure.at)
-            .where(StaffLoginFailure.username == username, StaffLoginFailure.at > since)
-            .order_by(StaffLoginFailure.at.desc()).limit(limit)).all()
-
-    def recent_from_ip(self, ip: str, since: datetime, limit: int) -> Sequence[datetime]:
-        """Times of the latest failures from ``ip`` after ``since``, newest first."""
-        return self.session.scalars(
-            select(StaffLoginFailure.at)
-            .where(StaffLoginFailure.ip == ip, StaffLoginFailure.at > since)
-            .order_by(StaffLoginFailure.at.desc()).limit(limit)).all()
-
-    def clear_username(self, username: str) -> None:
-        self.session.execute(
-            delete(StaffLoginFailure).where(StaffLoginFailure.username == username))
-
-    def purge_before(self, moment: datetime) -> None:
-        self.session.execute(delete(StaffLoginFailure).where(StaffLoginFailure.at < moment))

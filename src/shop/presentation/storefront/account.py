@@ -2,8 +2,8 @@
 
 Each view parses the form, calls one ``request.shop.accounts`` use case and renders or
 redirects. A form that fails comes back with each field's message (400), one that is throttled
-with the wait (429). The views commit in both cases, on purpose: a wrong password or code is
-counted only if the attempt is written.
+with the wait (429). A wrong password or code is counted by the application tier whether this
+request's transaction commits or not.
 """
 
 from __future__ import annotations
@@ -177,8 +177,8 @@ def recover_form(request: Request) -> dict[str, Any]:
 def recover(request: Request) -> Any:
     values = _posted(request)
     try:
-        sent = request.shop.accounts.request_password_reset(
-            values, link_for=lambda token: request.route_url("reset_link", token=token))
+        # The link in the email is built on ``shop.public_url``, never on this request's Host.
+        sent = request.shop.accounts.request_password_reset(values)
     except (Invalid, Throttled) as exc:
         return _page(request, values, exc)
     if sent.channel == "mobile":
