@@ -24,6 +24,7 @@ requires = [
 tests_require = [
     "hypothesis>=6.100",
     "import-linter>=2.0",
+    "mypy>=1.10",  # strict types on the application tier, the library integrators import
     "playwright>=1.45",
     "pytest>=8.0",
     "ruff>=0.6",

@@ -1,8 +1,8 @@
 """Every check `make test` runs, in order, with a plain summary of what ran and what was skipped.
 
-ruff → import contract → pytest on SQLite → the database tests again on PostgreSQL (if it answers)
-→ browser tests (if Debian's Chromium is installed). Under CI=true a skipped PostgreSQL or
-Chromium run is a failure, not a skip.
+ruff → import contract → mypy → pytest on SQLite → the database tests again on PostgreSQL (if
+it answers) → browser tests (if Debian's Chromium is installed). Under CI=true a skipped
+PostgreSQL or Chromium run is a failure, not a skip.
 """
 
 from __future__ import annotations
@@ -50,6 +50,7 @@ def main() -> int:
     results["ruff"] = run("ruff", [str(BIN / "ruff"), "check", "src", "tests", "benchmarks",
                                    "scripts"])
     results["import contract"] = run("import contract", [str(BIN / "lint-imports")])
+    results["mypy"] = run("mypy (strict, application tier)", [str(BIN / "mypy")])
     pytest = [str(BIN / "python"), "-m", "pytest", "-p", "no:cacheprovider"]
     results["pytest (SQLite)"] = run("pytest on SQLite", [*pytest, "--ignore=tests/browser"])
 

@@ -5,8 +5,11 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import event
 
-from shop.data.repositories.catalog import CatalogRepository
+from shop.data.repositories.attributes import AttributeRepository
+from shop.data.repositories.brands import BrandRepository
+from shop.data.repositories.categories import CategoryRepository
 from shop.data.repositories.listing_queries import SORTS, ListingFilter
+from shop.data.repositories.listings import ListingRepository
 from tests import factories
 
 
@@ -33,9 +36,11 @@ def plan(connection, statement, parameters) -> str:
 @pytest.mark.parametrize("sort", SORTS)
 @pytest.mark.parametrize("scope", [("c", "clothes"), ("b", "acme")])
 def test_each_sort_reads_its_index(connection, system, listing_sql, sort, scope):
-    repo = CatalogRepository(system.session)
+    repo = ListingRepository(system.session)
     kind, slug = scope
-    scope_id = (repo.category_by_slug(slug) if kind == "c" else repo.brand_by_slug(slug)).id
+    scopes = CategoryRepository(system.session) if kind == "c" else BrandRepository(
+        system.session)
+    scope_id = scopes.by_slug(slug).id
     listing_sql.clear()
     repo.listing_page(ListingFilter(kind, scope_id), sort, 48, 96)
     statement, parameters = listing_sql[-1]
@@ -51,9 +56,9 @@ def test_each_sort_reads_its_index(connection, system, listing_sql, sort, scope)
 
 
 def test_filtered_listing_uses_indexes(connection, system, listing_sql):
-    repo = CatalogRepository(system.session)
-    category = repo.category_by_slug("clothes")
-    values = repo.value_ids_by_codes([("color", "red")])
+    repo = ListingRepository(system.session)
+    category = CategoryRepository(system.session).by_slug("clothes")
+    values = AttributeRepository(system.session).value_ids_by_codes([("color", "red")])
     listing_sql.clear()
     repo.listing_page(ListingFilter("c", category.id, (1,), {1: tuple(values.values())}),
                       "sales", 48, 0)
