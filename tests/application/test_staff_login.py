@@ -6,6 +6,7 @@ import pytest
 from argon2 import PasswordHasher
 
 from shop.application import Invalid, ShopError, Throttled, UnitOfWork
+from shop.data.models import Customer, Staff
 from tests import staff_factories as sf
 
 
@@ -56,7 +57,7 @@ def test_empty_fields_are_named(system):
 
 
 def test_login_ends_the_previous_session(system, member):
-    shopper_session = system.sessions.start("customer", sf.customer(system))
+    shopper_session = sf.session(system, "customer", sf.customer(system))
     signed_in = attempt(system, "lin", previous_session=shopper_session.token)
     assert signed_in.staff.username == "lin"
     assert system.sessions.principal(shopper_session.token) is None
@@ -64,16 +65,16 @@ def test_login_ends_the_previous_session(system, member):
 
 def test_old_parameters_are_rehashed_at_login(system, member):
     weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
-    system.staff.repo.get(member.id).password_hash = weak.hash(sf.PASSWORD)
+    system.session.get(Staff, member.id).password_hash = weak.hash(sf.PASSWORD)
     assert attempt(system, "lin").staff.id == member.id
-    stored = system.staff.repo.get(member.id).password_hash
+    stored = system.session.get(Staff, member.id).password_hash
     assert not system.shop.passwords.needs_rehash(stored)
     assert attempt(system, "lin").staff.id == member.id
 
 
 def test_a_shopper_cannot_log_in_as_staff(system):
     customer_id = sf.customer(system)
-    email = system.accounts.repo.get(customer_id).email
+    email = system.session.get(Customer, customer_id).email
     assert wrong(attempt(system, email))
 
 

@@ -172,7 +172,7 @@ def test_a_script_in_a_staff_name_renders_inert(app, system, admin):
 
 def test_edit_roles_through_the_form_ends_their_sessions(app, system, admin):
     clerk = sf.staff(system, ["finance"])
-    theirs = system.sessions.start("staff", clerk.id)
+    theirs = sf.session(system, "staff", clerk.id)
     system.session.flush()
     signed_in(app, system, ["administrator"])
     form = app.get(f"/admin/staff/{clerk.id}").forms["staff-form"]

@@ -19,6 +19,7 @@ from typing import Any
 
 import transaction as transaction_package
 
+from shop.application.accounts.read_models import AccountBadge, CodeSent, ProfileView, SignedIn
 from shop.application.accounts.service import AccountService
 from shop.application.actors import ANONYMOUS, Actor, Permission, system_actor
 from shop.application.addresses.service import AddressService
@@ -31,31 +32,60 @@ from shop.application.errors import Conflict, Forbidden, Invalid, NotFound, Shop
 from shop.application.locales import normalize_locale
 from shop.application.messaging.service import OutboxService
 from shop.application.oauth.service import OAuthService
-from shop.application.public_url import absolute_link, public_url_from_settings
+from shop.application.public_url import MissingPublicUrl, absolute_link, public_url_from_settings
 from shop.application.reference import ReferenceCache, ReferenceReader
 from shop.application.regions.service import RegionService
 from shop.application.rewards.service import RewardsService
 from shop.application.security.passwords import Passwords, hasher_from_settings
 from shop.application.security.throttle import Throttled
-from shop.application.sessions.service import SessionService
+from shop.application.sessions.service import SessionGrant, SessionPrincipal, SessionService
 from shop.application.settings.service import SettingsService
+from shop.application.staff.read_models import (
+    Dashboard,
+    PermissionChoice,
+    RoleRef,
+    RoleSaved,
+    RoleView,
+    StaffPage,
+    StaffSaved,
+    StaffSignedIn,
+    StaffView,
+)
 from shop.application.staff.roles import RoleService
 from shop.application.staff.service import StaffService
 from shop.data import make_engine, make_session_factory, open_session
 from shop.data import migrations as data_migrations
 
+#: What an integrator may import from here: the facade, the errors to catch, and the read
+#: models the account, staff and session services return (the README lists them).
 __all__ = [
     "ANONYMOUS",
+    "AccountBadge",
     "Actor",
     "Clock",
+    "CodeSent",
     "Conflict",
+    "Dashboard",
     "Forbidden",
     "Invalid",
     "ManualClock",
+    "MissingPublicUrl",
     "NotFound",
     "Permission",
+    "PermissionChoice",
+    "ProfileView",
+    "RoleRef",
+    "RoleSaved",
+    "RoleView",
+    "SessionGrant",
+    "SessionPrincipal",
     "Shop",
     "ShopError",
+    "SignedIn",
+    "StaffPage",
+    "StaffSaved",
+    "StaffSignedIn",
+    "StaffView",
     "Throttled",
     "UnitOfWork",
 ]

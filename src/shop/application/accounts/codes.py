@@ -28,7 +28,7 @@ from shop.application.i18n import _
 from shop.application.security.rollback_proof import write_rollback_proof
 from shop.application.security.throttle import Limit, Rule, Throttle
 from shop.data.models import OneTimeCode
-from shop.data.repositories.one_time_codes import OneTimeCodeRepository
+from shop.data.repositories.one_time_codes import CodeRecord, OneTimeCodeRepository
 
 if TYPE_CHECKING:
     from shop.application import UnitOfWork
@@ -93,7 +93,7 @@ class OneTimeCodes:
         return rules
 
     def check(self, purpose: str, destination: str, code: str, *,
-              field: str = "code") -> OneTimeCode:
+              field: str = "code") -> CodeRecord:
         """The live code ``code`` of ``destination``, not yet used up; a wrong guess counts on
         the code, whether or not the caller commits."""
         row = self.repo.latest(purpose, destination)
@@ -104,14 +104,14 @@ class OneTimeCodes:
             raise Invalid({field: WRONG_CODE})
         return row
 
-    def check_link(self, purpose: str, token: str, *, field: str = "token") -> OneTimeCode:
+    def check_link(self, purpose: str, token: str, *, field: str = "token") -> CodeRecord:
         """The live link token ``token`` (a guess is hopeless, so guesses are not counted)."""
         row = self.repo.by_hash(purpose, link_hash(purpose, token))
         self._alive(row, field)
         assert row is not None
         return row
 
-    def use(self, row: OneTimeCode, *, field: str = "code") -> None:
+    def use(self, row: CodeRecord, *, field: str = "code") -> None:
         """Use the checked code up; a second request with the same code loses here."""
         if not self.repo.use(row.id, self.uow.clock.now(), MAX_WRONG_GUESSES):
             raise Invalid({field: WRONG_CODE})
@@ -121,7 +121,7 @@ class OneTimeCodes:
         an older reset link or code must not change it again)."""
         return self.repo.end_live(purpose, self.uow.clock.now(), customer_id=customer_id)
 
-    def _alive(self, row: OneTimeCode | None, field: str) -> None:
+    def _alive(self, row: CodeRecord | None, field: str) -> None:
         if row is None or row.used_at is not None or row.expires_at <= self.uow.clock.now():
             raise Invalid({field: WRONG_CODE})
         if row.attempts >= MAX_WRONG_GUESSES:

@@ -21,10 +21,12 @@ from shop.application.accounts.schemas import LoginSchema, normalize_login
 from shop.application.errors import Invalid
 from shop.application.i18n import _
 from shop.application.security.throttle import Limit, LockAudit, Rule, Throttle
+from shop.application.sessions.service import LoginSessions
 from shop.application.validation import validate
 
 if TYPE_CHECKING:
-    from shop.application.accounts.service import AccountService
+    from shop.application import UnitOfWork
+    from shop.application.accounts.customers import CustomerAccounts
 
 PER_IDENTIFIER = Limit(5, timedelta(minutes=15))
 PER_ACCOUNT = Limit(5, timedelta(minutes=15))
@@ -48,10 +50,10 @@ def login_rules(identifier: str, customer_id: int | None, ip: str | None) -> lis
 
 
 class Authentication:
-    def __init__(self, accounts: AccountService) -> None:
-        self.accounts = accounts
-        self.uow = accounts.uow
-        self.throttle = Throttle(accounts.uow)
+    def __init__(self, uow: UnitOfWork, customers: CustomerAccounts) -> None:
+        self.uow = uow
+        self.customers = customers
+        self.throttle = Throttle(uow)
 
     def log_in(self, data: dict[str, Any], *, user_agent: str | None = None,
                current_token: str | None = None) -> SignedIn:
@@ -62,7 +64,7 @@ class Authentication:
         """
         values = validate(LoginSchema(), data)
         identifier = normalize_login(values["identifier"])[:254]
-        customer = self.accounts.repo.by_login(identifier)
+        customer = self.customers.repo.by_login(identifier)
         rules = login_rules(identifier, customer.id if customer else None, self.uow.client_ip)
         self.throttle.refuse_if_reached(rules, _locked_message)
         passwords = self.uow.shop.passwords
@@ -77,9 +79,9 @@ class Authentication:
         self.throttle.clear(rule for rule in rules if rule.scope != "ip")
         if stored and passwords.needs_rehash(stored):
             customer.password_hash = passwords.hash(values["password"])
-        return SignedIn(customer.id, self.accounts.start_session(
-            customer.id, remember=values["remember"], user_agent=user_agent,
-            current_token=current_token))
+        return SignedIn(customer.id, LoginSessions(self.uow).begin(
+            "customer", customer.id, remember=values["remember"], user_agent=user_agent,
+            replacing=current_token))
 
     def log_out(self, token: str | None) -> None:
         self.uow.sessions.end(token)

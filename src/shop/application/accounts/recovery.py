@@ -28,11 +28,14 @@ from shop.application.errors import Invalid
 from shop.application.i18n import _
 from shop.application.mobile import mainland_mobile
 from shop.application.security.passwords import check_new_password
+from shop.application.sessions.service import LoginSessions
 from shop.application.validation import validate
-from shop.data.models import Customer, OneTimeCode
+from shop.data.models import Customer
+from shop.data.repositories.one_time_codes import CodeRecord
 
 if TYPE_CHECKING:
-    from shop.application.accounts.service import AccountService
+    from shop.application import UnitOfWork
+    from shop.application.accounts.customers import CustomerAccounts
 
 PURPOSE = "reset"
 #: Where a reset link opens; the storefront's ``reset_link`` route serves this path.
@@ -49,14 +52,14 @@ def personal_facts(customer: Customer) -> tuple[str, ...]:
 
 
 class Recovery:
-    def __init__(self, accounts: AccountService) -> None:
-        self.accounts = accounts
-        self.uow = accounts.uow
-        self.codes = OneTimeCodes(self.uow)
+    def __init__(self, uow: UnitOfWork, customers: CustomerAccounts) -> None:
+        self.uow = uow
+        self.customers = customers
+        self.codes = OneTimeCodes(uow)
 
     def request_reset(self, data: dict[str, Any]) -> CodeSent:
         identifier = validate(ResetRequestSchema(), data)["identifier"]
-        repo = self.accounts.repo
+        repo = self.customers.repo
         if "@" in identifier:
             kind, address = "email", identifier.lower()
             customer = repo.by_email(address)
@@ -103,14 +106,14 @@ class Recovery:
         row = self.codes.check(PURPOSE, values["mobile"], values["code"])
         self._reset(row, values["password"], field="code")
 
-    def _reset(self, row: OneTimeCode, password: str, *, field: str) -> None:
-        customer = self.accounts.repo.get(row.customer_id) if row.customer_id else None
+    def _reset(self, row: CodeRecord, password: str, *, field: str) -> None:
+        customer = self.customers.repo.get(row.customer_id) if row.customer_id else None
         if customer is None or not customer.is_active:
             raise Invalid({field: LINK_GONE if field == "token" else WRONG_CODE})
         check_new_password(password, personal=personal_facts(customer))
         self.codes.use(row, field=field)
         self.codes.end_all(PURPOSE, customer.id)  # the other channel's link or code too
         customer.password_hash = self.uow.shop.passwords.hash(password)
-        ended = self.uow.sessions.end_all("customer", customer.id)
+        ended = LoginSessions(self.uow).end_all("customer", customer.id)
         self.uow.audit.record("accounts.password.reset", "customer", customer.id,
                               after={"channel": row.channel, "sessions_ended": ended})

@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from shop.application.accounts.customers import CustomerAccounts
 from shop.application.actors import Permission
 from shop.application.errors import Forbidden, Invalid, NotFound
 from shop.application.i18n import _
@@ -26,7 +27,7 @@ from shop.application.oauth.errors import OAuthFailed
 from shop.application.oauth.http import HttpClient, ProviderError
 from shop.application.oauth.pkce import new_verifier, random_token, s256_challenge, sha256_hex
 from shop.application.oauth.providers import Provider, ProviderIdentity, provider_for
-from shop.application.sessions.service import SessionGrant
+from shop.application.sessions.service import LoginSessions, SessionGrant
 from shop.data.models import Customer, OAuthAttempt, OAuthIdentity
 from shop.data.repositories.accounts import CustomerRepository
 from shop.data.repositories.oauth import OAuthAttemptRepository, OAuthIdentityRepository
@@ -215,14 +216,15 @@ class OAuthService:
         if customer is None or not customer.is_active:
             raise OAuthFailed(_("This account is closed. Please contact customer service."),
                               "linked account missing or inactive")
-        self.uow.sessions.end(session_token)  # a new session at every login (no fixation)
-        grant = self.uow.sessions.start("customer", customer.id, ip=self.uow.client_ip,
-                                        user_agent=user_agent)
+        # A new session at every login (no fixation): the browser's earlier token ends.
+        grant = LoginSessions(self.uow).begin("customer", customer.id, user_agent=user_agent,
+                                              replacing=session_token)
         return OAuthOutcome(LOGGED_IN, choice, grant=grant, created=created)
 
     def _new_customer(self, choice: ProviderChoice, identity: ProviderIdentity,
                       email: str | None) -> Customer:
-        customer = self.uow.accounts.new_customer(email=email, name=(identity.name or "")[:60])
+        customer = CustomerAccounts(self.uow).new_customer(email=email,
+                                                           name=(identity.name or "")[:60])
         if email is not None:
             customer.email_verified_at = self.uow.clock.now()  # the provider verified it
         self._add_identity(choice.name, identity, customer.id)

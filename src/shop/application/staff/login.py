@@ -18,12 +18,14 @@ from typing import TYPE_CHECKING, Any
 from shop.application.errors import Invalid
 from shop.application.i18n import _
 from shop.application.security.throttle import Limit, Rule, Throttle
+from shop.application.sessions.service import LoginSessions
 from shop.application.staff.read_models import StaffSignedIn
 from shop.application.staff.schemas import StaffLoginSchema
 from shop.application.validation import validate
 
 if TYPE_CHECKING:
-    from shop.application.staff.service import StaffService
+    from shop.application import UnitOfWork
+    from shop.application.staff.directory import StaffDirectory
 
 PER_USERNAME = Limit(5, timedelta(minutes=15))
 PER_ADDRESS = Limit(20, timedelta(minutes=15))
@@ -39,10 +41,10 @@ def staff_login_rules(username: str, ip: str | None) -> list[Rule]:
 
 
 class StaffLogin:
-    def __init__(self, staff: StaffService) -> None:
-        self.staff = staff
-        self.uow = staff.uow
-        self.throttle = Throttle(self.uow)
+    def __init__(self, uow: UnitOfWork, directory: StaffDirectory) -> None:
+        self.uow = uow
+        self.directory = directory
+        self.throttle = Throttle(uow)
 
     def login(self, data: Mapping[str, Any], *, user_agent: str | None = None,
               previous_session: str | None = None) -> StaffSignedIn:
@@ -59,7 +61,7 @@ class StaffLogin:
         self.throttle.refuse_if_reached(rules)
 
         passwords = self.uow.shop.passwords
-        staff = self.staff.repo.by_username(username)
+        staff = self.directory.repo.by_username(username)
         matches = passwords.verify(staff.password_hash if staff else None, values["password"])
         if staff is None or not matches or not staff.is_active:
             self.throttle.count_failure(rules)
@@ -69,10 +71,10 @@ class StaffLogin:
             staff.password_hash = passwords.hash(values["password"])
         staff.last_login_at = self.uow.clock.now()
         self.throttle.clear(rule for rule in rules if rule.scope == "username")
-        self.uow.sessions.end(previous_session)
-        grant = self.uow.sessions.start("staff", staff.id, ip=ip, user_agent=user_agent)
+        grant = LoginSessions(self.uow).begin("staff", staff.id, user_agent=user_agent,
+                                              replacing=previous_session)
         # From here this unit of work acts as the person who just proved who they are, so the
         # audit entry names them rather than "anonymous".
-        self.uow.actor = self.staff.actor_for(staff.id)
+        self.uow.actor = self.directory.actor_for(staff.id)
         self.uow.audit.record("staff.login", "staff", staff.id)
-        return StaffSignedIn(grant=grant, staff=self.staff.view_of(staff))
+        return StaffSignedIn(grant=grant, staff=self.directory.view_of(staff))

@@ -6,14 +6,31 @@ with the same code cannot both succeed and parallel guesses cannot slip past the
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from shop.data.models import OneTimeCode
+
+
+@dataclass(frozen=True)
+class CodeRecord:
+    """A code as it was read: what checking a guess and using the code up need."""
+
+    id: int
+    purpose: str
+    channel: str
+    destination: str
+    customer_id: int | None
+    code_hash: str
+    expires_at: datetime
+    used_at: datetime | None
+    attempts: int
 
 
 class OneTimeCodeRepository:
@@ -23,19 +40,23 @@ class OneTimeCodeRepository:
     def add(self, code: OneTimeCode) -> None:
         self.session.add(code)
 
-    def latest(self, purpose: str, destination: str) -> OneTimeCode | None:
+    def latest(self, purpose: str, destination: str) -> CodeRecord | None:
         """The newest code of ``purpose`` sent to ``destination``: only that one can be used."""
-        return self.session.scalars(
-            select(OneTimeCode)
-            .where(OneTimeCode.destination == destination, OneTimeCode.purpose == purpose)
+        return self._record(
+            OneTimeCode.destination == destination, OneTimeCode.purpose == purpose)
+
+    def by_hash(self, purpose: str, code_hash: str) -> CodeRecord | None:
+        return self._record(OneTimeCode.code_hash == code_hash, OneTimeCode.purpose == purpose)
+
+    def _record(self, *where: ColumnElement[bool]) -> CodeRecord | None:
+        found = self.session.execute(
+            select(OneTimeCode.id, OneTimeCode.purpose, OneTimeCode.channel,
+                   OneTimeCode.destination, OneTimeCode.customer_id, OneTimeCode.code_hash,
+                   OneTimeCode.expires_at, OneTimeCode.used_at, OneTimeCode.attempts)
+            .where(*where)
             .order_by(OneTimeCode.created_at.desc(), OneTimeCode.id.desc()).limit(1)
         ).first()
-
-    def by_hash(self, purpose: str, code_hash: str) -> OneTimeCode | None:
-        return self.session.scalars(
-            select(OneTimeCode).where(OneTimeCode.code_hash == code_hash,
-                                      OneTimeCode.purpose == purpose)
-        ).first()
+        return CodeRecord(*found) if found else None
 
     def end_live(self, purpose: str, now: datetime, *, destination: str | None = None,
                  customer_id: int | None = None) -> int:

@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 
 from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shop.data.models import Role, RolePermission, Staff, StaffRole
+
+
+@dataclass(frozen=True)
+class RoleGrant:
+    role_code: str
+    is_builtin: bool
+    #: A custom role's permission; None for a built-in role (its set lives in code).
+    permission: str | None
 
 
 class StaffRepository:
@@ -58,13 +67,13 @@ class StaffRepository:
             found[staff_id].append(role)
         return found
 
-    def grants_of(self, staff_id: int) -> Sequence[tuple[str, bool, str | None]]:
-        """(role code, is built-in, permission) for each role of the staff member, one query.
+    def grants_of(self, staff_id: int) -> list[RoleGrant]:
+        """What each role of the staff member grants, in one query.
 
-        A custom role yields one row per permission; a built-in role one row with no permission
-        (its set lives in code).
+        A custom role yields one grant per permission; a built-in role one grant with no
+        permission (its set lives in code).
         """
-        return [tuple(row) for row in self.session.execute(  # type: ignore[misc]
+        return [RoleGrant(*row) for row in self.session.execute(
             select(Role.code, Role.is_builtin, RolePermission.permission)
             .select_from(StaffRole)
             .join(Role, Role.id == StaffRole.role_id)

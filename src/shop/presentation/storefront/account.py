@@ -17,11 +17,8 @@ from pyramid.renderers import render_to_response
 from pyramid.request import Request
 from pyramid.view import exception_view_config, view_config
 
-from shop.application import Invalid, Permission
-from shop.application.accounts.read_models import AccountBadge
+from shop.application import AccountBadge, Invalid, Permission, SessionGrant, Throttled
 from shop.application.accounts.schemas import GENDERS
-from shop.application.security.throttle import Throttled
-from shop.application.sessions.service import SessionGrant
 from shop.presentation.i18n import _
 from shop.presentation.security import PUBLIC
 from shop.presentation.sessions import forget, remember, session_token
