@@ -47,6 +47,12 @@ class Actor:
         if not self.can(permission):
             raise Forbidden(f"{self.name} lacks the permission {permission}")
 
+    def require_system(self) -> None:
+        """Internal hooks (event handlers, job steps) act for the shop, never for a visitor or
+        a staff member: only a system actor may call them, whatever permissions others hold."""
+        if self.kind != "system":
+            raise Forbidden(f"{self.name} may not call the shop's internal hooks")
+
 
 ANONYMOUS = Actor(kind="anonymous", name="anonymous")
 

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 from pyramid.paster import setup_logging
 
 from shop.application import Shop, ShopError
+from shop.application.messaging.delivery import deliver_messages
 from shop.presentation.cli_staff import add_staff_commands
 from shop.presentation.settings import load_settings
 
@@ -81,11 +82,9 @@ def demo_load(shop: Shop, args: argparse.Namespace) -> int:
 
 
 def outbox_deliver(shop: Shop, args: argparse.Namespace) -> int:
-    """Send pending emails and SMS; with ``--every`` keep doing it (development) until Ctrl-C."""
-    actor = shop.system_actor("shop-admin outbox")
+    """Send due emails and SMS; with ``--every`` keep doing it (development) until Ctrl-C."""
     while True:
-        with shop.transaction(actor=actor) as tx:
-            report = tx.outbox.deliver_pending(args.limit)
+        report = deliver_messages(shop, limit=args.limit)
         if report.sent or report.failed or not args.every:
             print(f"outbox: {report.sent} sent, {report.failed} failed", flush=True)
         if not args.every:
