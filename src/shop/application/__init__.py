@@ -28,6 +28,9 @@ from shop.application.catalog.service import CatalogService
 from shop.application.clock import Clock, ManualClock, SystemClock
 from shop.application.demo.service import DemoService
 from shop.application.errors import Conflict, Forbidden, Invalid, NotFound, ShopError
+from shop.application.events.handlers import HandlerRegistry
+from shop.application.events.registry import default_registry
+from shop.application.events.service import EventService
 from shop.application.locales import normalize_locale
 from shop.application.messaging.service import OutboxService
 from shop.application.oauth.service import OAuthService
@@ -62,10 +65,12 @@ class Shop:
     """One per process: owns the engine and makes units of work."""
 
     def __init__(self, bind: Any, settings: Mapping[str, Any] | None = None, *,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, handlers: HandlerRegistry | None = None) -> None:
         self.settings = dict(settings or {})
         #: The one source of "now" for every service and every stamped row.
         self.clock: Clock = clock or SystemClock()
+        #: Who reacts to which domain event (every domain's ``handlers.py``).
+        self.event_handlers = handlers or default_registry()
         self._bind = bind
         self._sessions = make_session_factory(bind)
         self.default_locale = normalize_locale(self.settings.get("shop.default_locale"))
@@ -172,6 +177,10 @@ class UnitOfWork:
     @cached_property
     def outbox(self) -> OutboxService:
         return OutboxService(self)
+
+    @cached_property
+    def events(self) -> EventService:
+        return EventService(self)
 
     @cached_property
     def catalog(self) -> CatalogService:

@@ -81,10 +81,11 @@ class AccountService:
     def after_registration(self, customer: Customer) -> None:
         """Everything that follows a new account, in the registration's transaction.
 
-        It records the fact in the audit log and grants the registration gift; the referrer's
-        reward waits for the new account's first paid order (``rewards.on_first_order_paid``).
+        It records the fact in the audit log and the ``customer.registered`` event; other
+        domains react to the event after commit (rewards grants the registration gift). The
+        referrer's reward waits for the new account's first paid order.
         """
-        self.uow.rewards.on_registered(customer.id)
+        self.uow.events.record("customer.registered", {"customer_id": customer.id})
         self.uow.audit.record("accounts.customer.register", "customer", customer.id, after={
             "email": customer.email, "mobile": customer.mobile,
             "referred_by_id": customer.referred_by_id,
