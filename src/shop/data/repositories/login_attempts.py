@@ -9,6 +9,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from shop.data.models import LoginAttempt
+from shop.data.repositories.batches import delete_ids
 
 
 class LoginAttemptRepository:
@@ -41,3 +42,8 @@ class LoginAttemptRepository:
                    LoginAttempt.at > since)
             .order_by(LoginAttempt.at.desc()).limit(limit)
         ).all()
+
+    def purge_before(self, moment: datetime, limit: int) -> int:
+        """Delete up to ``limit`` attempts made before ``moment``, oldest first."""
+        return delete_ids(self.session, LoginAttempt.id, select(LoginAttempt.id)
+                          .where(LoginAttempt.at < moment).order_by(LoginAttempt.id).limit(limit))

@@ -13,6 +13,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from shop.data.models import OneTimeCode
+from shop.data.repositories.batches import delete_ids
 
 
 class OneTimeCodeRepository:
@@ -68,3 +69,9 @@ class OneTimeCodeRepository:
             .where(OneTimeCode.ip == ip, OneTimeCode.created_at > since)
             .order_by(OneTimeCode.created_at.desc()).limit(limit)
         ).all()
+
+    def purge_created_before(self, moment: datetime, limit: int) -> int:
+        """Delete up to ``limit`` codes created before ``moment``, oldest first."""
+        return delete_ids(self.session, OneTimeCode.id, select(OneTimeCode.id)
+                          .where(OneTimeCode.created_at < moment)
+                          .order_by(OneTimeCode.id).limit(limit))

@@ -176,5 +176,6 @@ class StaffLoginFailureRepository:
         self.session.execute(
             delete(StaffLoginFailure).where(StaffLoginFailure.username == username))
 
-    def purge_before(self, moment: datetime) -> None:
-        self.session.execute(delete(StaffLoginFailure).where(StaffLoginFailure.at < moment))
+    def purge_before(self, moment: datetime) -> int:
+        return self.session.execute(
+            delete(StaffLoginFailure).where(StaffLoginFailure.at < moment)).rowcount or 0
