@@ -13,6 +13,7 @@ from sqlalchemy import select
 from shop.application import Shop, UnitOfWork
 from shop.application.events.catalog import CustomerRegistered
 from shop.application.events.handlers import HandlerRegistry, handles
+from shop.application.jobs.lease import RETRIES
 from shop.application.rewards.handlers import grant_registration_gift
 from shop.data.models import DomainEvent, EventDelivery
 
@@ -62,3 +63,9 @@ def registered(shop: Shop, **fields: Any) -> int:
         return customer.id
 
 
+
+def until_dead(shop: Shop, clock: Any, run: Any) -> None:
+    """Call ``run()`` (a delivery job that fails) once per try, moving past each backoff."""
+    for _ in range(RETRIES.max_attempts):
+        run()
+        clock.advance(hours=1)

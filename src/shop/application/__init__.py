@@ -31,6 +31,7 @@ from shop.application.errors import Conflict, Forbidden, Invalid, NotFound, Shop
 from shop.application.events.handlers import HandlerRegistry
 from shop.application.events.registry import default_registry
 from shop.application.events.service import EventService
+from shop.application.jobs.dead_letters import DeadLetterService
 from shop.application.locales import normalize_locale
 from shop.application.messaging.service import OutboxService
 from shop.application.oauth.service import OAuthService
@@ -181,6 +182,10 @@ class UnitOfWork:
     @cached_property
     def events(self) -> EventService:
         return EventService(self)
+
+    @cached_property
+    def dead_letters(self) -> DeadLetterService:
+        return DeadLetterService(self)
 
     @cached_property
     def catalog(self) -> CatalogService:

@@ -31,6 +31,8 @@ class Permission(StrEnum):
     AUDIT_VIEW = "system:audit:view"
     SETTINGS_MANAGE = "system:settings:manage"
     SYSTEM_DATABASE = "system:database:manage"
+    #: The dead-letter queue: read failed deliveries and send them round again.
+    SYSTEM_JOBS = "system:jobs:manage"
 
 
 @dataclass(frozen=True)
