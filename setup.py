@@ -5,6 +5,7 @@ requires = [
     "alembic>=1.13",
     "argon2-cffi>=23.1",
     "Babel>=2.14",
+    "celery>=5.4",  # runs the jobs in production: workers and beat on RabbitMQ
     "colander>=2.0",
     "deform>=2.0.15",
     "nh3>=0.2.15",

@@ -17,9 +17,8 @@ SCRIPT_MARKER = "<!-- tests/application/test_library.py runs this block as it is
 #: Services whose public surface must be exactly the README's row (the others are checked
 #: for every method the README names).
 EXACT = ("accounts", "staff", "roles", "sessions")
-#: Public, but not for integrators: the registration hook other domains extend (being turned
-#: into a ``customer.registered`` event), and each service's unit of work.
-NOT_LISTED = {"after_registration", "uow"}
+#: Public, but not for integrators: each service's unit of work.
+NOT_LISTED = {"uow"}
 
 
 def _readme() -> str:

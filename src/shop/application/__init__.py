@@ -29,6 +29,11 @@ from shop.application.catalog.service import CatalogService
 from shop.application.clock import Clock, ManualClock, SystemClock
 from shop.application.demo.service import DemoService
 from shop.application.errors import Conflict, Forbidden, Invalid, NotFound, ShopError
+from shop.application.events.handlers import HandlerRegistry
+from shop.application.events.registry import default_registry
+from shop.application.events.service import EventService
+from shop.application.jobs.catalog import find_job
+from shop.application.jobs.dead_letters import DeadLetterService
 from shop.application.locales import normalize_locale
 from shop.application.messaging.service import OutboxService
 from shop.application.oauth.service import OAuthService
@@ -95,10 +100,12 @@ class Shop:
     """One per process: owns the engine and makes units of work."""
 
     def __init__(self, bind: Any, settings: Mapping[str, Any] | None = None, *,
-                 clock: Clock | None = None) -> None:
+                 clock: Clock | None = None, handlers: HandlerRegistry | None = None) -> None:
         self.settings = dict(settings or {})
         #: The one source of "now" for every service and every stamped row.
         self.clock: Clock = clock or SystemClock()
+        #: Who reacts to which domain event (every domain's ``handlers.py``).
+        self.event_handlers = handlers or default_registry()
         self._bind = bind
         self._sessions = make_session_factory(bind)
         self.default_locale = normalize_locale(self.settings.get("shop.default_locale"))
@@ -154,6 +161,11 @@ class Shop:
         manager = transaction_package.TransactionManager(explicit=True)
         with manager:
             yield self.bind(manager, actor or ANONYMOUS, locale=locale, writes=writes)
+
+    def run_job(self, name: str) -> dict[str, Any]:
+        """Run one of the shop's jobs now, as the job engines do (``shop-admin INI jobs list``
+        names them: ``deliver-messages``, ``dispatch-events``, ``purge-expired``); its counts."""
+        return find_job(name).run(self)
 
     def upgrade_database(self, revision: str = "heads") -> None:
         data_migrations.upgrade(self._bind, revision)
@@ -212,6 +224,14 @@ class UnitOfWork:
     @cached_property
     def outbox(self) -> OutboxService:
         return OutboxService(self)
+
+    @cached_property
+    def events(self) -> EventService:
+        return EventService(self)
+
+    @cached_property
+    def dead_letters(self) -> DeadLetterService:
+        return DeadLetterService(self)
 
     @cached_property
     def catalog(self) -> CatalogService:

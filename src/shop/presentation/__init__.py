@@ -8,6 +8,8 @@ from pyramid.config import Configurator
 from pyramid.csrf import CookieCSRFStoragePolicy
 
 from shop.application import Shop
+from shop.application.jobs.runner import JobRunner
+from shop.application.jobs.settings import JobSettings
 from shop.application.public_url import MissingPublicUrl
 from shop.presentation.settings import PUBLIC_URL_VARIABLE, with_environment
 
@@ -51,7 +53,12 @@ def make_app(settings: dict[str, Any], shop: Shop | None = None) -> Any:
         config.scan(".admin")
         config.scan(".errors")
         config.scan(".i18n")
-        return config.make_wsgi_app()
+        app = config.make_wsgi_app()
+    if JobSettings.from_settings(settings).in_process:
+        # The embedded default: this process also runs the jobs (``make run`` needs nothing
+        # else), in a daemon thread that dies with the process.
+        config.registry.shop_jobs = JobRunner(config.registry.shop).start_thread()
+    return app
 
 
 def main(global_config: dict[str, Any], **settings: Any) -> Any:

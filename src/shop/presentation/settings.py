@@ -12,12 +12,13 @@ from shop.application.public_url import SETTING as PUBLIC_URL
 
 DATABASE_URL_VARIABLE = "SHOP_DATABASE_URL"
 PUBLIC_URL_VARIABLE = "SHOP_PUBLIC_URL"
-#: Environment variable -> the setting it overrides.
-FROM_ENVIRONMENT = {DATABASE_URL_VARIABLE: "sqlalchemy.url", PUBLIC_URL_VARIABLE: PUBLIC_URL}
+#: Environment variables that win over ini settings, so production secrets stay out of files.
+FROM_ENVIRONMENT = {DATABASE_URL_VARIABLE: "sqlalchemy.url", PUBLIC_URL_VARIABLE: PUBLIC_URL,
+                    "SHOP_BROKER_URL": "shop.jobs.broker_url"}
 
 
 def with_environment(settings: dict[str, Any]) -> dict[str, Any]:
-    """``SHOP_DATABASE_URL`` and ``SHOP_PUBLIC_URL`` win over the ini file."""
+    """``SHOP_DATABASE_URL``, ``SHOP_PUBLIC_URL`` and ``SHOP_BROKER_URL`` win over the ini file."""
     settings = dict(settings)
     for variable, setting in FROM_ENVIRONMENT.items():
         if os.environ.get(variable):

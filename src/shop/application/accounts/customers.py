@@ -55,6 +55,19 @@ class CustomerAccounts:
             raise Conflict("that email, mobile number or username already has an account")
         return customer
 
+    def registered(self, customer: Customer) -> None:
+        """Everything that follows a new account, in the registration's transaction.
+
+        It records the fact in the audit log and the ``customer.registered`` event; other
+        domains react to the event after commit (rewards grants the registration gift). The
+        referrer's reward waits for the new account's first paid order.
+        """
+        self.uow.events.record("customer.registered", {"customer_id": customer.id})
+        self.uow.audit.record("accounts.customer.register", "customer", customer.id, after={
+            "email": customer.email, "mobile": customer.mobile,
+            "referred_by_id": customer.referred_by_id,
+            "profile_completed": customer.profile_completed})
+
     def address_taken(self, kind: str, address: str) -> bool:
         """Whether an account already has this mobile number or email address."""
         found = self.repo.by_mobile(address) if kind == "mobile" else self.repo.by_email(address)

@@ -75,6 +75,6 @@ class Registration:
         customer.gender, customer.birthday = values["gender"], values["birthday"]
         customer.profile_completed = bool(values["name"] and values["gender"]
                                           and values["birthday"])
-        self.uow.accounts.after_registration(customer)
+        self.customers.registered(customer)
         return SignedIn(customer.id, LoginSessions(self.uow).begin(
             "customer", customer.id, user_agent=user_agent, replacing=current_token))

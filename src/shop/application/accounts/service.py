@@ -2,8 +2,7 @@
 
 Each use case lives in a small module (registration, login, recovery, profile) that is handed
 the unit of work and the accounts store (``customers.CustomerAccounts``), never this facade: so
-nothing it offers but the use cases below, and ``after_registration`` (the hook other domains
-extend), is reachable from a unit of work.
+nothing but the use cases below is reachable from a unit of work.
 """
 
 from __future__ import annotations
@@ -27,7 +26,6 @@ from shop.application.sessions.service import SessionGrant
 if TYPE_CHECKING:
     from shop.application import UnitOfWork
     from shop.application.actors import Actor
-    from shop.data.models import Customer
 
 
 class AccountService:
@@ -39,18 +37,6 @@ class AccountService:
         """The shopper behind a session, or for a script acting on a shopper's behalf; a
         deactivated account acts as anonymous."""
         return self._customers.actor_for(customer_id)
-
-    def after_registration(self, customer: Customer) -> None:
-        """Everything that follows a new account, in the registration's transaction.
-
-        It records the fact in the audit log and grants the registration gift; the referrer's
-        reward waits for the new account's first paid order (``rewards.on_first_order_paid``).
-        """
-        self.uow.rewards.on_registered(customer.id)
-        self.uow.audit.record("accounts.customer.register", "customer", customer.id, after={
-            "email": customer.email, "mobile": customer.mobile,
-            "referred_by_id": customer.referred_by_id,
-            "profile_completed": customer.profile_completed})
 
     # -- the use cases ---------------------------------------------------------------------
 

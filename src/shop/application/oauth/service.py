@@ -223,12 +223,12 @@ class OAuthService:
 
     def _new_customer(self, choice: ProviderChoice, identity: ProviderIdentity,
                       email: str | None) -> Customer:
-        customer = CustomerAccounts(self.uow).new_customer(email=email,
-                                                           name=(identity.name or "")[:60])
+        accounts = CustomerAccounts(self.uow)
+        customer = accounts.new_customer(email=email, name=(identity.name or "")[:60])
         if email is not None:
             customer.email_verified_at = self.uow.clock.now()  # the provider verified it
         self._add_identity(choice.name, identity, customer.id)
-        self.uow.accounts.after_registration(customer)
+        accounts.registered(customer)
         return customer
 
     def _add_identity(self, provider_name: str, identity: ProviderIdentity,

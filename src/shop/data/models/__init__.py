@@ -17,6 +17,7 @@ from shop.data.models.catalog import (
     Sku,
     SkuAttributeValue,
 )
+from shop.data.models.events import DomainEvent, EventDelivery
 from shop.data.models.messaging import OutboxMessage
 from shop.data.models.oauth import OAuthAttempt, OAuthIdentity
 from shop.data.models.reference import ReferenceRevision
@@ -35,6 +36,8 @@ __all__ = [
     "Brand",
     "Category",
     "Customer",
+    "DomainEvent",
+    "EventDelivery",
     "Listing",
     "ListingFacetCount",
     "OAuthAttempt",

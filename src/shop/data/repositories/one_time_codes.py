@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from shop.data.models import OneTimeCode
+from shop.data.repositories.batches import delete_ids
 
 
 @dataclass(frozen=True)
@@ -89,3 +90,9 @@ class OneTimeCodeRepository:
                    OneTimeCode.attempts < max_attempts)
             .values(used_at=at))
         return bool(cast("CursorResult[Any]", result).rowcount)
+
+    def purge_created_before(self, moment: datetime, limit: int) -> int:
+        """Delete up to ``limit`` codes created before ``moment``, oldest first."""
+        return delete_ids(self.session, OneTimeCode.id, select(OneTimeCode.id)
+                          .where(OneTimeCode.created_at < moment)
+                          .order_by(OneTimeCode.id).limit(limit))
