@@ -68,6 +68,16 @@ def test_the_runner_runs_each_job_when_due_by_the_shops_clock(shop, clock):
     assert ran == ["often", "hourly", "often", "often", "hourly"]
 
 
+def test_only_a_job_that_did_something_is_logged(shop, caplog):
+    caplog.set_level("INFO", logger="shop.application.jobs.runner")
+    JobRunner(shop).run_all()  # nothing to deliver, dispatch or purge
+    assert caplog.text == ""
+    registered(shop)
+    JobRunner(shop).run_all()
+    assert "job dispatch-events: {'handled': 1" in caplog.text
+    assert "purge-expired" not in caplog.text
+
+
 def test_a_failing_job_is_reported_and_the_others_still_run(shop, caplog):
     def broken(shop):
         raise RuntimeError("the mail server is on fire")

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -62,7 +62,7 @@ class JobRunner:
         except Exception as exc:  # a job failing must not stop the others or the thread
             log.exception("job %s failed", job.name)
             return JobOutcome(job.name, error=f"{type(exc).__name__}: {exc}")
-        if any(result.values()):
+        if _did_something(result):
             log.info("job %s: %s", job.name, result)
         return JobOutcome(job.name, result)
 
@@ -79,6 +79,13 @@ class JobRunner:
                                   daemon=True)
         thread.start()
         return JobThread(stop, thread)
+
+
+def _did_something(counts: Any) -> bool:
+    """Whether a job's counts (numbers, or mappings of them) are not all zero."""
+    if isinstance(counts, Mapping):
+        return any(_did_something(value) for value in counts.values())
+    return bool(counts)
 
 
 @dataclass(frozen=True)

@@ -9,10 +9,10 @@
 
 The one window: a message the server accepted whose "sent" was not yet committed when the
 worker died is sent again once its lease runs out. Recording each outcome right after its send
-keeps that window to one message and one short transaction; the Message-ID is the same on
-both copies (``outbox-<id>``), so mail systems can tell them apart. No new send starts in the
-last third of a lease, so an expired lease never hands a message still being sent to another
-worker.
+keeps that window to one message and one short transaction; both copies carry the same
+Message-ID (``senders.message_id``), so mail systems can recognise them as one message. No new
+send starts in the last third of a lease (100 s by default, above the SMTP timeout), so a
+lease does not run out while its message is still being sent.
 """
 
 from __future__ import annotations
