@@ -30,7 +30,7 @@ from shop.application.catalog.schemas import (
     SORT_KEYS,
     ListingQuerySchema,
 )
-from shop.application.locales import pick
+from shop.application.i18n import _
 from shop.application.validation import validate
 from shop.data.repositories.catalog_records import CategoryRecord
 from shop.data.repositories.listing_queries import ListingFilter
@@ -63,9 +63,6 @@ class ListingBuilder:
         flat: dict[str, Any] = {k: params[k][0] for k in _SCALAR_KEYS if params.get(k)}
         flat["brand"] = list(params.get("brand", ()))
         self.query = validate(ListingQuerySchema(), flat)
-
-    def _text(self, zh: str, en: str) -> str:
-        return pick(self.locale, zh, en)
 
     def _state(self, attributes: dict[str, FacetAttribute], fixed: tuple[tuple[str, str], ...]
                ) -> tuple[ListingState, dict[str, tuple[int, str]]]:
@@ -168,7 +165,7 @@ class ListingBuilder:
         known = self.reference.brands
         brands = [known[i] for i, n in counts.items() if n and i in known]
         ordered = sorted(brands, key=lambda b: (-counts.get(b.id, 0), b.position, b.id))
-        return Facet("brand", self._text("品牌", "Brand"), tuple(
+        return Facet("brand", _("Brand"), tuple(
             FacetOption(self.localized.name(b), counts.get(b.id, 0), b.slug in state.brands,
                         state.toggle_brand(b.slug).params())
             for b in ordered))
@@ -193,10 +190,10 @@ class ListingBuilder:
                 continue
             band = (lo, hi - Decimal("0.01") if hi is not None else None)
             label = (f"¥{lo:f}–{hi:f}" if hi is not None
-                     else self._text(f"¥{lo:f} 以上", f"¥{lo:f} and up"))
+                     else _("¥${price} and up", mapping={"price": f"{lo:f}"}))
             options.append(FacetOption(label, counts[index], state.price == band,
                                        state.with_price(band).params()))
-        return Facet("price", self._text("价格", "Price"), tuple(options))
+        return Facet("price", _("Price"), tuple(options), translate_options=True)
 
     def _sorts(self, state: ListingState) -> tuple[SortOption, ...]:
         return tuple(SortOption(key, key == state.sort, state.with_sort(key).params())

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from typing import Protocol
 
+from shop.application.catalog.display import show_list_price
 from shop.application.catalog.read_models import BrandRef, CategoryRef, ProductCard
 from shop.application.locales import pick
 from shop.data.repositories.catalog_records import BrandRecord, CardRecord, CategoryRecord
@@ -38,4 +39,5 @@ class LocalizedCatalog:
         brand = (pick(self.locale, record.brand_name_zh, record.brand_name_en or "")
                  if record.brand_name_zh is not None else None)
         return ProductCard(record.id, record.slug, self.name(record), brand, record.price,
-                           record.list_price, record.in_stock, record.cover_image_url)
+                           record.list_price, record.in_stock, record.cover_image_url,
+                           show_list_price(record.price, record.list_price))

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from shop.application.actors import Permission
 from shop.application.catalog import browse
+from shop.application.catalog.display import show_list_price, stock_status
 from shop.application.catalog.indexing import ListingIndex
 from shop.application.catalog.localized import LocalizedCatalog
 from shop.application.catalog.product_draft import ProductDraft
@@ -142,7 +143,9 @@ class CatalogService:
             breadcrumbs=self._breadcrumbs(product.category_path),
             images=images,
             sku=SkuView(selected.code, selected.price, selected.list_price, selected.stock_on_hand,
-                        selected.weight_grams, selected.barcode, labels.get(selected.id, "")),
+                        selected.weight_grams, selected.barcode, labels.get(selected.id, ""),
+                        stock_status(selected.stock_on_hand),
+                        show_list_price(selected.price, selected.list_price)),
             axes=axes, specs=specs,
             related=tuple(map(self.localized.card, self.products.related_cards(
                 product.id, product.category_id, RELATED_SIZE))),

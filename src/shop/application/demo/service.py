@@ -118,8 +118,7 @@ class DemoService:
                         id=leaf_id, top=slug, slug=lslug, noun_zh=noun_zh, noun_en=noun_en,
                         axes=content.LEAF_AXES.get(lslug, axes), prices=content.LEAF_PRICES[lslug],
                         # The values each product attribute may take here.
-                        attrs={a: [v for v in values[a]
-                                   if a != "material" or v[1] in (materials or ())]
+                        attrs={a: [v for v in values[a] if a != "material" or v[1] in materials]
                                for a in attrs}))
         for table, rows in (("attribute", attribute_rows), ("attribute_value", value_rows),
                             ("brand", brand_rows), ("category", category_rows)):
