@@ -7,6 +7,7 @@ import webtest
 
 from shop.presentation import make_app
 from tests.fakes.oidc_provider import FakeProvider, serving
+from tests.presentation.hostile import Visitors
 from tests.presentation.oauth_flow import reset
 
 #: A shopper's browser: a visitor address (throttling counts per IP) and English pages.
@@ -44,3 +45,9 @@ def served():
 @pytest.fixture
 def fake(served):
     return reset(served)
+
+
+@pytest.fixture
+def visitors(shop, system):
+    """Login sessions on demand for hostile requests (``tests.presentation.hostile``)."""
+    return Visitors(shop, system)

@@ -9,13 +9,12 @@ callbacks, which check signatures instead); today there are none.
 
 from __future__ import annotations
 
-import re
-
 import pytest
 
 from shop.application.actors import Permission
 from shop.presentation.security import PUBLIC
 from tests import staff_factories as sf
+from tests.presentation.hostile import url_for
 
 UNSAFE = ("POST", "PUT", "PATCH", "DELETE")
 EXEMPT: frozenset[str] = frozenset()
@@ -39,13 +38,6 @@ def unsafe_views(wsgi_app):
                 found.append((route["introspectable"]["name"], route["introspectable"]["pattern"],
                               method, permission, related["require_csrf"]))
     return found
-
-
-def url_for(pattern):
-    """Any URL the route matches: placeholders become "1" (ids) or the name itself."""
-    return re.sub(r"\{(\w+)(?::[^}]*)?\}",
-                  lambda m: "1" if "\\d" in m.group(0) or m.group(1).endswith("id") else "oidc",
-                  pattern)
 
 
 def test_the_walk_covers_the_forms(wsgi_app):

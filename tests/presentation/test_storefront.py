@@ -49,6 +49,7 @@ def test_product_page_and_variant_links(app, system, catalog):
 def test_unknown_things_are_404(app, catalog, url):
     page = app.get(url, status=404)
     assert page.html.select_one("#error-page")["data-status"] == "404"
+    assert page.html.select_one("#error-page h1").text == "页面不存在"  # the default language
 
 
 def test_unpublished_product_is_404(app, system, catalog):
@@ -56,13 +57,21 @@ def test_unpublished_product_is_404(app, system, catalog):
     app.get(f"/p/{hidden.slug}", status=404)
 
 
-@pytest.mark.parametrize("query, field", [
-    ("page=abc", "page"), ("price=-5-x", "price"), ("sort=evil", "sort"),
-    ("per_page=5000", "per_page"),
+@pytest.mark.parametrize("query, english, chinese", [
+    ("page=abc", "Page: ", "页码："), ("price=-5-x", "Price: ", "价格："),
+    ("sort=evil", "Sort order: ", "排序方式："),
+    ("per_page=5000", "Products per page: ", "每页商品数："),
 ])
-def test_garbage_query_is_400_naming_the_field(app, catalog, query, field):
-    page = app.get(f"/c/clothes?{query}", status=400)
-    assert any(m.text.startswith(field) for m in page.html.select(".error-message"))
+def test_garbage_query_is_400_naming_the_field(app, catalog, query, english, chinese):
+    """By its label, in the visitor's language: a parameter's name means nothing to a shopper."""
+    page = app.get(f"/c/clothes?{query}", status=400, headers={"Accept-Language": "en"})
+    assert page.html.select_one("h1").text == "That request could not be understood"
+    assert any(m.text.startswith(english) for m in page.html.select(".error-message"))
+    page = app.get(f"/c/clothes?{query}", status=400, headers={"Accept-Language": "zh-CN"})
+    assert page.html.select_one("#error-page h1").text == "请求无法识别"
+    messages = [m.text for m in page.html.select(".error-message")]
+    assert any(m.startswith(chinese) for m in messages)
+    assert not any(m.startswith(("page", "price", "sort", "per_page")) for m in messages)
 
 
 def test_unknown_facets_are_ignored(app, catalog):

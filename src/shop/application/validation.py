@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
 import colander
 
 from shop.application.errors import Invalid
+
+#: The largest key an INTEGER column holds (PostgreSQL's limit; SQLite's is wider).
+MAX_KEY = 2**31 - 1
+_KEY = re.compile(r"[0-9]{1,10}")
 
 
 def validate(schema: colander.SchemaNode, data: Mapping[str, Any] | Any) -> Any:
@@ -19,6 +24,19 @@ def validate(schema: colander.SchemaNode, data: Mapping[str, Any] | Any) -> Any:
         return schema.deserialize(data)
     except colander.Invalid as exc:
         raise Invalid(field_errors(exc)) from None
+
+
+def entity_key(value: object) -> int | None:
+    """A database key given from outside (a URL, a query string), or None when none can match.
+
+    Only ASCII digits count (``int()`` also reads "٣" and " 7 "), and only numbers a key column
+    holds, so a lookup never hands the database a number it refuses with an error.
+    """
+    if isinstance(value, str) and _KEY.fullmatch(value):
+        value = int(value)
+    if isinstance(value, int) and not isinstance(value, bool) and 0 < value <= MAX_KEY:
+        return value
+    return None
 
 
 def field_errors(exc: colander.Invalid) -> dict[str, Any]:

@@ -39,6 +39,7 @@ def make_app(settings: dict[str, Any], shop: Shop | None = None) -> Any:
         config.include(".i18n")
         config.include(".headers")
         config.include(".errors")
+        config.include(".untrusted")
         config.include(".templating")
         config.add_static_view("static", "shop.presentation:static", cache_max_age=3600,
                                permission="public")

@@ -1,4 +1,9 @@
-"""Standard security headers on every response, a strict Content-Security-Policy among them."""
+"""Headers every response carries: a strict Content-Security-Policy and the other security
+headers, and ``Cache-Control: no-store`` on whatever may show personal data.
+
+The tween is the outermost one, so the rule holds for every answer the app gives, error pages and
+the last-resort 500 page included.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +12,9 @@ from collections.abc import Callable
 from pyramid.config import Configurator
 from pyramid.request import Request
 from pyramid.response import Response
+from pyramid.tweens import INGRESS
+
+from shop.presentation.sessions import session_token
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -19,6 +27,9 @@ CSP = "; ".join([
     "form-action 'self'",
     "frame-ancestors 'none'",
 ])
+
+#: Pages under these paths are someone's own (account, back office, a login under way).
+PERSONAL_PATHS = ("/account", "/admin", "/oauth")
 
 
 def security_headers_tween(handler: Callable[[Request], Response], registry: object
@@ -33,10 +44,33 @@ def security_headers_tween(handler: Callable[[Request], Response], registry: obj
         headers.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if request.scheme == "https":
             headers.setdefault("Strict-Transport-Security", "max-age=31536000; includeSubDomains")
+        if is_personal(request, response):
+            response.cache_control.public = False
+            response.cache_control.max_age = None
+            response.cache_control.no_store = True
         return response
 
     return tween
 
 
+def is_personal(request: Request, response: Response) -> bool:
+    """Whether a cache, shared or private, must not keep ``response``.
+
+    Any page under a personal path; and any page for a signed-in visitor (its header shows who
+    they are) unless its view declared it cacheable, as static assets and the region table do.
+    """
+    if request.environ.get("PATH_INFO", "").startswith(PERSONAL_PATHS):
+        return True
+    declared = response.cache_control.public or response.cache_control.max_age is not None
+    return not declared and _signed_in(request)
+
+
+def _signed_in(request: Request) -> bool:
+    # The actor is known by now in any request that went through the transaction (pyramid_tm
+    # asks for it first); a session cookie alone counts too, valid or not.
+    actor = request.__dict__.get("actor")
+    return (actor is not None and actor.kind != "anonymous") or session_token(request) is not None
+
+
 def includeme(config: Configurator) -> None:
-    config.add_tween("shop.presentation.headers.security_headers_tween")
+    config.add_tween("shop.presentation.headers.security_headers_tween", under=INGRESS)

@@ -9,6 +9,7 @@ from pyramid.request import Request
 from pyramid.view import view_config
 
 from shop.application.locales import LOCALES, normalize_locale
+from shop.presentation.untrusted import safe_path
 
 _ = TranslationStringFactory("shop")
 LOCALE_COOKIE = "shop_locale"
@@ -31,10 +32,8 @@ def negotiate_locale(request: Request) -> str:
 def set_locale(request: Request) -> HTTPSeeOther:
     """Remember the chosen language and go back to the page the visitor was on."""
     locale = request.POST.get("locale")
-    target = request.POST.get("came_from") or "/"
-    if not target.startswith("/") or target.startswith("//"):
-        target = "/"  # only ever back into this shop: no open redirect
-    response = HTTPSeeOther(location=target)
+    # Only ever back into this shop: no open redirect, no header split.
+    response = HTTPSeeOther(location=safe_path(request.POST.get("came_from")))
     if locale in LOCALES:
         response.set_cookie(LOCALE_COOKIE, locale, max_age=ONE_YEAR, httponly=True,
                             samesite="Lax", secure=request.scheme == "https")

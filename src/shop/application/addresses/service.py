@@ -17,6 +17,7 @@ from shop.application.errors import Forbidden, Invalid, NotFound
 from shop.application.i18n import _
 from shop.application.mobile import display_mobile
 from shop.application.regions.table import address_names
+from shop.application.validation import entity_key
 from shop.data.models import Address
 from shop.data.repositories.addresses import AddressRepository
 
@@ -120,13 +121,8 @@ class AddressService:
         return actor.id
 
     def _owned(self, customer_id: int, address_id: Any) -> Address:
-        try:
-            address_id = int(address_id)
-        except (TypeError, ValueError):
-            raise NotFound("no such address") from None
-        if not 0 < address_id < 2**31:  # beyond the column's range: PostgreSQL would refuse it
-            raise NotFound("no such address")
-        address = self.repo.owned(customer_id, address_id)
+        key = entity_key(address_id)
+        address = self.repo.owned(customer_id, key) if key is not None else None
         if address is None:
             raise NotFound("no such address")
         return address

@@ -20,7 +20,7 @@ from shop.application.actors import Permission
 from shop.application.audit.service import AuditView
 from shop.application.errors import Invalid
 from shop.application.i18n import _
-from shop.application.validation import validate
+from shop.application.validation import MAX_KEY, entity_key, validate
 from shop.data.repositories.staff import StaffRepository
 
 if TYPE_CHECKING:
@@ -28,6 +28,9 @@ if TYPE_CHECKING:
 
 PAGE_SIZE = 50
 ACTOR_KINDS = ("staff", "system", "shopper", "anonymous")
+#: Dates a filter may name: a day after the last one still has a start in the calendar.
+DAYS = colander.Range(date(1970, 1, 1), date(9998, 12, 31),
+                      min_err=_("Give a date from ${min}"), max_err=_("Give a date up to ${max}"))
 
 
 def _strip(value: object) -> object:
@@ -44,10 +47,10 @@ class AuditQuerySchema(colander.MappingSchema):
     action = _text(60)
     entity_type = _text(40)
     entity_id = _text(40)
-    since = colander.SchemaNode(colander.Date(), missing=None)
-    until = colander.SchemaNode(colander.Date(), missing=None)
+    since = colander.SchemaNode(colander.Date(), missing=None, validator=DAYS)
+    until = colander.SchemaNode(colander.Date(), missing=None, validator=DAYS)
     before_id = colander.SchemaNode(colander.Int(), missing=None,
-                                    validator=colander.Range(min=1))
+                                    validator=colander.Range(min=1, max=MAX_KEY))
 
 
 @dataclass(frozen=True)
@@ -125,9 +128,10 @@ class AuditBrowser:
                 raise Invalid({"actor": _("No staff member has that username")})
             return {"actor_kind": "staff", "actor_id": staff.id}
         if kind == "shopper" and rest:
-            if not rest.isdigit():
+            shopper_id = entity_key(rest)
+            if shopper_id is None:
                 raise Invalid({"actor": _("Give a staff username, system, or shopper:ID")})
-            return {"actor_kind": "shopper", "actor_id": int(rest)}
+            return {"actor_kind": "shopper", "actor_id": shopper_id}
         return {"actor_kind": kind}
 
 

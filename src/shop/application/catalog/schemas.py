@@ -25,7 +25,9 @@ PRICE_BANDS: tuple[tuple[Decimal, Decimal | None], ...] = tuple(
 )
 SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 SLUG_MESSAGE = _("Use lower-case letters, digits and single hyphens")
-_PRICE_RANGE = re.compile(r"^\s*(\d+(?:\.\d{1,2})?)?\s*-\s*(\d+(?:\.\d{1,2})?)?\s*$")
+#: Up to 12 whole digits, as many as a price column holds (Numeric(14, 2)); ASCII digits only.
+_PRICE_RANGE = re.compile(
+    r"^\s*([0-9]{1,12}(?:\.[0-9]{1,2})?)?\s*-\s*([0-9]{1,12}(?:\.[0-9]{1,2})?)?\s*$")
 
 
 def price_band_param(lo: Decimal, hi: Decimal | None) -> str:

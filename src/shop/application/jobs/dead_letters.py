@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from shop.application.actors import Permission
 from shop.application.errors import NotFound
+from shop.application.validation import entity_key
 from shop.data.repositories.events import EventRepository
 from shop.data.repositories.messaging import OutboxRepository
 
@@ -73,18 +74,19 @@ class DeadLetterService:
                          m.last_error) for m in self.messages.dead(SHOWN)],
             self.messages.count_dead())
 
-    def retry_event(self, delivery_id: int) -> None:
+    def retry_event(self, delivery_id: int | str) -> None:
         """Make a dead delivery due now, with a fresh set of tries."""
         self._retry(self.events.revive, "event_delivery", delivery_id)
 
-    def retry_message(self, message_id: int) -> None:
+    def retry_message(self, message_id: int | str) -> None:
         """Make a dead message due now, with a fresh set of tries."""
         self._retry(self.messages.revive, "outbox_message", message_id)
 
     def _retry(self, revive: Callable[[int, datetime], bool], entity_type: str,
-               row_id: int) -> None:
+               row_id: int | str) -> None:
         self.uow.actor.require(Permission.SYSTEM_JOBS)
-        if not revive(row_id, self.uow.clock.now()):
+        key = entity_key(row_id)
+        if key is None or not revive(key, self.uow.clock.now()):
             raise NotFound(f"no dead {entity_type} {row_id}")
         self.uow.audit.record("jobs.dead_letter.retry", entity_type, row_id,
                               before={"state": "dead"}, after={"state": "pending"})

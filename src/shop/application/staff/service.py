@@ -35,7 +35,7 @@ from shop.application.staff.schemas import (
     StaffListQuerySchema,
     StaffUpdateSchema,
 )
-from shop.application.validation import validate
+from shop.application.validation import entity_key, validate
 from shop.data.models import Role, Staff
 from shop.data.repositories.dashboard import DashboardRepository
 
@@ -186,7 +186,8 @@ class StaffService:
     # -- helpers ----------------------------------------------------------------------------
 
     def _get(self, staff_id: int | None) -> Staff:
-        staff = self._repo.get(staff_id) if staff_id is not None else None
+        key = entity_key(staff_id)
+        staff = self._repo.get(key) if key is not None else None
         if staff is None:
             raise NotFound(f"no staff member {staff_id}")
         return staff

@@ -2,28 +2,21 @@
 
 Areas register themselves with ``config.add_admin_area`` so that the side navigation and the
 dashboard list exactly the areas the acting staff member may open; other back-office modules
-(catalog, orders, ...) add theirs the same way.
+(catalog, orders, ...) add theirs the same way. No cache keeps a back-office page: see
+``shop.presentation.headers``.
 """
 
 from __future__ import annotations
 
 from pyramid.config import Configurator
-from pyramid.events import NewResponse
 
 from shop.application import Permission
 from shop.presentation.admin.navigation import add_admin_area, admin_context
 from shop.presentation.i18n import _
 
 
-def no_store(event: NewResponse) -> None:
-    """Back-office pages hold personal data: no cache, shared or private, may keep them."""
-    if event.request.path.startswith("/admin"):
-        event.response.cache_control.no_store = True
-
-
 def includeme(config: Configurator) -> None:
     config.add_directive("add_admin_area", add_admin_area)
-    config.add_subscriber(no_store, NewResponse)
     config.add_subscriber(admin_context, "pyramid.events.BeforeRender")
 
     config.add_route("admin", "/admin")
@@ -31,8 +24,8 @@ def includeme(config: Configurator) -> None:
     config.add_route("admin_logout", "/admin/logout")
     config.add_route("admin_staff", "/admin/staff")
     config.add_route("admin_staff_new", "/admin/staff/new")
-    config.add_route("admin_staff_edit", r"/admin/staff/{id:\d+}")
-    config.add_route("admin_staff_password", r"/admin/staff/{id:\d+}/password")
+    config.add_route("admin_staff_edit", r"/admin/staff/{id:[0-9]+}")
+    config.add_route("admin_staff_password", r"/admin/staff/{id:[0-9]+}/password")
     config.add_route("admin_roles", "/admin/roles")
     config.add_route("admin_role_new", "/admin/roles/new")
     config.add_route("admin_role_edit", "/admin/roles/{code}")

@@ -20,5 +20,8 @@ def audit_log(request: Request) -> dict:
         page = request.shop.audit_log.page(params)
     except Invalid as exc:
         request.response.status_int = 400
-        return {"page": None, "filters": params, "errors": form_errors(request, exc)}
+        errors = form_errors(request, exc)
+        if "before_id" in errors:  # the "older" link's, which the form has no field for
+            errors["_"] = errors.pop("before_id")
+        return {"page": None, "filters": params, "errors": errors}
     return {"page": page, "filters": page.filters, "errors": {}}

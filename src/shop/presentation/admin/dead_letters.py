@@ -32,11 +32,11 @@ def dead_letters(request: Request) -> dict:
 
 @view_config(route_name="admin_dead_event_retry", request_method="POST", permission=MANAGE)
 def retry_event(request: Request) -> HTTPSeeOther:
-    request.shop.dead_letters.retry_event(int(request.matchdict["id"]))
+    request.shop.dead_letters.retry_event(request.matchdict["id"])
     return see_other(request, "admin_dead_letters", _query={"retried": "event"})
 
 
 @view_config(route_name="admin_dead_message_retry", request_method="POST", permission=MANAGE)
 def retry_message(request: Request) -> HTTPSeeOther:
-    request.shop.dead_letters.retry_message(int(request.matchdict["id"]))
+    request.shop.dead_letters.retry_message(request.matchdict["id"])
     return see_other(request, "admin_dead_letters", _query={"retried": "message"})

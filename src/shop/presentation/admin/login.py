@@ -11,14 +11,16 @@ from shop.presentation.admin.forms import failed, form_errors, posted
 from shop.presentation.security import PUBLIC
 from shop.presentation.sessions import forget, remember, session_token
 from shop.presentation.templating import template
+from shop.presentation.untrusted import safe_path
 
 TEMPLATE = template("admin/login.jinja2")
 
 
 def _came_from(value: str | None) -> str:
     """Back to the back-office page that sent the visitor here; never anywhere else."""
-    if value and value.startswith("/admin") and not value.startswith("/admin/log"):
-        return value
+    target = safe_path(value, "")
+    if target.startswith("/admin") and not target.startswith("/admin/log"):
+        return target
     return "/admin"
 
 

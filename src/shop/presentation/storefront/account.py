@@ -15,14 +15,17 @@ from pyramid.csrf import new_csrf_token
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.renderers import render_to_response
 from pyramid.request import Request
+from pyramid.response import Response
 from pyramid.view import exception_view_config, view_config
 
 from shop.application import AccountBadge, Invalid, Permission, SessionGrant, Throttled
 from shop.application.accounts.schemas import GENDERS
+from shop.presentation.errors import error_page
 from shop.presentation.i18n import _
 from shop.presentation.security import PUBLIC
 from shop.presentation.sessions import forget, remember, session_token
 from shop.presentation.templating import template
+from shop.presentation.untrusted import safe_path
 
 #: Never echoed back into a form.
 SECRET_FIELDS = frozenset({"csrf_token", "password", "current_password", "new_password"})
@@ -34,14 +37,6 @@ DONE = {
     "contact": _("Your contact details were changed."),
     "reset": _("Your password was changed. Log in with the new one."),
 }
-
-
-def safe_path(target: str | None, default: str = "/") -> str:
-    """``target`` if it is a path on this site, else ``default``: never an open redirect."""
-    if (not target or not target.startswith("/") or target.startswith(("//", "/\\"))
-            or any(ch in target for ch in "\r\n\t\\")):
-        return default
-    return target
 
 
 def _posted(request: Request) -> dict[str, Any]:
@@ -65,8 +60,6 @@ def _page(request: Request, values: dict[str, Any] | None = None,
         request.response.status_int = 429
         request.response.headers["Retry-After"] = str(error.retry_after)
         notice = translate(error.message)
-    # Personal pages and one-time links stay out of shared caches and the back-forward cache.
-    request.response.headers["Cache-Control"] = "no-store"
     return {"values": _shown(values or {}), "errors": errors, "throttled": notice,
             "genders": GENDERS, **extra}
 
@@ -309,13 +302,12 @@ def contact_confirm(request: Request) -> Any:
     return HTTPSeeOther(location=request.route_path("account", _query={"done": "contact"}))
 
 
-@exception_view_config(Throttled, renderer=template("errors/error.jinja2"))
-def throttled(exc: Throttled, request: Request) -> dict[str, Any]:
+@exception_view_config(Throttled)
+def throttled(exc: Throttled, request: Request) -> Response:
     """A throttled use case no view caught: 429 with the wait."""
-    request.response.status_int = 429
-    request.response.headers["Retry-After"] = str(exc.retry_after)
-    return {"status": 429, "title": _("Too many attempts"),
-            "messages": [request.localizer.translate(exc.message)]}
+    response = error_page(request, 429, [exc.message])
+    response.headers["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 def account_badge(request: Request) -> AccountBadge | None:

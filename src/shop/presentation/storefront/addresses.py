@@ -110,14 +110,15 @@ def address_default(request: Request) -> HTTPSeeOther:
 def region_children(request: Request) -> list[dict[str, str]]:
     """The cities of a province or the districts of a city, for the address form's script."""
     children = request.shop.regions.children(request.matchdict["code"])
-    request.response.cache_control = {"public": True, "max_age": ONE_DAY}
+    request.response.cache_control.public = True  # the same table for everyone
+    request.response.cache_control.max_age = ONE_DAY
     return [{"code": region.code, "name": region.name} for region in children]
 
 
 def includeme(config: Configurator) -> None:
     config.add_route("address_list", "/account/addresses")
     config.add_route("address_new", "/account/addresses/new")
-    config.add_route("address_edit", r"/account/addresses/{id:\d+}/edit")
-    config.add_route("address_delete", r"/account/addresses/{id:\d+}/delete")
-    config.add_route("address_default", r"/account/addresses/{id:\d+}/default")
-    config.add_route("region_children", r"/regions/{code:\d+}")
+    config.add_route("address_edit", r"/account/addresses/{id:[0-9]+}/edit")
+    config.add_route("address_delete", r"/account/addresses/{id:[0-9]+}/delete")
+    config.add_route("address_default", r"/account/addresses/{id:[0-9]+}/default")
+    config.add_route("region_children", r"/regions/{code:[0-9]+}")
