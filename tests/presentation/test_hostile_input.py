@@ -7,6 +7,7 @@ import pytest
 
 from shop.application.catalog.service import CatalogService
 from shop.presentation import errors, templating
+from shop.presentation.untrusted import MAX_BODY_BYTES, MAX_ECHO_LENGTH
 from tests import factories
 from tests.presentation import hostile
 
@@ -97,6 +98,29 @@ def test_a_form_body_that_cannot_be_read_is_400(wsgi_app, body, content_type):
                             content_type=content_type)
     assert response.status_int == 400
     assert "请求无法识别" in response.text and hostile.SHOP_HEADER in response.headers
+
+
+def test_a_body_over_the_limit_is_413_before_it_is_read(wsgi_app):
+    response = hostile.send(wsgi_app, "POST", "/account/login",
+                            body=b"identifier=" + b"x" * MAX_BODY_BYTES)
+    assert response.status_int == 413
+    assert hostile.SHOP_HEADER in response.headers
+
+
+def test_a_refused_form_shows_back_no_more_than_any_field_takes(app, visitors):
+    """A megabyte posted is not a megabyte sent back (and not shown to whoever opens it)."""
+    login = app.get("/account/login").forms["login-form"]
+    login["identifier"], login["password"] = "x" * 100_000, "whatever-it-is"
+    shown = login.submit(status=400).forms["login-form"]["identifier"].value
+    assert shown == "x" * MAX_ECHO_LENGTH
+    admin = app.get("/admin/login").forms["login-form"]
+    admin["username"], admin["password"] = "y" * 100_000, "whatever-it-is"
+    assert len(admin.submit(status=400).forms["login-form"]["username"].value) == MAX_ECHO_LENGTH
+    app.set_cookie("shop_session", visitors.session("shopper"))
+    address = app.get("/account/addresses/new").forms["address-form"]
+    address["street"] = "z" * 100_000
+    assert len(address.submit(status=400).forms["address-form"]["street"].value) \
+        == MAX_ECHO_LENGTH
 
 
 # -- the 500 page ---------------------------------------------------------------------------

@@ -30,9 +30,11 @@ def make_app(settings: dict[str, Any], shop: Shop | None = None) -> Any:
         config.add_jinja2_search_path("shop.presentation:templates", name=".jinja2")
         config.include("pyramid_tm")
         config.include("pyramid_retry")
+        secure = _flag(settings, "shop.secure_cookies")
+        # __Host-: only this host over HTTPS sets or reads it (no subdomain can plant a token).
         config.set_csrf_storage_policy(CookieCSRFStoragePolicy(
-            cookie_name="csrf_token", secure=_flag(settings, "shop.secure_cookies"),
-            httponly=True, samesite="Lax"))
+            cookie_name="__Host-csrf_token" if secure else "csrf_token", secure=secure,
+            httponly=True, samesite="Lax", path="/"))
         config.set_default_csrf_options(require_csrf=True)
         config.include(".request")
         config.include(".security")

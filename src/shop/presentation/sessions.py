@@ -1,11 +1,13 @@
 """The login-session cookie: set at login, cleared at logout; the session itself lives server-side.
 
 With ``shop.secure_cookies`` (production.ini) the cookie is ``__Host-``-prefixed and Secure, so
-only this host over HTTPS ever sees it.
+only this host over HTTPS ever sees it. Whenever a session is granted, rotated or ended, the CSRF
+token changes with it: a token seen before a login (or planted then) is worth nothing after.
 """
 
 from __future__ import annotations
 
+from pyramid.csrf import new_csrf_token
 from pyramid.request import Request
 from pyramid.response import Response
 
@@ -28,7 +30,9 @@ def session_token(request: Request) -> str | None:
 def remember(request: Request, response: Response, grant: SessionGrant) -> None:
     response.set_cookie(cookie_name(request), grant.token, max_age=grant.max_age, path="/",
                         secure=_secure(request), httponly=True, samesite="Lax")
+    new_csrf_token(request)
 
 
 def forget(request: Request, response: Response) -> None:
     response.delete_cookie(cookie_name(request), path="/")
+    new_csrf_token(request)

@@ -4,27 +4,34 @@ answered 4xx, never 5xx.
 WebOb raises when it decodes a path or a query string that is not UTF-8, and routing, the views
 and the error page itself all read them; a form body it cannot parse raises too; and PostgreSQL
 refuses text holding a NUL character wherever it meets one. So one tween looks at each request
-once, before routing, and answers text that is not UTF-8 or holds a NUL with a 400 in the
-visitor's language. The error page is drawn for the request with the offending parts taken out,
-so it cannot trip over them in turn.
+once, before routing, and answers text that is not UTF-8 or holds a NUL with a 400 (a body of
+``MAX_BODY_BYTES`` or more with a 413) in the visitor's language. The error page is drawn for
+the request with the offending parts taken out, so it cannot trip over them in turn.
 
-Also here: where a ``came_from`` value may send the visitor.
+Also here: where a ``came_from`` value may send the visitor, and how much of a refused form is
+shown back to them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote, unquote_to_bytes
 
 from pyramid.config import Configurator
-from pyramid.httpexceptions import HTTPBadRequest, HTTPException
+from pyramid.httpexceptions import HTTPBadRequest, HTTPException, HTTPRequestEntityTooLarge
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.tweens import EXCVIEW
 
+#: A request body this large or larger is refused, as waitress counts: the ini files give it the
+#: same ``max_request_body_size``, which also covers bodies sent without a Content-Length.
+MAX_BODY_BYTES = 1024 * 1024
 #: Longest ``came_from`` followed; a longer one is no page of this shop.
 MAX_TARGET_LENGTH = 2000
+#: Longest text a refused form shows back: longer than any field accepts, so nothing valid is
+#: cut, and a megabyte posted is not a megabyte sent back.
+MAX_ECHO_LENGTH = 300
 URLENCODED = "application/x-www-form-urlencoded"
 MULTIPART = "multipart/form-data"
 #: Characters a redirect target keeps as they are; anything else (non-ASCII) is percent-encoded.
@@ -61,6 +68,9 @@ def refusal_for(request: Request) -> HTTPException | None:
 
 
 def _body_refusal(request: Request) -> HTTPException | None:
+    length = request.content_length
+    if length is not None and (length < 0 or length >= MAX_BODY_BYTES):
+        return HTTPRequestEntityTooLarge() if length > 0 else HTTPBadRequest()
     content_type = request.content_type
     is_form = content_type in (URLENCODED, MULTIPART) or (
         request.method == "POST" and not content_type)
@@ -109,6 +119,12 @@ def safe_path(target: str | None, default: str = "/") -> str:
             or any(ord(ch) < 32 or ord(ch) == 127 for ch in target)):
         return default
     return quote(target, safe=_URL_SAFE)
+
+
+def echoed(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Form values as a refused form may show them back: text cut at ``MAX_ECHO_LENGTH``."""
+    return {key: value[:MAX_ECHO_LENGTH] if isinstance(value, str) else value
+            for key, value in values.items()}
 
 
 def includeme(config: Configurator) -> None:

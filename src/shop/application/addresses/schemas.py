@@ -54,7 +54,7 @@ class AddressSchema(colander.MappingSchema):
     street = _text(_("Street address"), 2, 120)
     postcode = colander.SchemaNode(
         colander.String(), title=_("Postcode"), preparer=_strip, missing=None,
-        validator=colander.Regex(r"^\d{6}$", msg=_("A postcode has 6 digits")))
+        validator=colander.Regex(r"^[0-9]{6}$", msg=_("A postcode has 6 digits")))
     is_default = colander.SchemaNode(colander.Boolean(), title=_("Default address"),
                                      missing=False)
 

@@ -24,9 +24,15 @@ def _lower(value: object) -> object:
     return value.strip().lower() if isinstance(value, str) else value
 
 
+#: More roles than anyone holds, more permissions than there are: a list longer is not a choice.
+MAX_CHOICES = 100
+
+
 def _codes() -> colander.SchemaNode:
     return colander.SchemaNode(colander.Sequence(accept_scalar=True),
-                               colander.SchemaNode(colander.String(), preparer=_lower))
+                               colander.SchemaNode(colander.String(), preparer=_lower,
+                                                   validator=colander.Length(max=40)),
+                               validator=colander.Length(max=MAX_CHOICES))
 
 
 def _username() -> colander.SchemaNode:
@@ -88,7 +94,8 @@ def _permissions(**kw: object) -> colander.SchemaNode:
         colander.Sequence(accept_scalar=True),
         colander.SchemaNode(colander.String(), validator=colander.OneOf(
             sorted(STAFF_PERMISSION_VALUES))),
-        validator=colander.Length(min=1, min_err=_("Choose at least one permission")), **kw)
+        validator=colander.Length(min=1, max=MAX_CHOICES,
+                                  min_err=_("Choose at least one permission")), **kw)
 
 
 class RoleCreateSchema(colander.MappingSchema):

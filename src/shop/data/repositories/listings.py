@@ -87,8 +87,9 @@ class ListingRepository:
     def _searchfilter_conditions(words: Sequence[str]) -> list[Any]:
         where: list[Any] = [Listing.scope_kind == "a", Listing.scope_id == 0]
         for word in words:
-            pattern = f"%{word}%"
-            where.append(or_(Product.name_zh.ilike(pattern), Product.name_en.ilike(pattern)))
+            # autoescape: a "%" or "_" the shopper typed is a character, not a wildcard.
+            where.append(or_(Product.name_zh.icontains(word, autoescape=True),
+                             Product.name_en.icontains(word, autoescape=True)))
         return where
 
     def search_cards(self, words: Sequence[str], limit: int, offset: int) -> list[CardRecord]:

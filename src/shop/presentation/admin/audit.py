@@ -8,6 +8,7 @@ from pyramid.view import view_config
 from shop.application import Invalid, Permission
 from shop.presentation.admin.forms import form_errors
 from shop.presentation.templating import template
+from shop.presentation.untrusted import echoed
 
 FILTERS = ("actor", "action", "entity_type", "entity_id", "since", "until")
 
@@ -23,5 +24,5 @@ def audit_log(request: Request) -> dict:
         errors = form_errors(request, exc)
         if "before_id" in errors:  # the "older" link's, which the form has no field for
             errors["_"] = errors.pop("before_id")
-        return {"page": None, "filters": params, "errors": errors}
+        return {"page": None, "filters": echoed(params), "errors": errors}
     return {"page": page, "filters": page.filters, "errors": {}}

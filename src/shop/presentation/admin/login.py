@@ -11,7 +11,7 @@ from shop.presentation.admin.forms import failed, form_errors, posted
 from shop.presentation.security import PUBLIC
 from shop.presentation.sessions import forget, remember, session_token
 from shop.presentation.templating import template
-from shop.presentation.untrusted import safe_path
+from shop.presentation.untrusted import echoed, safe_path
 
 TEMPLATE = template("admin/login.jinja2")
 
@@ -39,12 +39,12 @@ def login(request: Request) -> dict | HTTPSeeOther:
         signed_in = request.shop.staff.login(data, user_agent=request.user_agent,
                                              previous_session=session_token(request))
     except Invalid as exc:
-        return failed(request, 400, username=data.get("username", ""), came_from=came_from,
-                      errors=form_errors(request, exc))
+        return failed(request, 400, username=echoed(data).get("username", ""),
+                      came_from=came_from, errors=form_errors(request, exc))
     except Throttled as exc:
         request.response.headers["Retry-After"] = str(exc.retry_after)
-        return failed(request, 429, username=data.get("username", ""), came_from=came_from,
-                      errors={"_": request.localizer.translate(exc.message)})
+        return failed(request, 429, username=echoed(data).get("username", ""),
+                      came_from=came_from, errors={"_": request.localizer.translate(exc.message)})
     response = HTTPSeeOther(location=came_from)
     remember(request, response, signed_in.grant)
     return response

@@ -12,6 +12,7 @@ from shop.application import Conflict, Invalid, Permission
 from shop.presentation.admin.forms import form_errors, message, posted, see_other
 from shop.presentation.sessions import remember, session_token
 from shop.presentation.templating import template
+from shop.presentation.untrusted import echoed
 
 MANAGE = Permission.ROLE_MANAGE
 #: Present on forms whose permission boxes may be changed: an unticked box is absent, so
@@ -36,7 +37,7 @@ def roles(request: Request) -> dict:
 
 
 def _form(request: Request, role: Any, values: dict[str, Any], errors: dict[str, str]) -> dict:
-    return {"role": role, "values": values, "errors": errors,
+    return {"role": role, "values": echoed(values), "errors": errors,
             "choices": request.shop.roles.permission_choices(), "saved": "saved" in request.GET}
 
 

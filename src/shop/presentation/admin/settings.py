@@ -13,12 +13,13 @@ from shop.application.settings.schemas import CURRENCIES
 from shop.application.settings.service import KEYS
 from shop.presentation.admin.forms import form_errors, posted, see_other
 from shop.presentation.templating import template
+from shop.presentation.untrusted import echoed
 
 TEMPLATE = template("admin/settings.jinja2")
 
 
 def _form(request: Request, values: dict, errors: dict[str, str]) -> dict:
-    return {"values": values, "errors": errors, "currencies": CURRENCIES,
+    return {"values": echoed(values), "errors": errors, "currencies": CURRENCIES,
             "saved": "saved" in request.GET}
 
 

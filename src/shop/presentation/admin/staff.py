@@ -12,6 +12,7 @@ from shop.application import Conflict, Invalid, Permission
 from shop.presentation.admin.forms import failed, form_errors, message, posted, see_other
 from shop.presentation.sessions import remember, session_token
 from shop.presentation.templating import template
+from shop.presentation.untrusted import echoed
 
 MANAGE = Permission.STAFF_MANAGE
 FIELDS = ["username", "email", "name", "password"]
@@ -28,7 +29,7 @@ def staff_list(request: Request) -> dict:
 
 
 def _new_form(request: Request, values: dict[str, Any], errors: dict[str, str]) -> dict:
-    return {"values": values, "errors": errors, "roles": request.shop.roles.list_roles()}
+    return {"values": echoed(values), "errors": errors, "roles": request.shop.roles.list_roles()}
 
 
 @view_config(route_name="admin_staff_new", request_method="GET",
@@ -51,7 +52,7 @@ def staff_create(request: Request) -> dict | HTTPSeeOther:
 
 def _edit_form(request: Request, staff: Any, values: dict[str, Any],
                errors: dict[str, str]) -> dict:
-    return {"staff": staff, "values": values, "errors": errors,
+    return {"staff": staff, "values": echoed(values), "errors": errors,
             "roles": request.shop.roles.list_roles(), "saved": "saved" in request.GET}
 
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 from typing import Any
 
 from pyramid.config import Configurator
-from pyramid.csrf import new_csrf_token
 from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.renderers import render_to_response
 from pyramid.request import Request
@@ -25,7 +24,7 @@ from shop.presentation.i18n import _
 from shop.presentation.security import PUBLIC
 from shop.presentation.sessions import forget, remember, session_token
 from shop.presentation.templating import template
-from shop.presentation.untrusted import safe_path
+from shop.presentation.untrusted import echoed, safe_path
 
 #: Never echoed back into a form.
 SECRET_FIELDS = frozenset({"csrf_token", "password", "current_password", "new_password"})
@@ -44,7 +43,7 @@ def _posted(request: Request) -> dict[str, Any]:
 
 
 def _shown(values: dict[str, Any]) -> dict[str, Any]:
-    return {key: value for key, value in values.items() if key not in SECRET_FIELDS}
+    return echoed({key: value for key, value in values.items() if key not in SECRET_FIELDS})
 
 
 def _page(request: Request, values: dict[str, Any] | None = None,
@@ -66,8 +65,7 @@ def _page(request: Request, values: dict[str, Any] | None = None,
 
 def _signed_in(request: Request, grant: SessionGrant, location: str) -> HTTPSeeOther:
     response = HTTPSeeOther(location=location)
-    remember(request, response, grant)
-    new_csrf_token(request)  # a token seen before login is not trusted after it
+    remember(request, response, grant)  # with a new CSRF token
     return response
 
 
@@ -148,8 +146,7 @@ def login(request: Request) -> Any:
 def logout(request: Request) -> HTTPSeeOther:
     request.shop.accounts.log_out(session_token(request))
     response = HTTPSeeOther(location=request.route_path("home"))
-    forget(request, response)
-    new_csrf_token(request)
+    forget(request, response)  # with a new CSRF token
     return response
 
 

@@ -19,6 +19,7 @@ from shop.application import Invalid, Permission
 from shop.application.addresses.service import MAX_ADDRESSES
 from shop.presentation.security import PUBLIC
 from shop.presentation.templating import template
+from shop.presentation.untrusted import echoed
 
 FIELDS = ("recipient", "mobile", "province", "city", "district", "street", "postcode",
           "is_default")
@@ -37,7 +38,8 @@ def _form(request: Request, values: dict[str, Any], errors: dict[str, Any],
         # Translated here, not in the template: colander's messages are in their own domain.
         errors = {name: request.localizer.translate(msg) for name, msg in errors.items()}
     choices = request.shop.regions.choices(values.get("province"), values.get("city"))
-    return {"values": values, "errors": errors, "choices": choices, "address_id": address_id}
+    return {"values": echoed(values), "errors": errors, "choices": choices,
+            "address_id": address_id}
 
 
 def _back(request: Request) -> HTTPSeeOther:
