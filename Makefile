@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INI ?= development.ini
 
-.PHONY: run test install install-test catalogs db demo lint screenshots clean
+.PHONY: run test install install-test catalogs db demo lint screenshots clean jobs worker beat
 
 run: install catalogs db demo  ## serve the demo shop on http://localhost:6543
 	$(BIN)/pserve $(INI)
@@ -41,6 +41,15 @@ db: install
 demo: install
 	$(BIN)/shop-admin $(INI) demo load --if-empty
 	$(BIN)/shop-admin $(INI) staff demo-admin
+
+jobs: install  ## run the jobs in this console (the embedded engine); Ctrl-C stops
+	$(BIN)/shop-admin $(INI) jobs run
+
+worker: install  ## a Celery worker on RabbitMQ, e.g. `make worker INI=production.ini`
+	SHOP_INI=$(INI) $(BIN)/celery -A shop.presentation.worker worker --concurrency 2
+
+beat: install  ## Celery beat, which starts each job on its schedule (run exactly one)
+	SHOP_INI=$(INI) $(BIN)/celery -A shop.presentation.worker beat
 
 clean:
 	rm -rf $(VENV) var build *.egg-info src/*.egg-info

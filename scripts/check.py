@@ -1,8 +1,9 @@
 """Every check `make test` runs, in order, with a plain summary of what ran and what was skipped.
 
-ruff → import contract → pytest on SQLite → the database tests again on PostgreSQL (if it answers)
-→ browser tests (if Debian's Chromium is installed). Under CI=true a skipped PostgreSQL or
-Chromium run is a failure, not a skip.
+ruff → import contract → mypy → pytest on SQLite → the database tests again on PostgreSQL (if
+it answers) → a real Celery worker on RabbitMQ against PostgreSQL, killed mid-batch (if both
+answer; it starts worker processes, so it runs on its own) → browser tests (if Debian's Chromium
+is installed). Under CI=true a skipped PostgreSQL, RabbitMQ or Chromium run is a failure.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 POSTGRES_URL = os.environ.get("SHOP_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")
+BROKER_URL = os.environ.get("SHOP_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
 CHROMIUM = os.environ.get("SHOP_CHROMIUM", "/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -44,23 +46,51 @@ def postgres_answers() -> str | None:
         return f"PostgreSQL at {POSTGRES_URL} does not answer ({str(exc).strip()})"
 
 
+def rabbitmq_answers() -> str | None:
+    """None when RabbitMQ accepts a connection, else why not."""
+    try:
+        import kombu
+    except ImportError as exc:
+        return f"kombu is not installed ({exc})"
+    try:
+        with kombu.Connection(BROKER_URL, connect_timeout=3) as connection:
+            connection.ensure_connection(max_retries=1)
+    except Exception as exc:  # any reason the broker is unreachable
+        return f"RabbitMQ at {BROKER_URL} does not answer ({exc})"
+    return None
+
+
 def main() -> int:
     results: dict[str, bool] = {}
     skipped: dict[str, str] = {}
     results["ruff"] = run("ruff", [str(BIN / "ruff"), "check", "src", "tests", "benchmarks",
                                    "scripts"])
     results["import contract"] = run("import contract", [str(BIN / "lint-imports")])
+    results["mypy"] = run("mypy (strict, application tier)", [str(BIN / "mypy")])
     pytest = [str(BIN / "python"), "-m", "pytest", "-p", "no:cacheprovider"]
-    results["pytest (SQLite)"] = run("pytest on SQLite", [*pytest, "--ignore=tests/browser"])
+    results["pytest (SQLite)"] = run("pytest on SQLite", [*pytest, "--ignore=tests/browser",
+                                                          "-m", "not celery"])
 
     why = postgres_answers()
     if why is None:
         results["pytest (PostgreSQL)"] = run(
             "pytest on PostgreSQL",
-            [*pytest, "tests/application", "tests/data", "tests/presentation"],
+            [*pytest, "-m", "not celery", "tests/application", "tests/data",
+             "tests/presentation"],
             env={"SHOP_TEST_DATABASE_URL": POSTGRES_URL})
     else:
         skipped["pytest (PostgreSQL)"] = why
+
+    why_not_celery = why or rabbitmq_answers()
+    if why_not_celery is None:
+        # SHOP_REQUIRE_BROKER turns the test's own "unreachable" skip into a failure.
+        results["Celery worker (RabbitMQ)"] = run(
+            "Celery worker on RabbitMQ, killed mid-batch",
+            [*pytest, "-m", "celery", "--ignore=tests/browser", "tests"],
+            env={"SHOP_TEST_DATABASE_URL": POSTGRES_URL, "SHOP_TEST_BROKER_URL": BROKER_URL,
+                 "SHOP_REQUIRE_BROKER": "true"})
+    else:
+        skipped["Celery worker (RabbitMQ)"] = why_not_celery
 
     if Path(CHROMIUM).exists():
         results["browser tests"] = run("browser tests (Chromium)", [*pytest, "tests/browser"],
@@ -74,7 +104,8 @@ def main() -> int:
     for name, reason in skipped.items():
         print(f"  {'FAILED ' if IN_CI else 'skipped'} {name}: {reason}")
     if IN_CI and skipped:
-        print("  CI=true: PostgreSQL and Chromium are required, so a skip fails the run.")
+        print("  CI=true: PostgreSQL, RabbitMQ and Chromium are required, so a skip fails "
+              "the run.")
     return 0 if all(results.values()) and not (IN_CI and skipped) else 1
 
 

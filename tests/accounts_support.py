@@ -6,36 +6,17 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import transaction
 from sqlalchemy import select
 
 from shop.application import Shop, ShopError, UnitOfWork
-from shop.application.accounts import clock as accounts_clock
 from shop.data.models import OutboxMessage
 
 STRONG_PASSWORD = "correct horse battery staple"
 OTHER_PASSWORD = "lantern orchard velvet 42"
 VISITOR_IP = "203.0.113.7"
-
-
-class Clock:
-    """Stands in for ``shop.application.accounts.clock.now``; ``advance`` moves time on."""
-
-    def __init__(self) -> None:
-        self.at = datetime.now(UTC)
-
-    def __call__(self) -> datetime:
-        return self.at
-
-    def advance(self, **delta: float) -> None:
-        self.at += timedelta(**delta)
-
-    def install(self, monkeypatch: Any) -> Clock:
-        monkeypatch.setattr(accounts_clock, "now", self)
-        return self
 
 
 @contextmanager

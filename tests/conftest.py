@@ -10,15 +10,17 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
 from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
 
 from shop.application import Shop, UnitOfWork
+from shop.application.clock import ManualClock
 from shop.data import make_engine
 from shop.data.migrations import upgrade
-from tests.accounts_support import Clock
 
 TEST_DATABASE_VARIABLE = "SHOP_TEST_DATABASE_URL"
 
@@ -28,13 +30,15 @@ def pytest_report_header(config: pytest.Config) -> str:
     return f"database: {make_url(url).get_backend_name() if url else 'sqlite (temporary file)'}"
 
 
-@pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+@contextmanager
+def new_database(directory: Path, prefix: str) -> Iterator[str]:
+    """The URL of a new, empty database: a SQLite file in ``directory``, or a PostgreSQL
+    database on the ``SHOP_TEST_DATABASE_URL`` server, dropped afterwards."""
     server = os.environ.get(TEST_DATABASE_VARIABLE)
     if not server:
-        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'shop.sqlite'}"
+        yield f"sqlite:///{directory / f'{prefix}.sqlite'}"
         return
-    name = f"shop_test_{uuid.uuid4().hex[:12]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
     admin = create_engine(server, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
@@ -44,6 +48,20 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    with new_database(tmp_path_factory.mktemp("db"), "shop_test") as url:
+        yield url
+
+
+@pytest.fixture
+def own_database(tmp_path: Path) -> Iterator[str]:
+    """An empty database of the test's own, for code that commits for real (a script, the
+    README's example) where the rolled-back connection of ``shop`` would not do."""
+    with new_database(tmp_path, "shop_own") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")
@@ -68,12 +86,18 @@ def settings() -> dict[str, Any]:
     # argon2id at OWASP's minimum (the floor the shop allows), so tests hash quickly.
     return {"shop.default_locale": "zh_CN", "pyramid.reload_templates": "false",
             "shop.argon2.memory_kib": "19456", "shop.argon2.time_cost": "2",
-            "shop.argon2.parallelism": "1"}
+            "shop.argon2.parallelism": "1", "shop.public_url": "https://shop.example"}
 
 
 @pytest.fixture
-def shop(connection: Connection, settings: dict[str, Any]) -> Shop:
-    return Shop(connection, settings)
+def clock() -> ManualClock:
+    """The shop's clock, which only moves when a test moves it (codes, sessions, locks expire)."""
+    return ManualClock()
+
+
+@pytest.fixture
+def shop(connection: Connection, settings: dict[str, Any], clock: ManualClock) -> Shop:
+    return Shop(connection, settings, clock=clock)
 
 
 @pytest.fixture
@@ -107,8 +131,3 @@ def queries(connection: Connection) -> Iterator[QueryCounter]:
     yield counter
     event.remove(connection, "before_cursor_execute", counter)
 
-
-@pytest.fixture
-def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
-    """The accounts' clock, moved by hand (codes, tokens and lockouts expire)."""
-    return Clock().install(monkeypatch)

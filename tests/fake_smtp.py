@@ -6,7 +6,7 @@ from __future__ import annotations
 import base64
 import socketserver
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
@@ -26,6 +26,9 @@ class Mailbox:
     messages: list[Received] = field(default_factory=list)
     connections: int = 0
     logins: list[str] = field(default_factory=list)
+    #: Called with each recipient before it is answered (a test can make the server slow
+    #: there, before the message is accepted).
+    on_rcpt: Callable[[str], None] | None = None
 
 
 class _Handler(socketserver.StreamRequestHandler):
@@ -69,6 +72,8 @@ class _Handler(socketserver.StreamRequestHandler):
                 self.reply("250 OK")
             elif verb == "RCPT":
                 recipient = argument.split(":", 1)[1].strip().strip("<>")
+                if box.on_rcpt is not None:
+                    box.on_rcpt(recipient)
                 if recipient in box.refuse:
                     self.reply("550 5.1.1 No such user")
                 else:

@@ -6,6 +6,8 @@ import itertools
 from typing import Any
 
 from shop.application import Actor, Shop
+from shop.application.accounts.customers import CustomerAccounts
+from shop.application.sessions.service import LoginSessions
 
 _serial = itertools.count(1)
 
@@ -14,7 +16,7 @@ def new_customer(shop: Shop, **fields: Any) -> int:
     """A committed (to the test's savepoint) account; returns its id."""
     fields.setdefault("email", f"shopper{next(_serial)}@example.com")
     with shop.transaction(actor=shop.system_actor("tests")) as tx:
-        return tx.accounts.new_customer(**fields).id
+        return CustomerAccounts(tx).new_customer(**fields).id
 
 
 def shopper(shop: Shop, **fields: Any) -> Actor:
@@ -27,5 +29,5 @@ def shopper(shop: Shop, **fields: Any) -> Actor:
 def log_in(shop: Shop, app: Any, customer_id: int) -> None:
     """Give the WebTest ``app`` a login session cookie for ``customer_id``."""
     with shop.transaction() as tx:
-        grant = tx.sessions.start("customer", customer_id)
+        grant = LoginSessions(tx).begin("customer", customer_id)
     app.set_cookie("shop_session", grant.token)

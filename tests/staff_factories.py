@@ -7,6 +7,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from shop.application import Actor, UnitOfWork
+from shop.application.accounts.customers import CustomerAccounts
+from shop.application.sessions.service import LoginSessions, SessionGrant
 
 PASSWORD = "quiet-orchard-lantern-58"
 _serial = itertools.count(1)
@@ -34,12 +36,18 @@ def acting(tx: UnitOfWork, member: Any) -> UnitOfWork:
 
 def customer(tx: UnitOfWork) -> int:
     """A shopper account; returns its id."""
-    return tx.accounts.new_customer(email=f"shopper{next(_serial)}@example.com", name="S").id
+    return CustomerAccounts(tx).new_customer(email=f"shopper{next(_serial)}@example.com",
+                                             name="S").id
+
+
+def session(tx: UnitOfWork, kind: str, principal_id: int) -> SessionGrant:
+    """A login session of ``kind`` ("staff", "customer") as a login would start it."""
+    return LoginSessions(tx).begin(kind, principal_id)
 
 
 def cookie(app: Any, tx: UnitOfWork, kind: str, principal_id: int) -> str:
     """Give the test browser a login session of ``kind`` ("staff", "customer"); its token."""
-    grant = tx.sessions.start(kind, principal_id)
+    grant = session(tx, kind, principal_id)
     tx.session.flush()  # the app reads it through its own session
     app.set_cookie("shop_session", grant.token)
     return grant.token

@@ -6,9 +6,8 @@ import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
 
-from shop.application import Invalid
-from shop.application.security.throttle import Throttled
-from shop.data.models import AuditEntry, Customer, LoginAttempt
+from shop.application import Invalid, Throttled
+from shop.data.models import AuditEntry, Customer, ThrottleEvent
 from tests.accounts_support import (
     STRONG_PASSWORD,
     attempt,
@@ -103,27 +102,58 @@ def _locks(shop):
         return found
 
 
+def _events(shop, key):
+    with unit(shop) as uow:
+        return len(uow.session.scalars(select(ThrottleEvent).where(
+            ThrottleEvent.key == key)).all())
+
+
 def test_five_failures_lock_the_account_for_fifteen_minutes(shop, clock, customer_id):
     _failures(shop, "wang@example.com", 5)
     locked = log_in(shop, "wang@example.com")  # even the right password
     assert isinstance(locked, Throttled) and 14 * 60 < locked.retry_after <= 15 * 60
-    # The lock is on the identifier typed: the same account by another name still works.
-    assert log_in(shop, "wangfang").customer_id == customer_id
-    [entry] = _locks(shop)
-    assert entry.entity_id == str(customer_id) and entry.after["scope"] == "identifier"
-    with unit(shop) as uow:
-        rows = uow.session.scalars(select(LoginAttempt).where(
-            LoginAttempt.identifier == "wang@example.com")).all()
-        assert [r.succeeded for r in rows] == [False] * 5
+    # The lock is on the account too: its other login names wait as well.
+    assert isinstance(log_in(shop, "wangfang"), Throttled)
+    assert isinstance(log_in(shop, "13800138000"), Throttled)
+    entries = _locks(shop)
+    assert {e.after["scope"] for e in entries} == {"identifier", "account"}
+    assert {e.entity_id for e in entries} == {str(customer_id)}
+    assert _events(shop, "login:identifier:wang@example.com") == 5
+    assert _events(shop, f"login:account:{customer_id}") == 5
     clock.advance(minutes=15, seconds=1)
     assert log_in(shop, "wang@example.com").customer_id == customer_id
 
 
+def test_guesses_spread_over_an_accounts_names_share_one_budget(shop, clock, customer_id):
+    for identifier in ("wang@example.com", "wangfang", "13800138000", "wangfang",
+                       "wang@example.com"):
+        assert isinstance(log_in(shop, identifier, "wrong password here"), Invalid)
+    for identifier in ("wang@example.com", "wangfang", "+86 138 0013 8000"):
+        assert isinstance(log_in(shop, identifier), Throttled)
+    # Another account is not held up by it.
+    register_email(shop, "li@example.com")
+    assert log_in(shop, "li@example.com").customer_id != customer_id
+
+
+def test_login_failures_do_not_touch_the_password_check_budget(shop, clock, customer_id):
+    """An identifier that looks like another namespace's key is only an identifier."""
+    _failures(shop, f"customer:{customer_id}", 5)
+    _failures(shop, f"password-check:customer:{customer_id}", 5)
+    token = log_in(shop, "wangfang").grant.token
+    with unit(shop, token=token) as uow:
+        uow.accounts.change_password({"current_password": STRONG_PASSWORD,
+                                      "new_password": "a brand new passphrase 7"},
+                                     current_token=token)
+
+
 def test_an_unknown_account_locks_the_same_way(shop, clock, customer_id):
     _failures(shop, "ghost@example.com", 5)
-    assert isinstance(log_in(shop, "ghost@example.com"), Throttled)
+    known, unknown = log_in(shop, "wang@example.com", "wrong password here"), \
+        log_in(shop, "ghost@example.com")
+    assert isinstance(unknown, Throttled) and isinstance(known, Invalid)
     [entry] = _locks(shop)
     assert entry.entity_id is None and entry.after["identifier"] == "ghost@example.com"
+    assert entry.after["scope"] == "identifier"
 
 
 def test_a_success_resets_the_count(shop, clock, customer_id):

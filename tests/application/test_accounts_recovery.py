@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from shop.application import Invalid
+from shop.application import Invalid, Shop
+from shop.application.public_url import MissingPublicUrl
 from shop.application.security.throttle import Throttled
 from shop.data.models import AuditEntry, Customer
 from tests.accounts_support import (
@@ -26,8 +27,7 @@ MOBILE = "+8613800138000"
 
 def _ask(shop, identifier, **kw):
     return attempt(shop, lambda uow: uow.accounts.request_password_reset(
-        {"identifier": identifier}, link_for=lambda t: f"https://shop.example/account/reset/{t}"),
-        **kw)
+        {"identifier": identifier}), **kw)
 
 
 def _password_is(shop, customer_id, password):
@@ -132,3 +132,87 @@ def test_an_sms_code_expires(shop, clock):
 def test_a_bad_identifier_is_named(shop, identifier):
     error = _ask(shop, identifier)
     assert isinstance(error, Invalid) and set(error.errors) == {"identifier"}
+
+
+def test_the_link_is_on_the_public_address_of_the_settings(connection, settings, clock):
+    shop = Shop(connection, {**settings, "shop.public_url": "https://www.example.cn/shop/"},
+                clock=clock)
+    register_email(shop, EMAIL)
+    clock.advance(seconds=61)
+    _ask(shop, EMAIL)
+    assert "https://www.example.cn/shop/account/reset/" in messages_to(shop, EMAIL)[-1].body
+
+
+def test_without_a_public_address_no_reset_email_is_queued_for_anyone(connection, settings,
+                                                                      clock):
+    shop = Shop(connection, {**settings, "shop.public_url": ""}, clock=clock)
+    register_email(shop, EMAIL)
+    clock.advance(seconds=61)
+    for identifier in (EMAIL, "nobody@example.com"):
+        with pytest.raises(MissingPublicUrl, match=r"shop\.public_url"), unit(shop) as uow:
+            uow.accounts.request_password_reset({"identifier": identifier})
+    assert [m for m in messages_to(shop, EMAIL) if "/account/reset/" in m.body] == []
+
+
+@pytest.mark.parametrize("address", ["shop.example", "ftp://shop.example", "https://",
+                                     "https://shop.example/?ref=1", "https://a:b@shop.example"])
+def test_a_malformed_public_address_is_refused_naming_the_setting(connection, settings,
+                                                                  address):
+    with pytest.raises(Invalid) as error:
+        Shop(connection, {**settings, "shop.public_url": address})
+    assert set(error.value.errors) == {"shop.public_url"}
+
+
+def _link_works(shop, token):
+    return not isinstance(attempt(shop, lambda uow: uow.accounts.check_reset_link(token)),
+                          Invalid)
+
+
+def test_a_new_link_ends_the_older_ones(shop, clock):
+    customer = register_email(shop, EMAIL)
+    clock.advance(seconds=61)
+    _ask(shop, EMAIL)
+    first = latest_link_token(shop, EMAIL)
+    clock.advance(seconds=61)
+    _ask(shop, EMAIL)
+    second = latest_link_token(shop, EMAIL)
+    assert not _link_works(shop, first) and _link_works(shop, second)
+    with unit(shop) as uow:
+        uow.accounts.reset_password_with_link(second, {"password": OTHER_PASSWORD})
+    late = attempt(shop, lambda uow: uow.accounts.reset_password_with_link(
+        first, {"password": "an attacker's own passphrase"}))
+    assert isinstance(late, Invalid) and set(late.errors) == {"token"}
+    assert _password_is(shop, customer.customer_id, OTHER_PASSWORD)
+
+
+def test_a_password_change_ends_every_reset_link_and_code(shop, clock):
+    customer = register_email(shop, EMAIL)
+    with unit(shop) as uow:
+        uow.session.get(Customer, customer.customer_id).mobile = MOBILE
+    clock.advance(seconds=61)
+    _ask(shop, EMAIL)
+    _ask(shop, MOBILE)
+    link, code = latest_link_token(shop, EMAIL), latest_code(shop, MOBILE)
+    with unit(shop, token=customer.grant.token) as uow:
+        uow.accounts.change_password({"current_password": STRONG_PASSWORD,
+                                      "new_password": OTHER_PASSWORD},
+                                     current_token=customer.grant.token)
+    assert not _link_works(shop, link)
+    by_code = attempt(shop, lambda uow: uow.accounts.reset_password_with_code(
+        {"mobile": MOBILE, "code": code, "password": "an attacker's own passphrase"}))
+    assert isinstance(by_code, Invalid) and set(by_code.errors) == {"code"}
+    assert _password_is(shop, customer.customer_id, OTHER_PASSWORD)
+
+
+def test_a_reset_by_code_ends_the_emailed_link(shop, clock):
+    customer = register_email(shop, EMAIL)
+    with unit(shop) as uow:
+        uow.session.get(Customer, customer.customer_id).mobile = MOBILE
+    clock.advance(seconds=61)
+    _ask(shop, EMAIL)
+    _ask(shop, MOBILE)
+    link = latest_link_token(shop, EMAIL)
+    with unit(shop) as uow:
+        uow.accounts.reset_password_with_code({"mobile": MOBILE, "code": latest_code(shop, MOBILE),
+                                               "password": OTHER_PASSWORD})
+    assert not _link_works(shop, link)

@@ -153,3 +153,46 @@ def test_search_finds_every_word(system, catalog):
 def test_names_follow_the_locale(shop, catalog, system):
     with shop.transaction(locale="zh_CN", writes=False) as tx:
         assert tx.catalog.category_page("clothes", {}).title == "分类clothes"
+
+
+def _priced_product(system) -> str:
+    """Three SKUs: struck-through list price and low stock, list price at the price and plenty,
+    no list price and none left."""
+    system.catalog.create_product({
+        "slug": "rules", "name_zh": "规则", "category": "shirts", "is_published": True,
+        "skus": [
+            {"code": "R-LOW", "price": "80.00", "list_price": "100.00", "stock_on_hand": 3,
+             "values": ["color:red", "size:s"]},
+            {"code": "R-MANY", "price": "90.00", "list_price": "90.00", "stock_on_hand": 10,
+             "values": ["color:red", "size:m"]},
+            {"code": "R-NONE", "price": "95.00", "stock_on_hand": 0,
+             "values": ["color:red", "size:l"]},
+        ]})
+    return "rules"
+
+
+def test_the_stock_status_and_the_struck_list_price_are_decided_here(system, catalog):
+    """Templates only show them: the low-stock threshold and the strike-through condition."""
+    slug = _priced_product(system)
+    shown = {code: system.catalog.product_page(slug, code).sku
+             for code in ("R-LOW", "R-MANY", "R-NONE")}
+    assert {code: (sku.stock_status, sku.show_list_price) for code, sku in shown.items()} == {
+        "R-LOW": ("low", True), "R-MANY": ("in_stock", False), "R-NONE": ("out", False)}
+    assert [sku.in_stock for sku in shown.values()] == [True, True, False]
+    card = next(c for c in system.catalog.category_page("shirts", {}).products if c.slug == slug)
+    assert (card.price, card.list_price, card.show_list_price) == (
+        Decimal("80.00"), Decimal("100.00"), True)
+    assert not any(c.show_list_price for c in system.catalog.category_page(
+        "jeans", {}).products)  # the factories' products have no list price
+
+
+def test_fixed_facet_labels_are_translation_strings(shop, catalog, system):
+    """Translated by the page, like every other message; not pairs of literals in code."""
+    factories.product(system, "shirts", "acme", price="6000.00")
+    with shop.transaction(locale="zh_CN", writes=False) as tx:
+        facets = {f.name: f for f in tx.catalog.category_page("clothes", {}).facets}
+    assert (facets["brand"].label.interpolate(), facets["price"].label.interpolate()) == (
+        "Brand", "Price")
+    assert facets["price"].translate_options and not facets["brand"].translate_options
+    assert facets["price"].options[-1].label.interpolate() == "¥5000 and up"
+    assert facets["color"].label == "颜色"  # an attribute's own name, in the page's language

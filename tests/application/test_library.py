@@ -1,10 +1,76 @@
-"""The application tier works as a library, with no web server: the README's example, run."""
+"""The application tier works as a library, with no web server: the README's examples, run,
+and the README's list of what an integrator may call, checked against the services."""
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 
+import shop.application as application_tier
 from shop.application import Forbidden, Invalid, Shop
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+#: The integrator's script is the Python block right after this line of the README.
+SCRIPT_MARKER = "<!-- tests/application/test_library.py runs this block as it is"
+#: Services whose public surface must be exactly the README's row (the others are checked
+#: for every method the README names).
+EXACT = ("accounts", "staff", "roles", "sessions")
+#: Public, but not for integrators: each service's unit of work.
+NOT_LISTED = {"uow"}
+
+
+def _readme() -> str:
+    return README.read_text(encoding="utf-8")
+
+
+def readme_script() -> str:
+    after = _readme().split(SCRIPT_MARKER, 1)[1]
+    found = re.search(r"```python\n(.*?)```", after, re.DOTALL)
+    assert found, "the README's integrator script is missing"
+    return found.group(1)
+
+
+def readme_services() -> dict[str, set[str]]:
+    """``{"accounts": {"log_in", …}}`` from the README's table of services."""
+    rows = re.findall(r"^\| `tx\.(\w+)` \| (.*) \|$", _readme(), re.MULTILINE)
+    return {name: set(re.findall(r"`(\w+)\(", methods)) for name, methods in rows}
+
+
+def test_the_readme_integrator_script_runs(own_database, tmp_path, monkeypatch, capsys):
+    Shop.from_settings({"sqlalchemy.url": own_database}).upgrade_database()
+    monkeypatch.setenv("SHOP_DATABASE_URL", own_database)
+    monkeypatch.chdir(tmp_path)
+    namespace: dict = {"__name__": "integrator"}
+    exec(compile(readme_script(), "README.md", "exec"), namespace)  # noqa: S102
+    assert namespace["signed_in"].customer_id == namespace["registered"].customer_id
+    assert 14 * 60 < namespace["retry_after"] <= 15 * 60
+    printed = capsys.readouterr().out
+    assert printed.count("password is wrong") == 5
+    assert "locked: try again in" in printed and "registration code" in printed
+
+
+def test_the_readme_lists_what_each_service_offers(shop):
+    listed = readme_services()
+    assert set(EXACT) <= set(listed)
+    with shop.transaction() as tx:
+        for name, methods in listed.items():
+            service = getattr(tx, name)
+            public = {a for a in dir(service) if not a.startswith("_")} - NOT_LISTED
+            if name in EXACT:
+                assert public == methods, name
+            else:
+                assert methods <= public, name
+
+
+def test_what_the_readme_says_is_exported_is():
+    tables = _readme().split("### What an integrator may call", 1)[1]
+    read_models = re.findall(r"^\| `(\w+)` \| ", tables.split("| read model |", 1)[1],
+                             re.MULTILINE)
+    assert "SignedIn" in read_models and "StaffView" in read_models
+    for name in [*read_models, "Throttled", "MissingPublicUrl"]:
+        assert name in application_tier.__all__, name
 
 
 def test_readme_example(tmp_path):

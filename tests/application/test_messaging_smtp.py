@@ -9,6 +9,7 @@ from email import policy
 import pytest
 from sqlalchemy import select
 
+from shop.application.messaging.delivery import deliver_messages
 from shop.application.messaging.senders import OutgoingMessage, SmtpSender
 from shop.data.models import OutboxMessage
 from tests.accounts_support import unit
@@ -57,7 +58,7 @@ def test_header_injection_is_refused():
     assert box.messages == []
 
 
-def test_the_outbox_delivers_through_smtp(shop, system, settings):
+def test_the_outbox_delivers_through_smtp(shop, settings):
     with smtp_server() as (port, box):
         shop.settings.update({"shop.mail.sender": "smtp", "shop.smtp.host": "127.0.0.1",
                               "shop.smtp.port": str(port), "shop.smtp.user": "shop",
@@ -65,9 +66,9 @@ def test_the_outbox_delivers_through_smtp(shop, system, settings):
                               "shop.smtp.from": "shop@example.com"})
         with unit(shop) as uow:
             uow.outbox.queue("email", "li@example.com", "Your code", "123456")
-        report = system.outbox.deliver_pending()
+        report = deliver_messages(shop)
     assert (report.sent, report.failed) == (1, 0)
     assert box.messages[0].recipients == ["li@example.com"]
-    system.session.flush()
-    [row] = system.session.scalars(select(OutboxMessage)).all()
-    assert row.sent_at is not None
+    with unit(shop) as uow:
+        [row] = uow.session.scalars(select(OutboxMessage)).all()
+        assert (row.state, row.sent_at) == ("done", shop.clock.now())

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from shop.application import Invalid
+from shop.application.clock import SystemClock
 from shop.application.oauth.config import provider_configs
 from shop.application.oauth.http import HttpClient
 from shop.application.oauth.providers import provider_for
@@ -22,7 +23,7 @@ def test_providers_are_listed_in_order_with_their_options():
     assert list(configs) == ["wechat", "corp"]
     assert configs["corp"].kind == "oidc"
     assert configs["corp"].option("issuer") == "https://sso.example.com"
-    assert provider_for(configs["corp"], HttpClient()).label == "Corp SSO"
+    assert provider_for(configs["corp"], HttpClient(), SystemClock()).label == "Corp SSO"
 
 
 def test_no_setting_means_no_provider():
@@ -38,7 +39,7 @@ def test_a_provider_without_credentials_is_a_configuration_error():
     odd = provider_configs({"shop.oauth.providers": "x", "shop.oauth.x.client_id": "1",
                             "shop.oauth.x.client_secret": "2"})["x"]
     with pytest.raises(Invalid) as caught:
-        provider_for(odd, HttpClient())
+        provider_for(odd, HttpClient(), SystemClock())
     assert list(caught.value.errors) == ["shop.oauth.x.kind"]
 
 
@@ -47,7 +48,7 @@ def test_an_openid_provider_needs_its_issuer_and_endpoints():
                                "shop.oauth.oidc.client_secret": "s",
                                "shop.oauth.oidc.issuer": "https://id.example.com"})["oidc"]
     with pytest.raises(Invalid) as caught:
-        provider_for(config, HttpClient())
+        provider_for(config, HttpClient(), SystemClock())
     assert set(caught.value.errors) == {"shop.oauth.oidc.authorization_endpoint",
                                         "shop.oauth.oidc.token_endpoint"}
 
@@ -57,7 +58,7 @@ def test_the_built_in_endpoints_are_the_providers_real_ones():
         config = provider_configs({"shop.oauth.providers": kind,
                                    f"shop.oauth.{kind}.client_id": "id",
                                    f"shop.oauth.{kind}.client_secret": "secret"})[kind]
-        return provider_for(config, HttpClient()).authorization_url(
+        return provider_for(config, HttpClient(), SystemClock()).authorization_url(
             redirect_uri="https://shop.example.com/oauth/cb", state="st", code_challenge="ch",
             nonce="n")
 

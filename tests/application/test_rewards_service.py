@@ -9,9 +9,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import text
 
-from shop.application import Forbidden, NotFound, Shop
+from shop.application import Forbidden, NotFound, Shop, UnitOfWork
 from shop.application.rewards.service import REFERRAL_POINTS_SETTING
 from tests.shoppers import new_customer
+from tests.staff_factories import acting, staff
 
 
 def hook(shop, name, customer_id):
@@ -33,14 +34,29 @@ def test_the_registration_gift_is_granted_once(shop):
     assert balance(shop, customer_id) == 100
 
 
-def test_the_registration_gift_is_anyones_to_trigger_at_registration(shop):
-    """Registration runs as the anonymous visitor: the hook needs no permission."""
+@pytest.mark.parametrize("hook_name", ["on_registered", "on_first_order_paid"])
+def test_no_public_unit_of_work_can_grant_points(shop, system, hook_name):
+    """The grants are internal hooks for event handlers: a visitor, a shopper, or a staff
+    member holding every permission is refused, and nothing is written."""
+    referrer = new_customer(shop)
+    customer_id = new_customer(shop, referred_by_id=referrer)
+    admin = staff(system, ["administrator"])
+    with shop.transaction() as anonymous:
+        shopper = anonymous.accounts.actor_for(customer_id)
+        for uow in (anonymous, UnitOfWork(shop, anonymous.session, shopper, "en"),
+                    acting(system, admin)):
+            with pytest.raises(Forbidden):
+                getattr(uow.rewards, hook_name)(customer_id)
+    assert balance(shop, customer_id) == balance(shop, referrer) == 0
+
+
+def test_the_gift_is_granted_in_the_name_of_the_event_handler(shop):
     customer_id = new_customer(shop)
-    with shop.transaction() as tx:
+    with shop.transaction(actor=shop.system_actor("events")) as tx:
         assert tx.rewards.on_registered(customer_id).granted
     with shop.transaction(actor=shop.system_actor("tests")) as tx:
         entries = tx.audit.entries(action_prefix="rewards.points.grant")
-    assert entries[0].actor_name == "anonymous"
+    assert entries[0].actor_name == "system:events"
     assert entries[0].after == {"points": 100, "reason": "registration_gift",
                                 "reference": f"registration-gift:{customer_id}"}
 

@@ -154,8 +154,8 @@ def test_an_inactive_administrator_does_not_count(system):
 
 def test_role_change_ends_the_members_sessions(system):
     member = sf.staff(system, ["finance"])
-    one = system.sessions.start("staff", member.id)
-    two = system.sessions.start("staff", member.id)
+    one = sf.session(system, "staff", member.id)
+    two = sf.session(system, "staff", member.id)
     saved = system.staff.update_staff(member.id, {"roles": ["finance", "warehouse"]})
     assert saved.session is None  # the system actor has no session of theirs to rotate
     assert system.sessions.principal(one.token) is None
@@ -164,7 +164,7 @@ def test_role_change_ends_the_members_sessions(system):
 
 def test_deactivation_ends_sessions_and_the_actor(system):
     member = sf.staff(system, ["finance"])
-    grant = system.sessions.start("staff", member.id)
+    grant = sf.session(system, "staff", member.id)
     system.staff.update_staff(member.id, {"is_active": False})
     assert system.sessions.principal(grant.token) is None
     assert system.staff.actor_for(member.id).kind == "anonymous"
@@ -172,7 +172,7 @@ def test_deactivation_ends_sessions_and_the_actor(system):
 
 def test_a_name_change_keeps_sessions(system):
     member = sf.staff(system, ["finance"])
-    grant = system.sessions.start("staff", member.id)
+    grant = sf.session(system, "staff", member.id)
     system.staff.update_staff(member.id, {"name": "Renamed"})
     assert system.sessions.principal(grant.token) is not None
 
@@ -180,8 +180,8 @@ def test_a_name_change_keeps_sessions(system):
 def test_own_role_change_rotates_the_actors_session(system):
     sf.staff(system, ["administrator"])
     me = sf.staff(system, ["administrator"])
-    mine = system.sessions.start("staff", me.id)
-    elsewhere = system.sessions.start("staff", me.id)
+    mine = sf.session(system, "staff", me.id)
+    elsewhere = sf.session(system, "staff", me.id)
     tx = sf.acting(system, me)
     saved = tx.staff.update_staff(me.id, {"roles": ["administrator", "finance"]},
                                   current_session=mine.token)
@@ -193,7 +193,7 @@ def test_own_role_change_rotates_the_actors_session(system):
 
 def test_reset_password_audits_without_the_hash_and_ends_sessions(system, shop):
     member = sf.staff(system, ["finance"])
-    grant = system.sessions.start("staff", member.id)
+    grant = sf.session(system, "staff", member.id)
     with pytest.raises(Invalid) as caught:
         system.staff.reset_password(member.id, {"password": "brand-new-secret-77",
                                                 "password_confirm": "something-else-77"})
@@ -203,8 +203,9 @@ def test_reset_password_audits_without_the_hash_and_ends_sessions(system, shop):
     assert system.sessions.principal(grant.token) is None
     (entry,) = entries(system, "staff.password.reset")
     assert entry.after == {"password": "changed"}
-    result = system.staff.login({"username": member.username, "password": "brand-new-secret-77"})
-    assert result.ok
+    signed_in = system.staff.login({"username": member.username,
+                                    "password": "brand-new-secret-77"})
+    assert signed_in.staff.id == member.id
 
 
 def test_list_staff_is_paged_and_searchable(system):
@@ -236,8 +237,8 @@ def test_list_staff_query_count_does_not_grow(system, queries):
 def test_demo_administrator_is_made_once(system):
     assert system.staff.ensure_demo_administrator() is True
     assert system.staff.ensure_demo_administrator() is False
-    result = system.staff.login({"username": "admin", "password": "back-office-demo-2026"})
-    assert result.ok and "system:staff:manage" in result.staff.permissions
+    signed_in = system.staff.login({"username": "admin", "password": "back-office-demo-2026"})
+    assert "system:staff:manage" in signed_in.staff.permissions
 
 
 def test_dashboard_counts_only_what_the_actor_may_see(system):

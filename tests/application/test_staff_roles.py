@@ -75,7 +75,7 @@ def test_create_role_names_the_bad_field(system, change, field):
 def test_edit_custom_role_audits_before_after_and_ends_holders_sessions(system):
     system.roles.create_role(CUSTOM)
     holder = sf.staff(system, ["content_editor"])
-    grant = system.sessions.start("staff", holder.id)
+    grant = sf.session(system, "staff", holder.id)
     saved = system.roles.update_role("content_editor", {
         "name_en": "Editor", "permissions": ["admin:dashboard:view", "catalog:product:write"]})
     assert saved.role.name_en == "Editor" and saved.role.holders == 1
@@ -91,7 +91,7 @@ def test_edit_custom_role_audits_before_after_and_ends_holders_sessions(system):
 def test_renaming_keeps_holders_sessions(system):
     system.roles.create_role(CUSTOM)
     holder = sf.staff(system, ["content_editor"])
-    grant = system.sessions.start("staff", holder.id)
+    grant = sf.session(system, "staff", holder.id)
     system.roles.update_role("content_editor", {"name_zh": "编辑"})
     assert system.sessions.principal(grant.token) is not None
 
@@ -153,7 +153,7 @@ def test_editing_a_role_the_actor_holds_rotates_their_session(system):
     sf.staff(system, ["administrator"])
     system.roles.create_role(CUSTOM)
     me = sf.staff(system, ["administrator", "content_editor"])
-    mine = system.sessions.start("staff", me.id)
+    mine = sf.session(system, "staff", me.id)
     tx = sf.acting(system, me)
     saved = tx.roles.update_role("content_editor", {"permissions": ["admin:dashboard:view"]},
                                  current_session=mine.token)

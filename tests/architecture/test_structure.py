@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -22,3 +23,13 @@ def test_layer_contract_holds():
                             cwd=SRC.parents[1])
     assert result.returncode == 0, result.stdout + result.stderr
     assert "3 kept, 0 broken" in result.stdout
+
+
+def test_only_the_clock_module_reads_the_machines_time():
+    """Time has one source (``shop.application.clock``), so tests and integrators can move it."""
+    pattern = re.compile(r"\b(datetime\.now|datetime\.utcnow|date\.today|time\.time)\(")
+    readers = [f"{path.relative_to(SRC)}:{number}"
+               for path in SRC.rglob("*.py") if path.name != "clock.py"
+               for number, line in enumerate(path.read_text().splitlines(), 1)
+               if pattern.search(line)]
+    assert readers == []

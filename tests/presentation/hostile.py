@@ -14,6 +14,7 @@ from typing import Any
 from webob import Request, Response
 
 from shop.application import Shop, UnitOfWork
+from shop.application.sessions.service import LoginSessions
 from tests import shoppers
 from tests import staff_factories as sf
 
@@ -87,7 +88,7 @@ class Visitors:
         """A new login session of ``kind`` (a logout ends the one before); None if anonymous."""
         if kind not in self.principals:
             return None
-        grant = self.system.sessions.start(*self.principals[kind])
+        grant = LoginSessions(self.system).begin(*self.principals[kind])
         self.system.session.flush()  # the app reads it through its own session
         return grant.token
 

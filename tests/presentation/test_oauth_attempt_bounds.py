@@ -1,7 +1,8 @@
 """Starting an OAuth login records an attempt; hitting the start link cannot fill the table.
 
-At most ``STARTS_PER_ADDRESS`` attempts are under way from one address (then 429 until the oldest
-expires) and ``ATTEMPTS_PER_BROWSER`` from one browser (its oldest are dropped)."""
+At most ``STARTS_PER_ADDRESS`` logins start from one address within an attempt's lifetime (then
+429 until the oldest start ages out) and ``ATTEMPTS_PER_BROWSER`` are under way from one browser
+(its oldest are dropped)."""
 
 from __future__ import annotations
 

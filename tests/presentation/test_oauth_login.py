@@ -6,6 +6,7 @@ import pytest
 import webtest
 from sqlalchemy import func, select
 
+from shop.application.events.dispatch import dispatch_events
 from shop.data.models import Customer, OAuthIdentity
 from tests.fakes.oidc_provider import Person
 from tests.presentation.oauth_flow import callback_url, sign_in, with_param
@@ -44,8 +45,9 @@ def test_a_first_login_makes_an_account_and_logs_it_in(app, shop, fake):
         assert customer.email_verified_at is not None  # the provider verified it
         assert customer.password_hash is None
         assert customer.name == "测试用户"
+    assert dispatch_events(shop).handled == 1  # customer.registered: the registration gift
     with shop.transaction(actor=shop.system_actor("t")) as tx:
-        assert tx.rewards.balance(customer_id) == 100  # the registration gift
+        assert tx.rewards.balance(customer_id) == 100
     assert ("oidc", "token", "ok") in fake.calls
     links = app.get("/account/oauth", headers=EN)
     assert [li["data-provider"] for li in links.html.select(".linked-provider")] == ["oidc"]

@@ -172,7 +172,7 @@ def test_a_script_in_a_staff_name_renders_inert(app, system, admin):
 
 def test_edit_roles_through_the_form_ends_their_sessions(app, system, admin):
     clerk = sf.staff(system, ["finance"])
-    theirs = system.sessions.start("staff", clerk.id)
+    theirs = sf.session(system, "staff", clerk.id)
     system.session.flush()
     signed_in(app, system, ["administrator"])
     form = app.get(f"/admin/staff/{clerk.id}").forms["staff-form"]
@@ -216,7 +216,7 @@ def test_reset_password_form(app, system, admin):
     form["password"] = form["password_confirm"] = "fresh-start-password-9"
     form.submit(status=303)
     assert system.staff.login({"username": clerk.username,
-                               "password": "fresh-start-password-9"}).ok
+                               "password": "fresh-start-password-9"}).staff.id == clerk.id
 
 
 # -- roles, audit, settings ------------------------------------------------------------------

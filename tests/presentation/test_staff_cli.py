@@ -23,8 +23,8 @@ def test_staff_create_reads_the_password_from_stdin(shop, monkeypatch, capsys):
                stdin=sf.PASSWORD + "\n")
     assert code == 0 and "root created (administrator)" in capsys.readouterr().out
     with shop.transaction() as tx:
-        result = tx.staff.login({"username": "root", "password": sf.PASSWORD})
-        assert result.ok and "system:staff:manage" in result.staff.permissions
+        signed_in = tx.staff.login({"username": "root", "password": sf.PASSWORD})
+        assert "system:staff:manage" in signed_in.staff.permissions
     with shop.transaction(actor=shop.system_actor("t")) as tx:
         (entry,) = [e for e in tx.audit.entries(limit=5) if e.action == "staff.create"]
         assert entry.actor_name == "system:shop-admin staff create"

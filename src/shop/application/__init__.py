@@ -19,12 +19,14 @@ from typing import Any
 
 import transaction as transaction_package
 
+from shop.application.accounts.read_models import AccountBadge, CodeSent, ProfileView, SignedIn
 from shop.application.accounts.service import AccountService
 from shop.application.actors import ANONYMOUS, Actor, Permission, system_actor
 from shop.application.addresses.service import AddressService
 from shop.application.audit.browse import AuditBrowser
 from shop.application.audit.service import AuditService
 from shop.application.catalog.service import CatalogService
+from shop.application.clock import Clock, ManualClock, SystemClock
 from shop.application.demo.service import DemoService
 from shop.application.errors import (
     Conflict,
@@ -34,31 +36,70 @@ from shop.application.errors import (
     PastLastPage,
     ShopError,
 )
+from shop.application.events.handlers import HandlerRegistry
+from shop.application.events.registry import default_registry
+from shop.application.events.service import EventService
+from shop.application.jobs.catalog import find_job
+from shop.application.jobs.dead_letters import DeadLetterService
 from shop.application.locales import normalize_locale
 from shop.application.messaging.service import OutboxService
 from shop.application.oauth.service import OAuthService
+from shop.application.public_url import MissingPublicUrl, absolute_link, public_url_from_settings
 from shop.application.reference import ReferenceCache, ReferenceReader
 from shop.application.regions.service import RegionService
 from shop.application.rewards.service import RewardsService
 from shop.application.security.passwords import Passwords, hasher_from_settings
-from shop.application.sessions.service import SessionService
+from shop.application.security.throttle import Throttled
+from shop.application.sessions.service import SessionGrant, SessionPrincipal, SessionService
 from shop.application.settings.service import SettingsService
+from shop.application.staff.read_models import (
+    Dashboard,
+    PermissionChoice,
+    RoleRef,
+    RoleSaved,
+    RoleView,
+    StaffPage,
+    StaffSaved,
+    StaffSignedIn,
+    StaffView,
+)
 from shop.application.staff.roles import RoleService
 from shop.application.staff.service import StaffService
 from shop.data import make_engine, make_session_factory, open_session
 from shop.data import migrations as data_migrations
 
+#: What an integrator may import from here: the facade, the errors to catch, and the read
+#: models the account, staff and session services return (the README lists them).
 __all__ = [
     "ANONYMOUS",
+    "AccountBadge",
     "Actor",
+    "Clock",
+    "CodeSent",
     "Conflict",
+    "Dashboard",
     "Forbidden",
     "Invalid",
+    "ManualClock",
+    "MissingPublicUrl",
     "NotFound",
     "PastLastPage",
     "Permission",
+    "PermissionChoice",
+    "ProfileView",
+    "RoleRef",
+    "RoleSaved",
+    "RoleView",
+    "SessionGrant",
+    "SessionPrincipal",
     "Shop",
     "ShopError",
+    "SignedIn",
+    "StaffPage",
+    "StaffSaved",
+    "StaffSignedIn",
+    "StaffView",
+    "Throttled",
     "UnitOfWork",
 ]
 
@@ -66,25 +107,37 @@ __all__ = [
 class Shop:
     """One per process: owns the engine and makes units of work."""
 
-    def __init__(self, bind: Any, settings: Mapping[str, Any] | None = None) -> None:
+    def __init__(self, bind: Any, settings: Mapping[str, Any] | None = None, *,
+                 clock: Clock | None = None, handlers: HandlerRegistry | None = None) -> None:
         self.settings = dict(settings or {})
+        #: The one source of "now" for every service and every stamped row.
+        self.clock: Clock = clock or SystemClock()
+        #: Who reacts to which domain event (every domain's ``handlers.py``).
+        self.event_handlers = handlers or default_registry()
         self._bind = bind
         self._sessions = make_session_factory(bind)
         self.default_locale = normalize_locale(self.settings.get("shop.default_locale"))
+        #: ``shop.public_url``: where links in emails and SMS point (never the request's host).
+        self.public_url = public_url_from_settings(self.settings)
         self.passwords = Passwords(hasher_from_settings(self.settings))
         self.references = ReferenceCache()
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any]) -> Shop:
+    def from_settings(cls, settings: Mapping[str, Any], *, clock: Clock | None = None) -> Shop:
         url = settings.get("sqlalchemy.url")
         if not url:
             raise Invalid({"sqlalchemy.url": "the database URL is required"})
         options = {key.removeprefix("sqlalchemy."): int(value)
                    for key, value in settings.items()
                    if key in ("sqlalchemy.pool_size", "sqlalchemy.max_overflow")}
-        return cls(make_engine(url, **options), settings)
+        return cls(make_engine(url, **options), settings, clock=clock)
 
     system_actor = staticmethod(system_actor)
+
+    def link(self, path: str) -> str:
+        """An absolute link to ``path`` for a message; raises ``MissingPublicUrl`` when the
+        shop was not given its public address."""
+        return absolute_link(self.public_url, path)
 
     def bind(
         self,
@@ -100,7 +153,8 @@ class Shop:
 
         The actor is given (scripts, tests) or found from a login session's token (requests).
         """
-        session = open_session(self._sessions, transaction_manager, writes=writes)
+        session = open_session(self._sessions, transaction_manager, now=self.clock.now,
+                               writes=writes)
         uow = UnitOfWork(self, session, actor or ANONYMOUS,
                          normalize_locale(locale, self.default_locale), client_ip)
         if actor is None and session_token:
@@ -115,6 +169,11 @@ class Shop:
         manager = transaction_package.TransactionManager(explicit=True)
         with manager:
             yield self.bind(manager, actor or ANONYMOUS, locale=locale, writes=writes)
+
+    def run_job(self, name: str) -> dict[str, Any]:
+        """Run one of the shop's jobs now, as the job engines do (``shop-admin INI jobs list``
+        names them: ``deliver-messages``, ``dispatch-events``, ``purge-expired``); its counts."""
+        return find_job(name).run(self)
 
     def upgrade_database(self, revision: str = "heads") -> None:
         data_migrations.upgrade(self._bind, revision)
@@ -135,6 +194,7 @@ class UnitOfWork:
     def __init__(self, shop: Shop, session: Any, actor: Actor, locale: str,
                  client_ip: str | None = None) -> None:
         self.shop = shop
+        self.clock = shop.clock
         self.session = session
         self.actor = actor
         self.locale = locale
@@ -172,6 +232,14 @@ class UnitOfWork:
     @cached_property
     def outbox(self) -> OutboxService:
         return OutboxService(self)
+
+    @cached_property
+    def events(self) -> EventService:
+        return EventService(self)
+
+    @cached_property
+    def dead_letters(self) -> DeadLetterService:
+        return DeadLetterService(self)
 
     @cached_property
     def catalog(self) -> CatalogService:

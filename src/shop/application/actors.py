@@ -31,6 +31,8 @@ class Permission(StrEnum):
     AUDIT_VIEW = "system:audit:view"
     SETTINGS_MANAGE = "system:settings:manage"
     SYSTEM_DATABASE = "system:database:manage"
+    #: The dead-letter queue: read failed deliveries and send them round again.
+    SYSTEM_JOBS = "system:jobs:manage"
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,12 @@ class Actor:
     def require(self, permission: Permission) -> None:
         if not self.can(permission):
             raise Forbidden(f"{self.name} lacks the permission {permission}")
+
+    def require_system(self) -> None:
+        """Internal hooks (event handlers, job steps) act for the shop, never for a visitor or
+        a staff member: only a system actor may call them, whatever permissions others hold."""
+        if self.kind != "system":
+            raise Forbidden(f"{self.name} may not call the shop's internal hooks")
 
 
 ANONYMOUS = Actor(kind="anonymous", name="anonymous")

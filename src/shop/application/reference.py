@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any, TypeVar, cast
 
 from shop.data.repositories.reference import ReferenceRevisionRepository
 
@@ -63,7 +63,7 @@ class ReferenceReader:
             if token:
                 self._cache.put(name, token, value)
         self._read[name] = value
-        return value  # type: ignore[no-any-return]
+        return cast(T, value)
 
     def changed(self, name: str) -> None:
         """Every write to ``name`` calls this in its transaction; later reads here reload."""

@@ -6,13 +6,18 @@ transaction manager and hands that session to repositories.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import transaction as transaction_package
 import zope.sqlalchemy
 from sqlalchemy import Connection, Engine, create_engine, event, make_url
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy import inspect as inspect_instance
+from sqlalchemy.orm import Session, UOWTransaction, sessionmaker
+
+from shop.data.models.base import STAMP
 
 #: Execution option that asks SQLite for ``BEGIN IMMEDIATE`` (take the write lock up front).
 WRITE_INTENT = "shop_write_intent"
@@ -68,20 +73,61 @@ def make_session_factory(bind: Engine | Connection) -> sessionmaker[Session]:
     return sessionmaker(bind=bind)
 
 
+#: ``Session.info`` key of the callable that tells the shop's time (see ``stamp_timestamps``).
+CLOCK = "shop_clock"
+#: ``Session.info`` key of the transaction manager the session's commit follows.
+TRANSACTION_MANAGER = "shop_transaction_manager"
+
+
 def open_session(
     factory: sessionmaker[Session],
     transaction_manager: transaction_package.TransactionManager,
     *,
+    now: Callable[[], datetime],
     writes: bool = True,
 ) -> Session:
     """A session whose commit and abort follow ``transaction_manager`` (pyramid_tm or a script).
 
-    ``writes=False`` marks a read-only unit of work: on SQLite it begins a plain deferred
-    transaction that never blocks writers.
+    ``now`` is the shop's clock: the session stamps timestamp columns from it. ``writes=False``
+    marks a read-only unit of work: on SQLite it begins a plain deferred transaction that never
+    blocks writers.
     """
-    session = factory()
+    session = factory(info={CLOCK: now, TRANSACTION_MANAGER: transaction_manager})
     bind = session.get_bind()
     if writes and isinstance(bind, Engine) and bind.dialect.name == "sqlite":
         session.bind = bind.execution_options(**{WRITE_INTENT: True})
     zope.sqlalchemy.register(session, transaction_manager=transaction_manager)
     return session
+
+
+def transaction_manager_of(session: Session) -> transaction_package.TransactionManager:
+    """The manager whose transaction ``session`` commits with (for hooks on that transaction)."""
+    manager: transaction_package.TransactionManager = session.info[TRANSACTION_MANAGER]
+    return manager
+
+
+@event.listens_for(Session, "before_flush")
+def stamp_timestamps(session: Session, _flush: UOWTransaction, _instances: object) -> None:
+    """Fill the columns models declare with ``stamped()`` from the session's clock.
+
+    An insert gets every stamped column left empty; an update refreshes the ``on_update`` ones.
+    A session without a clock cannot write stamped rows: time has one source.
+    """
+    pending = [(obj, False) for obj in session.new]
+    pending += [(obj, True) for obj in session.dirty if session.is_modified(obj)]
+    if not pending:
+        return
+    now: datetime | None = None
+    for obj, updating in pending:
+        for attribute in inspect_instance(obj).mapper.column_attrs:
+            kind = attribute.columns[0].info.get(STAMP)
+            if kind is None or (updating and kind != "update"):
+                continue
+            if not updating and getattr(obj, attribute.key) is not None:
+                continue
+            if now is None:
+                clock = session.info.get(CLOCK)
+                if clock is None:
+                    raise RuntimeError("this session has no clock (open it with open_session)")
+                now = clock()
+            setattr(obj, attribute.key, now)

@@ -8,7 +8,10 @@ from pyramid.config import Configurator
 from pyramid.csrf import CookieCSRFStoragePolicy
 
 from shop.application import Shop
-from shop.presentation.settings import with_environment
+from shop.application.jobs.runner import JobRunner
+from shop.application.jobs.settings import JobSettings
+from shop.application.public_url import MissingPublicUrl
+from shop.presentation.settings import PUBLIC_URL_VARIABLE, with_environment
 
 
 def make_app(settings: dict[str, Any], shop: Shop | None = None) -> Any:
@@ -53,12 +56,26 @@ def make_app(settings: dict[str, Any], shop: Shop | None = None) -> Any:
         config.scan(".admin")
         config.scan(".errors")
         config.scan(".i18n")
-        return config.make_wsgi_app()
+        app = config.make_wsgi_app()
+    if JobSettings.from_settings(settings).in_process:
+        # The embedded default: this process also runs the jobs (``make run`` needs nothing
+        # else), in a daemon thread that dies with the process.
+        config.registry.shop_jobs = JobRunner(config.registry.shop).start_thread()
+    return app
 
 
 def main(global_config: dict[str, Any], **settings: Any) -> Any:
-    """Paste entry point used by ``pserve`` and by waitress in production."""
-    return make_app(with_environment(settings))
+    """Paste entry point used by ``pserve`` and by waitress in production.
+
+    A served shop refuses to start without ``shop.public_url``: its reset emails would
+    otherwise have no trustworthy address to link to.
+    """
+    shop = Shop.from_settings(with_environment(settings))
+    if shop.public_url is None:
+        shop.dispose()
+        raise MissingPublicUrl(f"set it in the ini file or in the {PUBLIC_URL_VARIABLE} "
+                               f"environment variable")
+    return make_app(shop.settings, shop=shop)
 
 
 def _flag(settings: dict[str, Any], key: str) -> bool:

@@ -5,6 +5,8 @@
     shop-admin development.ini demo load [--products N] [--if-empty]
     shop-admin development.ini staff create --username U --email E --role R [--password-stdin]
     shop-admin development.ini outbox deliver [--limit N] [--every SECONDS]
+    shop-admin development.ini jobs list
+    shop-admin development.ini jobs run [--once] [--job NAME]
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from collections.abc import Sequence
 from pyramid.paster import setup_logging
 
 from shop.application import Shop, ShopError
+from shop.application.jobs.catalog import JOBS, find_job
+from shop.application.jobs.runner import JobRunner
+from shop.application.messaging.delivery import deliver_messages
 from shop.presentation.cli_staff import add_staff_commands
 from shop.presentation.settings import load_settings
 
@@ -81,11 +86,9 @@ def demo_load(shop: Shop, args: argparse.Namespace) -> int:
 
 
 def outbox_deliver(shop: Shop, args: argparse.Namespace) -> int:
-    """Send pending emails and SMS; with ``--every`` keep doing it (development) until Ctrl-C."""
-    actor = shop.system_actor("shop-admin outbox")
+    """Send due emails and SMS; with ``--every`` keep doing it (development) until Ctrl-C."""
     while True:
-        with shop.transaction(actor=actor) as tx:
-            report = tx.outbox.deliver_pending(args.limit)
+        report = deliver_messages(shop, limit=args.limit)
         if report.sent or report.failed or not args.every:
             print(f"outbox: {report.sent} sent, {report.failed} failed", flush=True)
         if not args.every:
@@ -94,6 +97,34 @@ def outbox_deliver(shop: Shop, args: argparse.Namespace) -> int:
             time.sleep(args.every)
         except KeyboardInterrupt:
             return 0
+
+
+def jobs_list(shop: Shop, args: argparse.Namespace) -> int:
+    for job in JOBS:
+        print(f"{job.name:<18} every {_duration(job.every.total_seconds()):>6}  {job.summary}")
+    return 0
+
+
+def jobs_run(shop: Shop, args: argparse.Namespace) -> int:
+    """Run the jobs in the foreground: each once (``--once``), or each when due until Ctrl-C."""
+    runner = JobRunner(shop, [find_job(name) for name in args.job] if args.job else JOBS)
+    if args.once:
+        outcomes = runner.run_all()
+        for outcome in outcomes:
+            said = outcome.result if outcome.ok else f"FAILED {outcome.error}"
+            print(f"{outcome.job}: {said}", flush=True)
+        return 0 if all(outcome.ok for outcome in outcomes) else 1
+    print(f"running {', '.join(job.name for job in runner.jobs)}; Ctrl-C stops", flush=True)
+    try:
+        while True:
+            runner.run_due()
+            time.sleep(1)
+    except KeyboardInterrupt:
+        return 0
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 3600:g}h" if seconds >= 3600 else f"{seconds:g}s"
 
 
 def parser() -> argparse.ArgumentParser:
@@ -123,6 +154,16 @@ def parser() -> argparse.ArgumentParser:
     deliver.add_argument("--every", type=float, default=0,
                          help="repeat every SECONDS (development); 0 sends once")
     deliver.set_defaults(handler=outbox_deliver)
+
+    jobs = areas.add_parser("jobs", help="background and scheduled work").add_subparsers(
+        dest="action", required=True)
+    jobs.add_parser("list", help="the jobs and how often they run").set_defaults(
+        handler=jobs_list)
+    run = jobs.add_parser("run", help="run the jobs in this process (the embedded engine)")
+    run.add_argument("--once", action="store_true", help="run each job once, then exit")
+    run.add_argument("--job", action="append", default=[], metavar="NAME",
+                     choices=[job.name for job in JOBS], help="only this job (repeatable)")
+    run.set_defaults(handler=jobs_run)
     add_staff_commands(areas)
     return root
 

@@ -1,4 +1,5 @@
-"""Reading settings: the ini file, with the database URL overridable from the environment."""
+"""Reading settings: the ini file, with the database URL and the public address overridable
+from the environment (so that production secrets and addresses stay out of the ini file)."""
 
 from __future__ import annotations
 
@@ -7,14 +8,21 @@ from typing import Any
 
 from pyramid.paster import get_appsettings
 
+from shop.application.public_url import SETTING as PUBLIC_URL
+
 DATABASE_URL_VARIABLE = "SHOP_DATABASE_URL"
+PUBLIC_URL_VARIABLE = "SHOP_PUBLIC_URL"
+#: Environment variables that win over ini settings, so production secrets stay out of files.
+FROM_ENVIRONMENT = {DATABASE_URL_VARIABLE: "sqlalchemy.url", PUBLIC_URL_VARIABLE: PUBLIC_URL,
+                    "SHOP_BROKER_URL": "shop.jobs.broker_url"}
 
 
 def with_environment(settings: dict[str, Any]) -> dict[str, Any]:
-    """``SHOP_DATABASE_URL`` wins over the ini file, so production secrets stay out of it."""
+    """``SHOP_DATABASE_URL``, ``SHOP_PUBLIC_URL`` and ``SHOP_BROKER_URL`` win over the ini file."""
     settings = dict(settings)
-    if os.environ.get(DATABASE_URL_VARIABLE):
-        settings["sqlalchemy.url"] = os.environ[DATABASE_URL_VARIABLE]
+    for variable, setting in FROM_ENVIRONMENT.items():
+        if os.environ.get(variable):
+            settings[setting] = os.environ[variable]
     return settings
 
 

@@ -7,12 +7,11 @@ only after the code sent to it comes back; a taken address gets the same answer 
 
 from __future__ import annotations
 
+from datetime import timedelta
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from shop.application.accounts import clock
 from shop.application.accounts.codes import CODE_LIFETIME, WRONG_CODE, OneTimeCodes
-from shop.application.accounts.login import LoginThrottle
 from shop.application.accounts.messages import render
 from shop.application.accounts.read_models import (
     AccountBadge,
@@ -20,6 +19,7 @@ from shop.application.accounts.read_models import (
     ProfileView,
     masked_mobile,
 )
+from shop.application.accounts.recovery import PURPOSE as RESET
 from shop.application.accounts.recovery import personal_facts
 from shop.application.accounts.schemas import (
     AddressSchema,
@@ -32,14 +32,18 @@ from shop.application.actors import Permission
 from shop.application.errors import Forbidden, Invalid
 from shop.application.i18n import _
 from shop.application.security.passwords import check_new_password
-from shop.application.sessions.service import SessionGrant
+from shop.application.security.throttle import Limit, LockAudit, Rule, Throttle
+from shop.application.sessions.service import LoginSessions, SessionGrant
 from shop.application.validation import validate
 from shop.data.models import Customer
 
 if TYPE_CHECKING:
-    from shop.application.accounts.service import AccountService
+    from shop.application import UnitOfWork
+    from shop.application.accounts.customers import CustomerAccounts
 
 CHANNEL = {"mobile": "sms", "email": "email"}
+#: Wrong current passwords a signed-in shopper may give in a while (as many as at login).
+PASSWORD_CHECKS = Limit(5, timedelta(minutes=15))
 PROFILE_FIELDS = ("name", "gender", "birthday")
 
 
@@ -60,15 +64,15 @@ def profile_view(customer: Customer) -> ProfileView:
 
 
 class Profile:
-    def __init__(self, accounts: AccountService) -> None:
-        self.accounts = accounts
-        self.uow = accounts.uow
+    def __init__(self, uow: UnitOfWork, customers: CustomerAccounts) -> None:
+        self.uow = uow
+        self.customers = customers
 
     def _me(self) -> Customer:
         """The acting shopper's account; anyone else (staff, scripts, anonymous) is refused."""
         actor = self.uow.actor
         actor.require(Permission.ACCOUNT_SELF)
-        customer = self.accounts.repo.get(actor.id) if actor.kind == "shopper" and actor.id \
+        customer = self.customers.repo.get(actor.id) if actor.kind == "shopper" and actor.id \
             else None
         if customer is None or not customer.is_active:
             raise Forbidden(f"{actor.name} has no shopper account of its own")
@@ -79,7 +83,7 @@ class Profile:
         if actor.kind != "shopper" or actor.id is None:
             return None
         # Already loaded by ``actor_for`` in this unit of work: no second query.
-        customer = self.accounts.repo.get(actor.id)
+        customer = self.customers.repo.get(actor.id)
         return AccountBadge(customer.id, display_name(customer)) if customer else None
 
     def view(self) -> ProfileView:
@@ -87,7 +91,7 @@ class Profile:
 
     def update(self, data: dict[str, Any]) -> ProfileView:
         customer = self._me()
-        values = validate(ProfileSchema(), data)
+        values = validate(ProfileSchema().bind(today=self.uow.clock.now().date()), data)
         before = {name: getattr(customer, name) for name in PROFILE_FIELDS}
         for name in PROFILE_FIELDS:
             setattr(customer, name, values[name])
@@ -103,19 +107,26 @@ class Profile:
         customer = self._me()
         values = validate(ChangePasswordSchema(), data)
         passwords = self.uow.shop.passwords
-        # Someone at an unattended, signed-in browser could guess here: throttled like login.
-        throttle, key, now = LoginThrottle(self.accounts), f"customer:{customer.id}", clock.now()
-        throttle.refuse_if_locked(key, now)
+        # Someone at an unattended, signed-in browser could guess here: throttled like login,
+        # in a namespace of its own (no login name can collide with it).
+        throttle = Throttle(self.uow)
+        rules = [Rule(f"password-check:customer:{customer.id}", PASSWORD_CHECKS, "password")]
+        throttle.refuse_if_reached(rules)
         if not passwords.verify(customer.password_hash, values["current_password"]):
-            throttle.record(key, False, now, customer)
+            throttle.count_failure(rules, LockAudit("accounts.password.locked", "customer",
+                                                    customer.id))
             raise Invalid({"current_password": _("The current password is wrong")})
+        throttle.clear(rules)
         check_new_password(values["new_password"], field="new_password",
                            personal=personal_facts(customer))
         customer.password_hash = passwords.hash(values["new_password"])
-        ended = self.uow.sessions.end_all("customer", customer.id, except_token=current_token)
+        # A reset link asked for earlier (perhaps by whoever knew the old password) dies now.
+        self.codes.end_all(RESET, customer.id)
+        sessions = LoginSessions(self.uow)
+        ended = sessions.end_all("customer", customer.id, except_token=current_token)
         self.uow.audit.record("accounts.password.change", "customer", customer.id,
                               after={"other_sessions_ended": ended})
-        return self.uow.sessions.rotate(current_token) if current_token else None
+        return sessions.rotate(current_token) if current_token else None
 
     def request_contact_change(self, data: dict[str, Any]) -> CodeSent:
         """Send a code to a new email or mobile number; nothing is changed yet."""
@@ -125,7 +136,7 @@ class Profile:
             raise Invalid({kind: _("This is already your address")})
         code = self.codes.issue(f"change_{kind}", CHANNEL[kind], address,
                                 customer_id=customer.id)
-        if not self.accounts.address_taken(kind, address):
+        if not self.customers.address_taken(kind, address):
             text = render("change_code", customer.locale or self.uow.locale, code=code,
                           minutes=int(CODE_LIFETIME.total_seconds() // 60))
             self.uow.outbox.queue(CHANNEL[kind], address, text.subject, text.body)
@@ -142,8 +153,8 @@ class Profile:
             raise Invalid({"code": WRONG_CODE})
         self.codes.use(row)
         old = getattr(customer, kind)
-        if not self.accounts.repo.change_unless_taken(
-                customer, **{kind: address, f"{kind}_verified_at": clock.now()}):
+        if not self.customers.repo.change_unless_taken(
+                customer, **{kind: address, f"{kind}_verified_at": self.uow.clock.now()}):
             # They hold the address (the code proved it), so saying so tells them nothing new.
             raise Invalid({kind: _("This address cannot be used for your account")})
         self.uow.audit.record(f"accounts.{kind}.change", "customer", customer.id,

@@ -2,12 +2,12 @@
 
 Asking answers the same for any address; only an address with an active account is sent
 anything (an unknown mobile number is never texted). Using the link or code sets the new
-password and ends every login session of the account, wherever it is.
+password and ends every login session of the account, wherever it is, and every other reset
+link or code of the account; so does a password change (``profile``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from shop.application.accounts.codes import (
@@ -28,13 +28,18 @@ from shop.application.errors import Invalid
 from shop.application.i18n import _
 from shop.application.mobile import mainland_mobile
 from shop.application.security.passwords import check_new_password
+from shop.application.sessions.service import LoginSessions
 from shop.application.validation import validate
-from shop.data.models import Customer, OneTimeCode
+from shop.data.models import Customer
+from shop.data.repositories.one_time_codes import CodeRecord
 
 if TYPE_CHECKING:
-    from shop.application.accounts.service import AccountService
+    from shop.application import UnitOfWork
+    from shop.application.accounts.customers import CustomerAccounts
 
 PURPOSE = "reset"
+#: Where a reset link opens; the storefront's ``reset_link`` route serves this path.
+LINK_PATH = "/account/reset/{token}"
 IDENTIFIER_MESSAGE = _("Enter your email address or mobile number")
 LINK_GONE = _("This link has expired or was already used; ask for a new one")
 
@@ -47,15 +52,14 @@ def personal_facts(customer: Customer) -> tuple[str, ...]:
 
 
 class Recovery:
-    def __init__(self, accounts: AccountService) -> None:
-        self.accounts = accounts
-        self.uow = accounts.uow
-        self.codes = OneTimeCodes(self.uow)
+    def __init__(self, uow: UnitOfWork, customers: CustomerAccounts) -> None:
+        self.uow = uow
+        self.customers = customers
+        self.codes = OneTimeCodes(uow)
 
-    def request_reset(self, data: dict[str, Any], *,
-                      link_for: Callable[[str], str] | None = None) -> CodeSent:
+    def request_reset(self, data: dict[str, Any]) -> CodeSent:
         identifier = validate(ResetRequestSchema(), data)["identifier"]
-        repo = self.accounts.repo
+        repo = self.customers.repo
         if "@" in identifier:
             kind, address = "email", identifier.lower()
             customer = repo.by_email(address)
@@ -69,10 +73,13 @@ class Recovery:
         secret = self.codes.issue(PURPOSE, "email" if kind == "email" else "sms", address,
                                   customer_id=customer.id if customer else None,
                                   link=kind == "email")
+        # On the configured public address, whatever host the request named; built for unknown
+        # addresses too, so that a shop missing the setting fails alike for every address.
+        link = self.uow.shop.link(LINK_PATH.format(token=secret)) if kind == "email" else ""
         if customer is not None:
             locale = customer.locale or self.uow.locale
             if kind == "email":
-                text = render("reset_link", locale, link=(link_for or self._default_link)(secret),
+                text = render("reset_link", locale, link=link,
                               minutes=int(LINK_LIFETIME.total_seconds() // 60))
             else:
                 text = render("reset_code", locale, code=secret,
@@ -80,11 +87,6 @@ class Recovery:
             self.uow.outbox.queue("email" if kind == "email" else "sms", address,
                                   text.subject, text.body)
         return CodeSent(kind, address)
-
-    def _default_link(self, token: str) -> str:
-        """For callers without a request (scripts): the shop's public address from settings."""
-        base = str(self.uow.shop.settings.get("shop.public_url", "http://localhost:6543"))
-        return f"{base.rstrip('/')}/account/reset/{token}"
 
     def check_link(self, token: str) -> None:
         row = self.codes.check_link(PURPOSE, token)
@@ -104,13 +106,14 @@ class Recovery:
         row = self.codes.check(PURPOSE, values["mobile"], values["code"])
         self._reset(row, values["password"], field="code")
 
-    def _reset(self, row: OneTimeCode, password: str, *, field: str) -> None:
-        customer = self.accounts.repo.get(row.customer_id) if row.customer_id else None
+    def _reset(self, row: CodeRecord, password: str, *, field: str) -> None:
+        customer = self.customers.repo.get(row.customer_id) if row.customer_id else None
         if customer is None or not customer.is_active:
             raise Invalid({field: LINK_GONE if field == "token" else WRONG_CODE})
         check_new_password(password, personal=personal_facts(customer))
         self.codes.use(row, field=field)
+        self.codes.end_all(PURPOSE, customer.id)  # the other channel's link or code too
         customer.password_hash = self.uow.shop.passwords.hash(password)
-        ended = self.uow.sessions.end_all("customer", customer.id)
+        ended = LoginSessions(self.uow).end_all("customer", customer.id)
         self.uow.audit.record("accounts.password.reset", "customer", customer.id,
                               after={"channel": row.channel, "sessions_ended": ended})

@@ -13,7 +13,6 @@ from typing import Any
 
 import colander
 
-from shop.application.accounts import clock
 from shop.application.i18n import _
 from shop.application.mobile import MainlandMobile, mainland_mobile
 from shop.application.security.passwords import MAX_LENGTH
@@ -69,7 +68,8 @@ def _password(**kw: Any) -> colander.SchemaNode:
 
 
 def _not_in_future(node: colander.SchemaNode, value: date) -> None:
-    if value > clock.now().date() or value < date(1900, 1, 1):
+    # Bound to the shop's clock (``.bind(today=…)``): no schema reads the machine's time.
+    if value > node.bindings["today"] or value < date(1900, 1, 1):
         raise colander.Invalid(node, _("Enter a real date of birth"))
 
 

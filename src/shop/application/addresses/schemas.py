@@ -74,7 +74,8 @@ def deserialize_address(data: Mapping[str, Any]) -> dict[str, Any]:
     raw choice too, so the shopper sees the region message together with the others.
     """
     try:
-        return validate(AddressSchema(), data)
+        values: dict[str, Any] = validate(AddressSchema(), data)
+        return values
     except Invalid as exc:
         raw = {k: _strip(data.get(k)) or None for k in ("province", "city", "district")}
         raise Invalid({**region_errors(**raw), **exc.errors}) from None

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from shop.application.catalog.listing_state import ListingState
+from shop.application.catalog.localized import LocalizedCatalog
 from shop.application.catalog.read_models import (
     CategoryRef,
     Facet,
@@ -22,7 +23,7 @@ from shop.application.catalog.read_models import (
     SortOption,
     SubcategoryLink,
 )
-from shop.application.catalog.reference import FacetAttribute
+from shop.application.catalog.reference import CatalogReference, FacetAttribute
 from shop.application.catalog.schemas import (
     MAX_PAGE,
     PRICE_BANDS,
@@ -30,12 +31,11 @@ from shop.application.catalog.schemas import (
     ListingQuerySchema,
 )
 from shop.application.errors import PastLastPage
-from shop.application.locales import pick
+from shop.application.i18n import _
 from shop.application.validation import validate
+from shop.data.repositories.catalog_records import CategoryRecord
 from shop.data.repositories.listing_queries import ListingFilter
-
-if TYPE_CHECKING:
-    from shop.application.catalog.service import CatalogService
+from shop.data.repositories.listings import FacetCount, ListingRepository
 
 _SCALAR_KEYS = ("page", "per_page", "sort", "price", "q")
 MAX_SEARCH_WORDS = 5
@@ -46,27 +46,24 @@ def everywhere() -> ListingFilter:
     return ListingFilter("a", 0)
 
 
-def _tally(rows: Iterable[Any]) -> dict[str, dict[int, int]]:
+def _tally(rows: Iterable[FacetCount]) -> dict[str, dict[int, int]]:
     counts: dict[str, dict[int, int]] = {}
     for facet, key, count in rows:
-        if key is not None:
-            counts.setdefault(facet, {})[int(key)] = int(count)
+        counts.setdefault(facet, {})[key] = count
     return counts
 
 
 class ListingBuilder:
-    def __init__(self, catalog: CatalogService, params: Mapping[str, Sequence[str]]) -> None:
-        self.catalog = catalog
-        self.repo = catalog.repo
-        self.locale = catalog.locale
-        self.reference = catalog.reference()
+    def __init__(self, listings: ListingRepository, reference: CatalogReference,
+                 localized: LocalizedCatalog, params: Mapping[str, Sequence[str]]) -> None:
+        self.listings = listings
+        self.reference = reference
+        self.localized = localized
+        self.locale = localized.locale
         self.params = params
         flat: dict[str, Any] = {k: params[k][0] for k in _SCALAR_KEYS if params.get(k)}
         flat["brand"] = list(params.get("brand", ()))
         self.query = validate(ListingQuerySchema(), flat)
-
-    def _text(self, zh: str, en: str) -> str:
-        return pick(self.locale, zh, en)
 
     def _state(self, attributes: dict[str, FacetAttribute], fixed: tuple[tuple[str, str], ...]
                ) -> tuple[ListingState, dict[str, tuple[int, str]]]:
@@ -75,7 +72,7 @@ class ListingBuilder:
         wanted = list(dict.fromkeys(self.query["brand"]))
         if wanted:
             known = self.reference.brands_by_slug
-            brand_ids = {s: (known[s].id, self.catalog.name(known[s])) for s in wanted
+            brand_ids = {s: (known[s].id, self.localized.name(known[s])) for s in wanted
                          if s in known}
         chosen: list[tuple[str, tuple[str, ...]]] = []
         for code, attribute in attributes.items():
@@ -91,7 +88,8 @@ class ListingBuilder:
         return state, brand_ids
 
     def build(self, *, kind: str, scope: tuple[str, int], title: str, slug: str,
-              breadcrumbs: tuple[CategoryRef, ...], children: Sequence[Any]) -> ListingPage:
+              breadcrumbs: tuple[CategoryRef, ...], children: Sequence[CategoryRecord]
+              ) -> ListingPage:
         attributes = self.reference.facet_attributes(self.locale)
         state, brand_ids = self._state(attributes, ())
         lo, hi = state.price or (None, None)
@@ -104,7 +102,7 @@ class ListingBuilder:
         counts = self._counts(listing, attributes, children)
         total = counts.get("total", {}).get(0, 0)
         offset = (state.page - 1) * state.per_page
-        rows = (self.repo.listing_page(listing, state.sort, state.per_page, offset)
+        rows = (self.listings.listing_page(listing, state.sort, state.per_page, offset)
                 if offset < total else [])
         facets = (self._brand_facet(state, counts.get("brand", {})),
                   *self._attribute_facets(state, attributes, counts.get("value", {})),
@@ -114,10 +112,10 @@ class ListingBuilder:
         return ListingPage(
             kind=kind, title=title, slug=slug, breadcrumbs=breadcrumbs,
             subcategories=tuple(
-                SubcategoryLink(self.catalog.category_ref(c), category_counts[c.id], drill)
+                SubcategoryLink(self.localized.category_ref(c), category_counts[c.id], drill)
                 for c in children if category_counts.get(c.id)),
             facets=tuple(f for f in facets if f.options),
-            sorts=self._sorts(state), products=tuple(map(self.catalog.card, rows)),
+            sorts=self._sorts(state), products=tuple(map(self.localized.card, rows)),
             pagination=self._pagination(state, total),
             active_filters=self._active(state, attributes, brand_ids),
             clear_params=state.cleared().params(),
@@ -129,30 +127,30 @@ class ListingBuilder:
         state = ListingState(q=self.query["q"], sort="sales", per_page=self.query["per_page"],
                              page=self.query["page"], fixed=(("q", self.query["q"]),))
         offset = (state.page - 1) * state.per_page
-        rows, total = (self.repo.search_cards(words, state.per_page, offset),
-                       self.repo.search_total(words)) if words else ([], 0)
+        rows, total = (self.listings.search_cards(words, state.per_page, offset),
+                       self.listings.search_total(words)) if words else ([], 0)
         return ListingPage(
             kind="search", title=self.query["q"], slug="", breadcrumbs=(), subcategories=(),
-            facets=(), sorts=(), products=tuple(map(self.catalog.card, rows)),
+            facets=(), sorts=(), products=tuple(map(self.localized.card, rows)),
             pagination=self._pagination(state, total), query_text=self.query["q"],
         )
 
     def _counts(self, listing: ListingFilter, attributes: dict[str, FacetAttribute],
-                children: Sequence[Any]) -> dict[str, dict[int, int]]:
+                children: Sequence[CategoryRecord]) -> dict[str, dict[int, int]]:
         """The counts of ``listing``: the ready ones of its scope, then live ones if filtered.
 
         A filtered page reads the ready counts first too: a value or sub-category the whole
         scope has no product in counts zero under any filter, so only the others are counted
         live, and the live statement's cost follows the scope rather than the catalog.
         """
-        ready = _tally(self.repo.ready_facet_counts(listing.scope_kind, listing.scope_id))
+        ready = _tally(self.listings.ready_facet_counts(listing.scope_kind, listing.scope_id))
         if listing.is_unfiltered:
             return ready
         present = ready.get("value", {})
         facet_values = {a.id: ids for a in attributes.values()
                         if (ids := [i for i, _ in a.values.values() if present.get(i)])}
         in_scope = ready.get("category", {})
-        live = _tally(self.repo.live_facet_counts(
+        live = _tally(self.listings.live_facet_counts(
             listing, facet_values, [c.id for c in children if in_scope.get(c.id)], PRICE_BANDS))
         # The facet of a sole filter is counted without it: over the unfiltered scope.
         sole = listing.shape.sole
@@ -168,8 +166,8 @@ class ListingBuilder:
         known = self.reference.brands
         brands = [known[i] for i, n in counts.items() if n and i in known]
         ordered = sorted(brands, key=lambda b: (-counts.get(b.id, 0), b.position, b.id))
-        return Facet("brand", self._text("品牌", "Brand"), tuple(
-            FacetOption(self.catalog.name(b), counts.get(b.id, 0), b.slug in state.brands,
+        return Facet("brand", _("Brand"), tuple(
+            FacetOption(self.localized.name(b), counts.get(b.id, 0), b.slug in state.brands,
                         state.toggle_brand(b.slug).params())
             for b in ordered))
 
@@ -193,10 +191,10 @@ class ListingBuilder:
                 continue
             band = (lo, hi - Decimal("0.01") if hi is not None else None)
             label = (f"¥{lo:f}–{hi:f}" if hi is not None
-                     else self._text(f"¥{lo:f} 以上", f"¥{lo:f} and up"))
+                     else _("¥${price} and up", mapping={"price": f"{lo:f}"}))
             options.append(FacetOption(label, counts[index], state.price == band,
                                        state.with_price(band).params()))
-        return Facet("price", self._text("价格", "Price"), tuple(options))
+        return Facet("price", _("Price"), tuple(options), translate_options=True)
 
     def _sorts(self, state: ListingState) -> tuple[SortOption, ...]:
         return tuple(SortOption(key, key == state.sort, state.with_sort(key).params())

@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from shop.application.catalog.display import StockStatus
+
 Params = tuple[tuple[str, str], ...]
 
 
@@ -38,14 +40,14 @@ class ProductCard:
     list_price: Decimal | None
     in_stock: bool
     image_url: str | None
-
-    @property
-    def on_sale(self) -> bool:
-        return self.list_price is not None and self.list_price > self.price
+    #: Whether the list price is struck through beside the price.
+    show_list_price: bool
 
 
 @dataclass(frozen=True)
 class FacetOption:
+    #: A name (brand, attribute value), or for a price band a translation string (see
+    #: ``Facet.translate_options``).
     label: str
     count: int
     selected: bool
@@ -56,8 +58,13 @@ class FacetOption:
 @dataclass(frozen=True)
 class Facet:
     name: str
+    #: A translation string ("Brand", "Price"), or an attribute's name in the page's language;
+    #: the template translates it (a name is no msgid and stays as it is).
     label: str
     options: tuple[FacetOption, ...]
+    #: Whether the options' labels are translation strings. Only the price bands' are: the
+    #: template leaves the others as they are rather than translate some fifty names a page.
+    translate_options: bool = False
 
 
 @dataclass(frozen=True)
@@ -134,10 +141,13 @@ class SkuView:
     weight_grams: int
     barcode: str | None
     label: str
+    stock_status: StockStatus
+    #: Whether the list price is struck through beside the price.
+    show_list_price: bool
 
     @property
     def in_stock(self) -> bool:
-        return self.stock_on_hand > 0
+        return self.stock_status is not StockStatus.OUT
 
 
 @dataclass(frozen=True)

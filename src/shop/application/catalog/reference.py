@@ -8,12 +8,11 @@ merchant's assortment (hundreds to a few thousand rows), never with the number o
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
 
 from shop.application.locales import pick
-from shop.data.repositories.catalog import CatalogRepository
+from shop.data.repositories.catalog_records import BrandRecord, CategoryRecord, FacetValueRecord
 
 
 @dataclass(frozen=True)
@@ -28,34 +27,34 @@ class FacetAttribute:
 @dataclass(frozen=True)
 class CatalogReference:
     #: Every category row by id (unpublished ones too: a breadcrumb may pass through one).
-    categories: Mapping[int, Any]
-    published_by_slug: Mapping[str, Any]
+    categories: Mapping[int, CategoryRecord]
+    published_by_slug: Mapping[str, CategoryRecord]
     #: Published children of each category in display order; ``None`` holds the top categories.
-    children: Mapping[int | None, tuple[Any, ...]]
-    brands: Mapping[int, Any]
-    brands_by_slug: Mapping[str, Any]
-    facet_rows: tuple[Any, ...]
+    children: Mapping[int | None, tuple[CategoryRecord, ...]]
+    brands: Mapping[int, BrandRecord]
+    brands_by_slug: Mapping[str, BrandRecord]
+    facet_values: tuple[FacetValueRecord, ...]
     #: locale → facet attributes by code, built on first use in that locale.
     _facets: dict[str, dict[str, FacetAttribute]] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def load(cls, repo: CatalogRepository) -> CatalogReference:
-        categories = repo.all_categories()
-        children: dict[int | None, list[Any]] = {}
+    def build(cls, categories: Sequence[CategoryRecord], brands: Sequence[BrandRecord],
+              facet_values: Sequence[FacetValueRecord]) -> CatalogReference:
+        """From every category and brand in display order, and the facet attributes' values."""
+        children: dict[int | None, list[CategoryRecord]] = {}
         for category in categories:
             if category.is_published:
                 children.setdefault(category.parent_id, []).append(category)
-        brands = repo.all_brands()
         return cls(
             categories={c.id: c for c in categories},
             published_by_slug={c.slug: c for c in categories if c.is_published},
             children={parent: tuple(rows) for parent, rows in children.items()},
             brands={b.id: b for b in brands},
             brands_by_slug={b.slug: b for b in brands},
-            facet_rows=tuple(repo.facet_attributes()),
+            facet_values=tuple(facet_values),
         )
 
-    def published_brand(self, slug: str) -> Any | None:
+    def published_brand(self, slug: str) -> BrandRecord | None:
         brand = self.brands_by_slug.get(slug)
         return brand if brand is not None and brand.is_published else None
 
@@ -64,7 +63,7 @@ class CatalogReference:
         built = self._facets.get(locale)
         if built is None:
             built = {}
-            for row in self.facet_rows:
+            for row in self.facet_values:
                 attribute = built.setdefault(row.attribute_code, FacetAttribute(
                     row.attribute_id, row.attribute_code,
                     pick(locale, row.attribute_name_zh, row.attribute_name_en), {}))

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
+from typing import Any
 
 import colander
 
 from shop.application.i18n import _
-from shop.application.money import to_money
+from shop.application.money import Money, to_money
 
 PAGE_SIZES = (24, 48, 96)
 DEFAULT_PAGE_SIZE = 48
@@ -69,11 +70,22 @@ class ListingQuerySchema(colander.MappingSchema):
     q = colander.SchemaNode(colander.String(), missing="", validator=colander.Length(max=100))
 
 
+def _list_price_not_below_price(node: colander.SchemaNode, sku: dict[str, Any]) -> None:
+    if sku["list_price"] is not None and sku["list_price"] < sku["price"]:
+        error = colander.Invalid(node)
+        error["list_price"] = _("The list price is below the price")
+        raise error
+
+
+NOT_NEGATIVE = colander.Range(min=0, min_err=_("A price cannot be negative"))
+
+
 class SkuSchema(colander.MappingSchema):
+    validator = staticmethod(_list_price_not_below_price)
+
     code = colander.SchemaNode(colander.String(), validator=colander.Length(1, 80))
-    price = colander.SchemaNode(colander.Decimal("0.01"), validator=colander.Range(min=0))
-    list_price = colander.SchemaNode(colander.Decimal("0.01"), missing=None,
-                                     validator=colander.Range(min=0))
+    price = colander.SchemaNode(Money(), validator=NOT_NEGATIVE)
+    list_price = colander.SchemaNode(Money(), missing=None, validator=NOT_NEGATIVE)
     stock_on_hand = colander.SchemaNode(colander.Int(), missing=0, validator=colander.Range(min=0))
     weight_grams = colander.SchemaNode(colander.Int(), missing=0, validator=colander.Range(min=0))
     barcode = colander.SchemaNode(colander.String(), missing=None, validator=colander.Regex(
@@ -81,7 +93,27 @@ class SkuSchema(colander.MappingSchema):
     values = colander.SchemaNode(colander.List(), missing=())
 
 
+def _skus_valid(node: colander.SchemaNode, skus: list[dict[str, Any]]) -> None:
+    """At least one SKU, and no two share a code or a barcode."""
+    if not skus:
+        raise colander.Invalid(node, _("A product needs at least one SKU"))
+    error = colander.Invalid(node)
+    seen: dict[str, set[str]] = {"code": set(), "barcode": set()}
+    for position, sku in enumerate(skus):
+        clash = colander.Invalid(node.children[0])
+        for field, values in seen.items():
+            if sku[field] is not None and sku[field] in values:
+                clash[field] = _("Used by another SKU of this product")
+            values.add(sku[field])
+        if clash.children:
+            error.add(clash, position)
+    if error.children:
+        raise error
+
+
 class SkuList(colander.SequenceSchema):
+    validator = staticmethod(_skus_valid)
+
     sku = SkuSchema()
 
 
@@ -96,7 +128,7 @@ class ProductSchema(colander.MappingSchema):
     is_published = colander.SchemaNode(colander.Boolean(), missing=False)
     sort_order = colander.SchemaNode(colander.Int(), missing=0)
     values = colander.SchemaNode(colander.List(), missing=())
-    skus = SkuList(validator=colander.Length(min=1, min_err=_("A product needs at least one SKU")))
+    skus = SkuList()
 
 
 class CategorySchema(colander.MappingSchema):

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import Any
 
 from shop.application.catalog.read_models import VariantAxis, VariantOption
 from shop.application.locales import pick
+from shop.data.repositories.catalog_records import SkuRecord, SkuValueRecord
 
 
 def variant_axes(
-    skus: Sequence[Any], value_rows: Sequence[Any], sku_code: str | None, locale: str
-) -> tuple[Any, tuple[VariantAxis, ...], dict[int, str]]:
+    skus: Sequence[SkuRecord], value_rows: Sequence[SkuValueRecord], sku_code: str | None,
+    locale: str,
+) -> tuple[SkuRecord, tuple[VariantAxis, ...], dict[int, str]]:
     """(selected SKU, axes, label per SKU id).
 
     The selected SKU is the one asked for, else the first in stock, else the first. Each option of

@@ -9,21 +9,11 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from shop.application.actors import Permission
-from shop.application.catalog.service import CatalogService
+from shop.application.catalog.indexing import ListingIndex
 from shop.application.demo import content
 from shop.application.errors import Conflict
-from shop.data.models import (
-    Attribute,
-    AttributeValue,
-    Brand,
-    Category,
-    Product,
-    ProductAttributeValue,
-    ProductImage,
-    Sku,
-    SkuAttributeValue,
-)
-from shop.data.repositories.catalog import CatalogRepository
+from shop.data.repositories.bulk_load import BulkLoadRepository
+from shop.data.repositories.products import ProductRepository
 
 if TYPE_CHECKING:
     from shop.application import UnitOfWork
@@ -34,6 +24,8 @@ IMAGES_PER_TOP = 4
 EPOCH = datetime(2026, 1, 1, tzinfo=UTC)
 
 Progress = Callable[[str, int, int], None]
+#: Rows to insert, by table name.
+Batch = dict[str, list[dict[str, Any]]]
 
 
 def ean13(body12: str) -> str:
@@ -45,10 +37,10 @@ def ean13(body12: str) -> str:
 class DemoService:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
-        self.repo = CatalogRepository(uow.session)
+        self.bulk = BulkLoadRepository(uow.session)
 
     def is_empty(self) -> bool:
-        return self.repo.count_products() == 0
+        return not ProductRepository(self.uow.session).has_any()
 
     def load(self, products: int = DEFAULT_PRODUCTS, *, seed: int = 2026,
              progress: Progress | None = None) -> int:
@@ -58,17 +50,24 @@ class DemoService:
             raise Conflict("the catalog is not empty; the demo loads into an empty shop only")
         report = progress or (lambda stage, done, total: None)
         rng = random.Random(seed)
-        ids = self.repo.max_ids()
+        ids = self.bulk.max_ids()
         reference = self._reference_data(ids)
         done = 0
         for batch in self._product_batches(rng, reference, ids, products):
-            for model, rows in batch.items():
-                self.repo.bulk_insert(model, rows)
-            done += len(batch[Product])
+            for table, rows in batch.items():
+                self.bulk.insert(table, rows)
+            done += len(batch["product"])
             report("products", done, products)
         report("listing", 0, 1)
-        CatalogService(self.uow).reindex(None, summaries=False)
+        ListingIndex(self.uow).rebuild(summaries=False)
         report("listing", 1, 1)
+        # The load numbered its rows itself: the database's id sequences must learn of them, or
+        # the next category a member of staff creates collides with one (PostgreSQL); and the
+        # planner needs statistics of the tables just filled, or it plans for empty ones.
+        report("analyze", 0, 1)
+        self.bulk.advance_id_sequences()
+        self.bulk.analyze()
+        report("analyze", 1, 1)
         return done
 
     def _reference_data(self, ids: dict[str, int]) -> dict[str, Any]:
@@ -114,28 +113,27 @@ class DemoService:
                         id=leaf_id, parent_id=sub_id, slug=lslug, name_zh=lzh, name_en=len_,
                         path=f"/{top_id}/{sub_id}/{leaf_id}/", depth=2, position=lpos,
                         is_published=True))
-                    materials = content.MATERIALS.get(lslug) or content.MATERIALS.get(slug)
+                    materials = content.MATERIALS.get(lslug) or content.MATERIALS.get(slug) or ()
                     leaves.append(dict(
                         id=leaf_id, top=slug, slug=lslug, noun_zh=noun_zh, noun_en=noun_en,
                         axes=content.LEAF_AXES.get(lslug, axes), prices=content.LEAF_PRICES[lslug],
                         # The values each product attribute may take here.
                         attrs={a: [v for v in values[a] if a != "material" or v[1] in materials]
                                for a in attrs}))
-        for model, rows in ((Attribute, attribute_rows), (AttributeValue, value_rows),
-                            (Brand, brand_rows), (Category, category_rows)):
-            self.repo.bulk_insert(model, rows)
+        for table, rows in (("attribute", attribute_rows), ("attribute_value", value_rows),
+                            ("brand", brand_rows), ("category", category_rows)):
+            self.bulk.insert(table, rows)
         self.uow.reference.changed("catalog")
         return dict(values=values, brands=brands, leaves=leaves)
 
     def _product_batches(self, rng: random.Random, ref: dict[str, Any], ids: dict[str, int],
-                         count: int) -> Iterator[dict[type, list[dict[str, Any]]]]:
+                         count: int) -> Iterator[Batch]:
         product_id, sku_id, image_id = ids["product"], ids["sku"], ids["product_image"]
         values, brands, leaves = ref["values"], ref["brands"], ref["leaves"]
         storage_rank = {value_id: rank for rank, (value_id, _) in enumerate(values["storage"])}
         for start in range(0, count, BATCH):
-            batch: dict[type, list[dict[str, Any]]] = {
-                Product: [], Sku: [], SkuAttributeValue: [], ProductAttributeValue: [],
-                ProductImage: []}
+            batch: Batch = {"product": [], "sku": [], "sku_attribute_value": [],
+                            "product_attribute_value": [], "product_image": []}
             for _ in range(start, min(count, start + BATCH)):
                 product_id += 1
                 leaf = rng.choice(leaves)
@@ -165,19 +163,19 @@ class DemoService:
                     stock = 0 if rng.random() < 0.12 else rng.randint(1, 300)
                     stocked = stocked or stock > 0
                     prices.append((price, list_price))
-                    batch[Sku].append(dict(
+                    batch["sku"].append(dict(
                         id=sku_id, product_id=product_id, code=f"SKU{sku_id:08d}",
                         price=price, list_price=list_price, stock_on_hand=stock,
                         weight_grams=rng.randint(100, 3000),
                         barcode=ean13(f"69{sku_id:010d}"), position=position))
                     for value_id, _ in combo:
-                        batch[SkuAttributeValue].append(dict(sku_id=sku_id,
+                        batch["sku_attribute_value"].append(dict(sku_id=sku_id,
                                                              attribute_value_id=value_id))
                         product_values.add(value_id)
                 price, list_price = min(prices, key=lambda p: p[0])
                 image = rng.randint(1, IMAGES_PER_TOP)
                 cover = f"/static/demo/{leaf['top']}-{image}.svg"
-                batch[Product].append(dict(
+                batch["product"].append(dict(
                     id=product_id, slug=f"{leaf['slug']}-{product_id}", name_zh=name_zh,
                     name_en=name_en,
                     description_html=desc_zh.format(zh=name_zh) + desc_en.format(en=name_en),
@@ -188,11 +186,11 @@ class DemoService:
                     price=price, list_price=list_price, in_stock=stocked, cover_image_url=cover))
                 for position in range(2):
                     image_id += 1
-                    batch[ProductImage].append(dict(
+                    batch["product_image"].append(dict(
                         id=image_id, product_id=product_id, position=position,
                         url=f"/static/demo/{leaf['top']}-{(image + position - 1) % 4 + 1}.svg",
                         alt_zh=name_zh, alt_en=name_en))
-                batch[ProductAttributeValue].extend(
+                batch["product_attribute_value"].extend(
                     dict(product_id=product_id, attribute_value_id=v)
                     for v in sorted(product_values))
             yield batch

@@ -12,13 +12,14 @@ a file. SMTP speaks to a real mail server with ``smtplib``. An SMS gateway is an
 
 from __future__ import annotations
 
+import hashlib
 import smtplib
 import ssl
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import formatdate
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, TextIO
@@ -140,10 +141,17 @@ def email_message(message: OutgoingMessage, sender: str) -> EmailMessage:
     email["To"] = message.recipient
     email["Subject"] = message.subject
     email["Date"] = formatdate(usegmt=True)
-    email["Message-ID"] = make_msgid(idstring=f"outbox-{message.id}",
-                                     domain=sender.rpartition("@")[2] or None)
+    email["Message-ID"] = message_id(message, sender)
     email.set_content(message.body)
     return email
+
+
+def message_id(message: OutgoingMessage, sender: str) -> str:
+    """The same for every send of one outbox message, so that if a crash makes the outbox send
+    it twice (see ``delivery.py``), mail systems and readers can tell the copies are one."""
+    digest = hashlib.sha256("\0".join((str(message.id), message.recipient, message.subject,
+                                        message.body)).encode()).hexdigest()[:20]
+    return f"<outbox-{message.id}.{digest}@{sender.rpartition('@')[2] or 'localhost'}>"
 
 
 def _flag(value: Any) -> bool:

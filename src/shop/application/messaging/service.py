@@ -1,21 +1,18 @@
-"""The outbox: queue a message with the change that causes it; deliver pending ones later.
+"""The outbox: queue a message with the change that causes it (``uow.outbox.queue``).
 
 Queueing writes a row in the caller's transaction, so a registration that rolls back leaves no
-message behind, and a committed one always has its message. Delivery runs as a job
-(``shop-admin INI outbox deliver``): it sends, then marks each message sent or failed, and the
-job's transaction commits those marks. A crash between sending and committing sends a message
-twice (at least once is the promise; a one-time code sent twice does no harm).
+message behind, and a committed one always has its message. Sending is the job in
+``delivery.py``; the steps it takes on the queue (claim, complete, fail) are here.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from functools import cached_property
 from typing import TYPE_CHECKING
 
-from shop.application.actors import Permission
-from shop.application.messaging.senders import OutgoingMessage, Sender, senders_from_settings
+from shop.application.jobs.lease import Lease
+from shop.application.jobs.queue import DeliveryQueue
+from shop.application.messaging.senders import OutgoingMessage
 from shop.data.models import OutboxMessage
 from shop.data.repositories.messaging import OutboxRepository
 
@@ -23,69 +20,31 @@ if TYPE_CHECKING:
     from shop.application import UnitOfWork
 
 CHANNELS = ("email", "sms")
-#: A message that failed this often stays in the table for a person to look at.
-MAX_ATTEMPTS = 5
-MAX_BATCH = 1000
-
-
-@dataclass(frozen=True)
-class DeliveryReport:
-    sent: int
-    failed: int
 
 
 class OutboxService:
-    def __init__(self, uow: UnitOfWork,
-                 senders: Callable[[], Mapping[str, Sender]] | None = None) -> None:
+    def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
         self.repo = OutboxRepository(uow.session)
-        self._senders = senders or (lambda: senders_from_settings(uow.shop.settings))
-
-    @staticmethod
-    def now() -> datetime:
-        return datetime.now(UTC)
 
     def queue(self, channel: str, recipient: str, subject: str, body: str) -> int:
         """Queue one message in the current transaction; callers have checked permissions."""
         if channel not in CHANNELS:
             raise ValueError(f"unknown channel {channel!r}")
+        now = self.uow.clock.now()
         message = OutboxMessage(channel=channel, recipient=recipient, subject=subject[:200],
-                                body=body, created_at=self.now(), attempts=0)
+                                body=body, created_at=now, next_attempt_at=now, attempts=0)
         self.repo.add(message)
         # Flushed now: the id names the message in logs and in the file sender's file name.
         self.uow.session.flush()
         return message.id
 
-    def deliver_pending(self, limit: int = 100) -> DeliveryReport:
-        """Send up to ``limit`` of the oldest pending messages; a job or an operator runs it."""
-        self.uow.actor.require(Permission.CUSTOMER_MANAGE)
-        pending = self.repo.pending(min(max(limit, 1), MAX_BATCH), MAX_ATTEMPTS)
-        if not pending:
-            return DeliveryReport(0, 0)
-        senders = self._senders()
-        sent = failed = 0
-        by_channel: dict[str, list[OutboxMessage]] = {}
-        for message in pending:
-            by_channel.setdefault(message.channel, []).append(message)
-        for channel, messages in by_channel.items():
-            sender = senders.get(channel)
-            if sender is None:
-                for message in messages:
-                    self.repo.mark_failed(message.id, f"no sender for channel {channel}")
-                failed += len(messages)
-                continue
-            with sender:
-                for message in messages:
-                    try:
-                        sender.send(OutgoingMessage(message.id, message.channel,
-                                                    message.recipient, message.subject,
-                                                    message.body))
-                    except Exception as exc:  # any sender failure: keep it queued, note why
-                        self.repo.mark_failed(message.id, f"{type(exc).__name__}: {exc}")
-                        failed += 1
-                    else:
-                        self.repo.mark_sent(message.id, self.now())
-                        sent += 1
-        self.uow.audit.record("messaging.outbox.deliver", "outbox_message",
-                              after={"sent": sent, "failed": failed})
-        return DeliveryReport(sent, failed)
+    @cached_property
+    def deliveries(self) -> DeliveryQueue:
+        """The messages' queue steps (system actor only): complete, fail, release."""
+        return DeliveryQueue(self.uow, self.repo)
+
+    def claim(self, lease: Lease, limit: int) -> list[OutgoingMessage]:
+        """Lease up to ``limit`` due messages, oldest first, as plain values to send."""
+        return [OutgoingMessage(row.id, row.channel, row.recipient, row.subject, row.body)
+                for row in self.deliveries.claim(lease, limit)]

@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from shop.application.accounts.customers import CustomerAccounts
 from shop.application.actors import Permission
 from shop.application.errors import Forbidden, Invalid, NotFound
 from shop.application.i18n import _
@@ -26,8 +27,8 @@ from shop.application.oauth.errors import OAuthFailed
 from shop.application.oauth.http import HttpClient, ProviderError
 from shop.application.oauth.pkce import new_verifier, random_token, s256_challenge, sha256_hex
 from shop.application.oauth.providers import Provider, ProviderIdentity, provider_for
-from shop.application.security.throttle import Limit, enforce
-from shop.application.sessions.service import SessionGrant
+from shop.application.security.throttle import Limit, Rule, Throttle
+from shop.application.sessions.service import LoginSessions, SessionGrant
 from shop.data.models import Customer, OAuthAttempt, OAuthIdentity
 from shop.data.repositories.accounts import CustomerRepository
 from shop.data.repositories.oauth import OAuthAttemptRepository, OAuthIdentityRepository
@@ -36,8 +37,9 @@ if TYPE_CHECKING:
     from shop.application import UnitOfWork
 
 ATTEMPT_LIFETIME = timedelta(minutes=10)
-#: Logins under way at once: from one address (several people behind one NAT), and from one
-#: browser (a few tabs). So the attempts table is bounded, however often a start link is hit.
+#: Logins started within an attempt's lifetime from one address (several people behind one NAT),
+#: and under way from one browser (a few tabs): the attempts table stays bounded, however often
+#: a start link is hit.
 STARTS_PER_ADDRESS = Limit(count=20, window=ATTEMPT_LIFETIME)
 ATTEMPTS_PER_BROWSER = 5
 LOGIN, LINK = "login", "link"
@@ -94,10 +96,6 @@ class OAuthService:
         self.customers = CustomerRepository(uow.session)
         self.http = HttpClient()
 
-    @staticmethod
-    def now() -> datetime:
-        return datetime.now(UTC)
-
     def enabled_providers(self) -> list[ProviderChoice]:
         """The providers the login page offers, in the order the settings list them."""
         return [ProviderChoice(name, self._provider(name).label)
@@ -110,25 +108,27 @@ class OAuthService:
         ``browser_token`` is the binding cookie's value when the browser has one already, so
         two tabs can each start a login (the browser's oldest attempts beyond
         ``ATTEMPTS_PER_BROWSER`` are dropped). Raises ``Throttled`` when the visitor's address
-        has ``STARTS_PER_ADDRESS`` attempts under way.
+        started ``STARTS_PER_ADDRESS`` logins already.
         """
         provider = self._provider(provider_name)
         customer_id = self._shopper_id() if link else None
-        now, ip = self.now(), self.uow.client_ip
-        self.attempts.delete_expired(now)
-        if ip is not None:
-            enforce([(STARTS_PER_ADDRESS,
-                      self.attempts.started_from(ip, STARTS_PER_ADDRESS.count))], now)
+        throttle = Throttle(self.uow)
+        rules = ([Rule(f"oauth-start:ip:{self.uow.client_ip}", STARTS_PER_ADDRESS, "ip")]
+                 if self.uow.client_ip else [])
+        throttle.refuse_if_reached(rules)
+        throttle.count(rules)
         if not browser_token or len(browser_token) > 100:
             browser_token = random_token()
         else:
             self.attempts.keep_newest_of_browser(sha256_hex(browser_token),
                                                  ATTEMPTS_PER_BROWSER - 1)
         state, verifier, nonce = random_token(), new_verifier(), random_token(24)
+        now = self.uow.clock.now()
+        self.attempts.delete_expired(now)
         self.attempts.add(OAuthAttempt(
             state_hash=sha256_hex(state), browser_hash=sha256_hex(browser_token),
             provider=provider_name, purpose=LINK if link else LOGIN, customer_id=customer_id,
-            code_verifier=verifier, nonce=nonce, redirect_uri=redirect_uri, ip=ip,
+            code_verifier=verifier, nonce=nonce, redirect_uri=redirect_uri,
             created_at=now, expires_at=now + ATTEMPT_LIFETIME))
         url = provider.authorization_url(redirect_uri=redirect_uri, state=state,
                                          code_challenge=s256_challenge(verifier), nonce=nonce)
@@ -185,7 +185,7 @@ class OAuthService:
         attempt = self.attempts.take(sha256_hex(state))
         if (attempt is None or attempt.provider != provider_name
                 or attempt.browser_hash != sha256_hex(browser_token)
-                or attempt.expires_at <= self.now()):
+                or attempt.expires_at <= self.uow.clock.now()):
             raise OAuthFailed(RETRY, "unknown, expired, foreign or replayed state")
         return attempt
 
@@ -232,18 +232,19 @@ class OAuthService:
         if customer is None or not customer.is_active:
             raise OAuthFailed(_("This account is closed. Please contact customer service."),
                               "linked account missing or inactive")
-        self.uow.sessions.end(session_token)  # a new session at every login (no fixation)
-        grant = self.uow.sessions.start("customer", customer.id, ip=self.uow.client_ip,
-                                        user_agent=user_agent)
+        # A new session at every login (no fixation): the browser's earlier token ends.
+        grant = LoginSessions(self.uow).begin("customer", customer.id, user_agent=user_agent,
+                                              replacing=session_token)
         return OAuthOutcome(LOGGED_IN, choice, grant=grant, created=created)
 
     def _new_customer(self, choice: ProviderChoice, identity: ProviderIdentity,
                       email: str | None) -> Customer:
-        customer = self.uow.accounts.new_customer(email=email, name=(identity.name or "")[:60])
+        accounts = CustomerAccounts(self.uow)
+        customer = accounts.new_customer(email=email, name=(identity.name or "")[:60])
         if email is not None:
-            customer.email_verified_at = self.now()  # the provider verified it
+            customer.email_verified_at = self.uow.clock.now()  # the provider verified it
         self._add_identity(choice.name, identity, customer.id)
-        self.uow.accounts.after_registration(customer)
+        accounts.registered(customer)
         return customer
 
     def _add_identity(self, provider_name: str, identity: ProviderIdentity,
@@ -261,7 +262,7 @@ class OAuthService:
         config = provider_configs(self.uow.shop.settings).get(name)
         if config is None:
             raise NotFound(f"no enabled OAuth provider {name!r}")
-        return provider_for(config, self.http)
+        return provider_for(config, self.http, self.uow.clock)
 
     def _choice(self, name: str) -> ProviderChoice:
         try:

@@ -1,8 +1,9 @@
 """Granting points for account events, and showing a shopper their points.
 
-Grants are hooks other services call when something happened (an account was registered, an
-order was paid); each grant carries a reference naming the event, unique in the journal, so a
-hook called twice — a retried request, two transactions racing — grants once.
+Grants are hooks that run when something happened (an account was registered, an order was
+paid): event handlers (``handlers.py``) call them after the event's transaction committed, as
+the system actor; nobody else may. Each grant carries a reference naming the event, unique in
+the journal, so a hook called twice — a retried delivery, two workers racing — grants once.
 """
 
 from __future__ import annotations
@@ -65,12 +66,13 @@ class RewardsService:
         self.customers = CustomerRepository(uow.session)
 
     def on_registered(self, customer_id: int) -> Grant:
-        """The registration gift, once per account.
+        """The registration gift, once per account (system actor only).
 
-        Called by registration (any way an account is made) in the same transaction, so it acts
-        for whoever registers and checks no permission. When promotions exist, the registration
-        coupon is granted here too, under the same once-per-account reference.
+        The ``customer.registered`` handler calls it, whichever way the account was made. When
+        promotions exist, the registration coupon is granted here too, under the same
+        once-per-account reference.
         """
+        self.uow.actor.require_system()
         if self.customers.get(customer_id) is None:
             raise NotFound(f"no customer {customer_id}")
         points = self._setting(REGISTRATION_POINTS_SETTING, DEFAULT_REGISTRATION_POINTS)
@@ -80,9 +82,10 @@ class RewardsService:
     def on_first_order_paid(self, customer_id: int) -> Grant:
         """The referral reward for whoever referred ``customer_id``, once per referred account.
 
-        Ordering calls it when an account's first order is paid; an account nobody referred
-        earns nothing.
+        Ordering's ``order.paid`` handler calls it (system actor only) when an account's first
+        order is paid; an account nobody referred earns nothing.
         """
+        self.uow.actor.require_system()
         customer = self.customers.get(customer_id)
         if customer is None:
             raise NotFound(f"no customer {customer_id}")

@@ -25,6 +25,7 @@ LABELS = {
     Permission.AUDIT_VIEW: _("Read the audit log"),
     Permission.SETTINGS_MANAGE: _("Change base settings"),
     Permission.SYSTEM_DATABASE: _("Maintain the database"),
+    Permission.SYSTEM_JOBS: _("Manage background jobs"),
 }
 
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from shop.application.errors import Forbidden, Invalid
 from shop.application.i18n import _
-from shop.application.sessions.service import SessionGrant
+from shop.application.sessions.service import LoginSessions, SessionGrant
 
 if TYPE_CHECKING:
     from shop.application import UnitOfWork
@@ -48,12 +48,13 @@ def privileges_changed(uow: UnitOfWork, staff_ids: Iterable[int], *,
     """
     grant = None
     actor = uow.actor
+    sessions = LoginSessions(uow)
     for staff_id in sorted(set(staff_ids)):
         keep = None
         if keep_actor_session and current_session and (actor.kind, actor.id) == ("staff", staff_id):
             own = uow.sessions.principal(current_session)
             if own is not None and (own.kind, own.id) == ("staff", staff_id):
-                grant = uow.sessions.rotate(current_session)
+                grant = sessions.rotate(current_session)
                 keep = grant.token if grant else None
-        uow.sessions.end_all("staff", staff_id, except_token=keep)
+        sessions.end_all("staff", staff_id, except_token=keep)
     return grant

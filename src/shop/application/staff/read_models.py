@@ -68,17 +68,11 @@ class RoleSaved:
 
 
 @dataclass(frozen=True)
-class StaffLoginResult:
-    """The outcome of a staff login; a failure is a value, not an exception (see ``login``)."""
+class StaffSignedIn:
+    """A staff login succeeded: presentation sets the cookie from ``grant``."""
 
-    grant: SessionGrant | None = None
-    staff: StaffView | None = None
-    error: object | None = None  # a translation string for the visitor
-    retry_after: int | None = None  # seconds, when locked out
-
-    @property
-    def ok(self) -> bool:
-        return self.grant is not None
+    grant: SessionGrant
+    staff: StaffView
 
 
 @dataclass(frozen=True)

@@ -28,8 +28,8 @@ _ORDER = {p.value: i for i, p in enumerate(STAFF_PERMISSIONS)}
 class RoleService:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
-        self.repo = RoleRepository(uow.session)
-        self.staff_repo = StaffRepository(uow.session)
+        self._repo = RoleRepository(uow.session)
+        self._staff_repo = StaffRepository(uow.session)
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -38,16 +38,16 @@ class RoleService:
         actor = self.uow.actor
         if not (actor.can(Permission.ROLE_MANAGE) or actor.can(Permission.STAFF_MANAGE)):
             raise Forbidden(f"{actor.name} lacks the permission {Permission.ROLE_MANAGE}")
-        roles = self.repo.all()
-        stored = self.repo.permissions_of([r.id for r in roles if not r.is_builtin])
-        holders = self.repo.holder_counts()
+        roles = self._repo.all()
+        stored = self._repo.permissions_of([r.id for r in roles if not r.is_builtin])
+        holders = self._repo.holder_counts()
         return tuple(self._view(r, stored.get(r.id, set()), holders.get(r.id, 0)) for r in roles)
 
     def get_role(self, code: str) -> RoleView:
         self.uow.actor.require(Permission.ROLE_MANAGE)
         role = self._get(code)
-        return self._view(role, self.repo.permissions_of([role.id])[role.id],
-                          len(self.staff_repo.holders(role.id)))
+        return self._view(role, self._repo.permissions_of([role.id])[role.id],
+                          len(self._staff_repo.holders(role.id)))
 
     def permission_choices(self) -> tuple[PermissionChoice, ...]:
         return permission_choices()
@@ -58,13 +58,13 @@ class RoleService:
         self.uow.actor.require(Permission.ROLE_MANAGE)
         values = validate(RoleCreateSchema(), data)
         require_grantable(self.uow.actor, values["permissions"], "permissions")
-        if self.repo.by_code(values["code"]) is not None:
+        if self._repo.by_code(values["code"]) is not None:
             raise Invalid({"code": _("Already taken")})
         role = Role(code=values["code"], name_zh=values["name_zh"], name_en=values["name_en"],
                     is_builtin=False)
-        if not self.repo.add(role):
+        if not self._repo.add(role):
             raise Invalid({"code": _("Already taken")})
-        self.repo.set_permissions(role.id, values["permissions"])
+        self._repo.set_permissions(role.id, values["permissions"])
         view = self._view(role, set(values["permissions"]), 0)
         self.uow.audit.record("staff.role.create", "role", role.code, after=_audited(view))
         return view
@@ -76,7 +76,7 @@ class RoleService:
         self.uow.actor.require(Permission.ROLE_MANAGE)
         role = self._get(code)
         values = validate(RoleUpdateSchema(), data)
-        old = self._view(role, self.repo.permissions_of([role.id])[role.id], 0)
+        old = self._view(role, self._repo.permissions_of([role.id])[role.id], 0)
         require_grantable(self.uow.actor, old.permissions, "permissions")
         permissions = set(values.get("permissions", old.permissions))
         if permissions != set(old.permissions):
@@ -85,10 +85,10 @@ class RoleService:
             require_grantable(self.uow.actor, permissions, "permissions")
         role.name_zh = values.get("name_zh", role.name_zh)
         role.name_en = values.get("name_en", role.name_en)
-        holders = list(self.staff_repo.holders(role.id))
+        holders = list(self._staff_repo.holders(role.id))
         grant = None
         if permissions != set(old.permissions):
-            self.repo.set_permissions(role.id, permissions)
+            self._repo.set_permissions(role.id, permissions)
             grant = privileges_changed(self.uow, holders, current_session=current_session)
         new = self._view(role, permissions, len(holders))
         if _audited(old) != _audited(new):
@@ -103,17 +103,17 @@ class RoleService:
         role = self._get(code)
         if role.is_builtin:
             raise Conflict(_("A built-in role cannot be deleted"))
-        if self.staff_repo.holders(role.id):
+        if self._staff_repo.holders(role.id):
             raise Conflict(_("Staff members still hold this role; take it from them first"))
-        view = self._view(role, self.repo.permissions_of([role.id])[role.id], 0)
+        view = self._view(role, self._repo.permissions_of([role.id])[role.id], 0)
         require_grantable(self.uow.actor, view.permissions, "permissions")
-        self.repo.delete(role)
+        self._repo.delete(role)
         self.uow.audit.record("staff.role.delete", "role", code, before=_audited(view))
 
     # -- helpers ----------------------------------------------------------------------------
 
     def _get(self, code: str) -> Role:
-        role = self.repo.by_code(code)
+        role = self._repo.by_code(code)
         if role is None:
             raise NotFound(f"no role {code!r}")
         return role

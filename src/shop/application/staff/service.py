@@ -10,12 +10,12 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from shop.application.actors import ANONYMOUS, Actor, Permission
+from shop.application.actors import Actor, Permission
 from shop.application.errors import Conflict, Invalid, NotFound
 from shop.application.i18n import _
-from shop.application.locales import pick
 from shop.application.security.passwords import check_new_password
-from shop.application.staff.builtin_roles import ADMINISTRATOR, permissions_of_role
+from shop.application.staff.builtin_roles import ADMINISTRATOR
+from shop.application.staff.directory import StaffDirectory
 from shop.application.staff.login import StaffLogin
 from shop.application.staff.privileges import (
     privileges_changed,
@@ -24,10 +24,9 @@ from shop.application.staff.privileges import (
 )
 from shop.application.staff.read_models import (
     Dashboard,
-    RoleRef,
-    StaffLoginResult,
     StaffPage,
     StaffSaved,
+    StaffSignedIn,
     StaffView,
 )
 from shop.application.staff.schemas import (
@@ -39,7 +38,6 @@ from shop.application.staff.schemas import (
 from shop.application.validation import entity_key, validate
 from shop.data.models import Role, Staff
 from shop.data.repositories.dashboard import DashboardRepository
-from shop.data.repositories.staff import RoleRepository, StaffRepository
 
 if TYPE_CHECKING:
     from shop.application import UnitOfWork
@@ -53,30 +51,23 @@ DEMO_ADMIN = {"username": "admin", "email": "admin@example.com", "name": "Demo a
 class StaffService:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
-        self.repo = StaffRepository(uow.session)
-        self.role_repo = RoleRepository(uow.session)
+        self._directory = StaffDirectory(uow)
+        self._repo = self._directory.repo
+        self._role_repo = self._directory.role_repo
 
     # -- who is acting ----------------------------------------------------------------------
 
     def actor_for(self, staff_id: int) -> Actor:
         """The staff member behind a session, holding the union of their roles' permissions;
         a deactivated account acts as anonymous."""
-        staff = self.repo.get(staff_id)
-        if staff is None or not staff.is_active:
-            return ANONYMOUS
-        granted: dict[tuple[str, bool], set[str]] = {}
-        for code, is_builtin, permission in self.repo.grants_of(staff_id):
-            granted.setdefault((code, is_builtin), set()).update([permission] if permission else [])
-        permissions = frozenset().union(*(permissions_of_role(code, builtin, stored)
-                                          for (code, builtin), stored in granted.items()))
-        return Actor(kind="staff", name=f"staff:{staff.username}", id=staff.id,
-                     permissions=permissions)
+        return self._directory.actor_for(staff_id)
 
     def login(self, data: Mapping[str, Any], *, user_agent: str | None = None,
-              previous_session: str | None = None) -> StaffLoginResult:
-        """Check a username and password; see ``StaffLogin.login``."""
-        return StaffLogin(self).login(data, user_agent=user_agent,
-                                      previous_session=previous_session)
+              previous_session: str | None = None) -> StaffSignedIn:
+        """Check a username and password; raises ``Invalid`` or ``Throttled`` on failure
+        (see ``StaffLogin.login``)."""
+        return StaffLogin(self.uow, self._directory).login(
+            data, user_agent=user_agent, previous_session=previous_session)
 
     def logout(self, session_token: str | None) -> None:
         """End the login session behind ``session_token``, whoever's it is (logging out needs
@@ -92,7 +83,8 @@ class StaffService:
         actor = self.uow.actor
         actor.require(Permission.ADMIN_ACCESS)
         counts = DashboardRepository(self.uow.session)
-        me = self.view_of(self._get(actor.id)) if actor.kind == "staff" and actor.id else None
+        me = (self._directory.view_of(self._get(actor.id))
+              if actor.kind == "staff" and actor.id else None)
         return Dashboard(
             me=me, actor_name=actor.name,
             products=counts.count_products() if actor.can(Permission.CATALOG_VIEW) else None,
@@ -103,14 +95,14 @@ class StaffService:
     def list_staff(self, params: Mapping[str, Any] | None = None) -> StaffPage:
         self.uow.actor.require(Permission.STAFF_MANAGE)
         query = validate(StaffListQuerySchema(), params or {})
-        rows, total = self.repo.page(limit=PAGE_SIZE, offset=(query["page"] - 1) * PAGE_SIZE,
+        rows, total = self._repo.page(limit=PAGE_SIZE, offset=(query["page"] - 1) * PAGE_SIZE,
                                      search=query["q"])
-        return StaffPage(self._views(rows), query["page"], max(1, math.ceil(total / PAGE_SIZE)),
-                         total, query["q"])
+        return StaffPage(self._directory.views(rows), query["page"],
+                         max(1, math.ceil(total / PAGE_SIZE)), total, query["q"])
 
     def get_staff(self, staff_id: int) -> StaffView:
         self.uow.actor.require(Permission.STAFF_MANAGE)
-        return self.view_of(self._get(staff_id))
+        return self._directory.view_of(self._get(staff_id))
 
     # -- writing ----------------------------------------------------------------------------
 
@@ -119,18 +111,18 @@ class StaffService:
         values = validate(StaffCreateSchema(), data)
         check_new_password(values["password"], personal=_personal(values))
         roles = self._roles_by_code(values["roles"])
-        require_grantable(self.uow.actor, self._permissions(roles), "roles")
-        if self.repo.by_username(values["username"]) is not None:
+        require_grantable(self.uow.actor, self._directory.permissions(roles), "roles")
+        if self._repo.by_username(values["username"]) is not None:
             raise Invalid({"username": _("Already taken")})
         staff = Staff(username=values["username"], email=values["email"], name=values["name"],
                       password_hash=self.uow.shop.passwords.hash(values["password"]),
                       is_active=values["is_active"])
-        if not self.repo.add(staff):
+        if not self._repo.add(staff):
             raise Invalid({"username": _("Already taken")})
-        self.repo.set_roles(staff.id, [role.id for role in roles])
+        self._repo.set_roles(staff.id, [role.id for role in roles])
         self.uow.audit.record("staff.create", "staff", staff.id,
                               after={"username": staff.username, **_audited(staff, roles)})
-        return self.view_of(staff, roles)
+        return self._directory.view_of(staff, roles)
 
     def update_staff(self, staff_id: int, data: Mapping[str, Any], *,
                      current_session: str | None = None) -> StaffSaved:
@@ -139,11 +131,11 @@ class StaffService:
         self.uow.actor.require(Permission.STAFF_MANAGE)
         staff = self._get(staff_id)
         values = validate(StaffUpdateSchema(), data)
-        old_roles = self.repo.roles_of([staff.id])[staff.id]
-        require_outranks(self.uow.actor, self._permissions(old_roles))
+        old_roles = self._repo.roles_of([staff.id])[staff.id]
+        require_outranks(self.uow.actor, self._directory.permissions(old_roles))
         new_roles = (self._roles_by_code(values["roles"]) if "roles" in values
                      else list(old_roles))
-        require_grantable(self.uow.actor, self._permissions(new_roles), "roles")
+        require_grantable(self.uow.actor, self._directory.permissions(new_roles), "roles")
         was_active = staff.is_active
         now_active = values.get("is_active", was_active)
         self._keep_an_administrator(staff, old_roles, new_roles, now_active)
@@ -154,7 +146,7 @@ class StaffService:
         staff.is_active = now_active
         roles_changed = {r.id for r in old_roles} != {r.id for r in new_roles}
         if roles_changed:
-            self.repo.set_roles(staff.id, [role.id for role in new_roles])
+            self._repo.set_roles(staff.id, [role.id for role in new_roles])
         after = _audited(staff, new_roles)
         if before != after:
             self.uow.audit.record("staff.update", "staff", staff.id, before=before, after=after)
@@ -162,15 +154,15 @@ class StaffService:
         if roles_changed or was_active != now_active:
             grant = privileges_changed(self.uow, [staff.id], current_session=current_session,
                                        keep_actor_session=now_active)
-        return StaffSaved(self.view_of(staff, new_roles), grant)
+        return StaffSaved(self._directory.view_of(staff, new_roles), grant)
 
     def reset_password(self, staff_id: int, data: Mapping[str, Any], *,
                        current_session: str | None = None) -> StaffSaved:
         """Set a new password; the staff member's other sessions end."""
         self.uow.actor.require(Permission.STAFF_MANAGE)
         staff = self._get(staff_id)
-        roles = self.repo.roles_of([staff.id])[staff.id]
-        require_outranks(self.uow.actor, self._permissions(roles))
+        roles = self._repo.roles_of([staff.id])[staff.id]
+        require_outranks(self.uow.actor, self._directory.permissions(roles))
         values = validate(PasswordResetSchema(), data)
         if "password_confirm" in values and values["password_confirm"] != values["password"]:
             raise Invalid({"password_confirm": _("The two passwords differ")})
@@ -181,12 +173,12 @@ class StaffService:
         self.uow.audit.record("staff.password.reset", "staff", staff.id,
                               after={"password": "changed"})
         grant = privileges_changed(self.uow, [staff.id], current_session=current_session)
-        return StaffSaved(self.view_of(staff, roles), grant)
+        return StaffSaved(self._directory.view_of(staff, roles), grant)
 
     def ensure_demo_administrator(self) -> bool:
         """Create the local demo's ``admin`` (see ``DEMO_ADMIN``) unless it exists; True if made."""
         self.uow.actor.require(Permission.SYSTEM_DATABASE)
-        if self.repo.by_username(DEMO_ADMIN["username"]) is not None:  # type: ignore[arg-type]
+        if self._repo.by_username(DEMO_ADMIN["username"]) is not None:  # type: ignore[arg-type]
             return False
         self.create_staff(DEMO_ADMIN)
         return True
@@ -195,24 +187,18 @@ class StaffService:
 
     def _get(self, staff_id: int | None) -> Staff:
         key = entity_key(staff_id)
-        staff = self.repo.get(key) if key is not None else None
+        staff = self._repo.get(key) if key is not None else None
         if staff is None:
             raise NotFound(f"no staff member {staff_id}")
         return staff
 
     def _roles_by_code(self, codes: Sequence[str]) -> list[Role]:
-        roles = list(self.role_repo.by_codes(set(codes)))
+        roles = list(self._role_repo.by_codes(set(codes)))
         unknown = sorted(set(codes) - {role.code for role in roles})
         if unknown:
             raise Invalid({"roles": _("Unknown roles: ${codes}",
                                       mapping={"codes": ", ".join(unknown)})})
         return roles
-
-    def _permissions(self, roles: Iterable[Role]) -> frozenset[str]:
-        roles = list(roles)
-        stored = self.role_repo.permissions_of([r.id for r in roles if not r.is_builtin])
-        return frozenset().union(*(
-            permissions_of_role(r.code, r.is_builtin, stored.get(r.id, set())) for r in roles))
 
     def _keep_an_administrator(self, staff: Staff, old_roles: Sequence[Role],
                                new_roles: Sequence[Role], now_active: bool) -> None:
@@ -221,33 +207,12 @@ class StaffService:
         stays_admin = now_active and any(r.code == ADMINISTRATOR for r in new_roles)
         if not was_admin or stays_admin:
             return
-        administrator = self.role_repo.by_code(ADMINISTRATOR, lock=True)
-        others = [i for i in self.repo.active_holders(administrator.id) if i != staff.id] \
+        administrator = self._role_repo.by_code(ADMINISTRATOR, lock=True)
+        others = [i for i in self._repo.active_holders(administrator.id) if i != staff.id] \
             if administrator else []
         if not others:
             raise Conflict(_("This is the last active administrator: make another staff "
                              "member an administrator first"))
-
-    def view_of(self, staff: Staff, roles: Sequence[Role] | None = None) -> StaffView:
-        if roles is None:
-            roles = self.repo.roles_of([staff.id])[staff.id]
-        return self._make_view(staff, roles, self._permissions(roles))
-
-    def _views(self, rows: Sequence[Staff]) -> tuple[StaffView, ...]:
-        """Views of many staff in three queries, whatever their number."""
-        roles_of = self.repo.roles_of([s.id for s in rows])
-        custom = {r.id for roles in roles_of.values() for r in roles if not r.is_builtin}
-        stored = self.role_repo.permissions_of(sorted(custom))
-        return tuple(self._make_view(s, roles_of[s.id], frozenset().union(
-            *(permissions_of_role(r.code, r.is_builtin, stored.get(r.id, set()))
-              for r in roles_of[s.id]))) for s in rows)
-
-    def _make_view(self, staff: Staff, roles: Sequence[Role],
-                   permissions: frozenset[str]) -> StaffView:
-        refs = tuple(RoleRef(r.code, pick(self.uow.locale, r.name_zh, r.name_en), r.is_builtin)
-                     for r in roles)
-        return StaffView(staff.id, staff.username, staff.email, staff.name, staff.is_active,
-                         staff.created_at, staff.last_login_at, refs, permissions)
 
 
 def _personal(values: Mapping[str, Any]) -> tuple[str, ...]:

@@ -1,6 +1,6 @@
 """Typed declarative models: one module per domain, one shared ``Base``."""
 
-from shop.data.models.accounts import Customer, LoginAttempt, OneTimeCode
+from shop.data.models.accounts import Customer, OneTimeCode
 from shop.data.models.addresses import Address
 from shop.data.models.audit import AuditEntry
 from shop.data.models.base import Base
@@ -17,13 +17,15 @@ from shop.data.models.catalog import (
     Sku,
     SkuAttributeValue,
 )
+from shop.data.models.events import DomainEvent, EventDelivery
 from shop.data.models.messaging import OutboxMessage
 from shop.data.models.oauth import OAuthAttempt, OAuthIdentity
 from shop.data.models.reference import ReferenceRevision
 from shop.data.models.rewards import PointsEntry
 from shop.data.models.sessions import WebSession
 from shop.data.models.settings import ShopSetting
-from shop.data.models.staff import Role, RolePermission, Staff, StaffLoginFailure, StaffRole
+from shop.data.models.staff import Role, RolePermission, Staff, StaffRole
+from shop.data.models.throttle import ThrottleEvent
 
 __all__ = [
     "Address",
@@ -34,9 +36,10 @@ __all__ = [
     "Brand",
     "Category",
     "Customer",
+    "DomainEvent",
+    "EventDelivery",
     "Listing",
     "ListingFacetCount",
-    "LoginAttempt",
     "OAuthAttempt",
     "OAuthIdentity",
     "OneTimeCode",
@@ -52,7 +55,7 @@ __all__ = [
     "Sku",
     "SkuAttributeValue",
     "Staff",
-    "StaffLoginFailure",
     "StaffRole",
+    "ThrottleEvent",
     "WebSession",
 ]

@@ -7,7 +7,7 @@ from datetime import date, datetime
 from sqlalchemy import Boolean, Date, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shop.data.models.base import Base, utcnow
+from shop.data.models.base import Base, stamped
 
 
 class Customer(Base):
@@ -31,7 +31,7 @@ class Customer(Base):
     referred_by_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
     locale: Mapped[str | None] = mapped_column(String(10))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = stamped()
 
 
 class OneTimeCode(Base):
@@ -39,15 +39,14 @@ class OneTimeCode(Base):
     or a long random token in a password-reset link. Only its hash is kept.
 
     Every request makes a row, even for an address that cannot be used (taken, or unknown for a
-    reset), so that rate limits and answers are the same whether or not an account exists.
+    reset), so that answers are the same whether or not an account exists; how often codes may
+    be asked for is counted by the throttle (``throttle_event``).
     """
 
     __tablename__ = "one_time_code"
     __table_args__ = (
-        # The latest code of an address, and how many were sent to it lately (any purpose).
+        # The latest code of an address, and its live codes to end when a new one is sent.
         Index("ix_one_time_code_destination", "destination", "created_at"),
-        # How many codes one visitor's address asked for lately (any purpose).
-        Index("ix_one_time_code_ip", "ip", "created_at"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -61,29 +60,10 @@ class OneTimeCode(Base):
         ForeignKey("customer.id", ondelete="CASCADE"), index=True)
     #: SHA-256 of the code bound to its purpose and address; link tokens are looked up by it.
     code_hash: Mapped[str] = mapped_column(String(64), index=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = stamped()
     expires_at: Mapped[datetime]
     used_at: Mapped[datetime | None]
     #: Wrong guesses so far; the code is dead after five.
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     ip: Mapped[str | None] = mapped_column(String(45))
 
-
-class LoginAttempt(Base):
-    """One password check at login, kept for throttling and for customer service.
-
-    ``identifier`` is what was typed, normalized (an unknown account is throttled like a known
-    one, so a lockout never tells whether the account exists).
-    """
-
-    __tablename__ = "login_attempt"
-    __table_args__ = (
-        Index("ix_login_attempt_identifier", "identifier", "at"),
-        Index("ix_login_attempt_ip", "ip", "at"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    identifier: Mapped[str] = mapped_column(String(254))
-    ip: Mapped[str | None] = mapped_column(String(45))
-    succeeded: Mapped[bool] = mapped_column(Boolean)
-    at: Mapped[datetime] = mapped_column(default=utcnow)

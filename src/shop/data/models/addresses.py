@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shop.data.models.base import Base, utcnow
+from shop.data.models.base import Base, stamped
 
 
 class Address(Base):
@@ -35,5 +35,5 @@ class Address(Base):
     street: Mapped[str] = mapped_column(String(120))
     postcode: Mapped[str | None] = mapped_column(String(6))
     is_default: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    created_at: Mapped[datetime] = stamped()
+    updated_at: Mapped[datetime] = stamped(on_update=True)

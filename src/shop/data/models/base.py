@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 from decimal import Decimal
+from typing import Any
 
 from sqlalchemy import DateTime, MetaData, Numeric, TypeDecorator
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, mapped_column
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -40,8 +41,14 @@ class UTCDateTime(TypeDecorator[datetime]):
 Money = Numeric(14, 2, asdecimal=True)
 
 
-def utcnow() -> datetime:
-    return datetime.now(UTC)
+#: Column ``info`` key naming when the session stamps a timestamp column from the shop's clock.
+STAMP = "shop_stamp"
+
+
+def stamped(*, on_update: bool = False, **options: Any) -> Any:
+    """A timestamp the session fills from the shop's clock: at insert, and at every update too
+    when ``on_update`` (see ``shop.data.stamp_timestamps``). No model reads the machine's clock."""
+    return mapped_column(info={STAMP: "update" if on_update else "insert"}, **options)
 
 
 class Base(DeclarativeBase):

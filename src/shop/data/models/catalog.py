@@ -25,7 +25,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from shop.data.models.base import Base, utcnow
+from shop.data.models.base import Base, stamped
 
 
 class Category(Base):
@@ -104,7 +104,7 @@ class Product(Base):
     is_published: Mapped[bool] = mapped_column(Boolean, default=False)
     sort_order: Mapped[int] = mapped_column(Integer, default=0)
     sales_count: Mapped[int] = mapped_column(Integer, default=0)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = stamped()
     #: Lowest SKU price and that SKU's list price, kept by the catalog service.
     price: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
     list_price: Mapped[Decimal | None]

@@ -8,22 +8,21 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import Index, Integer, String, Text
+from sqlalchemy import Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shop.data.models.base import Base, utcnow
+from shop.data.models.base import Base, stamped
+from shop.data.models.queue import QueuedRow
 
 
-class OutboxMessage(Base):
+class OutboxMessage(QueuedRow, Base):
     __tablename__ = "outbox_message"
-    __table_args__ = (Index("ix_outbox_message_pending", "sent_at", "id"),)
+    # Due, dead and old sent messages are each found by state, oldest (or newest) id first.
+    __table_args__ = (Index("ix_outbox_message_state", "state", "id"),)
 
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
     channel: Mapped[str] = mapped_column(String(10))  # "email" or "sms"
     recipient: Mapped[str] = mapped_column(String(254))
     subject: Mapped[str] = mapped_column(String(200), default="")
     body: Mapped[str] = mapped_column(Text)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = stamped()
     sent_at: Mapped[datetime | None]
-    attempts: Mapped[int] = mapped_column(Integer, default=0)
-    last_error: Mapped[str | None] = mapped_column(String(500))

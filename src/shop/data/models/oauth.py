@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Integer, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shop.data.models.base import Base, utcnow
+from shop.data.models.base import Base, stamped
 
 
 class OAuthIdentity(Base):
@@ -33,7 +33,7 @@ class OAuthIdentity(Base):
     email: Mapped[str | None] = mapped_column(String(254))
     #: The name the provider showed, so the shopper recognizes the link on the account page.
     display_name: Mapped[str | None] = mapped_column(String(60))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = stamped()
 
 
 class OAuthAttempt(Base):
@@ -42,9 +42,7 @@ class OAuthAttempt(Base):
     #: SHA-256 of the ``state`` sent to the provider.
     state_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
     #: SHA-256 of the token in the starting browser's cookie: a callback from elsewhere fails.
-    browser_hash: Mapped[str] = mapped_column(String(64), index=True)
-    #: The address the attempt was started from: live attempts per address are limited.
-    ip: Mapped[str | None] = mapped_column(String(45), index=True)
+    browser_hash: Mapped[str] = mapped_column(String(64))
     provider: Mapped[str] = mapped_column(String(20))
     #: "login", or "link" for a signed-in shopper adding a provider to ``customer_id``.
     purpose: Mapped[str] = mapped_column(String(10))
@@ -53,5 +51,5 @@ class OAuthAttempt(Base):
     code_verifier: Mapped[str] = mapped_column(String(128))
     nonce: Mapped[str] = mapped_column(String(64))
     redirect_uri: Mapped[str] = mapped_column(String(500))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = stamped()
     expires_at: Mapped[datetime] = mapped_column(index=True)

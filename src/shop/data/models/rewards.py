@@ -12,7 +12,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shop.data.models.base import Base, utcnow
+from shop.data.models.base import Base, stamped
 
 
 class PointsEntry(Base):
@@ -27,6 +27,6 @@ class PointsEntry(Base):
     reason: Mapped[str] = mapped_column(String(40))
     #: The event's idempotency key, e.g. "registration-gift:42"; unique across the journal.
     reference: Mapped[str] = mapped_column(String(80), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = stamped()
     #: Who caused the entry (the acting person's or script's name), for customer service.
     actor: Mapped[str] = mapped_column(String(120))

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shop.data.models.base import Base, utcnow
+from shop.data.models.base import Base, stamped
 
 
 class WebSession(Base):
@@ -19,7 +19,7 @@ class WebSession(Base):
     principal_kind: Mapped[str] = mapped_column(String(10))  # "customer" or "staff"
     principal_id: Mapped[int] = mapped_column(Integer)
     remember: Mapped[bool] = mapped_column(Boolean, default=False)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = stamped()
     expires_at: Mapped[datetime] = mapped_column(index=True)
     ip: Mapped[str | None] = mapped_column(String(45))
     user_agent: Mapped[str | None] = mapped_column(String(255))

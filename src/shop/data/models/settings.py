@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import JSON, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shop.data.models.base import Base, utcnow
+from shop.data.models.base import Base, stamped
 
 
 class ShopSetting(Base):
@@ -20,6 +20,6 @@ class ShopSetting(Base):
 
     key: Mapped[str] = mapped_column(String(60), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON)
-    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = stamped(on_update=True)
     #: The actor's name ("staff:alice", "system:import"), as in the audit log.
     updated_by: Mapped[str] = mapped_column(String(120))

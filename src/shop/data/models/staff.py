@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import Boolean, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
-from shop.data.models.base import Base, utcnow
+from shop.data.models.base import Base, stamped
 
 
 class Staff(Base):
@@ -27,7 +27,7 @@ class Staff(Base):
     #: argon2id, rehashed at login when the shop's parameters change.
     password_hash: Mapped[str] = mapped_column(String(255))
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    created_at: Mapped[datetime] = stamped()
     last_login_at: Mapped[datetime | None]
 
 
@@ -62,21 +62,3 @@ class StaffRole(Base):
                                           primary_key=True)
     role_id: Mapped[int] = mapped_column(ForeignKey("role.id"), primary_key=True)
 
-
-class StaffLoginFailure(Base):
-    """A failed staff login, kept a short while to throttle guessing per username and per IP.
-
-    It lives apart from the audit log so that an attacker's guesses cannot flood the log that
-    people read, and rows older than the throttling window are purged as new ones arrive.
-    """
-
-    __tablename__ = "staff_login_failure"
-    __table_args__ = (
-        Index("ix_staff_login_failure_username", "username", "at"),
-        Index("ix_staff_login_failure_ip", "ip", "at"),
-    )
-
-    id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    username: Mapped[str] = mapped_column(String(40))
-    ip: Mapped[str | None] = mapped_column(String(45))
-    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

@@ -17,6 +17,7 @@ from sqlalchemy import String, and_, bindparam, case, cast, func, literal, selec
 from sqlalchemy.orm import aliased
 
 from shop.data.models import Brand, Listing, ListingFacetCount, Product, ProductAttributeValue
+from shop.data.repositories.catalog_records import CardRecord, record_columns
 
 #: Sort keys → (listing column, descending?) of a listing's ORDER BY; the trailing product id
 #: keeps pages stable. Every sort is the order of one ix_listing_* index.
@@ -87,7 +88,7 @@ class FilterShape:
             return self.brands
         if facet == "price":
             return self.price_min or self.price_max
-        return facet is not None and 0 <= facet < self.value_groups
+        return isinstance(facet, int) and 0 <= facet < self.value_groups
 
     @property
     def sole(self) -> str | int | None:
@@ -120,7 +121,7 @@ def filter_conditions(shape: FilterShape, *, skip: str | int | None = None,
     for index in range(shape.value_groups):
         if index == skip:
             continue
-        value_ids = bindparam(f"values_{index}", expanding=True)
+        value_ids: Any = bindparam(f"values_{index}", expanding=True)
         having = select(ProductAttributeValue.product_id)
         if counting:
             where.append(Listing.product_id.in_(
@@ -171,10 +172,13 @@ READY_COUNTS = select(func.aggregate_strings(
 
 
 def card_columns() -> list[Any]:
-    """What a product card shows, read in the same query as the listing."""
-    return [Product.id, Product.slug, Product.name_zh, Product.name_en, Product.price,
-            Product.list_price, Product.in_stock, Product.cover_image_url, Product.sales_count,
-            Brand.name_zh.label("brand_name_zh"), Brand.name_en.label("brand_name_en")]
+    """What a product card shows (``CardRecord``), read in the same query as the listing."""
+    return record_columns(CardRecord, {
+        "id": Product.id, "slug": Product.slug, "name_zh": Product.name_zh,
+        "name_en": Product.name_en, "price": Product.price, "list_price": Product.list_price,
+        "in_stock": Product.in_stock, "cover_image_url": Product.cover_image_url,
+        "brand_name_zh": Brand.name_zh, "brand_name_en": Brand.name_en,
+    })
 
 
 def price_band(price_bands: Sequence[tuple[Decimal, Decimal | None]], column: Any) -> Any:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select
@@ -50,12 +49,6 @@ class OAuthAttemptRepository:
         return self.session.scalars(
             delete(OAuthAttempt).where(OAuthAttempt.state_hash == state_hash)
             .returning(OAuthAttempt).execution_options(synchronize_session=False)).first()
-
-    def started_from(self, ip: str, limit: int) -> Sequence[datetime]:
-        """When the attempts under way from ``ip`` began, newest first."""
-        return self.session.scalars(
-            select(OAuthAttempt.created_at).where(OAuthAttempt.ip == ip)
-            .order_by(OAuthAttempt.created_at.desc()).limit(limit)).all()
 
     def keep_newest_of_browser(self, browser_hash: str, keep: int) -> None:
         """Delete all but the ``keep`` newest attempts of one browser."""

@@ -1,4 +1,7 @@
-"""The product page's statements, built once (building one costs more than running it)."""
+"""The product page's statements, built once (building one costs more than running it).
+
+Each selects the columns of its record (``catalog_records``), in the record's order.
+"""
 
 from __future__ import annotations
 
@@ -16,37 +19,47 @@ from shop.data.models import (
     Sku,
     SkuAttributeValue,
 )
+from shop.data.repositories.catalog_records import (
+    ImageRecord,
+    ProductDetailRecord,
+    SkuRecord,
+    SkuValueRecord,
+    SpecRecord,
+    record_columns,
+)
 from shop.data.repositories.listing_queries import SORTS, card_columns
 
 PRODUCT_DETAIL = (
-    select(Product.id, Product.slug, Product.name_zh, Product.name_en,
-           Product.description_html, Product.category_id,
-           Brand.id.label("brand_id"), Brand.slug.label("brand_slug"),
-           Brand.name_zh.label("brand_name_zh"), Brand.name_en.label("brand_name_en"),
-           Category.slug.label("category_slug"),
-           Category.name_zh.label("category_name_zh"),
-           Category.name_en.label("category_name_en"),
-           Category.path.label("category_path"))
+    select(*record_columns(ProductDetailRecord, {
+        "id": Product.id, "slug": Product.slug, "name_zh": Product.name_zh,
+        "name_en": Product.name_en, "description_html": Product.description_html,
+        "category_id": Product.category_id, "category_slug": Category.slug,
+        "category_name_zh": Category.name_zh, "category_name_en": Category.name_en,
+        "category_path": Category.path, "brand_id": Brand.id, "brand_slug": Brand.slug,
+        "brand_name_zh": Brand.name_zh, "brand_name_en": Brand.name_en,
+    }))
+    .select_from(Product)
     .join(Category, Category.id == Product.category_id)
     .outerjoin(Brand, Brand.id == Product.brand_id)
     .where(Product.slug == bindparam("slug"), Product.is_published.is_(True),
            Category.is_published.is_(True))
 )
 SKUS = (
-    select(Sku.id, Sku.code, Sku.price, Sku.list_price, Sku.stock_on_hand, Sku.weight_grams,
-           Sku.barcode)
+    select(*record_columns(SkuRecord, {
+        "id": Sku.id, "code": Sku.code, "price": Sku.price, "list_price": Sku.list_price,
+        "stock_on_hand": Sku.stock_on_hand, "weight_grams": Sku.weight_grams,
+        "barcode": Sku.barcode,
+    }))
     .where(Sku.product_id == bindparam("product_id")).order_by(Sku.position, Sku.id)
 )
 SKU_VALUES = (
-    select(
-        SkuAttributeValue.sku_id, Attribute.id.label("attribute_id"),
-        Attribute.code.label("attribute_code"),
-        Attribute.name_zh.label("attribute_name_zh"),
-        Attribute.name_en.label("attribute_name_en"),
-        AttributeValue.id.label("value_id"), AttributeValue.code.label("value_code"),
-        AttributeValue.name_zh.label("value_name_zh"),
-        AttributeValue.name_en.label("value_name_en"),
-    )
+    select(*record_columns(SkuValueRecord, {
+        "sku_id": SkuAttributeValue.sku_id, "attribute_id": Attribute.id,
+        "attribute_name_zh": Attribute.name_zh, "attribute_name_en": Attribute.name_en,
+        "value_id": AttributeValue.id, "value_name_zh": AttributeValue.name_zh,
+        "value_name_en": AttributeValue.name_en,
+    }))
+    .select_from(SkuAttributeValue)
     .join(Sku, Sku.id == SkuAttributeValue.sku_id)
     .join(AttributeValue, AttributeValue.id == SkuAttributeValue.attribute_value_id)
     .join(Attribute, Attribute.id == AttributeValue.attribute_id)
@@ -54,10 +67,11 @@ SKU_VALUES = (
     .order_by(Attribute.position, Attribute.id, AttributeValue.position, AttributeValue.id)
 )
 SPECS = (
-    select(Attribute.name_zh.label("attribute_name_zh"),
-           Attribute.name_en.label("attribute_name_en"),
-           AttributeValue.name_zh.label("value_name_zh"),
-           AttributeValue.name_en.label("value_name_en"))
+    select(*record_columns(SpecRecord, {
+        "attribute_name_zh": Attribute.name_zh, "attribute_name_en": Attribute.name_en,
+        "value_name_zh": AttributeValue.name_zh, "value_name_en": AttributeValue.name_en,
+    }))
+    .select_from(Attribute)
     .join(AttributeValue, AttributeValue.attribute_id == Attribute.id)
     .join(ProductAttributeValue, ProductAttributeValue.attribute_value_id == AttributeValue.id)
     .where(ProductAttributeValue.product_id == bindparam("product_id"),
@@ -65,7 +79,9 @@ SPECS = (
     .order_by(Attribute.position, AttributeValue.position)
 )
 IMAGES = (
-    select(ProductImage.url, ProductImage.alt_zh, ProductImage.alt_en)
+    select(*record_columns(ImageRecord, {
+        "url": ProductImage.url, "alt_zh": ProductImage.alt_zh, "alt_en": ProductImage.alt_en,
+    }))
     .where(ProductImage.product_id == bindparam("product_id"))
     .order_by(ProductImage.position, ProductImage.id)
 )
@@ -77,4 +93,11 @@ RELATED = (
     .where(Listing.scope_kind == "c", Listing.scope_id == bindparam("category_id"),
            Listing.product_id != bindparam("product_id"))
     .order_by(*SORTS["sales"]).limit(bindparam("limit"))
+)
+#: One product's card, after a write.
+CARD = (
+    select(*card_columns())
+    .select_from(Product)
+    .outerjoin(Brand, Brand.id == Product.brand_id)
+    .where(Product.id == bindparam("product_id"))
 )

@@ -3,12 +3,27 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
+from typing import Any, cast
 
 from sqlalchemy import delete, select
+from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from shop.data.models import WebSession
+
+
+@dataclass(frozen=True)
+class LiveSession:
+    """A session that has not expired: who it is for and what starting it again needs."""
+
+    token_hash: str
+    principal_kind: str
+    principal_id: int
+    remember: bool
+    ip: str | None
+    user_agent: str | None
 
 
 class SessionRepository:
@@ -18,11 +33,13 @@ class SessionRepository:
     def add(self, web_session: WebSession) -> None:
         self.session.add(web_session)
 
-    def live(self, token_hash: str, now: datetime) -> WebSession | None:
-        return self.session.scalars(
-            select(WebSession).where(WebSession.token_hash == token_hash,
-                                     WebSession.expires_at > now)
+    def live(self, token_hash: str, now: datetime) -> LiveSession | None:
+        found = self.session.execute(
+            select(WebSession.token_hash, WebSession.principal_kind, WebSession.principal_id,
+                   WebSession.remember, WebSession.ip, WebSession.user_agent)
+            .where(WebSession.token_hash == token_hash, WebSession.expires_at > now)
         ).first()
+        return LiveSession(*found) if found else None
 
     def delete(self, token_hash: str) -> None:
         self.session.execute(delete(WebSession).where(WebSession.token_hash == token_hash))
@@ -34,15 +51,12 @@ class SessionRepository:
                                              WebSession.principal_id == principal_id)
         if keep:
             statement = statement.where(WebSession.token_hash.not_in(keep))
-        return self.session.execute(statement).rowcount or 0
-
-    def count_for(self, principal_kind: str, principal_id: int, now: datetime) -> int:
-        return len(self.session.scalars(
-            select(WebSession.token_hash).where(
-                WebSession.principal_kind == principal_kind,
-                WebSession.principal_id == principal_id, WebSession.expires_at > now)
-        ).all())
+        return _rowcount(self.session.execute(statement))
 
     def delete_expired(self, now: datetime) -> int:
-        return self.session.execute(
-            delete(WebSession).where(WebSession.expires_at <= now)).rowcount or 0
+        return _rowcount(self.session.execute(
+            delete(WebSession).where(WebSession.expires_at <= now)))
+
+
+def _rowcount(result: Any) -> int:
+    return cast("CursorResult[Any]", result).rowcount or 0

@@ -1,15 +1,23 @@
-"""Staff, roles and the staff login throttle: the only SQL the back office's people need."""
+"""Staff and roles: the only SQL the back office's people need."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from dataclasses import dataclass
 
 from sqlalchemy import delete, func, insert, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from shop.data.models import Role, RolePermission, Staff, StaffLoginFailure, StaffRole
+from shop.data.models import Role, RolePermission, Staff, StaffRole
+
+
+@dataclass(frozen=True)
+class RoleGrant:
+    role_code: str
+    is_builtin: bool
+    #: A custom role's permission; None for a built-in role (its set lives in code).
+    permission: str | None
 
 
 class StaffRepository:
@@ -59,13 +67,13 @@ class StaffRepository:
             found[staff_id].append(role)
         return found
 
-    def grants_of(self, staff_id: int) -> Sequence[tuple[str, bool, str | None]]:
-        """(role code, is built-in, permission) for each role of the staff member, one query.
+    def grants_of(self, staff_id: int) -> list[RoleGrant]:
+        """What each role of the staff member grants, in one query.
 
-        A custom role yields one row per permission; a built-in role one row with no permission
-        (its set lives in code).
+        A custom role yields one grant per permission; a built-in role one grant with no
+        permission (its set lives in code).
         """
-        return [tuple(row) for row in self.session.execute(  # type: ignore[misc]
+        return [RoleGrant(*row) for row in self.session.execute(
             select(Role.code, Role.is_builtin, RolePermission.permission)
             .select_from(StaffRole)
             .join(Role, Role.id == StaffRole.role_id)
@@ -147,34 +155,3 @@ class RoleRepository:
         return {role_id: count for role_id, count in self.session.execute(
             select(StaffRole.role_id, func.count()).group_by(StaffRole.role_id)).all()}
 
-
-class StaffLoginFailureRepository:
-    """Failed staff logins within the throttling window."""
-
-    def __init__(self, session: Session) -> None:
-        self.session = session
-
-    def add(self, username: str, ip: str | None, at: datetime) -> None:
-        self.session.add(StaffLoginFailure(username=username, ip=ip, at=at))
-
-    def recent_for_username(self, username: str, since: datetime,
-                            limit: int) -> Sequence[datetime]:
-        """Times of the latest failures on ``username`` after ``since``, newest first."""
-        return self.session.scalars(
-            select(StaffLoginFailure.at)
-            .where(StaffLoginFailure.username == username, StaffLoginFailure.at > since)
-            .order_by(StaffLoginFailure.at.desc()).limit(limit)).all()
-
-    def recent_from_ip(self, ip: str, since: datetime, limit: int) -> Sequence[datetime]:
-        """Times of the latest failures from ``ip`` after ``since``, newest first."""
-        return self.session.scalars(
-            select(StaffLoginFailure.at)
-            .where(StaffLoginFailure.ip == ip, StaffLoginFailure.at > since)
-            .order_by(StaffLoginFailure.at.desc()).limit(limit)).all()
-
-    def clear_username(self, username: str) -> None:
-        self.session.execute(
-            delete(StaffLoginFailure).where(StaffLoginFailure.username == username))
-
-    def purge_before(self, moment: datetime) -> None:
-        self.session.execute(delete(StaffLoginFailure).where(StaffLoginFailure.at < moment))

@@ -39,3 +39,4 @@ def includeme(config: Configurator) -> None:
     config.add_admin_area("admin_audit", _("Audit log"), Permission.AUDIT_VIEW, order=920)
     config.add_admin_area("admin_settings", _("Base settings"), Permission.SETTINGS_MANAGE,
                           order=930)
+    config.include(".dead_letters")

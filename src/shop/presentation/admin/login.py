@@ -6,7 +6,7 @@ from pyramid.httpexceptions import HTTPSeeOther
 from pyramid.request import Request
 from pyramid.view import view_config
 
-from shop.application import Invalid
+from shop.application import Invalid, Throttled
 from shop.presentation.admin.forms import failed, form_errors, posted
 from shop.presentation.security import PUBLIC
 from shop.presentation.sessions import forget, remember, session_token
@@ -36,20 +36,17 @@ def login(request: Request) -> dict | HTTPSeeOther:
     data = posted(request, ["username", "password"])
     came_from = _came_from(request.POST.get("came_from"))
     try:
-        result = request.shop.staff.login(data, user_agent=request.user_agent,
-                                          previous_session=session_token(request))
+        signed_in = request.shop.staff.login(data, user_agent=request.user_agent,
+                                             previous_session=session_token(request))
     except Invalid as exc:
         return failed(request, 400, username=echoed(data).get("username", ""),
                       came_from=came_from, errors=form_errors(request, exc))
-    if not result.ok:
-        # Returned, not raised: the failed attempt is committed, so throttling counts it.
-        status = 429 if result.retry_after else 400
-        if result.retry_after:
-            request.response.headers["Retry-After"] = str(result.retry_after)
-        return failed(request, status, username=echoed(data).get("username", ""),
-                      came_from=came_from, errors={"_": request.localizer.translate(result.error)})
+    except Throttled as exc:
+        request.response.headers["Retry-After"] = str(exc.retry_after)
+        return failed(request, 429, username=echoed(data).get("username", ""),
+                      came_from=came_from, errors={"_": request.localizer.translate(exc.message)})
     response = HTTPSeeOther(location=came_from)
-    remember(request, response, result.grant)
+    remember(request, response, signed_in.grant)
     return response
 
 

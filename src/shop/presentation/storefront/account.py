@@ -2,8 +2,8 @@
 
 Each view parses the form, calls one ``request.shop.accounts`` use case and renders or
 redirects. A form that fails comes back with each field's message (400), one that is throttled
-with the wait (429). The views commit in both cases, on purpose: a wrong password or code is
-counted only if the attempt is written.
+with the wait (429). A wrong password or code is counted by the application tier whether this
+request's transaction commits or not.
 """
 
 from __future__ import annotations
@@ -17,11 +17,8 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import exception_view_config, view_config
 
-from shop.application import Invalid, Permission
-from shop.application.accounts.read_models import AccountBadge
+from shop.application import AccountBadge, Invalid, Permission, SessionGrant, Throttled
 from shop.application.accounts.schemas import GENDERS
-from shop.application.security.throttle import Throttled
-from shop.application.sessions.service import SessionGrant
 from shop.presentation.errors import error_page
 from shop.presentation.i18n import _
 from shop.presentation.security import PUBLIC
@@ -167,8 +164,8 @@ def recover_form(request: Request) -> dict[str, Any]:
 def recover(request: Request) -> Any:
     values = _posted(request)
     try:
-        sent = request.shop.accounts.request_password_reset(
-            values, link_for=lambda token: request.route_url("reset_link", token=token))
+        # The link in the email is built on ``shop.public_url``, never on this request's Host.
+        sent = request.shop.accounts.request_password_reset(values)
     except (Invalid, Throttled) as exc:
         return _page(request, values, exc)
     if sent.channel == "mobile":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from shop.application.clock import Clock
 from shop.application.errors import Invalid
 from shop.application.i18n import _
 from shop.application.oauth.config import ProviderConfig
@@ -18,9 +19,9 @@ KINDS: dict[str, type[Provider]] = {
 __all__ = ["KINDS", "Provider", "ProviderIdentity", "provider_for"]
 
 
-def provider_for(config: ProviderConfig, http: HttpClient) -> Provider:
+def provider_for(config: ProviderConfig, http: HttpClient, clock: Clock) -> Provider:
     kind = KINDS.get(config.kind)
     if kind is None:
         raise Invalid({f"shop.oauth.{config.name}.kind": _(
             "Unknown provider kind; use one of ${kinds}", mapping={"kinds": ", ".join(KINDS)})})
-    return kind(config, http)
+    return kind(config, http, clock)

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from typing import Any, ClassVar
 
+from shop.application.clock import Clock
 from shop.application.errors import Invalid
 from shop.application.i18n import _
 from shop.application.oauth.config import ProviderConfig
@@ -32,9 +32,10 @@ class Provider(ABC):
     #: Settings the adapter cannot work without (beyond the client id and secret).
     required_options: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, config: ProviderConfig, http: HttpClient) -> None:
+    def __init__(self, config: ProviderConfig, http: HttpClient, clock: Clock) -> None:
         self.config = config
         self.http = http
+        self.clock = clock
         missing = [key for key in self.required_options
                    if not config.option(key) and key not in self.endpoints]
         if missing:  # a misconfigured provider fails loudly, not halfway through a login
@@ -60,10 +61,6 @@ class Provider(ABC):
     def identity(self, *, code: str, redirect_uri: str, code_verifier: str,
                  nonce: str) -> ProviderIdentity:
         """Exchange the code and read who signed in; ProviderError when anything fails."""
-
-    @staticmethod
-    def now() -> datetime:
-        return datetime.now(UTC)
 
     @staticmethod
     def require(reply: HttpReply, *fields: str) -> dict[str, Any]:

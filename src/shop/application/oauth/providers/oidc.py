@@ -45,7 +45,8 @@ class OidcProvider(Provider):
         claims = verify_id_token(
             tokens["id_token"], issuer=self.endpoint("issuer"),
             client_id=self.config.client_id, client_secret=self.config.client_secret,
-            nonce=nonce, now=self.now(), received_over_tls=token_endpoint.startswith("https:"))
+            nonce=nonce, now=self.clock.now(),
+            received_over_tls=token_endpoint.startswith("https:"))
         if self.config.option("userinfo_endpoint"):
             claims = {**claims, **self._userinfo(tokens["access_token"], claims["sub"])}
         email = claims.get("email") if isinstance(claims.get("email"), str) else None

@@ -1,0 +1,45 @@
+"""Keeping the listing index true to the products: price summaries, listing rows, ready counts.
+
+Internal to the application tier: a catalog write or a bulk load calls it after checking its own
+permission. It checks again that the actor may change the catalog, so a shopper's or an anonymous
+unit of work can never make it rebuild (a full rebuild rewrites every listing row).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from shop.application.actors import Permission
+from shop.application.catalog.schemas import PRICE_BANDS
+from shop.data.repositories.listing_index import ListingIndexRepository
+
+if TYPE_CHECKING:
+    from shop.application import UnitOfWork
+
+
+class ListingIndex:
+    def __init__(self, uow: UnitOfWork) -> None:
+        uow.actor.require(Permission.CATALOG_WRITE)
+        self.repo = ListingIndexRepository(uow.session)
+
+    def products_changed(self, product_ids: Sequence[int]) -> None:
+        """Re-derive these products' summaries and listing rows, and adjust the ready counts.
+
+        Only these products' share of each count changes: their old share is taken away and the
+        new one added, so a write costs the same in a catalog of any size.
+        """
+        self.repo.refresh_product_summary(product_ids)
+        before = self.repo.facet_contributions(product_ids, PRICE_BANDS)
+        self.repo.rebuild(product_ids)
+        after = self.repo.facet_contributions(product_ids, PRICE_BANDS)
+        self.repo.adjust_facet_counts(
+            {key: after.get(key, 0) - before.get(key, 0) for key in before.keys() | after.keys()})
+
+    def rebuild(self, *, summaries: bool = True) -> None:
+        """Re-derive everything, after a bulk load; ``summaries=False`` when the load wrote each
+        product's price summary itself."""
+        if summaries:
+            self.repo.refresh_product_summary(None)
+        self.repo.rebuild(None)
+        self.repo.refresh_facet_counts(PRICE_BANDS)

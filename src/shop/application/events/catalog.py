@@ -1,0 +1,25 @@
+"""Every event the shop records: the published language between its domains.
+
+They are listed in one module so that a reader sees at a glance what the shop says about
+itself, and so that a handler can only subscribe to an event that exists. A domain adds its
+events here (``order.placed``, ``order.paid`` …) and records them with
+``uow.events.record(name, payload)`` in the transaction of the change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import ClassVar
+
+from shop.application.events.payloads import Event
+
+
+@dataclass(frozen=True)
+class CustomerRegistered(Event):
+    """A shopper account was made (any way: code, OAuth); its referrer, if any, is on it."""
+
+    name: ClassVar[str] = "customer.registered"
+    customer_id: int
+
+
+EVENT_TYPES: dict[str, type[Event]] = {kind.name: kind for kind in (CustomerRegistered,)}

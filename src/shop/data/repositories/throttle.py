@@ -1,0 +1,41 @@
+"""Throttle events: add them, read a key's latest, clear keys, purge the old."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any, cast
+
+from sqlalchemy import delete, insert, select
+from sqlalchemy.engine import CursorResult
+from sqlalchemy.orm import Session
+
+from shop.data.models import ThrottleEvent
+
+
+class ThrottleRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    def add(self, keys: Iterable[str], at: datetime) -> None:
+        """One event at ``at`` for each key; executed now, so a check that follows counts it."""
+        rows = [{"key": key, "at": at} for key in dict.fromkeys(keys)]
+        if rows:
+            self.session.execute(insert(ThrottleEvent), rows)
+
+    def latest(self, key: str, since: datetime, limit: int) -> Sequence[datetime]:
+        """When the key's events after ``since`` happened, newest first (at most ``limit``)."""
+        return self.session.scalars(
+            select(ThrottleEvent.at)
+            .where(ThrottleEvent.key == key, ThrottleEvent.at > since)
+            .order_by(ThrottleEvent.at.desc()).limit(limit)
+        ).all()
+
+    def clear(self, keys: Iterable[str]) -> None:
+        keys = list(dict.fromkeys(keys))
+        if keys:
+            self.session.execute(delete(ThrottleEvent).where(ThrottleEvent.key.in_(keys)))
+
+    def delete_before(self, moment: datetime) -> int:
+        result = self.session.execute(delete(ThrottleEvent).where(ThrottleEvent.at < moment))
+        return cast("CursorResult[Any]", result).rowcount
