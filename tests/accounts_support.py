@@ -40,9 +40,9 @@ def attempt(shop: Shop, call: Any, **kw: Any) -> Any:
 
 def messages_to(shop: Shop, recipient: str) -> list[OutboxMessage]:
     with unit(shop) as uow:
-        rows = uow.session.scalars(select(OutboxMessage).where(
+        rows = uow._session.scalars(select(OutboxMessage).where(
             OutboxMessage.recipient == recipient).order_by(OutboxMessage.id)).all()
-        uow.session.expunge_all()
+        uow._session.expunge_all()
         return list(rows)
 
 

@@ -23,15 +23,15 @@ _serial = itertools.count(1)
 
 def deliveries(shop: Shop) -> list[EventDelivery]:
     with shop.transaction(actor=shop.system_actor("tests")) as tx:
-        rows = list(tx.session.scalars(select(EventDelivery).order_by(EventDelivery.id)))
-        tx.session.expunge_all()
+        rows = list(tx._session.scalars(select(EventDelivery).order_by(EventDelivery.id)))
+        tx._session.expunge_all()
         return rows
 
 
 def events(shop: Shop) -> list[DomainEvent]:
     with shop.transaction(actor=shop.system_actor("tests")) as tx:
-        rows = list(tx.session.scalars(select(DomainEvent).order_by(DomainEvent.id)))
-        tx.session.expunge_all()
+        rows = list(tx._session.scalars(select(DomainEvent).order_by(DomainEvent.id)))
+        tx._session.expunge_all()
         return rows
 
 
@@ -48,7 +48,7 @@ class Counting:
         def count(uow: UnitOfWork, event: CustomerRegistered) -> None:
             with self._lock:
                 self.runs[event.customer_id] += 1
-            uow.audit.record("tests.counted", "customer", event.customer_id)
+            uow._audit.record("tests.counted", "customer", event.customer_id)
             if self.failing:
                 raise RuntimeError("the handler broke")
 

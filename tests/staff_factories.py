@@ -31,7 +31,7 @@ def actor(tx: UnitOfWork, member: Any) -> Actor:
 def acting(tx: UnitOfWork, member: Any) -> UnitOfWork:
     """A unit of work in ``tx``'s transaction acting as staff member ``member``, as a request
     with their session cookie would."""
-    return UnitOfWork(tx.shop, tx.session, tx.staff.actor_for(member.id), "en")
+    return UnitOfWork(tx.shop, tx._session, tx.staff.actor_for(member.id), "en")
 
 
 def customer(tx: UnitOfWork) -> int:
@@ -48,7 +48,7 @@ def session(tx: UnitOfWork, kind: str, principal_id: int) -> SessionGrant:
 def cookie(app: Any, tx: UnitOfWork, kind: str, principal_id: int) -> str:
     """Give the test browser a login session of ``kind`` ("staff", "customer"); its token."""
     grant = session(tx, kind, principal_id)
-    tx.session.flush()  # the app reads it through its own session
+    tx._session.flush()  # the app reads it through its own session
     app.set_cookie("shop_session", grant.token)
     return grant.token
 

@@ -21,7 +21,7 @@ from tests.accounts_support import (
 def customer_id(shop, clock):
     signed_in = register_email(shop, "wang@example.com")
     with unit(shop) as uow:
-        customer = uow.session.get(Customer, signed_in.customer_id)
+        customer = uow._session.get(Customer, signed_in.customer_id)
         customer.mobile, customer.username = "+8613800138000", "wangfang"
     return signed_in.customer_id
 
@@ -56,7 +56,7 @@ def test_wrong_password_and_unknown_account_answer_alike(shop, customer_id):
 
 def test_a_deactivated_account_cannot_log_in(shop, customer_id):
     with unit(shop) as uow:
-        uow.session.get(Customer, customer_id).is_active = False
+        uow._session.get(Customer, customer_id).is_active = False
     assert isinstance(log_in(shop, "wangfang"), Invalid)
 
 
@@ -81,10 +81,10 @@ def test_log_out_ends_the_session(shop, customer_id):
 def test_an_old_hash_is_upgraded_at_login(shop, customer_id):
     weaker = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
     with unit(shop) as uow:
-        uow.session.get(Customer, customer_id).password_hash = weaker.hash(STRONG_PASSWORD)
+        uow._session.get(Customer, customer_id).password_hash = weaker.hash(STRONG_PASSWORD)
     log_in(shop, "wangfang")
     with unit(shop) as uow:
-        stored = uow.session.get(Customer, customer_id).password_hash
+        stored = uow._session.get(Customer, customer_id).password_hash
     assert not shop.passwords.needs_rehash(stored)
     assert shop.passwords.verify(stored, STRONG_PASSWORD)
 
@@ -96,15 +96,15 @@ def _failures(shop, identifier, n, **kw):
 
 def _locks(shop):
     with unit(shop) as uow:
-        found = uow.session.scalars(select(AuditEntry).where(
+        found = uow._session.scalars(select(AuditEntry).where(
             AuditEntry.action == "accounts.login.locked")).all()
-        uow.session.expunge_all()
+        uow._session.expunge_all()
         return found
 
 
 def _events(shop, key):
     with unit(shop) as uow:
-        return len(uow.session.scalars(select(ThrottleEvent).where(
+        return len(uow._session.scalars(select(ThrottleEvent).where(
             ThrottleEvent.key == key)).all())
 
 

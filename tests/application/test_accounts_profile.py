@@ -59,7 +59,7 @@ def test_update_profile_completes_it_and_is_audited(shop, alice):
     assert (view.name, view.gender, view.birthday) == ("Alice Li", "female", date(1995, 2, 3))
     assert view.profile_completed is True
     with unit(shop) as uow:
-        entry = uow.session.scalars(select(AuditEntry).where(
+        entry = uow._session.scalars(select(AuditEntry).where(
             AuditEntry.action == "accounts.profile.update")).one()
         assert entry.before == {"name": "Alice", "gender": None, "birthday": None}
         assert entry.after["birthday"] == "1995-02-03"
@@ -115,7 +115,7 @@ def test_a_new_email_is_stored_only_after_its_code_returns(shop, clock, alice):
     assert view.email == "alice@new.example"
     assert "alice@new.example" in messages_to(shop, "alice@example.com")[-1].body
     with unit(shop) as uow:
-        assert uow.session.get(Customer, alice.customer_id).email_verified_at == clock.at
+        assert uow._session.get(Customer, alice.customer_id).email_verified_at == clock.at
 
 
 def test_another_shoppers_code_does_not_work(shop, clock, alice, bob):

@@ -32,7 +32,7 @@ def _ask(shop, identifier, **kw):
 
 def _password_is(shop, customer_id, password):
     with unit(shop) as uow:
-        return shop.passwords.verify(uow.session.get(Customer, customer_id).password_hash,
+        return shop.passwords.verify(uow._session.get(Customer, customer_id).password_hash,
                                      password)
 
 
@@ -54,7 +54,7 @@ def test_an_email_link_sets_a_new_password_and_ends_every_session(shop, clock):
         with unit(shop, token=grant.token) as uow:
             assert uow.actor.kind == "anonymous"
     with unit(shop) as uow:
-        entry = uow.session.scalars(select(AuditEntry).where(
+        entry = uow._session.scalars(select(AuditEntry).where(
             AuditEntry.action == "accounts.password.reset")).one()
         assert entry.after == {"channel": "email", "sessions_ended": 2}
     reused = attempt(shop, lambda uow: uow.accounts.reset_password_with_link(
@@ -188,7 +188,7 @@ def test_a_new_link_ends_the_older_ones(shop, clock):
 def test_a_password_change_ends_every_reset_link_and_code(shop, clock):
     customer = register_email(shop, EMAIL)
     with unit(shop) as uow:
-        uow.session.get(Customer, customer.customer_id).mobile = MOBILE
+        uow._session.get(Customer, customer.customer_id).mobile = MOBILE
     clock.advance(seconds=61)
     _ask(shop, EMAIL)
     _ask(shop, MOBILE)
@@ -207,7 +207,7 @@ def test_a_password_change_ends_every_reset_link_and_code(shop, clock):
 def test_a_reset_by_code_ends_the_emailed_link(shop, clock):
     customer = register_email(shop, EMAIL)
     with unit(shop) as uow:
-        uow.session.get(Customer, customer.customer_id).mobile = MOBILE
+        uow._session.get(Customer, customer.customer_id).mobile = MOBILE
     clock.advance(seconds=61)
     _ask(shop, EMAIL)
     _ask(shop, MOBILE)

@@ -26,8 +26,8 @@ MOBILE = "+8613800138000"
 
 def _customer(shop, **where):
     with unit(shop) as uow:
-        found = uow.session.scalars(select(Customer).filter_by(**where)).first()
-        uow.session.expunge_all()
+        found = uow._session.scalars(select(Customer).filter_by(**where)).first()
+        uow._session.expunge_all()
         return found
 
 
@@ -39,7 +39,7 @@ def test_a_code_is_sent_by_sms_and_stored_hashed(shop, clock):
     assert message.channel == "sms" and message.sent_at is None
     code = latest_code(shop, MOBILE)
     with unit(shop) as uow:
-        row = uow.session.scalars(select(OneTimeCode)).one()
+        row = uow._session.scalars(select(OneTimeCode)).one()
         assert row.code_hash == code_hash("register", MOBILE, code)
         assert code not in row.code_hash
         assert row.expires_at - row.created_at == timedelta(minutes=10)
@@ -55,7 +55,7 @@ def test_quick_registration_creates_a_signed_in_account(shop, clock):
     assert signed_in.grant.max_age is None  # a browser-session cookie
     with unit(shop, token=signed_in.grant.token) as uow:
         assert uow.actor.kind == "shopper" and uow.actor.id == customer.id
-        entry = uow.session.scalars(select(AuditEntry).where(
+        entry = uow._session.scalars(select(AuditEntry).where(
             AuditEntry.action == "accounts.customer.register")).one()
         assert entry.entity_id == str(customer.id)
 
@@ -180,7 +180,7 @@ def test_a_registered_number_gets_the_same_answer_and_no_code(shop, clock):
     assert not any(ch.isdigit() for ch in notice)  # no code in it
     # Even a lucky guess cannot make a second account for the number.
     with unit(shop) as uow:
-        row = uow.session.scalars(select(OneTimeCode).where(
+        row = uow._session.scalars(select(OneTimeCode).where(
             OneTimeCode.destination == MOBILE).order_by(OneTimeCode.id.desc())).first()
         row.code_hash = code_hash("register", MOBILE, "123456")
     error = attempt(shop, lambda uow: uow.accounts.register(
@@ -231,5 +231,5 @@ def test_a_rolled_back_registration_leaves_no_message(shop, clock):
         raise RuntimeError("the request failed after queueing")
     assert messages_to(shop, MOBILE) == []
     with unit(shop) as uow:
-        assert uow.session.scalars(select(OutboxMessage)).all() == []
-        assert uow.session.scalars(select(OneTimeCode)).all() == []
+        assert uow._session.scalars(select(OutboxMessage)).all() == []
+        assert uow._session.scalars(select(OneTimeCode)).all() == []

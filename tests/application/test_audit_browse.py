@@ -52,8 +52,8 @@ def test_entity_filter(system, history):
 def test_date_range_in_the_shops_time_zone(system, history):
     old = AuditEntry(actor_kind="system", actor_name="system:old", action="old.thing",
                      entity_type="thing", at=datetime(2026, 1, 1, 15, 30, tzinfo=UTC))
-    system.session.add(old)  # 23:30 on 1 January in Shanghai
-    system.session.flush()
+    system._session.add(old)  # 23:30 on 1 January in Shanghai
+    system._session.flush()
     day = system.audit_log.page({"since": "2026-01-01", "until": "2026-01-01"}).rows
     assert [r.entry.action for r in day] == ["old.thing"]
     assert day[0].at_local.hour == 23
@@ -78,8 +78,8 @@ def test_bad_filters_name_the_field(system, history, params, field):
 
 def test_keyset_pages_never_skip_or_repeat(system):
     for i in range(120):
-        system.audit.record("test.tick", "tick", i)
-    system.session.flush()
+        system._audit.record("test.tick", "tick", i)
+    system._session.flush()
     seen, params = [], {"action": "test."}
     while True:
         page = system.audit_log.page(params)
@@ -87,8 +87,8 @@ def test_keyset_pages_never_skip_or_repeat(system):
         if page.older_before_id is None:
             break
         # A new entry written between pages does not shift the older pages.
-        system.audit.record("test.tick", "tick", 1000 + len(seen))
-        system.session.flush()
+        system._audit.record("test.tick", "tick", 1000 + len(seen))
+        system._session.flush()
         params = {**page.filters, "before_id": page.older_before_id}
     assert seen == list(range(119, -1, -1))
     assert page.filters == {"action": "test."}

@@ -56,9 +56,9 @@ def test_each_write_adjusts_the_ready_counts_to_what_a_full_recount_gives(system
     factories.product(system, "oxford", None, fit=None, price="12.00")  # no brand, no fit
     factories.product(system, "jeans", "zenith", published=False)
     factories.product(system, "oxford", "zenith", colors=("black",), price="700.00")
-    adjusted = _ready_counts(system.session)
-    ListingIndexRepository(system.session).refresh_facet_counts(PRICE_BANDS)
-    recounted = _ready_counts(system.session)
+    adjusted = _ready_counts(system._session)
+    ListingIndexRepository(system._session).refresh_facet_counts(PRICE_BANDS)
+    recounted = _ready_counts(system._session)
     assert adjusted == recounted
     assert ("c", system.catalog.reference().published_by_slug["oxford"].id, "total", 0, 3) \
         in recounted
@@ -148,7 +148,7 @@ def test_prices_are_kept_to_the_fen_as_decimals(system):
     factories.small_catalog(system, products=1)
     system.catalog.create_product(_product(skus=[
         {"price": "19.9", "list_price": Decimal("25")}, {"price": 7}]))
-    prices = system.session.execute(
+    prices = system._session.execute(
         select(Sku.code, Sku.price, Sku.list_price).where(Sku.code.like("TC-%"))
         .order_by(Sku.code)).all()
     assert [tuple(p) for p in prices] == [("TC-1", Decimal("19.90"), Decimal("25.00")),
@@ -158,20 +158,20 @@ def test_prices_are_kept_to_the_fen_as_decimals(system):
 
 def test_a_refused_product_leaves_nothing_behind(system):
     factories.small_catalog(system, products=1)
-    counts, audited = _ready_counts(system.session), _audit_count(system)
+    counts, audited = _ready_counts(system._session), _audit_count(system)
     # The first SKU is fine; the second names a value that does not exist.
     _refused(system, _product(skus=[{}, {"values": ["color:red", "size:xxl"]}]))
-    assert system.session.scalar(select(func.count()).select_from(Product)) == 1
-    assert system.session.scalar(select(func.count()).select_from(Sku).where(
+    assert system._session.scalar(select(func.count()).select_from(Product)) == 1
+    assert system._session.scalar(select(func.count()).select_from(Sku).where(
         Sku.code.like("TC-%"))) == 0
-    assert (_ready_counts(system.session), _audit_count(system)) == (counts, audited)
+    assert (_ready_counts(system._session), _audit_count(system)) == (counts, audited)
     with pytest.raises(NotFound):
         system.catalog.product_page("trench-coat")
     system.catalog.create_product(_product())  # the same slug and codes are still free
 
 
 def _audit_count(system) -> int:
-    return system.session.scalar(select(func.count()).select_from(AuditEntry))
+    return system._session.scalar(select(func.count()).select_from(AuditEntry))
 
 
 @pytest.mark.parametrize("actor", [ANONYMOUS, SHOPPER, VIEWER], ids=lambda a: a.kind)

@@ -60,9 +60,9 @@ def test_rows_are_stamped_from_the_shops_clock_not_the_machines(shop, clock):
     clock.set(datetime(2031, 2, 3, 4, 5, 6, tzinfo=UTC))
     signed_in = register_email(shop, "zhao@example.com")
     with unit(shop) as uow:
-        customer = uow.session.get(Customer, signed_in.customer_id)
+        customer = uow._session.get(Customer, signed_in.customer_id)
         assert customer.created_at == clock.now()
-        entries = uow.session.query(AuditEntry).filter_by(entity_id=str(customer.id)).all()
+        entries = uow._session.query(AuditEntry).filter_by(entity_id=str(customer.id)).all()
         assert entries and {e.at for e in entries} == {clock.now()}
 
 
@@ -71,8 +71,8 @@ def test_an_update_stamp_follows_the_clock(system, clock):
     created = clock.now()
     clock.advance(days=1)
     system.settings.update({"shop_name_zh": "二号店"})
-    system.session.flush()
-    row = system.session.get(ShopSetting, "shop_name_zh")
+    system._session.flush()
+    row = system._session.get(ShopSetting, "shop_name_zh")
     assert row.updated_at == created + timedelta(days=1)
 
 

@@ -30,7 +30,7 @@ def dead(shop, clock, counting):
     counting.failing = True
     customer_id = registered(shop)
     with unit(shop) as uow:
-        message_id = uow.outbox.queue("email", "down@example.com", "Your code", "code 123456")
+        message_id = uow._outbox.queue("email", "down@example.com", "Your code", "code 123456")
     broken = Recorder(broken={"down@example.com"})
     until_dead(shop, clock, lambda: (dispatch_events(shop),
                                      deliver_messages(shop, senders=lambda: {"email": broken})))
@@ -72,8 +72,8 @@ def test_a_retry_sends_it_round_again_with_fresh_tries_and_is_audited(
     staff_uow = acting(system, admin)
     staff_uow.dead_letters.retry_event(dead["delivery"])
     staff_uow.dead_letters.retry_message(dead["message"])
-    system.session.flush()  # the jobs below read through their own units of work
-    entries = system.audit.entries(action_prefix="jobs.dead_letter.retry")
+    system._session.flush()  # the jobs below read through their own units of work
+    entries = system._audit.entries(action_prefix="jobs.dead_letter.retry")
     assert {(e.entity_type, e.entity_id, e.actor_name) for e in entries} == {
         ("event_delivery", str(dead["delivery"]), f"staff:{admin.username}"),
         ("outbox_message", str(dead["message"]), f"staff:{admin.username}")}

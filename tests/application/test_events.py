@@ -58,14 +58,14 @@ def test_registration_records_the_event_and_the_gift_follows_after_commit(shop):
     assert (delivery.state, delivery.handled_at, delivery.attempts) == (
         "done", shop.clock.now(), 1)
     with shop.transaction(actor=shop.system_actor("tests")) as tx:
-        grant = tx.audit.entries(action_prefix="rewards.points.grant")[0]
+        grant = tx._audit.entries(action_prefix="rewards.points.grant")[0]
     assert grant.actor_name == "system:events"
     assert dispatch_events(shop) == DispatchReport(0, 0, 0)
 
 
 def test_an_event_is_written_with_the_change_or_not_at_all(shop):
     with pytest.raises(RuntimeError), shop.transaction() as tx:
-        tx.events.record("customer.registered", {"customer_id": 1})
+        tx._events.record("customer.registered", {"customer_id": 1})
         raise RuntimeError("the change failed")
     assert events(shop) == [] and deliveries(shop) == []
 
@@ -81,7 +81,7 @@ def test_an_event_is_written_with_the_change_or_not_at_all(shop):
 def test_a_payload_that_does_not_fit_its_event_is_refused_before_anything_is_written(
         shop, name, payload, complaint):
     with shop.transaction() as tx, pytest.raises(ValueError, match=complaint.replace("[", r"\[")):
-        tx.events.record(name, payload)
+        tx._events.record(name, payload)
     assert events(shop) == []
 
 
@@ -134,7 +134,7 @@ def test_a_failing_handler_leaves_nothing_and_is_retried_with_backoff(
     assert failed.last_error == "RuntimeError: the handler broke"
     assert failed.next_attempt_at == clock.now() + timedelta(minutes=1)
     with counted_shop.transaction(actor=counted_shop.system_actor("t")) as tx:
-        assert tx.session.scalars(select(AuditEntry).where(  # its audit entry rolled back
+        assert tx._session.scalars(select(AuditEntry).where(  # its audit entry rolled back
             AuditEntry.action == "tests.counted")).all() == []
 
     assert dispatch_events(counted_shop).failed == 0  # not due yet
@@ -169,7 +169,7 @@ def test_a_delivery_for_a_handler_this_version_lacks_fails_visibly(shop, connect
 def test_a_crashed_workers_deliveries_run_once_after_its_lease(counted_shop, counting, clock):
     customer_id = registered(counted_shop)
     with counted_shop.transaction(actor=counted_shop.system_actor("crashing")) as tx:
-        assert len(tx.events.claim(Lease.starting(clock, LEASE), 10)) == 2
+        assert len(tx._events.claim(Lease.starting(clock, LEASE), 10)) == 2
     assert dispatch_events(counted_shop).handled == 0  # leased to the dead worker
     clock.advance(LEASE)
     assert dispatch_events(counted_shop).handled == 2
@@ -183,19 +183,19 @@ def test_a_worker_whose_lease_ran_out_cannot_finish_the_delivery(shop, clock):
     system = shop.system_actor("tests")
     first = Lease.starting(clock, LEASE)
     with shop.transaction(actor=system) as tx:
-        [delivery] = tx.events.claim(first, 10)
+        [delivery] = tx._events.claim(first, 10)
     clock.advance(LEASE)
     second = Lease.starting(clock, LEASE)
     with shop.transaction(actor=system) as tx:
-        assert [d.id for d in tx.events.claim(second, 10)] == [delivery.id]
+        assert [d.id for d in tx._events.claim(second, 10)] == [delivery.id]
     with shop.transaction(actor=system) as tx:
-        assert not tx.events.deliveries.complete(delivery.id, first)
-        assert not tx.events.deliveries.fail(delivery.id, first, "late")
+        assert not tx._events.deliveries.complete(delivery.id, first)
+        assert not tx._events.deliveries.fail(delivery.id, first, "late")
     with shop.transaction(actor=system) as tx:
-        assert tx.events.deliveries.complete(delivery.id, second)
+        assert tx._events.deliveries.complete(delivery.id, second)
         grant_registration_gift.run(tx, CustomerRegistered(customer_id))
     with shop.transaction(actor=system) as tx:
-        assert not tx.events.deliveries.complete(delivery.id, second)  # done: never again
+        assert not tx._events.deliveries.complete(delivery.id, second)  # done: never again
     assert balance(shop, customer_id) == 100
 
 
@@ -205,7 +205,7 @@ def test_the_gift_handler_run_twice_grants_once(shop):
         with shop.transaction(actor=shop.system_actor("events")) as tx:
             grant_registration_gift.run(tx, CustomerRegistered(customer_id))
     with shop.transaction(actor=shop.system_actor("tests")) as tx:
-        rows = tx.session.execute(select(PointsEntry.delta, PointsEntry.reason).where(
+        rows = tx._session.execute(select(PointsEntry.delta, PointsEntry.reason).where(
             PointsEntry.customer_id == customer_id)).all()
     assert [tuple(row) for row in rows] == [(100, "registration_gift")]
 

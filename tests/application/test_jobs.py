@@ -51,7 +51,7 @@ class Done:
 
 def count(shop, model, *where):
     with shop.transaction(actor=shop.system_actor("tests")) as tx:
-        return tx.session.scalar(select(func.count()).select_from(model).where(*where))
+        return tx._session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def test_the_runner_runs_each_job_when_due_by_the_shops_clock(shop, clock):
@@ -95,7 +95,7 @@ def test_the_shops_jobs_deliver_dispatch_and_purge(shop, tmp_path):
     assert [job.name for job in JOBS] == ["deliver-messages", "dispatch-events", "purge-expired"]
     customer_id = registered(shop)
     with unit(shop) as uow:
-        message_id = uow.outbox.queue("sms", "+8613800138000", "", "hello")
+        message_id = uow._outbox.queue("sms", "+8613800138000", "", "hello")
     outcomes = {o.job: o for o in JobRunner(shop).run_all()}
     assert outcomes["deliver-messages"].result == {"sent": 1, "failed": 0}
     assert outcomes["dispatch-events"].result == {"handled": 1, "failed": 0, "skipped": 0}
@@ -171,23 +171,23 @@ def _one_of_each(shop):
     with unit(shop) as uow:
         uow.accounts.request_registration_code({"mobile": f"1390013{next(_mobiles):04d}"})
         now = uow.clock.now()
-        uow.session.add(OAuthAttempt(
+        uow._session.add(OAuthAttempt(
             state_hash=f"s{now.timestamp()}", browser_hash="b", provider="oidc",
             purpose="login", code_verifier="v", nonce="n", redirect_uri="/",
             expires_at=now + timedelta(minutes=10)))
-        uow.session.add_all([ThrottleEvent(key="login:ip:203.0.113.1", at=now)
+        uow._session.add_all([ThrottleEvent(key="login:ip:203.0.113.1", at=now)
                              for _ in range(3)])
-        sent = uow.outbox.queue("email", "a@example.com", "s", "b")
-        dead = uow.outbox.queue("email", "b@example.com", "s", "b")
+        sent = uow._outbox.queue("email", "a@example.com", "s", "b")
+        dead = uow._outbox.queue("email", "b@example.com", "s", "b")
     deliver_messages(shop, senders=lambda: {"email": Recorder(broken={"b@example.com"}),
                                             "sms": Recorder()})
     dispatch_events(shop)
     registered(shop)  # its event's delivery dies below
     with unit(shop) as uow:
-        events = uow.session.scalars(select(DomainEvent.id).order_by(DomainEvent.id)).all()
-        uow.session.execute(update(EventDelivery).where(EventDelivery.event_id == events[-1])
+        events = uow._session.scalars(select(DomainEvent.id).order_by(DomainEvent.id)).all()
+        uow._session.execute(update(EventDelivery).where(EventDelivery.event_id == events[-1])
                             .values(state="dead"))
-        uow.session.execute(update(OutboxMessage).where(OutboxMessage.id == dead)
+        uow._session.execute(update(OutboxMessage).where(OutboxMessage.id == dead)
                             .values(state="dead"))
     return {"sent_message": sent, "dead_message": dead, "done_event": events[-2],
             "dead_event": events[-1]}

@@ -71,7 +71,7 @@ class Probe:
 def test_no_transaction_is_open_while_a_message_is_sent(committed, engine):
     with committed.transaction() as tx:
         for n in range(3):
-            tx.outbox.queue("email", f"m{n}@example.com", "Hi", "body")
+            tx._outbox.queue("email", f"m{n}@example.com", "Hi", "body")
     probe = Probe(engine)
     assert deliver_messages(committed, senders=lambda: {"email": probe}).sent == 3
     assert probe.open_transactions == [0, 0, 0]
@@ -81,8 +81,8 @@ def test_the_probe_sees_an_open_transaction(committed, engine):
     """The check above can fail: with a writing transaction open, the probe reports it."""
     probe = Probe(engine)
     with committed.transaction() as tx:
-        tx.outbox.queue("email", "held@example.com", "Hi", "body")
-        tx.session.flush()
+        tx._outbox.queue("email", "held@example.com", "Hi", "body")
+        tx._session.flush()
         assert probe._open_transactions() == 1
 
 
@@ -91,7 +91,7 @@ def test_two_runners_at_once_deliver_each_message_and_run_each_handler_once(
     customers = [registered(committed) for _ in range(6)]
     with committed.transaction() as tx:
         for n in range(30):
-            tx.outbox.queue("email", f"m{n}@example.com", "Hi", "body")
+            tx._outbox.queue("email", f"m{n}@example.com", "Hi", "body")
     probe = Probe(engine, pause=0.01)
     start = threading.Barrier(2)
     errors = []
@@ -117,7 +117,7 @@ def test_two_runners_at_once_deliver_each_message_and_run_each_handler_once(
     assert counting.runs == {customer: 1 for customer in customers}
     with committed.transaction(actor=committed.system_actor("tests")) as tx:
         def count(model, *where):
-            return tx.session.scalar(select(func.count()).select_from(model).where(*where))
+            return tx._session.scalar(select(func.count()).select_from(model).where(*where))
         assert count(OutboxMessage, OutboxMessage.state != "done") == 0
         assert count(EventDelivery, EventDelivery.state != "done") == 0
         assert count(PointsEntry, PointsEntry.customer_id.in_(customers)) == 6

@@ -124,3 +124,10 @@ def test_description_is_sanitized(system):
     html = system.catalog.product_page("safe-1").description_html
     assert "script" not in html and "onclick" not in html and "javascript:" not in html
     assert "<p>ok" in html
+
+
+def test_a_unit_of_work_offers_only_what_the_readme_lists(system):
+    """The database session and the internal steps (audit, outbox, events) stay private."""
+    public = {name for name in dir(system) if not name.startswith("_")}
+    assert public == {"shop", "clock", "actor", "locale", "client_ip", "identify",
+                      *readme_services()}

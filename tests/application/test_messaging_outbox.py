@@ -42,21 +42,21 @@ def settings(settings, tmp_path):
 
 def _rows(shop):
     with unit(shop) as uow:
-        rows = uow.session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
-        uow.session.expunge_all()
+        rows = uow._session.scalars(select(OutboxMessage).order_by(OutboxMessage.id)).all()
+        uow._session.expunge_all()
         return {row.recipient: row for row in rows}
 
 
 def _queue(shop, *recipients, channel="email"):
     with unit(shop) as uow:
-        return [uow.outbox.queue(channel, r, "Hi", f"to {r}") for r in recipients]
+        return [uow._outbox.queue(channel, r, "Hi", f"to {r}") for r in recipients]
 
 
 def test_messages_are_queued_in_the_callers_transaction(shop):
     with unit(shop) as uow:
-        uow.outbox.queue("email", "a@example.com", "Hello", "Body")
+        uow._outbox.queue("email", "a@example.com", "Hello", "Body")
     with pytest.raises(RuntimeError), unit(shop) as uow:
-        uow.outbox.queue("sms", "+8613800138000", "", "rolled back")
+        uow._outbox.queue("sms", "+8613800138000", "", "rolled back")
         raise RuntimeError("the caller failed")
     rows = _rows(shop)
     assert list(rows) == ["a@example.com"]
@@ -65,13 +65,13 @@ def test_messages_are_queued_in_the_callers_transaction(shop):
 
 def test_an_unknown_channel_is_a_programming_error(shop):
     with unit(shop) as uow, pytest.raises(ValueError):
-        uow.outbox.queue("pigeon", "x", "", "")
+        uow._outbox.queue("pigeon", "x", "", "")
 
 
 def test_delivery_marks_sent_and_retries_failures_with_backoff_until_dead(shop, clock):
     _queue(shop, "a@example.com", "down@example.com", "b@example.com")
     with unit(shop) as uow:
-        uow.outbox.queue("sms", "+8613800138000", "", "code 123456")
+        uow._outbox.queue("sms", "+8613800138000", "", "code 123456")
     mail, sms = Recorder(broken={"down@example.com"}), Recorder()
     senders = lambda: {"email": mail, "sms": sms}  # noqa: E731
     report = deliver_messages(shop, limit=10, senders=senders)
@@ -106,7 +106,7 @@ def test_delivery_marks_sent_and_retries_failures_with_backoff_until_dead(shop, 
     assert _rows(shop)["down@example.com"].attempts == RETRIES.max_attempts
     assert len(mail.sent) == 2
     with unit(shop) as uow:
-        entry = uow.session.scalars(select(AuditEntry).where(
+        entry = uow._session.scalars(select(AuditEntry).where(
             AuditEntry.action == "messaging.outbox.deliver").order_by(AuditEntry.id)).first()
         assert (entry.actor_name, entry.after) == ("system:outbox", {"sent": 3, "failed": 1})
 
@@ -131,7 +131,7 @@ def test_a_crashed_workers_claim_returns_after_its_lease(shop, clock):
     run out, then another worker sends each message once."""
     _queue(shop, "a@example.com", "b@example.com")
     with shop.transaction(actor=shop.system_actor("crashing")) as tx:
-        assert len(tx.outbox.claim(Lease.starting(clock, LEASE), 10)) == 2
+        assert len(tx._outbox.claim(Lease.starting(clock, LEASE), 10)) == 2
     mail = Recorder()
     assert deliver_messages(shop, senders=lambda: {"email": mail}).sent == 0  # still leased
     clock.advance(LEASE)
@@ -145,7 +145,7 @@ def test_a_message_every_claimer_died_on_goes_dead(shop, clock):
     _queue(shop, "poison@example.com")
     for _ in range(RETRIES.max_attempts):
         with shop.transaction(actor=shop.system_actor("crashing")) as tx:
-            assert len(tx.outbox.claim(Lease.starting(clock, LEASE), 10)) == 1
+            assert len(tx._outbox.claim(Lease.starting(clock, LEASE), 10)) == 1
         clock.advance(LEASE)
     mail = Recorder()
     assert deliver_messages(shop, senders=lambda: {"email": mail}).sent == 0
@@ -177,18 +177,18 @@ def test_only_the_system_actor_takes_queue_steps(shop, system):
     with unit(shop) as anonymous:
         for uow in (acting(system, admin), anonymous):
             with pytest.raises(Forbidden):
-                uow.outbox.claim(lease, 10)
+                uow._outbox.claim(lease, 10)
             with pytest.raises(Forbidden):
-                uow.outbox.deliveries.complete(message_id, lease)
+                uow._outbox.deliveries.complete(message_id, lease)
             with pytest.raises(Forbidden):
-                uow.outbox.deliveries.fail(message_id, lease, "no")
+                uow._outbox.deliveries.fail(message_id, lease, "no")
     assert _rows(shop)["a@example.com"].claimed_by is None
 
 
 def test_file_senders_write_eml_and_text(shop, tmp_path):
     with unit(shop) as uow:
-        email_id = uow.outbox.queue("email", "li@example.com", "注册验证码", "验证码 123456")
-        sms_id = uow.outbox.queue("sms", "+8613800138000", "", "验证码 654321")
+        email_id = uow._outbox.queue("email", "li@example.com", "注册验证码", "验证码 123456")
+        sms_id = uow._outbox.queue("sms", "+8613800138000", "", "验证码 654321")
     report = deliver_messages(shop)
     assert (report.sent, report.failed) == (2, 0)
     eml = (tmp_path / "mail" / f"{email_id:08d}.eml").read_bytes()
@@ -239,7 +239,7 @@ def test_senders_follow_the_settings(tmp_path):
 
 def test_the_console_command_delivers(shop, tmp_path, capsys):
     with unit(shop) as uow:
-        message_id = uow.outbox.queue("sms", "+8613800138000", "", "hello")
+        message_id = uow._outbox.queue("sms", "+8613800138000", "", "hello")
     assert cli.outbox_deliver(shop, argparse.Namespace(limit=10, every=0)) == 0
     assert "1 sent, 0 failed" in capsys.readouterr().out
     assert (tmp_path / "sms" / f"{message_id:08d}.txt").exists()

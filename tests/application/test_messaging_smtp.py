@@ -65,10 +65,10 @@ def test_the_outbox_delivers_through_smtp(shop, settings):
                               "shop.smtp.password": "s3cret",
                               "shop.smtp.from": "shop@example.com"})
         with unit(shop) as uow:
-            uow.outbox.queue("email", "li@example.com", "Your code", "123456")
+            uow._outbox.queue("email", "li@example.com", "Your code", "123456")
         report = deliver_messages(shop)
     assert (report.sent, report.failed) == (1, 0)
     assert box.messages[0].recipients == ["li@example.com"]
     with unit(shop) as uow:
-        [row] = uow.session.scalars(select(OutboxMessage)).all()
+        [row] = uow._session.scalars(select(OutboxMessage)).all()
         assert (row.state, row.sent_at) == ("done", shop.clock.now())

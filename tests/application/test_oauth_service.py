@@ -42,7 +42,7 @@ def finish(shop, state, browser_token, **params):
 def test_begin_keeps_the_secrets_server_side(shop):
     start, params = begin(shop)
     with shop.transaction() as tx:
-        attempt = tx.session.get(OAuthAttempt, sha256_hex(params["state"]))
+        attempt = tx._session.get(OAuthAttempt, sha256_hex(params["state"]))
         assert attempt is not None and attempt.purpose == "login"
         assert attempt.browser_hash == sha256_hex(start.browser_token)
         assert s256_challenge(attempt.code_verifier) == params["code_challenge"]
@@ -60,13 +60,13 @@ def test_a_browser_token_is_reused_so_two_tabs_both_work(shop):
 def test_an_expired_attempt_is_refused_and_swept(shop):
     start, params = begin(shop)
     with shop.transaction() as tx:
-        tx.session.execute(update(OAuthAttempt).values(
+        tx._session.execute(update(OAuthAttempt).values(
             expires_at=datetime.now(UTC) - timedelta(seconds=1)))
     with pytest.raises(OAuthFailed):
         finish(shop, params["state"], start.browser_token)
     begin(shop)  # starting another login removes expired attempts
     with shop.transaction() as tx:
-        assert tx.session.get(OAuthAttempt, sha256_hex(params["state"])) is None
+        assert tx._session.get(OAuthAttempt, sha256_hex(params["state"])) is None
 
 
 def test_a_provider_error_on_the_callback_is_refused_before_any_request(shop):

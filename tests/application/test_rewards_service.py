@@ -43,7 +43,7 @@ def test_no_public_unit_of_work_can_grant_points(shop, system, hook_name):
     admin = staff(system, ["administrator"])
     with shop.transaction() as anonymous:
         shopper = anonymous.accounts.actor_for(customer_id)
-        for uow in (anonymous, UnitOfWork(shop, anonymous.session, shopper, "en"),
+        for uow in (anonymous, UnitOfWork(shop, anonymous._session, shopper, "en"),
                     acting(system, admin)):
             with pytest.raises(Forbidden):
                 getattr(uow.rewards, hook_name)(customer_id)
@@ -55,7 +55,7 @@ def test_the_gift_is_granted_in_the_name_of_the_event_handler(shop):
     with shop.transaction(actor=shop.system_actor("events")) as tx:
         assert tx.rewards.on_registered(customer_id).granted
     with shop.transaction(actor=shop.system_actor("tests")) as tx:
-        entries = tx.audit.entries(action_prefix="rewards.points.grant")
+        entries = tx._audit.entries(action_prefix="rewards.points.grant")
     assert entries[0].actor_name == "system:events"
     assert entries[0].after == {"points": 100, "reason": "registration_gift",
                                 "reference": f"registration-gift:{customer_id}"}
@@ -112,7 +112,7 @@ def test_the_balance_is_the_sum_of_the_journal(shop):
     hook(shop, "on_first_order_paid", new_customer(shop, referred_by_id=referrer))
     assert balance(shop, referrer) == 300
     with shop.transaction(actor=shop.system_actor("tests")) as tx:
-        rows = tx.session.execute(text("SELECT delta FROM points_entry WHERE customer_id = :c"),
+        rows = tx._session.execute(text("SELECT delta FROM points_entry WHERE customer_id = :c"),
                                   {"c": referrer}).scalars().all()
     assert sorted(rows) == [100, 200]
 

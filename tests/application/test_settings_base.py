@@ -19,14 +19,14 @@ def test_round_trip_and_audit(system, shop):
     system.settings.update({"shop_name_zh": " 好物商城 ", "shop_name_en": "Good Things",
                             "time_zone": "Asia/Urumqi", "contact_email": "Help@Example.com",
                             "contact_phone": "400-820-8820", "default_locale": "en"})
-    system.session.flush()
+    system._session.flush()
     with shop.transaction(writes=False) as fresh:
         # A new unit of work (another request) reads what was stored.
         current = fresh.settings.current()
     assert current.shop_name_zh == "好物商城" and current.shop_name("en") == "Good Things"
     assert current.time_zone == "Asia/Urumqi" and current.contact_email == "help@example.com"
     assert current.default_locale == "en" and current.currency == "CNY"
-    (entry,) = [e for e in system.audit.entries(limit=5) if e.action == "settings.update"]
+    (entry,) = [e for e in system._audit.entries(limit=5) if e.action == "settings.update"]
     assert entry.before["shop_name_zh"] == "" and entry.after["shop_name_zh"] == "好物商城"
     assert "currency" not in entry.after  # unchanged keys are not logged
 
@@ -65,6 +65,6 @@ def test_only_settings_managers_may_change_settings(system):
 
 def test_a_stored_value_gone_bad_falls_back_to_its_default(system):
     system.settings.repo.put("time_zone", "No/Such_Zone", "tests")
-    system.session.flush()
+    system._session.flush()
     system.settings._current = None
     assert system.settings.current().time_zone == "Asia/Shanghai"

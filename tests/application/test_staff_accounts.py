@@ -9,7 +9,7 @@ from tests import staff_factories as sf
 
 
 def entries(system, action):
-    return [e for e in system.audit.entries(limit=100) if e.action == action]
+    return [e for e in system._audit.entries(limit=100) if e.action == action]
 
 
 def test_create_staff_hashes_the_password_and_audits(system):

@@ -12,7 +12,7 @@ from tests import staff_factories as sf
 
 def attempt(tx, username, password=sf.PASSWORD, ip="198.51.100.7", **kw):
     """A login from ``ip`` in ``tx``'s transaction: the ``StaffSignedIn``, or the error raised."""
-    uow = UnitOfWork(tx.shop, tx.session, tx.actor, "en", ip)
+    uow = UnitOfWork(tx.shop, tx._session, tx.actor, "en", ip)
     try:
         return uow.staff.login({"username": username, "password": password}, **kw)
     except ShopError as exc:
@@ -34,7 +34,7 @@ def test_login_starts_a_staff_session_and_audits(system, member):
     assert signed_in.staff.username == "lin"
     assert system.identify(signed_in.grant.token).name == "staff:lin"
     assert system.staff.get_staff(member.id).last_login_at is not None
-    login = [e for e in system.audit.entries(limit=10) if e.action == "staff.login"]
+    login = [e for e in system._audit.entries(limit=10) if e.action == "staff.login"]
     assert login[0].actor_name == "staff:lin" and login[0].ip == "198.51.100.7"
 
 
@@ -65,16 +65,16 @@ def test_login_ends_the_previous_session(system, member):
 
 def test_old_parameters_are_rehashed_at_login(system, member):
     weak = PasswordHasher(time_cost=1, memory_cost=8 * 1024, parallelism=1)
-    system.session.get(Staff, member.id).password_hash = weak.hash(sf.PASSWORD)
+    system._session.get(Staff, member.id).password_hash = weak.hash(sf.PASSWORD)
     assert attempt(system, "lin").staff.id == member.id
-    stored = system.session.get(Staff, member.id).password_hash
+    stored = system._session.get(Staff, member.id).password_hash
     assert not system.shop.passwords.needs_rehash(stored)
     assert attempt(system, "lin").staff.id == member.id
 
 
 def test_a_shopper_cannot_log_in_as_staff(system):
     customer_id = sf.customer(system)
-    email = system.session.get(Customer, customer_id).email
+    email = system._session.get(Customer, customer_id).email
     assert wrong(attempt(system, email))
 
 
@@ -114,7 +114,7 @@ def test_success_clears_the_usernames_failures(system, member):
 
 def test_logout_ends_the_session(system, member):
     signed_in = attempt(system, "lin")
-    uow = UnitOfWork(system.shop, system.session, system.identify(signed_in.grant.token), "en")
+    uow = UnitOfWork(system.shop, system._session, system.identify(signed_in.grant.token), "en")
     uow.staff.logout(signed_in.grant.token)
     assert system.identify(signed_in.grant.token).kind == "anonymous"
-    assert any(e.action == "staff.logout" for e in system.audit.entries(limit=5))
+    assert any(e.action == "staff.logout" for e in system._audit.entries(limit=5))

@@ -14,7 +14,7 @@ CUSTOM = {"code": "content_editor", "name_zh": "内容编辑", "name_en": "Conte
 
 
 def entries(system, action):
-    return [e for e in system.audit.entries(limit=100) if e.action == action]
+    return [e for e in system._audit.entries(limit=100) if e.action == action]
 
 
 def test_the_migration_seeded_exactly_the_builtin_roles_in_code(system):

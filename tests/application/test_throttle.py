@@ -49,7 +49,7 @@ def test_failed_logins_rolled_back_by_the_caller_still_lock(shop, clock):
 def test_the_lock_start_is_audited_though_the_caller_rolled_back(shop):
     _five_wrong_then_the_right_password(shop)
     with shop.transaction(actor=shop.system_actor("t")) as tx:
-        locks = [e for e in tx.audit.entries(limit=20) if e.action == "accounts.login.locked"]
+        locks = [e for e in tx._audit.entries(limit=20) if e.action == "accounts.login.locked"]
     assert sorted(e.after["scope"] for e in locks) == ["account", "identifier"]
 
 
@@ -102,7 +102,7 @@ def test_a_committed_failure_is_counted_once(shop):
     with unit(shop) as uow, pytest.raises(Invalid):
         uow.accounts.log_in({"identifier": EMAIL, "password": "a wrong guess"})
     with unit(shop) as uow:
-        assert uow.session.scalar(select(func.count()).select_from(ThrottleEvent).where(
+        assert uow._session.scalar(select(func.count()).select_from(ThrottleEvent).where(
             ThrottleEvent.key == f"login:identifier:{EMAIL}")) == 1
 
 
@@ -128,7 +128,7 @@ def test_purge_deletes_only_what_no_rule_can_count(shop, clock):
     clock.advance(seconds=2)
     with shop.transaction() as tx:
         assert Throttle(tx).purge_expired() == 1
-        assert len(tx.session.scalars(select(ThrottleEvent).where(
+        assert len(tx._session.scalars(select(ThrottleEvent).where(
             ThrottleEvent.key == "test:purge")).all()) == 1
 
 

@@ -102,7 +102,7 @@ def test_each_sort_reads_its_index(catalog: Catalog, sort: str, scope: str) -> N
     kind, scope_id, offset = catalog.scopes[scope]
     with catalog.shop.transaction(writes=False) as tx:
         catalog.statements.clear()
-        ListingRepository(tx.session).listing_page(ListingFilter(kind, scope_id), sort, 48, offset)
+        ListingRepository(tx._session).listing_page(ListingFilter(kind, scope_id), sort, 48, offset)
         statement, parameters = catalog.statements[-1]
         found = plan(catalog.connection, statement, parameters)
     if isinstance(found, str):

@@ -89,7 +89,7 @@ class Visitors:
         if kind not in self.principals:
             return None
         grant = LoginSessions(self.system).begin(*self.principals[kind])
-        self.system.session.flush()  # the app reads it through its own session
+        self.system._session.flush()  # the app reads it through its own session
         return grant.token
 
 

@@ -66,7 +66,7 @@ def test_full_registration_by_email_with_a_referral(web, shop, clock):
     assert page.html.select_one("#complete-profile") is None
     with shop.transaction() as tx:
         from shop.data.models import Customer
-        han = tx.session.query(Customer).filter_by(email="han@example.com").one()
+        han = tx._session.query(Customer).filter_by(email="han@example.com").one()
         assert han.referred_by_id is not None and han.profile_completed
 
 

@@ -131,7 +131,7 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
         ini = _ini(tmp_path / "worker.ini", settings)
         shop = Shop.from_settings(settings)
         with shop.transaction() as tx:
-            ids = [tx.outbox.queue("email", f"m{n}@example.com", "Hi", f"message {n}")
+            ids = [tx._outbox.queue("email", f"m{n}@example.com", "Hi", f"message {n}")
                    for n in range(MESSAGES)]
 
         first = Worker(ini, tmp_path / "worker.log")
@@ -163,5 +163,5 @@ def test_a_worker_killed_mid_batch_loses_nothing_and_sends_nothing_twice(
 
 def _states(shop: Shop) -> dict[str, int]:
     with shop.transaction(writes=False) as tx:
-        return dict(tx.session.execute(
+        return dict(tx._session.execute(
             select(OutboxMessage.state, func.count()).group_by(OutboxMessage.state)).all())

@@ -30,7 +30,7 @@ def dead(shop, clock, counting):
     counting.failing = True
     registered(shop)
     with unit(shop) as uow:
-        uow.outbox.queue("email", "down@example.com", "Your code", "code 123456")
+        uow._outbox.queue("email", "down@example.com", "Your code", "code 123456")
     broken = Recorder(broken={"down@example.com"})
     until_dead(shop, clock, lambda: (dispatch_events(shop),
                                      deliver_messages(shop, senders=lambda: {"email": broken})))

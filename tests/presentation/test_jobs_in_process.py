@@ -19,7 +19,7 @@ def test_the_web_app_runs_the_jobs_in_a_thread_when_told_to(engine, settings, cl
     with cleaned(engine):
         shop = Shop(engine, settings, clock=clock)
         with shop.transaction() as tx:
-            message_id = tx.outbox.queue("sms", "+8613800138000", "", "hello")
+            message_id = tx._outbox.queue("sms", "+8613800138000", "", "hello")
         app = make_app(settings, shop=shop)
         try:
             deadline = time.monotonic() + 20
@@ -34,7 +34,7 @@ def test_the_web_app_runs_the_jobs_in_a_thread_when_told_to(engine, settings, cl
 
 def _state(shop):
     with shop.transaction(writes=False) as tx:
-        return tx.session.scalar(select(OutboxMessage.state))
+        return tx._session.scalar(select(OutboxMessage.state))
 
 
 def test_without_the_setting_no_thread_is_started(shop, settings):

@@ -23,7 +23,7 @@ def settings(settings, fake):
 
 def attempts(shop, *where):
     with shop.transaction() as tx:
-        return tx.session.scalar(select(func.count()).select_from(OAuthAttempt).where(*where))
+        return tx._session.scalar(select(func.count()).select_from(OAuthAttempt).where(*where))
 
 
 def from_address(wsgi_app, address):

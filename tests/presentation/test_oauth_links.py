@@ -28,7 +28,7 @@ def owner(shop, app):
 
 def linked(shop, customer_id):
     with shop.transaction() as tx:
-        return tx.session.scalars(select(OAuthIdentity.provider).where(
+        return tx._session.scalars(select(OAuthIdentity.provider).where(
             OAuthIdentity.customer_id == customer_id).order_by(OAuthIdentity.provider)).all()
 
 

@@ -31,7 +31,7 @@ def logged_in_as(shop, app):
 
 def count(shop, model, *where):
     with shop.transaction() as tx:
-        return tx.session.scalar(select(func.count()).select_from(model).where(*where))
+        return tx._session.scalar(select(func.count()).select_from(model).where(*where))
 
 
 def test_a_first_login_makes_an_account_and_logs_it_in(app, shop, fake):
@@ -40,7 +40,7 @@ def test_a_first_login_makes_an_account_and_logs_it_in(app, shop, fake):
     customer_id = logged_in_as(shop, app)
     assert customer_id is not None
     with shop.transaction() as tx:
-        customer = tx.session.get(Customer, customer_id)
+        customer = tx._session.get(Customer, customer_id)
         assert customer.email == "li.lei@example.com"
         assert customer.email_verified_at is not None  # the provider verified it
         assert customer.password_hash is None
@@ -100,7 +100,7 @@ def test_chinese_providers_log_in_twice_to_one_account(app, shop, fake, provider
     assert sign_in(app, fake, provider).status_int == 303
     customer_id = logged_in_as(shop, app)
     with shop.transaction() as tx:
-        customer = tx.session.get(Customer, customer_id)
+        customer = tx._session.get(Customer, customer_id)
         assert (customer.email, customer.name) == (None, "小明")
     app.reset()
     sign_in(app, fake, provider)
@@ -111,7 +111,7 @@ def test_chinese_providers_log_in_twice_to_one_account(app, shop, fake, provider
 def test_the_wechat_subject_is_the_unionid(app, shop, fake):
     sign_in(app, fake, "wechat")
     with shop.transaction() as tx:
-        subjects = tx.session.scalars(select(OAuthIdentity.subject).where(
+        subjects = tx._session.scalars(select(OAuthIdentity.subject).where(
             OAuthIdentity.provider == "wechat")).all()
     assert subjects == ["u-person-1"]
 
@@ -196,7 +196,7 @@ def test_an_existing_email_is_not_taken_over(app, shop, fake):
     assert logged_in_as(shop, app) is None
     assert count(shop, OAuthIdentity) == 0
     with shop.transaction() as tx:
-        assert tx.session.scalars(select(Customer.id).where(
+        assert tx._session.scalars(select(Customer.id).where(
             Customer.email == "li.lei@example.com")).all() == [owner]
 
 
@@ -207,7 +207,7 @@ def test_an_unverified_email_neither_logs_in_nor_claims_the_address(app, shop, f
     customer_id = logged_in_as(shop, app)
     assert customer_id not in (None, owner)
     with shop.transaction() as tx:
-        assert tx.session.get(Customer, customer_id).email is None
+        assert tx._session.get(Customer, customer_id).email is None
 
 
 def test_an_unknown_or_disabled_provider_is_404(app):

@@ -12,7 +12,7 @@ def test_the_page_shows_balance_journal_and_referral_link(app, shop):
     with shop.transaction(actor=shop.system_actor("tests")) as tx:
         tx.rewards.on_registered(customer_id)
         tx.rewards.on_first_order_paid(new_customer(shop, referred_by_id=customer_id))
-        code = tx.session.execute(text("SELECT referral_code FROM customer WHERE id = :c"),
+        code = tx._session.execute(text("SELECT referral_code FROM customer WHERE id = :c"),
                                   {"c": customer_id}).scalar()
     log_in(shop, app, customer_id)
     page = app.get("/account/rewards", headers={"Accept-Language": "en"})

@@ -173,7 +173,7 @@ def test_a_script_in_a_staff_name_renders_inert(app, system, admin):
 def test_edit_roles_through_the_form_ends_their_sessions(app, system, admin):
     clerk = sf.staff(system, ["finance"])
     theirs = sf.session(system, "staff", clerk.id)
-    system.session.flush()
+    system._session.flush()
     signed_in(app, system, ["administrator"])
     form = app.get(f"/admin/staff/{clerk.id}").forms["staff-form"]
     for box in form.fields["roles"]:
@@ -254,8 +254,8 @@ def test_a_builtin_role_form_keeps_its_permissions(app, system, admin):
 
 def test_audit_page_filters_pages_and_shows_changes(app, system, admin):
     for i in range(55):
-        system.audit.record("test.tick", "tick", i, before={"n": i}, after={"n": i + 1})
-    system.session.flush()
+        system._audit.record("test.tick", "tick", i, before={"n": i}, after={"n": i + 1})
+    system._session.flush()
     signed_in(app, system, ["administrator"])
     page = app.get("/admin/audit", {"action": "test."})
     rows = page.html.select(".audit-entry")

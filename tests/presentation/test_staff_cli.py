@@ -26,7 +26,7 @@ def test_staff_create_reads_the_password_from_stdin(shop, monkeypatch, capsys):
         signed_in = tx.staff.login({"username": "root", "password": sf.PASSWORD})
         assert "system:staff:manage" in signed_in.staff.permissions
     with shop.transaction(actor=shop.system_actor("t")) as tx:
-        (entry,) = [e for e in tx.audit.entries(limit=5) if e.action == "staff.create"]
+        (entry,) = [e for e in tx._audit.entries(limit=5) if e.action == "staff.create"]
         assert entry.actor_name == "system:shop-admin staff create"
 
 

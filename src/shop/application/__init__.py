@@ -189,13 +189,19 @@ class Shop:
 
 
 class UnitOfWork:
-    """The services of one transaction, for one actor, in one language."""
+    """The services of one transaction, for one actor, in one language.
+
+    Its public members are what an integrator may use (see the README's library section).
+    Members whose names start with ``_`` are the application tier's own steps: the database
+    session, the audit trail, the outbox, domain events and the reference-data reader. Services
+    use them; a caller that reached for them would skip the rules the services enforce.
+    """
 
     def __init__(self, shop: Shop, session: Any, actor: Actor, locale: str,
                  client_ip: str | None = None) -> None:
         self.shop = shop
         self.clock = shop.clock
-        self.session = session
+        self._session = session
         self.actor = actor
         self.locale = locale
         #: The visitor's address when the work comes from a request (for audit and throttling).
@@ -212,14 +218,26 @@ class UnitOfWork:
             return self.staff.actor_for(principal.id)
         return ANONYMOUS
 
-    @cached_property
-    def reference(self) -> ReferenceReader:
-        """The category tree, brands, facet attributes and base settings, shared by the process."""
-        return ReferenceReader(self.shop.references, self.session)
+    # -- the application tier's own steps ---------------------------------------------------
 
     @cached_property
-    def audit(self) -> AuditService:
+    def _reference(self) -> ReferenceReader:
+        """The category tree, brands, facet attributes and base settings, shared by the process."""
+        return ReferenceReader(self.shop.references, self._session)
+
+    @cached_property
+    def _audit(self) -> AuditService:
         return AuditService(self)
+
+    @cached_property
+    def _outbox(self) -> OutboxService:
+        return OutboxService(self)
+
+    @cached_property
+    def _events(self) -> EventService:
+        return EventService(self)
+
+    # -- the services ------------------------------------------------------------------------
 
     @cached_property
     def sessions(self) -> SessionService:
@@ -228,14 +246,6 @@ class UnitOfWork:
     @cached_property
     def accounts(self) -> AccountService:
         return AccountService(self)
-
-    @cached_property
-    def outbox(self) -> OutboxService:
-        return OutboxService(self)
-
-    @cached_property
-    def events(self) -> EventService:
-        return EventService(self)
 
     @cached_property
     def dead_letters(self) -> DeadLetterService:

@@ -60,7 +60,7 @@ def link_hash(purpose: str, token: str) -> str:
 class OneTimeCodes:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
-        self.repo = OneTimeCodeRepository(uow.session)
+        self.repo = OneTimeCodeRepository(uow._session)
 
     def issue(self, purpose: str, channel: str, destination: str, *,
               customer_id: int | None = None, link: bool = False) -> str:
@@ -135,4 +135,4 @@ class _WrongGuess:
     code_id: int
 
     def __call__(self, uow: UnitOfWork) -> None:
-        OneTimeCodeRepository(uow.session).count_wrong_guess(self.code_id, MAX_WRONG_GUESSES)
+        OneTimeCodeRepository(uow._session).count_wrong_guess(self.code_id, MAX_WRONG_GUESSES)

@@ -29,7 +29,7 @@ SHOPPER_PERMISSIONS = frozenset({Permission.ACCOUNT_SELF.value})
 class CustomerAccounts:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
-        self.repo = CustomerRepository(uow.session)
+        self.repo = CustomerRepository(uow._session)
 
     def actor_for(self, customer_id: int) -> Actor:
         """The shopper acting with this account; a deactivated one acts as anonymous."""
@@ -62,8 +62,8 @@ class CustomerAccounts:
         domains react to the event after commit (rewards grants the registration gift). The
         referrer's reward waits for the new account's first paid order.
         """
-        self.uow.events.record("customer.registered", {"customer_id": customer.id})
-        self.uow.audit.record("accounts.customer.register", "customer", customer.id, after={
+        self.uow._events.record("customer.registered", {"customer_id": customer.id})
+        self.uow._audit.record("accounts.customer.register", "customer", customer.id, after={
             "email": customer.email, "mobile": customer.mobile,
             "referred_by_id": customer.referred_by_id,
             "profile_completed": customer.profile_completed})

@@ -96,7 +96,7 @@ class Profile:
         for name in PROFILE_FIELDS:
             setattr(customer, name, values[name])
         customer.profile_completed = all(values[name] for name in PROFILE_FIELDS)
-        self.uow.audit.record("accounts.profile.update", "customer", customer.id,
+        self.uow._audit.record("accounts.profile.update", "customer", customer.id,
                               before=before, after={n: values[n] for n in PROFILE_FIELDS})
         return profile_view(customer)
 
@@ -124,7 +124,7 @@ class Profile:
         self.codes.end_all(RESET, customer.id)
         sessions = LoginSessions(self.uow)
         ended = sessions.end_all("customer", customer.id, except_token=current_token)
-        self.uow.audit.record("accounts.password.change", "customer", customer.id,
+        self.uow._audit.record("accounts.password.change", "customer", customer.id,
                               after={"other_sessions_ended": ended})
         return sessions.rotate(current_token) if current_token else None
 
@@ -139,7 +139,7 @@ class Profile:
         if not self.customers.address_taken(kind, address):
             text = render("change_code", customer.locale or self.uow.locale, code=code,
                           minutes=int(CODE_LIFETIME.total_seconds() // 60))
-            self.uow.outbox.queue(CHANNEL[kind], address, text.subject, text.body)
+            self.uow._outbox.queue(CHANNEL[kind], address, text.subject, text.body)
         return CodeSent(kind, address)
 
     def confirm_contact_change(self, data: dict[str, Any]) -> ProfileView:
@@ -157,12 +157,12 @@ class Profile:
                 customer, **{kind: address, f"{kind}_verified_at": self.uow.clock.now()}):
             # They hold the address (the code proved it), so saying so tells them nothing new.
             raise Invalid({kind: _("This address cannot be used for your account")})
-        self.uow.audit.record(f"accounts.{kind}.change", "customer", customer.id,
+        self.uow._audit.record(f"accounts.{kind}.change", "customer", customer.id,
                               before={kind: old}, after={kind: address})
         if kind == "email" and old:
             text = render("contact_changed", customer.locale or self.uow.locale,
                           what=kind, new=address)
-            self.uow.outbox.queue("email", old, text.subject, text.body)
+            self.uow._outbox.queue("email", old, text.subject, text.body)
         return profile_view(customer)
 
     @cached_property

@@ -84,7 +84,7 @@ class Recovery:
             else:
                 text = render("reset_code", locale, code=secret,
                               minutes=int(CODE_LIFETIME.total_seconds() // 60))
-            self.uow.outbox.queue("email" if kind == "email" else "sms", address,
+            self.uow._outbox.queue("email" if kind == "email" else "sms", address,
                                   text.subject, text.body)
         return CodeSent(kind, address)
 
@@ -115,5 +115,5 @@ class Recovery:
         self.codes.end_all(PURPOSE, customer.id)  # the other channel's link or code too
         customer.password_hash = self.uow.shop.passwords.hash(password)
         ended = LoginSessions(self.uow).end_all("customer", customer.id)
-        self.uow.audit.record("accounts.password.reset", "customer", customer.id,
+        self.uow._audit.record("accounts.password.reset", "customer", customer.id,
                               after={"channel": row.channel, "sessions_ended": ended})

@@ -45,7 +45,7 @@ class Registration:
         else:
             text = render("register_code", self.uow.locale, code=code,
                           minutes=int(CODE_LIFETIME.total_seconds() // 60))
-        self.uow.outbox.queue(CHANNEL[kind], address, text.subject, text.body)
+        self.uow._outbox.queue(CHANNEL[kind], address, text.subject, text.body)
         return CodeSent(kind, address)
 
     def register(self, data: dict[str, Any], *, user_agent: str | None = None,

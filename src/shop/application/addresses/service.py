@@ -54,7 +54,7 @@ class AddressView:
 class AddressService:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
-        self.repo = AddressRepository(uow.session)
+        self.repo = AddressRepository(uow._session)
 
     def list(self) -> list[AddressView]:
         """The shopper's addresses, default first; one query, names from the in-memory table."""

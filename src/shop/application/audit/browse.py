@@ -96,7 +96,7 @@ class AuditBrowser:
                       if query["until"] else None),
         }
         # One more than shown tells whether an older page exists.
-        entries = self.uow.audit.entries(limit=PAGE_SIZE + 1, before_id=query["before_id"],
+        entries = self.uow._audit.entries(limit=PAGE_SIZE + 1, before_id=query["before_id"],
                                          **filters)
         shown = entries[:PAGE_SIZE]
         older = shown[-1].id if len(entries) > PAGE_SIZE else None
@@ -123,7 +123,7 @@ class AuditBrowser:
         if kind not in ACTOR_KINDS:
             raise Invalid({"actor": _("Give a staff username, system, or shopper:ID")})
         if kind == "staff" and rest:
-            staff = StaffRepository(self.uow.session).by_username(rest.lower())
+            staff = StaffRepository(self.uow._session).by_username(rest.lower())
             if staff is None:
                 raise Invalid({"actor": _("No staff member has that username")})
             return {"actor_kind": "staff", "actor_id": staff.id}

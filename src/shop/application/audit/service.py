@@ -51,7 +51,7 @@ class AuditView:
 class AuditService:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
-        self.repo = AuditRepository(uow.session)
+        self.repo = AuditRepository(uow._session)
 
     def record(self, action: str, entity_type: str, entity_id: object = None, *,
                before: Mapping[str, Any] | None = None, after: Mapping[str, Any] | None = None,

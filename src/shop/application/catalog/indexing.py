@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 class ListingIndex:
     def __init__(self, uow: UnitOfWork) -> None:
         uow.actor.require(Permission.CATALOG_WRITE)
-        self.repo = ListingIndexRepository(uow.session)
+        self.repo = ListingIndexRepository(uow._session)
 
     def products_changed(self, product_ids: Sequence[int]) -> None:
         """Re-derive these products' summaries and listing rows, and adjust the ready counts.

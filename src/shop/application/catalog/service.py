@@ -50,18 +50,18 @@ RELATED_SIZE = 8
 class CatalogService:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
-        self.categories = CategoryRepository(uow.session)
-        self.brands = BrandRepository(uow.session)
-        self.attributes = AttributeRepository(uow.session)
-        self.products = ProductRepository(uow.session)
-        self.listings = ListingRepository(uow.session)
+        self.categories = CategoryRepository(uow._session)
+        self.brands = BrandRepository(uow._session)
+        self.attributes = AttributeRepository(uow._session)
+        self.products = ProductRepository(uow._session)
+        self.listings = ListingRepository(uow._session)
         self.localized = LocalizedCatalog(uow.locale)
 
     # -- reading ---------------------------------------------------------------------------
 
     def reference(self) -> CatalogReference:
         """The category tree, brands and facet attributes, shared by the process per revision."""
-        return self.uow.reference.get("catalog", lambda: CatalogReference.build(
+        return self.uow._reference.get("catalog", lambda: CatalogReference.build(
             self.categories.all(), self.brands.all(), self.attributes.facet_values()))
 
     def navigation(self) -> tuple[CategoryRef, ...]:
@@ -165,8 +165,8 @@ class CatalogService:
         category = self.categories.add(
             slug=values["slug"], name_zh=values["name_zh"], name_en=values["name_en"],
             position=values["position"], parent=parent)
-        self.uow.reference.changed("catalog")
-        self.uow.audit.record("catalog.category.create", "category", category.id, after=values)
+        self.uow._reference.changed("catalog")
+        self.uow._audit.record("catalog.category.create", "category", category.id, after=values)
         return self.localized.category_ref(category)
 
     def create_brand(self, data: Mapping[str, Any]) -> BrandRef:
@@ -175,8 +175,8 @@ class CatalogService:
         self._require_free("slug", self.brands.by_slug(values["slug"], published=False))
         brand = self.brands.add(slug=values["slug"], name_zh=values["name_zh"],
                                 name_en=values["name_en"])
-        self.uow.reference.changed("catalog")
-        self.uow.audit.record("catalog.brand.create", "brand", brand.id, after=values)
+        self.uow._reference.changed("catalog")
+        self.uow._audit.record("catalog.brand.create", "brand", brand.id, after=values)
         return self.localized.brand_ref(brand)
 
     def create_attribute(self, data: Mapping[str, Any]) -> str:
@@ -192,8 +192,8 @@ class CatalogService:
             code=values["code"], name_zh=values["name_zh"], name_en=values["name_en"],
             is_variant_axis=values["is_variant_axis"], is_facet=values["is_facet"],
             values=[(v["code"], v["name_zh"], v["name_en"]) for v in values["values"]])
-        self.uow.reference.changed("catalog")
-        self.uow.audit.record("catalog.attribute.create", "attribute", attribute_id,
+        self.uow._reference.changed("catalog")
+        self.uow._audit.record("catalog.attribute.create", "attribute", attribute_id,
                               after=values)
         return str(values["code"])
 
@@ -211,7 +211,7 @@ class CatalogService:
         if product_id is None:
             raise Conflict(_("A slug, SKU code or barcode was taken meanwhile; try again"))
         ListingIndex(self.uow).products_changed([product_id])
-        self.uow.audit.record("catalog.product.create", "product", product_id,
+        self.uow._audit.record("catalog.product.create", "product", product_id,
                               after={**values, "description_html": new.description_html})
         return self.localized.card(self.products.card(product_id))
 

@@ -37,10 +37,10 @@ def ean13(body12: str) -> str:
 class DemoService:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
-        self.bulk = BulkLoadRepository(uow.session)
+        self.bulk = BulkLoadRepository(uow._session)
 
     def is_empty(self) -> bool:
-        return not ProductRepository(self.uow.session).has_any()
+        return not ProductRepository(self.uow._session).has_any()
 
     def load(self, products: int = DEFAULT_PRODUCTS, *, seed: int = 2026,
              progress: Progress | None = None) -> int:
@@ -123,7 +123,7 @@ class DemoService:
         for table, rows in (("attribute", attribute_rows), ("attribute_value", value_rows),
                             ("brand", brand_rows), ("category", category_rows)):
             self.bulk.insert(table, rows)
-        self.uow.reference.changed("catalog")
+        self.uow._reference.changed("catalog")
         return dict(values=values, brands=brands, leaves=leaves)
 
     def _product_batches(self, rng: random.Random, ref: dict[str, Any], ids: dict[str, int],

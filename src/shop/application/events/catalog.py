@@ -3,7 +3,7 @@
 They are listed in one module so that a reader sees at a glance what the shop says about
 itself, and so that a handler can only subscribe to an event that exists. A domain adds its
 events here (``order.placed``, ``order.paid`` …) and records them with
-``uow.events.record(name, payload)`` in the transaction of the change.
+``uow._events.record(name, payload)`` in the transaction of the change.
 """
 
 from __future__ import annotations

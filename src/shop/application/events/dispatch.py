@@ -38,21 +38,21 @@ def dispatch_events(shop: Shop, *, limit: int = BATCH) -> DispatchReport:
     """Run up to ``limit`` due deliveries; safe to run in several workers at once."""
     actor = shop.system_actor("events")
     with shop.transaction(actor, writes=False) as tx:
-        if not tx.events.deliveries.any_due():
+        if not tx._events.deliveries.any_due():
             return DispatchReport(0, 0, 0)
     lease = Lease.starting(shop.clock, JobSettings.from_settings(shop.settings).lease)
     with shop.transaction(actor) as tx:
-        claimed = tx.events.claim(lease, limit)
+        claimed = tx._events.claim(lease, limit)
     outcomes = {"handled": 0, "failed": 0, "skipped": 0}
     for index, delivery in enumerate(claimed):
         if not lease.may_start(shop.clock):
             with shop.transaction(actor) as tx:
-                tx.events.deliveries.release([d.id for d in claimed[index:]], lease)
+                tx._events.deliveries.release([d.id for d in claimed[index:]], lease)
             break
         outcomes[_handle(shop, actor, delivery, lease)] += 1
     if outcomes["handled"] or outcomes["failed"]:
         with shop.transaction(actor) as tx:
-            tx.audit.record("events.dispatch", "event_delivery", after=outcomes)
+            tx._audit.record("events.dispatch", "event_delivery", after=outcomes)
     return DispatchReport(**outcomes)
 
 
@@ -63,13 +63,13 @@ def _handle(shop: Shop, actor: Actor, delivery: ClaimedDelivery, lease: Lease) -
             raise LookupError(f"this version of the shop has no handler {delivery.handler!r}")
         event = handler.event.from_payload(delivery.payload)
         with shop.transaction(actor) as tx:
-            if not tx.events.deliveries.complete(delivery.id, lease):
+            if not tx._events.deliveries.complete(delivery.id, lease):
                 return "skipped"
             handler.run(tx, event)
     except Exception as exc:  # any handler failure: nothing it wrote stays; try again later
         log.warning("event %s #%s: handler %s failed", delivery.event_name, delivery.event_id,
                     delivery.handler, exc_info=True)
         with shop.transaction(actor) as tx:
-            tx.events.deliveries.fail(delivery.id, lease, f"{type(exc).__name__}: {exc}")
+            tx._events.deliveries.fail(delivery.id, lease, f"{type(exc).__name__}: {exc}")
         return "failed"
     return "handled"

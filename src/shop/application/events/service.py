@@ -1,4 +1,4 @@
-"""Recording events with the change that caused them (``uow.events.record``), and the steps the
+"""Recording events with the change that caused them (``uow._events.record``), and the steps the
 dispatch job takes to hand them to handlers."""
 
 from __future__ import annotations
@@ -32,7 +32,7 @@ class ClaimedDelivery:
 class EventService:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
-        self.repo = EventRepository(uow.session)
+        self.repo = EventRepository(uow._session)
 
     def record(self, name: str, payload: Mapping[str, Any]) -> None:
         """Record that ``name`` happened, in the caller's transaction, with one delivery per

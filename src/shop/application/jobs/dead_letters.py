@@ -57,8 +57,8 @@ class DeadLetterOverview:
 class DeadLetterService:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
-        self.events = EventRepository(uow.session)
-        self.messages = OutboxRepository(uow.session)
+        self.events = EventRepository(uow._session)
+        self.messages = OutboxRepository(uow._session)
 
     def overview(self) -> DeadLetterOverview:
         """The newest dead deliveries and messages (at most 100 of each) and how many there are."""
@@ -88,5 +88,5 @@ class DeadLetterService:
         key = entity_key(row_id)
         if key is None or not revive(key, self.uow.clock.now()):
             raise NotFound(f"no dead {entity_type} {row_id}")
-        self.uow.audit.record("jobs.dead_letter.retry", entity_type, row_id,
+        self.uow._audit.record("jobs.dead_letter.retry", entity_type, row_id,
                               before={"state": "dead"}, after={"state": "pending"})

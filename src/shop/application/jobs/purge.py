@@ -39,13 +39,13 @@ Purge = Callable[["UnitOfWork", datetime, JobSettings], int]
 def _purges() -> dict[str, Purge]:
     return {
         "web_session": lambda tx, now, s: tx.sessions.purge_expired(),
-        "oauth_attempt": lambda tx, now, s: OAuthAttemptRepository(tx.session)
+        "oauth_attempt": lambda tx, now, s: OAuthAttemptRepository(tx._session)
         .delete_expired(now),
-        "one_time_code": lambda tx, now, s: OneTimeCodeRepository(tx.session)
+        "one_time_code": lambda tx, now, s: OneTimeCodeRepository(tx._session)
         .purge_created_before(now - CODES_KEPT, BATCH),
-        "outbox_message": lambda tx, now, s: OutboxRepository(tx.session)
+        "outbox_message": lambda tx, now, s: OutboxRepository(tx._session)
         .purge_done(now - s.retention, BATCH),
-        "domain_event": lambda tx, now, s: EventRepository(tx.session)
+        "domain_event": lambda tx, now, s: EventRepository(tx._session)
         .purge_finished(now - s.retention, BATCH),
         "throttle_event": lambda tx, now, s: Throttle(tx).purge_expired(),
     }
@@ -73,6 +73,6 @@ def purge_expired(shop: Shop) -> PurgeReport:
         deleted[table] = total
     if any(deleted.values()):
         with shop.transaction(actor) as tx:
-            tx.audit.record("jobs.purge", "database",
+            tx._audit.record("jobs.purge", "database",
                             after={table: n for table, n in deleted.items() if n})
     return PurgeReport(deleted)

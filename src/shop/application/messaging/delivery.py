@@ -50,11 +50,11 @@ def deliver_messages(shop: Shop, *, limit: int = BATCH,
     """
     actor = shop.system_actor("outbox")
     with shop.transaction(actor, writes=False) as tx:
-        if not tx.outbox.deliveries.any_due():
+        if not tx._outbox.deliveries.any_due():
             return DeliveryReport(0, 0)
     lease = Lease.starting(shop.clock, JobSettings.from_settings(shop.settings).lease)
     with shop.transaction(actor) as tx:
-        claimed = tx.outbox.claim(lease, min(max(limit, 1), MAX_BATCH))
+        claimed = tx._outbox.claim(lease, min(max(limit, 1), MAX_BATCH))
     chosen = (senders or (lambda: senders_from_settings(shop.settings)))()
     sent = failed = 0
     untouched: list[OutgoingMessage] = []
@@ -76,9 +76,9 @@ def deliver_messages(shop: Shop, *, limit: int = BATCH,
                 _record(shop, message, lease, error)
                 sent, failed = (sent + 1, failed) if error is None else (sent, failed + 1)
     with shop.transaction(actor) as tx:
-        tx.outbox.deliveries.release([m.id for m in untouched], lease)
+        tx._outbox.deliveries.release([m.id for m in untouched], lease)
         if sent or failed:
-            tx.audit.record("messaging.outbox.deliver", "outbox_message",
+            tx._audit.record("messaging.outbox.deliver", "outbox_message",
                             after={"sent": sent, "failed": failed})
     return DeliveryReport(sent, failed)
 
@@ -96,6 +96,6 @@ def _send(sender: Sender, message: OutgoingMessage) -> str | None:
 def _record(shop: Shop, message: OutgoingMessage, lease: Lease, error: str | None) -> None:
     with shop.transaction(shop.system_actor("outbox")) as tx:
         if error is None:
-            tx.outbox.deliveries.complete(message.id, lease)
+            tx._outbox.deliveries.complete(message.id, lease)
         else:
-            tx.outbox.deliveries.fail(message.id, lease, error)
+            tx._outbox.deliveries.fail(message.id, lease, error)

@@ -1,4 +1,4 @@
-"""The outbox: queue a message with the change that causes it (``uow.outbox.queue``).
+"""The outbox: queue a message with the change that causes it (``uow._outbox.queue``).
 
 Queueing writes a row in the caller's transaction, so a registration that rolls back leaves no
 message behind, and a committed one always has its message. Sending is the job in
@@ -25,7 +25,7 @@ CHANNELS = ("email", "sms")
 class OutboxService:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
-        self.repo = OutboxRepository(uow.session)
+        self.repo = OutboxRepository(uow._session)
 
     def queue(self, channel: str, recipient: str, subject: str, body: str) -> int:
         """Queue one message in the current transaction; callers have checked permissions."""
@@ -36,7 +36,7 @@ class OutboxService:
                                 body=body, created_at=now, next_attempt_at=now, attempts=0)
         self.repo.add(message)
         # Flushed now: the id names the message in logs and in the file sender's file name.
-        self.uow.session.flush()
+        self.uow._session.flush()
         return message.id
 
     @cached_property

@@ -91,9 +91,9 @@ class LinksPage:
 class OAuthService:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
-        self.identities = OAuthIdentityRepository(uow.session)
-        self.attempts = OAuthAttemptRepository(uow.session)
-        self.customers = CustomerRepository(uow.session)
+        self.identities = OAuthIdentityRepository(uow._session)
+        self.attempts = OAuthAttemptRepository(uow._session)
+        self.customers = CustomerRepository(uow._session)
         self.http = HttpClient()
 
     def enabled_providers(self) -> list[ProviderChoice]:
@@ -173,7 +173,7 @@ class OAuthService:
             raise Invalid({"provider": _("Set a password first: without it or another linked "
                                          "account you could not sign in any more.")})
         self.identities.delete(identity)
-        self.uow.audit.record("oauth.identity.unlink", "customer", customer.id,
+        self.uow._audit.record("oauth.identity.unlink", "customer", customer.id,
                               before={"provider": provider_name, "subject": identity.subject})
 
     # -- the halves of finish ------------------------------------------------------------
@@ -253,7 +253,7 @@ class OAuthService:
             provider=provider_name, subject=identity.subject[:255], customer_id=customer_id,
             email=(identity.email or "")[:254] or None,
             display_name=(identity.name or "")[:60] or None))
-        self.uow.audit.record("oauth.identity.link", "customer", customer_id,
+        self.uow._audit.record("oauth.identity.link", "customer", customer_id,
                               after={"provider": provider_name, "subject": identity.subject})
 
     # -- helpers ---------------------------------------------------------------------------

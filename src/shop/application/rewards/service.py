@@ -62,8 +62,8 @@ class RewardsSummary:
 class RewardsService:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
-        self.points = PointsRepository(uow.session)
-        self.customers = CustomerRepository(uow.session)
+        self.points = PointsRepository(uow._session)
+        self.customers = CustomerRepository(uow._session)
 
     def on_registered(self, customer_id: int) -> Grant:
         """The registration gift, once per account (system actor only).
@@ -121,7 +121,7 @@ class RewardsService:
                             reference=reference, actor=self.uow.actor.name)
         if not self.points.append_once(entry):
             return Grant(customer_id, 0, False)  # a concurrent transaction granted it first
-        self.uow.audit.record("rewards.points.grant", "customer", customer_id,
+        self.uow._audit.record("rewards.points.grant", "customer", customer_id,
                               after={"points": points, "reason": reason, "reference": reference})
         return Grant(customer_id, points, True)
 

@@ -40,7 +40,7 @@ Write = Callable[["UnitOfWork"], None]
 def write_rollback_proof(uow: UnitOfWork, write: Write) -> None:
     """Make ``write`` in ``uow`` now, and again on its own if ``uow``'s transaction aborts."""
     write(uow)
-    transaction_manager_of(uow.session).get().addAfterAbortHook(
+    transaction_manager_of(uow._session).get().addAfterAbortHook(
         _write_again, args=(uow.shop, uow.actor, uow.client_ip, uow.locale, write))
 
 

@@ -106,7 +106,7 @@ class Throttle:
 
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
-        self.repo = ThrottleRepository(uow.session)
+        self.repo = ThrottleRepository(uow._session)
 
     def refuse_if_reached(self, rules: Iterable[Rule],
                           message: MessageFactory = wait_minutes) -> None:
@@ -161,7 +161,7 @@ class _CountFailure:
     lock_audit: LockAudit | None
 
     def __call__(self, uow: UnitOfWork) -> None:
-        repo = ThrottleRepository(uow.session)
+        repo = ThrottleRepository(uow._session)
         repo.add((rule.key for rule in self.rules), self.at)
         if self.lock_audit is None:
             return
@@ -174,5 +174,5 @@ class _CountFailure:
             # failure is the one that starts it.
             if len(inside) == limit.count:
                 audit = self.lock_audit
-                uow.audit.record(audit.action, audit.entity_type, audit.entity_id, after={
+                uow._audit.record(audit.action, audit.entity_type, audit.entity_id, after={
                     **audit.details, "scope": rule.scope, "until": inside[-1] + limit.window})

@@ -53,7 +53,7 @@ class SessionService:
 
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
-        self._repo = SessionRepository(uow.session)
+        self._repo = SessionRepository(uow._session)
 
     def principal(self, token: str | None) -> SessionPrincipal | None:
         """Whose live session ``token`` is; None when it ended or never was."""
@@ -77,7 +77,7 @@ class LoginSessions:
 
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
-        self.repo = SessionRepository(uow.session)
+        self.repo = SessionRepository(uow._session)
 
     def begin(self, principal_kind: str, principal_id: int, *, remember: bool = False,
               user_agent: str | None = None, replacing: str | None = None) -> SessionGrant:

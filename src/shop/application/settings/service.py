@@ -54,11 +54,11 @@ KEYS = tuple(f.name for f in fields(BaseSettings))
 class SettingsService:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
-        self.repo = SettingsRepository(uow.session)
+        self.repo = SettingsRepository(uow._session)
 
     def current(self) -> BaseSettings:
         """The settings in force, shared by the process until they change (every page asks)."""
-        return self.uow.reference.get("settings", self._load)
+        return self.uow._reference.get("settings", self._load)
 
     def _load(self) -> BaseSettings:
         stored = self.repo.values()
@@ -75,8 +75,8 @@ class SettingsService:
         for key, value in changed.items():
             self.repo.put(key, value, self.uow.actor.name)
         if changed:
-            self.uow.reference.changed("settings")
-            self.uow.audit.record("settings.update", "settings", "base",
+            self.uow._reference.changed("settings")
+            self.uow._audit.record("settings.update", "settings", "base",
                                   before={k: before[k] for k in changed}, after=changed)
         return self.current()
 

@@ -24,8 +24,8 @@ if TYPE_CHECKING:
 class StaffDirectory:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
-        self.repo = StaffRepository(uow.session)
-        self.role_repo = RoleRepository(uow.session)
+        self.repo = StaffRepository(uow._session)
+        self.role_repo = RoleRepository(uow._session)
 
     def actor_for(self, staff_id: int) -> Actor:
         """The staff member behind a session, holding the union of their roles' permissions;

@@ -76,5 +76,5 @@ class StaffLogin:
         # From here this unit of work acts as the person who just proved who they are, so the
         # audit entry names them rather than "anonymous".
         self.uow.actor = self.directory.actor_for(staff.id)
-        self.uow.audit.record("staff.login", "staff", staff.id)
+        self.uow._audit.record("staff.login", "staff", staff.id)
         return StaffSignedIn(grant=grant, staff=self.directory.view_of(staff))

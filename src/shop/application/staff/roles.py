@@ -28,8 +28,8 @@ _ORDER = {p.value: i for i, p in enumerate(STAFF_PERMISSIONS)}
 class RoleService:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
-        self._repo = RoleRepository(uow.session)
-        self._staff_repo = StaffRepository(uow.session)
+        self._repo = RoleRepository(uow._session)
+        self._staff_repo = StaffRepository(uow._session)
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -66,7 +66,7 @@ class RoleService:
             raise Invalid({"code": _("Already taken")})
         self._repo.set_permissions(role.id, values["permissions"])
         view = self._view(role, set(values["permissions"]), 0)
-        self.uow.audit.record("staff.role.create", "role", role.code, after=_audited(view))
+        self.uow._audit.record("staff.role.create", "role", role.code, after=_audited(view))
         return view
 
     def update_role(self, code: str, data: Mapping[str, Any], *,
@@ -92,7 +92,7 @@ class RoleService:
             grant = privileges_changed(self.uow, holders, current_session=current_session)
         new = self._view(role, permissions, len(holders))
         if _audited(old) != _audited(new):
-            self.uow.audit.record("staff.role.update", "role", role.code,
+            self.uow._audit.record("staff.role.update", "role", role.code,
                                   before=_audited(old), after=_audited(new))
         return RoleSaved(new, grant)
 
@@ -108,7 +108,7 @@ class RoleService:
         view = self._view(role, self._repo.permissions_of([role.id])[role.id], 0)
         require_grantable(self.uow.actor, view.permissions, "permissions")
         self._repo.delete(role)
-        self.uow.audit.record("staff.role.delete", "role", code, before=_audited(view))
+        self.uow._audit.record("staff.role.delete", "role", code, before=_audited(view))
 
     # -- helpers ----------------------------------------------------------------------------
 

@@ -73,7 +73,7 @@ class StaffService:
         """End the login session behind ``session_token``, whoever's it is (logging out needs
         no permission); a staff member's logout is audited."""
         if self.uow.actor.kind == "staff":
-            self.uow.audit.record("staff.logout", "staff", self.uow.actor.id)
+            self.uow._audit.record("staff.logout", "staff", self.uow.actor.id)
         self.uow.sessions.end(session_token)
 
     # -- reading ----------------------------------------------------------------------------
@@ -82,7 +82,7 @@ class StaffService:
         """Who you are and the shop's headline counts, each only if you may see that area."""
         actor = self.uow.actor
         actor.require(Permission.ADMIN_ACCESS)
-        counts = DashboardRepository(self.uow.session)
+        counts = DashboardRepository(self.uow._session)
         me = (self._directory.view_of(self._get(actor.id))
               if actor.kind == "staff" and actor.id else None)
         return Dashboard(
@@ -120,7 +120,7 @@ class StaffService:
         if not self._repo.add(staff):
             raise Invalid({"username": _("Already taken")})
         self._repo.set_roles(staff.id, [role.id for role in roles])
-        self.uow.audit.record("staff.create", "staff", staff.id,
+        self.uow._audit.record("staff.create", "staff", staff.id,
                               after={"username": staff.username, **_audited(staff, roles)})
         return self._directory.view_of(staff, roles)
 
@@ -149,7 +149,7 @@ class StaffService:
             self._repo.set_roles(staff.id, [role.id for role in new_roles])
         after = _audited(staff, new_roles)
         if before != after:
-            self.uow.audit.record("staff.update", "staff", staff.id, before=before, after=after)
+            self.uow._audit.record("staff.update", "staff", staff.id, before=before, after=after)
         grant = None
         if roles_changed or was_active != now_active:
             grant = privileges_changed(self.uow, [staff.id], current_session=current_session,
@@ -170,7 +170,7 @@ class StaffService:
             {"username": staff.username, "email": staff.email, "name": staff.name}))
         staff.password_hash = self.uow.shop.passwords.hash(values["password"])
         # The hash itself never enters the log; that it changed, and by whom, does.
-        self.uow.audit.record("staff.password.reset", "staff", staff.id,
+        self.uow._audit.record("staff.password.reset", "staff", staff.id,
                               after={"password": "changed"})
         grant = privileges_changed(self.uow, [staff.id], current_session=current_session)
         return StaffSaved(self._directory.view_of(staff, roles), grant)
