@@ -9,6 +9,7 @@ import pytest
 from sqlalchemy import update
 
 from shop.application import ANONYMOUS, Forbidden, NotFound
+from shop.application.oauth import callback
 from shop.application.oauth.errors import OAuthFailed
 from shop.application.oauth.pkce import s256_challenge, sha256_hex
 from shop.data.models import OAuthAttempt
@@ -34,9 +35,8 @@ def begin(shop, **kwargs):
 
 
 def finish(shop, state, browser_token, **params):
-    with shop.transaction() as tx:
-        return tx.oauth.finish("oidc", {"state": state, "code": "c", **params},
-                               browser_token=browser_token)
+    return callback.finish(shop, "oidc", {"state": state, "code": "c", **params},
+                           browser_token=browser_token)
 
 
 def test_begin_keeps_the_secrets_server_side(shop):

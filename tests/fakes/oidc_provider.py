@@ -17,7 +17,7 @@ import secrets
 import threading
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -79,6 +79,9 @@ class FakeProvider:
     tokens: dict[str, Grant] = field(default_factory=dict)
     #: (dialect, endpoint, outcome) of every server-to-server call, for assertions.
     calls: list[tuple[str, str, str]] = field(default_factory=list)
+    #: Run by the token endpoint before it answers, while the shop waits for it (a test looks
+    #: at the shop's database meanwhile).
+    while_answering: Callable[[], None] | None = None
 
     @property
     def issuer(self) -> str:
@@ -150,6 +153,8 @@ class FakeProvider:
     def redeem(self, dialect: str, code: str | None, client_id: str | None, secret: str | None,
                redirect_uri: str | None, verifier: str | None) -> Grant | str:
         """The grant for ``code`` or the OAuth error code explaining the refusal."""
+        if self.while_answering is not None:
+            self.while_answering()
         if (client_id, secret) != CLIENTS[dialect]:
             return "invalid_client"
         grant = self.grants.get(code or "")

@@ -20,6 +20,7 @@ def reset(fake: FakeProvider) -> FakeProvider:
     fake.grants.clear()
     fake.tokens.clear()
     fake.calls.clear()
+    fake.while_answering = None
     return fake
 
 

@@ -166,6 +166,20 @@ def test_a_wrong_verifier_is_refused_by_the_provider(app, shop, fake):
     assert "could not confirm who you are" in page.html.select_one("#oauth-message").text
 
 
+def test_a_refused_callback_still_uses_up_its_state(app, shop, fake):
+    """The attempt is taken and committed before the provider is asked: a failure after that
+    does not make the callback link usable again."""
+    def swap_challenge(params):
+        params["code_challenge"] = "A" * 43
+
+    url = callback_url(app, fake, "/oauth/oidc/start", tamper=swap_challenge)
+    refused = app.get(url, headers=EN, status=400)
+    assert "could not confirm who you are" in refused.html.select_one("#oauth-message").text
+    again = app.get(url, headers=EN, status=400)
+    assert "did not complete or has expired" in again.html.select_one("#oauth-message").text
+    assert fake.calls == [("oidc", "token", "invalid_grant")]  # the code went out once
+
+
 def test_the_shop_sends_the_pkce_challenge_and_nonce(app, fake):
     seen = {}
     sign_in(app, fake, tamper=seen.update)

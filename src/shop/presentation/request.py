@@ -9,6 +9,8 @@ locked" if it tried to write after all.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from pyramid.config import Configurator
@@ -70,6 +72,23 @@ def shop(request: Request) -> UnitOfWork:
     request.__dict__["shop"] = uow
     uow.locale = request.locale_name
     return uow
+
+
+@contextmanager
+def request_transaction_closed(request: Request) -> Iterator[None]:
+    """Within the block the request holds no database transaction, for a view that hands its
+    work to an application entry point running its own short transactions around a network call
+    (the database is not held while the network answers).
+
+    What the request read so far (who is asking, its language) is committed first; a new
+    transaction begins after the block, so the page is rendered and pyramid_tm ends the request
+    as usual. Read everything the view needs from the request before the block.
+    """
+    request.tm.commit()
+    try:
+        yield
+    finally:
+        request.tm.begin()
 
 
 def actor(request: Request) -> Actor:

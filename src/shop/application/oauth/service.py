@@ -2,8 +2,8 @@
 
 A round trip has two halves. ``begin`` stores the attempt server-side (the state's hash, the
 PKCE verifier, the nonce) and hands the browser a random binding token for a short-lived cookie;
-``finish`` accepts the provider's callback only with that state, from that browser, once, within
-ten minutes. A callback link sent to someone else therefore logs nobody in (login CSRF).
+``callback.finish`` accepts the provider's callback only with that state, from that browser, once,
+within ten minutes. A callback link sent to someone else therefore logs nobody in (login CSRF).
 
 Who the person is follows one rule: a provider identity already linked logs its account in; a
 provider-verified email that belongs to an existing account is never taken over (the shopper
@@ -13,7 +13,6 @@ account without a password.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
@@ -24,7 +23,7 @@ from shop.application.errors import Forbidden, Invalid, NotFound
 from shop.application.i18n import _
 from shop.application.oauth.config import provider_configs
 from shop.application.oauth.errors import OAuthFailed
-from shop.application.oauth.http import HttpClient, ProviderError
+from shop.application.oauth.http import HttpClient
 from shop.application.oauth.pkce import new_verifier, random_token, s256_challenge, sha256_hex
 from shop.application.oauth.providers import Provider, ProviderIdentity, provider_for
 from shop.application.security.throttle import Limit, Rule, Throttle
@@ -34,7 +33,7 @@ from shop.data.repositories.accounts import CustomerRepository
 from shop.data.repositories.oauth import OAuthAttemptRepository, OAuthIdentityRepository
 
 if TYPE_CHECKING:
-    from shop.application import UnitOfWork
+    from shop.application import Shop, UnitOfWork
 
 ATTEMPT_LIFETIME = timedelta(minutes=10)
 #: Logins started within an attempt's lifetime from one address (several people behind one NAT),
@@ -61,6 +60,18 @@ class AuthorizationStart:
 
     url: str
     browser_token: str
+
+
+@dataclass(frozen=True)
+class TakenAttempt:
+    """What a used-up attempt told the callback, as plain values that outlive its transaction."""
+
+    provider: str
+    purpose: str  # LOGIN or LINK
+    customer_id: int | None  # for LINK: the shopper who began it
+    redirect_uri: str
+    code_verifier: str
+    nonce: str
 
 
 @dataclass(frozen=True)
@@ -134,23 +145,6 @@ class OAuthService:
                                          code_challenge=s256_challenge(verifier), nonce=nonce)
         return AuthorizationStart(url, browser_token)
 
-    def finish(self, provider_name: str, params: Mapping[str, str], *,
-               browser_token: str | None, session_token: str | None = None,
-               user_agent: str | None = None) -> OAuthOutcome:
-        """Handle the provider's callback; OAuthFailed with a message for the shopper if not."""
-        provider = self._provider(provider_name)
-        attempt = self._take_attempt(provider_name, params.get("state"), browser_token)
-        choice = ProviderChoice(provider_name, provider.label)
-        if params.get("error") or not params.get("code"):
-            raise OAuthFailed(_("${provider} did not sign you in: it was cancelled or refused.",
-                                mapping={"provider": provider.label}),
-                              f"{provider_name} callback: {params.get('error')!r}")
-        identity = self._identity(provider, choice, attempt, params["code"])
-        if attempt.purpose == LINK:
-            self._link(choice, identity, attempt.customer_id)
-            return OAuthOutcome(LINKED, choice)
-        return self._login(choice, identity, session_token, user_agent)
-
     def links(self) -> LinksPage:
         """The signed-in shopper's linked providers and the ones they could link."""
         customer = self._shopper()
@@ -176,10 +170,13 @@ class OAuthService:
         self.uow._audit.record("oauth.identity.unlink", "customer", customer.id,
                               before={"provider": provider_name, "subject": identity.subject})
 
-    # -- the halves of finish ------------------------------------------------------------
+    # -- the steps of ``callback.finish``: before and after the provider's answer ----------
 
     def _take_attempt(self, provider_name: str, state: str | None,
-                      browser_token: str | None) -> OAuthAttempt:
+                      browser_token: str | None) -> TakenAttempt:
+        """Use up the attempt ``state`` names, if it is this browser's, for this provider and
+        still fresh; OAuthFailed otherwise. The caller commits at once: a state works once,
+        whatever happens next."""
         if not state or not browser_token or len(state) > 200:
             raise OAuthFailed(RETRY, "callback without state or binding cookie")
         attempt = self.attempts.take(sha256_hex(state))
@@ -187,16 +184,17 @@ class OAuthService:
                 or attempt.browser_hash != sha256_hex(browser_token)
                 or attempt.expires_at <= self.uow.clock.now()):
             raise OAuthFailed(RETRY, "unknown, expired, foreign or replayed state")
-        return attempt
+        return TakenAttempt(attempt.provider, attempt.purpose, attempt.customer_id,
+                            attempt.redirect_uri, attempt.code_verifier, attempt.nonce)
 
-    def _identity(self, provider: Provider, choice: ProviderChoice, attempt: OAuthAttempt,
-                  code: str) -> ProviderIdentity:
-        try:
-            return provider.identity(code=code, redirect_uri=attempt.redirect_uri,
-                                     code_verifier=attempt.code_verifier, nonce=attempt.nonce)
-        except ProviderError as exc:
-            raise OAuthFailed(_("${provider} could not confirm who you are. Please try again.",
-                                mapping={"provider": choice.label}), str(exc)) from exc
+    def _complete(self, attempt: TakenAttempt, identity: ProviderIdentity, *,
+                  session_token: str | None, user_agent: str | None) -> OAuthOutcome:
+        """Log in, sign up or link with the identity the provider confirmed for ``attempt``."""
+        choice = self._choice(attempt.provider)
+        if attempt.purpose == LINK:
+            self._link(choice, identity, attempt.customer_id)
+            return OAuthOutcome(LINKED, choice)
+        return self._login(choice, identity, session_token, user_agent)
 
     def _link(self, choice: ProviderChoice, identity: ProviderIdentity,
               customer_id: int | None) -> None:
@@ -259,10 +257,7 @@ class OAuthService:
     # -- helpers ---------------------------------------------------------------------------
 
     def _provider(self, name: str) -> Provider:
-        config = provider_configs(self.uow.shop.settings).get(name)
-        if config is None:
-            raise NotFound(f"no enabled OAuth provider {name!r}")
-        return provider_for(config, self.http, self.uow.clock)
+        return enabled_provider(self.uow.shop, name, self.http)
 
     def _choice(self, name: str) -> ProviderChoice:
         try:
@@ -282,6 +277,14 @@ class OAuthService:
         if customer is None:
             raise Forbidden("linking belongs to a signed-in shopper")
         return customer
+
+
+def enabled_provider(shop: Shop, name: str, http: HttpClient) -> Provider:
+    """The provider ``name`` as the settings configure it; NotFound when it is not enabled."""
+    config = provider_configs(shop.settings).get(name)
+    if config is None:
+        raise NotFound(f"no enabled OAuth provider {name!r}")
+    return provider_for(config, http, shop.clock)
 
 
 def _usable_email(identity: ProviderIdentity) -> str | None:

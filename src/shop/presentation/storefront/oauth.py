@@ -17,8 +17,10 @@ from pyramid.request import Request
 from pyramid.view import exception_view_config, view_config
 
 from shop.application import Invalid, Permission
+from shop.application.oauth.callback import finish
 from shop.application.oauth.errors import OAuthFailed
 from shop.application.oauth.service import ATTEMPT_LIFETIME, EMAIL_TAKEN, LINKED
+from shop.presentation.request import request_transaction_closed
 from shop.presentation.security import PUBLIC
 from shop.presentation.sessions import remember, session_token
 from shop.presentation.templating import template
@@ -62,10 +64,15 @@ def oauth_start(request: Request) -> HTTPSeeOther:
 @view_config(route_name="oauth_callback", request_method="GET", permission=PUBLIC,
              renderer=template("oauth/email_taken.jinja2"))
 def oauth_callback(request: Request) -> Any:
-    outcome = request.shop.oauth.finish(
-        request.matchdict["provider"], request.GET,
-        browser_token=request.cookies.get(binding_cookie_name(request)),
-        session_token=session_token(request), user_agent=request.user_agent)
+    # The provider's servers are asked who the person is: finish commits its own short
+    # transactions around that call, and the request holds none meanwhile.
+    locale = request.locale_name  # may read the shop's settings: before the block
+    with request_transaction_closed(request):
+        outcome = finish(
+            request.registry.shop, request.matchdict["provider"], request.GET,
+            browser_token=request.cookies.get(binding_cookie_name(request)),
+            session_token=session_token(request), user_agent=request.user_agent,
+            client_ip=request.client_addr, locale=locale)
     if outcome.kind == EMAIL_TAKEN:
         return {"outcome": outcome}
     if outcome.kind == LINKED:
@@ -117,11 +124,11 @@ def provider_buttons(event: BeforeRender) -> None:
 
 
 def includeme(config: Configurator) -> None:
-    # Starting records an attempt and the callback consumes it: their GETs write.
+    # Starting records an attempt: its GET writes. The callback's writes happen in the short
+    # transactions of ``finish``; the request's own transaction only reads.
     config.add_route("oauth_start", r"/oauth/{provider:[a-z][a-z0-9_]*}/start",
                      writes_on_get=True)
-    config.add_route("oauth_callback", r"/oauth/{provider:[a-z][a-z0-9_]*}/callback",
-                     writes_on_get=True)
+    config.add_route("oauth_callback", r"/oauth/{provider:[a-z][a-z0-9_]*}/callback")
     config.add_route("oauth_links", "/account/oauth")
     config.add_route("oauth_link", r"/account/oauth/{provider:[a-z][a-z0-9_]*}/link",
                      writes_on_get=True)
