@@ -162,6 +162,37 @@ def test_the_purge_deletes_only_what_nobody_needs(shop, clock, monkeypatch):
     assert count(shop, AuditEntry, AuditEntry.action == "jobs.purge") == 1
 
 
+def test_every_table_is_purged_in_batches(shop, clock, monkeypatch):
+    """One short transaction per batch: a first purge of a big table never holds SQLite's write
+    lock for long."""
+    monkeypatch.setattr(purge, "BATCH", 2)
+    batches: dict[str, list[int]] = {}
+    purges = purge._purges()
+
+    def counting(table, run):
+        def batch(tx, now, settings):
+            batches.setdefault(table, []).append(run(tx, now, settings))
+            return batches[table][-1]
+        return batch
+    monkeypatch.setattr(purge, "_purges", lambda: {t: counting(t, p) for t, p in purges.items()})
+    customer_id = registered(shop)
+    for n in range(3):
+        with shop.transaction(actor=shop.system_actor("tests")) as tx:
+            LoginSessions(tx).begin("customer", customer_id)
+            now = tx.clock.now()
+            tx._session.add(OAuthAttempt(
+                state_hash=f"state{n}", browser_hash="b", provider="oidc", purpose="login",
+                code_verifier="v", nonce="n", redirect_uri="/",
+                expires_at=now + timedelta(minutes=10)))
+            tx._session.add(ThrottleEvent(key="login:ip:203.0.113.1", at=now))
+    clock.advance(days=31)
+    purge.purge_expired(shop)
+    for table in ("web_session", "oauth_attempt", "throttle_event"):
+        assert batches[table] == [2, 1], table
+    for model in (WebSession, OAuthAttempt, ThrottleEvent):
+        assert count(shop, model) == 0, model
+
+
 def _one_of_each(shop):
     """One of each purgeable thing as of the clock's now (a sent and a dead message, a handled
     and a dead event); the ids the test asks about."""
