@@ -24,9 +24,15 @@ from shop.application.messaging.senders import (
     email_message,
     senders_from_settings,
 )
-from shop.data.models import AuditEntry, OutboxMessage
+from shop.data.models import AuditEntry, Base, OutboxMessage
 from shop.presentation import cli
-from tests.accounts_support import unit
+from tests.accounts_support import (
+    latest_code,
+    latest_link_token,
+    register_email,
+    register_mobile,
+    unit,
+)
 from tests.senders import Recorder, SlowRecorder
 from tests.staff_factories import acting, staff
 
@@ -245,3 +251,37 @@ def test_the_console_command_delivers(shop, tmp_path, capsys):
     assert (tmp_path / "sms" / f"{message_id:08d}.txt").exists()
     args = cli.parser().parse_args(["x.ini", "outbox", "deliver", "--limit", "5"])
     assert (args.handler, args.limit, args.every) == (cli.outbox_deliver, 5, 0)
+
+def test_a_sent_message_leaves_no_code_or_link_in_the_database(shop, clock):
+    """Codes are stored only as SHA-256 hashes; a sent message, kept for the retention days,
+    must not hold them in plain text either: a dump or backup would leak live secrets."""
+    register_email(shop, "zhao@example.com")
+    register_mobile(shop, "13800138000")
+    clock.advance(seconds=61)  # one code a minute per address
+    for identifier in ("zhao@example.com", "13800138000"):
+        with unit(shop) as uow:
+            uow.accounts.request_password_reset({"identifier": identifier})
+    secrets = [latest_link_token(shop, "zhao@example.com"), latest_code(shop, "+8613800138000")]
+    mail, sms = Recorder(), Recorder()
+    deliver_messages(shop, senders=lambda: {"email": mail, "sms": sms})
+    assert secrets[0] in mail.sent[-1].body and secrets[1] in sms.sent[-1].body
+    with unit(shop) as uow:
+        dump = repr([uow._session.execute(select(table)).all()
+                     for table in Base.metadata.sorted_tables])
+        rows = uow._session.scalars(select(OutboxMessage)).all()
+        uow._session.expunge_all()
+    assert not [secret for secret in secrets if secret in dump]
+    # What staff read stays: channel, recipient, subject, when, how many tries.
+    assert {(row.state, row.body) for row in rows} == {("done", "")}
+    reset = [row for row in rows if row.recipient == "zhao@example.com"][-1]
+    assert (reset.channel, reset.subject, reset.attempts) == ("email", "Reset your password", 1)
+    assert reset.sent_at is not None
+
+
+def test_a_failed_message_keeps_its_body_for_the_next_try(shop):
+    """Until it is sent (or while dead, for staff to send again) the body is still needed."""
+    _queue(shop, "down@example.com")
+    deliver_messages(shop, senders=lambda: {"email": Recorder(broken={"down@example.com"})})
+    row = _rows(shop)["down@example.com"]
+    assert (row.state, row.body) == ("pending", "to down@example.com")
+

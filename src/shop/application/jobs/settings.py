@@ -5,6 +5,9 @@
     shop.jobs.retention_days = 30     # delivered messages, handled events, login attempts
     shop.jobs.broker_url = amqp://guest:guest@127.0.0.1:5672//   # Celery (production)
     shop.jobs.queue = shop-jobs       # the Celery queue the shop's tasks go to
+
+A delivered message is kept for the retention days without its body (which may hold a code or
+a reset link; see ``shop.data.repositories.messaging``).
 """
 
 from __future__ import annotations
