@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import email
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email import policy
 
 import pytest
@@ -37,6 +37,7 @@ from tests.senders import Recorder, SlowRecorder
 from tests.staff_factories import acting, staff
 
 LEASE = timedelta(seconds=300)  # the default shop.jobs.lease_seconds
+NOON = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -210,10 +211,10 @@ def test_file_senders_write_eml_and_text(shop, tmp_path):
 def test_a_message_keeps_its_message_id_when_sent_again():
     """The one window (sent, not yet recorded) can send a message twice: both copies carry one
     Message-ID, so mail systems and readers can tell they are the same message."""
-    message = OutgoingMessage(7, "email", "li@example.com", "Code", "123456")
+    message = OutgoingMessage(7, "email", "li@example.com", "Code", "123456", NOON)
     first = email_message(message, "shop@example.com")["Message-ID"]
     assert email_message(message, "shop@example.com")["Message-ID"] == first
-    other = OutgoingMessage(8, "email", "li@example.com", "Code", "123456")
+    other = OutgoingMessage(8, "email", "li@example.com", "Code", "123456", NOON)
     assert email_message(other, "shop@example.com")["Message-ID"] != first
     assert first.endswith("@example.com>")
 
@@ -221,7 +222,7 @@ def test_a_message_keeps_its_message_id_when_sent_again():
 def test_console_sender_prints():
     stream = io.StringIO()
     with ConsoleSender(stream) as sender:
-        sender.send(OutgoingMessage(7, "sms", "+8613800138000", "", "code 123456"))
+        sender.send(OutgoingMessage(7, "sms", "+8613800138000", "", "code 123456", NOON))
     assert "+8613800138000" in stream.getvalue() and "code 123456" in stream.getvalue()
 
 
@@ -285,3 +286,11 @@ def test_a_failed_message_keeps_its_body_for_the_next_try(shop):
     row = _rows(shop)["down@example.com"]
     assert (row.state, row.body) == ("pending", "to down@example.com")
 
+def test_an_emails_date_is_the_shops_time(shop, clock, tmp_path):
+    """The Date header comes from the shop's clock, like every other time the shop writes."""
+    clock.set(datetime(2031, 7, 4, 8, 30, tzinfo=UTC))
+    [message_id] = _queue(shop, "li@example.com")
+    deliver_messages(shop)
+    eml = (tmp_path / "mail" / f"{message_id:08d}.eml").read_bytes()
+    date = email.message_from_bytes(eml, policy=policy.default)["Date"]
+    assert date.datetime == clock.now()

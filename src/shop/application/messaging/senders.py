@@ -18,8 +18,9 @@ import ssl
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import format_datetime
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Protocol, TextIO
@@ -34,6 +35,8 @@ class OutgoingMessage:
     recipient: str
     subject: str
     body: str
+    #: When the shop hands it over, by the shop's clock (an email's Date header).
+    date: datetime
 
 
 class Sender(Protocol):
@@ -140,7 +143,7 @@ def email_message(message: OutgoingMessage, sender: str) -> EmailMessage:
     email["From"] = sender
     email["To"] = message.recipient
     email["Subject"] = message.subject
-    email["Date"] = formatdate(usegmt=True)
+    email["Date"] = format_datetime(message.date, usegmt=True)
     email["Message-ID"] = message_id(message, sender)
     email.set_content(message.body)
     return email
