@@ -286,6 +286,22 @@ def test_a_failed_message_keeps_its_body_for_the_next_try(shop):
     row = _rows(shop)["down@example.com"]
     assert (row.state, row.body) == ("pending", "to down@example.com")
 
+@pytest.mark.parametrize("key,value", [("shop.smtp.port", "twenty-five"),
+                                       ("shop.smtp.timeout", "soon"),
+                                       ("shop.smtp.timeout", "nan")])
+def test_a_wrong_setting_fails_delivery_before_any_message_is_claimed(shop, key, value):
+    """Claiming first would use up a try on every run: eight runs and the outbox is dead."""
+    _queue(shop, "a@example.com")
+    shop.settings.update({"shop.mail.sender": "smtp", "shop.jobs.lease_seconds": "300",
+                          key: value})
+    for _ in range(RETRIES.max_attempts + 1):
+        with pytest.raises(Invalid) as caught:
+            deliver_messages(shop)
+        assert list(caught.value.errors) == [key]
+    row = _rows(shop)["a@example.com"]
+    assert (row.state, row.attempts, row.claimed_by) == ("pending", 0, None)
+
+
 def test_an_emails_date_is_the_shops_time(shop, clock, tmp_path):
     """The Date header comes from the shop's clock, like every other time the shop writes."""
     clock.set(datetime(2031, 7, 4, 8, 30, tzinfo=UTC))
