@@ -134,6 +134,24 @@ def test_job_settings_are_checked_and_name_the_setting():
         assert list(caught.value.errors) == [key]
 
 
+def test_a_lease_outlasts_three_smtp_timeouts():
+    """No send starts in a lease's last third, so that third must be longer than one send can
+    take: else a slow send's lease runs out and another worker sends the message again."""
+    smtp = {"shop.mail.sender": "smtp", "shop.smtp.timeout": "30"}
+    with pytest.raises(Invalid) as caught:
+        JobSettings.from_settings({**smtp, "shop.jobs.lease_seconds": "89"})
+    assert list(caught.value.errors) == ["shop.jobs.lease_seconds"]
+    assert "shop.smtp.timeout" in caught.value.errors["shop.jobs.lease_seconds"]
+    assert JobSettings.from_settings({**smtp, "shop.jobs.lease_seconds": "90"}).lease == \
+        timedelta(seconds=90)
+    with pytest.raises(Invalid) as caught:
+        JobSettings.from_settings({"shop.mail.sender": "smtp", "shop.jobs.lease_seconds": "60"})
+    assert list(caught.value.errors) == ["shop.jobs.lease_seconds"]  # the default 30 s too
+    # File and console senders wait for no server.
+    assert JobSettings.from_settings({"shop.jobs.lease_seconds": "10"}).lease == \
+        timedelta(seconds=10)
+
+
 def test_the_purge_deletes_only_what_nobody_needs(shop, clock, monkeypatch):
     monkeypatch.setattr(purge, "BATCH", 2)  # several batches, each its own transaction
     old = _one_of_each(shop)

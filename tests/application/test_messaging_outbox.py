@@ -253,6 +253,7 @@ def test_the_console_command_delivers(shop, tmp_path, capsys):
     args = cli.parser().parse_args(["x.ini", "outbox", "deliver", "--limit", "5"])
     assert (args.handler, args.limit, args.every) == (cli.outbox_deliver, 5, 0)
 
+
 def test_a_sent_message_leaves_no_code_or_link_in_the_database(shop, clock):
     """Codes are stored only as SHA-256 hashes; a sent message, kept for the retention days,
     must not hold them in plain text either: a dump or backup would leak live secrets."""
@@ -285,6 +286,7 @@ def test_a_failed_message_keeps_its_body_for_the_next_try(shop):
     deliver_messages(shop, senders=lambda: {"email": Recorder(broken={"down@example.com"})})
     row = _rows(shop)["down@example.com"]
     assert (row.state, row.body) == ("pending", "to down@example.com")
+
 
 @pytest.mark.parametrize("key,value", [("shop.smtp.port", "twenty-five"),
                                        ("shop.smtp.timeout", "soon"),

@@ -180,6 +180,14 @@ def smtp_timeout(settings: Mapping[str, Any]) -> float:
     return _number(settings, "shop.smtp.timeout", 30.0, least=1.0)
 
 
+def send_timeout(settings: Mapping[str, Any]) -> tuple[str, float] | None:
+    """The setting that bounds how long one send may wait for a server, and its seconds; None
+    when the chosen senders wait for none (console and file senders)."""
+    if str(settings.get("shop.mail.sender", "console")).strip() == "smtp":
+        return "shop.smtp.timeout", smtp_timeout(settings)
+    return None
+
+
 def senders_from_settings(settings: Mapping[str, Any]) -> dict[str, Sender]:
     """One sender per channel ("email", "sms"), as the settings choose; ``Invalid`` names a
     setting that is wrong."""
