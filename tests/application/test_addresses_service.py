@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from shop.application import ANONYMOUS, Forbidden, Invalid, NotFound
 from shop.application.addresses.service import MAX_ADDRESSES
+from shop.data.models import Address
 from tests.shoppers import shopper
 
 NANSHAN = {"recipient": "李雷", "mobile": "138 0013 8000", "province": "440000",
@@ -96,6 +98,24 @@ def test_exactly_one_default_first_address_then_chosen_then_promoted(shop, alice
         tx.addresses.delete(third.id)
         tx.addresses.delete(second.id)
     assert listing(shop, alice) == []
+
+
+@pytest.mark.parametrize("choose", [
+    lambda tx, second: tx.addresses.make_default(second),
+    lambda tx, second: tx.addresses.update(second, {**CHAOYANG, "is_default": "true"}),
+    lambda tx, second: tx.addresses.add({**NANSHAN, "is_default": "true"}),
+], ids=["make_default", "update", "add"])
+def test_the_address_losing_its_default_is_updated_by_the_shops_clock(shop, alice, clock,
+                                                                       choose):
+    first = add(shop, alice, NANSHAN)
+    second = add(shop, alice, CHAOYANG)
+    later = clock.advance(hours=1)
+    with shop.transaction(actor=alice) as tx:
+        choose(tx, second.id)
+    with shop.transaction(actor=shop.system_actor("tests")) as tx:
+        [(default, updated_at)] = tx._session.execute(
+            select(Address.is_default, Address.updated_at).where(Address.id == first.id)).all()
+    assert (default, updated_at) == (False, later)
 
 
 def test_unticking_default_on_edit_keeps_it(shop, alice):

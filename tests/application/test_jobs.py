@@ -134,6 +134,24 @@ def test_job_settings_are_checked_and_name_the_setting():
         assert list(caught.value.errors) == [key]
 
 
+def test_a_lease_outlasts_three_smtp_timeouts():
+    """No send starts in a lease's last third, so that third must be longer than one send can
+    take: else a slow send's lease runs out and another worker sends the message again."""
+    smtp = {"shop.mail.sender": "smtp", "shop.smtp.timeout": "30"}
+    with pytest.raises(Invalid) as caught:
+        JobSettings.from_settings({**smtp, "shop.jobs.lease_seconds": "89"})
+    assert list(caught.value.errors) == ["shop.jobs.lease_seconds"]
+    assert "shop.smtp.timeout" in caught.value.errors["shop.jobs.lease_seconds"]
+    assert JobSettings.from_settings({**smtp, "shop.jobs.lease_seconds": "90"}).lease == \
+        timedelta(seconds=90)
+    with pytest.raises(Invalid) as caught:
+        JobSettings.from_settings({"shop.mail.sender": "smtp", "shop.jobs.lease_seconds": "60"})
+    assert list(caught.value.errors) == ["shop.jobs.lease_seconds"]  # the default 30 s too
+    # File and console senders wait for no server.
+    assert JobSettings.from_settings({"shop.jobs.lease_seconds": "10"}).lease == \
+        timedelta(seconds=10)
+
+
 def test_the_purge_deletes_only_what_nobody_needs(shop, clock, monkeypatch):
     monkeypatch.setattr(purge, "BATCH", 2)  # several batches, each its own transaction
     old = _one_of_each(shop)
@@ -160,6 +178,37 @@ def test_the_purge_deletes_only_what_nobody_needs(shop, clock, monkeypatch):
     again = purge.purge_expired(shop)  # a second run (or a run after a crash) finds nothing
     assert set(again.deleted.values()) == {0}
     assert count(shop, AuditEntry, AuditEntry.action == "jobs.purge") == 1
+
+
+def test_every_table_is_purged_in_batches(shop, clock, monkeypatch):
+    """One short transaction per batch: a first purge of a big table never holds SQLite's write
+    lock for long."""
+    monkeypatch.setattr(purge, "BATCH", 2)
+    batches: dict[str, list[int]] = {}
+    purges = purge._purges()
+
+    def counting(table, run):
+        def batch(tx, now, settings):
+            batches.setdefault(table, []).append(run(tx, now, settings))
+            return batches[table][-1]
+        return batch
+    monkeypatch.setattr(purge, "_purges", lambda: {t: counting(t, p) for t, p in purges.items()})
+    customer_id = registered(shop)
+    for n in range(3):
+        with shop.transaction(actor=shop.system_actor("tests")) as tx:
+            LoginSessions(tx).begin("customer", customer_id)
+            now = tx.clock.now()
+            tx._session.add(OAuthAttempt(
+                state_hash=f"state{n}", browser_hash="b", provider="oidc", purpose="login",
+                code_verifier="v", nonce="n", redirect_uri="/",
+                expires_at=now + timedelta(minutes=10)))
+            tx._session.add(ThrottleEvent(key="login:ip:203.0.113.1", at=now))
+    clock.advance(days=31)
+    purge.purge_expired(shop)
+    for table in ("web_session", "oauth_attempt", "throttle_event"):
+        assert batches[table] == [2, 1], table
+    for model in (WebSession, OAuthAttempt, ThrottleEvent):
+        assert count(shop, model) == 0, model
 
 
 def _one_of_each(shop):

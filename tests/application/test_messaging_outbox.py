@@ -7,7 +7,7 @@ from __future__ import annotations
 import argparse
 import email
 import io
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from email import policy
 
 import pytest
@@ -24,13 +24,20 @@ from shop.application.messaging.senders import (
     email_message,
     senders_from_settings,
 )
-from shop.data.models import AuditEntry, OutboxMessage
+from shop.data.models import AuditEntry, Base, OutboxMessage
 from shop.presentation import cli
-from tests.accounts_support import unit
+from tests.accounts_support import (
+    latest_code,
+    latest_link_token,
+    register_email,
+    register_mobile,
+    unit,
+)
 from tests.senders import Recorder, SlowRecorder
 from tests.staff_factories import acting, staff
 
 LEASE = timedelta(seconds=300)  # the default shop.jobs.lease_seconds
+NOON = datetime(2026, 3, 1, 12, tzinfo=UTC)
 
 
 @pytest.fixture
@@ -204,10 +211,10 @@ def test_file_senders_write_eml_and_text(shop, tmp_path):
 def test_a_message_keeps_its_message_id_when_sent_again():
     """The one window (sent, not yet recorded) can send a message twice: both copies carry one
     Message-ID, so mail systems and readers can tell they are the same message."""
-    message = OutgoingMessage(7, "email", "li@example.com", "Code", "123456")
+    message = OutgoingMessage(7, "email", "li@example.com", "Code", "123456", NOON)
     first = email_message(message, "shop@example.com")["Message-ID"]
     assert email_message(message, "shop@example.com")["Message-ID"] == first
-    other = OutgoingMessage(8, "email", "li@example.com", "Code", "123456")
+    other = OutgoingMessage(8, "email", "li@example.com", "Code", "123456", NOON)
     assert email_message(other, "shop@example.com")["Message-ID"] != first
     assert first.endswith("@example.com>")
 
@@ -215,7 +222,7 @@ def test_a_message_keeps_its_message_id_when_sent_again():
 def test_console_sender_prints():
     stream = io.StringIO()
     with ConsoleSender(stream) as sender:
-        sender.send(OutgoingMessage(7, "sms", "+8613800138000", "", "code 123456"))
+        sender.send(OutgoingMessage(7, "sms", "+8613800138000", "", "code 123456", NOON))
     assert "+8613800138000" in stream.getvalue() and "code 123456" in stream.getvalue()
 
 
@@ -245,3 +252,63 @@ def test_the_console_command_delivers(shop, tmp_path, capsys):
     assert (tmp_path / "sms" / f"{message_id:08d}.txt").exists()
     args = cli.parser().parse_args(["x.ini", "outbox", "deliver", "--limit", "5"])
     assert (args.handler, args.limit, args.every) == (cli.outbox_deliver, 5, 0)
+
+
+def test_a_sent_message_leaves_no_code_or_link_in_the_database(shop, clock):
+    """Codes are stored only as SHA-256 hashes; a sent message, kept for the retention days,
+    must not hold them in plain text either: a dump or backup would leak live secrets."""
+    register_email(shop, "zhao@example.com")
+    register_mobile(shop, "13800138000")
+    clock.advance(seconds=61)  # one code a minute per address
+    for identifier in ("zhao@example.com", "13800138000"):
+        with unit(shop) as uow:
+            uow.accounts.request_password_reset({"identifier": identifier})
+    secrets = [latest_link_token(shop, "zhao@example.com"), latest_code(shop, "+8613800138000")]
+    mail, sms = Recorder(), Recorder()
+    deliver_messages(shop, senders=lambda: {"email": mail, "sms": sms})
+    assert secrets[0] in mail.sent[-1].body and secrets[1] in sms.sent[-1].body
+    with unit(shop) as uow:
+        dump = repr([uow._session.execute(select(table)).all()
+                     for table in Base.metadata.sorted_tables])
+        rows = uow._session.scalars(select(OutboxMessage)).all()
+        uow._session.expunge_all()
+    assert not [secret for secret in secrets if secret in dump]
+    # What staff read stays: channel, recipient, subject, when, how many tries.
+    assert {(row.state, row.body) for row in rows} == {("done", "")}
+    reset = [row for row in rows if row.recipient == "zhao@example.com"][-1]
+    assert (reset.channel, reset.subject, reset.attempts) == ("email", "Reset your password", 1)
+    assert reset.sent_at is not None
+
+
+def test_a_failed_message_keeps_its_body_for_the_next_try(shop):
+    """Until it is sent (or while dead, for staff to send again) the body is still needed."""
+    _queue(shop, "down@example.com")
+    deliver_messages(shop, senders=lambda: {"email": Recorder(broken={"down@example.com"})})
+    row = _rows(shop)["down@example.com"]
+    assert (row.state, row.body) == ("pending", "to down@example.com")
+
+
+@pytest.mark.parametrize("key,value", [("shop.smtp.port", "twenty-five"),
+                                       ("shop.smtp.timeout", "soon"),
+                                       ("shop.smtp.timeout", "nan")])
+def test_a_wrong_setting_fails_delivery_before_any_message_is_claimed(shop, key, value):
+    """Claiming first would use up a try on every run: eight runs and the outbox is dead."""
+    _queue(shop, "a@example.com")
+    shop.settings.update({"shop.mail.sender": "smtp", "shop.jobs.lease_seconds": "300",
+                          key: value})
+    for _ in range(RETRIES.max_attempts + 1):
+        with pytest.raises(Invalid) as caught:
+            deliver_messages(shop)
+        assert list(caught.value.errors) == [key]
+    row = _rows(shop)["a@example.com"]
+    assert (row.state, row.attempts, row.claimed_by) == ("pending", 0, None)
+
+
+def test_an_emails_date_is_the_shops_time(shop, clock, tmp_path):
+    """The Date header comes from the shop's clock, like every other time the shop writes."""
+    clock.set(datetime(2031, 7, 4, 8, 30, tzinfo=UTC))
+    [message_id] = _queue(shop, "li@example.com")
+    deliver_messages(shop)
+    eml = (tmp_path / "mail" / f"{message_id:08d}.eml").read_bytes()
+    date = email.message_from_bytes(eml, policy=policy.default)["Date"]
+    assert date.datetime == clock.now()

@@ -35,6 +35,7 @@ pytestmark = pytest.mark.celery
 BROKER = os.environ.get("SHOP_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
 CELERY = Path(sys.executable).parent / "celery"
 LEASE_SECONDS = 10
+SMTP_TIMEOUT = 3  # a lease must outlast three: no send starts in its last third
 MESSAGES = 8
 KILL_AT = 4  # the worker dies while the server holds the 4th message, before accepting it
 
@@ -72,7 +73,7 @@ def worker_settings(postgres, broker, tmp_path):
             "shop.jobs.beat_schedule_file": str(tmp_path / "beat"),
             "shop.mail.sender": "smtp", "shop.smtp.host": "127.0.0.1",
             "shop.smtp.user": "shop", "shop.smtp.password": "s3cret",
-            "shop.smtp.from": "shop@example.com", "shop.smtp.timeout": "30"}
+            "shop.smtp.from": "shop@example.com", "shop.smtp.timeout": str(SMTP_TIMEOUT)}
 
 
 @pytest.fixture

@@ -73,7 +73,7 @@ class AddressService:
                                   mapping={"max": MAX_ADDRESSES})})
         make_default = values.pop("is_default") or count == 0
         if make_default:
-            self.repo.clear_default(customer_id)
+            self.repo.clear_default(customer_id, self.uow.clock.now())
         address = Address(customer_id=customer_id, is_default=make_default, **_columns(values))
         self.repo.add(address)
         return self._view(address)
@@ -86,7 +86,7 @@ class AddressService:
         address = self._owned(customer_id, address_id)
         values = deserialize_address(data)
         if values.pop("is_default") and not address.is_default:
-            self.repo.clear_default(customer_id)
+            self.repo.clear_default(customer_id, self.uow.clock.now())
             address.is_default = True
         for name, value in _columns(values).items():
             setattr(address, name, value)
@@ -97,7 +97,7 @@ class AddressService:
         self.repo.lock_owner(customer_id)
         address = self._owned(customer_id, address_id)
         if not address.is_default:
-            self.repo.clear_default(customer_id)
+            self.repo.clear_default(customer_id, self.uow.clock.now())
             address.is_default = True
         return self._view(address)
 

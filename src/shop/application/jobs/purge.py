@@ -38,16 +38,16 @@ Purge = Callable[["UnitOfWork", datetime, JobSettings], int]
 
 def _purges() -> dict[str, Purge]:
     return {
-        "web_session": lambda tx, now, s: tx.sessions.purge_expired(),
+        "web_session": lambda tx, now, s: tx.sessions.purge_expired(BATCH),
         "oauth_attempt": lambda tx, now, s: OAuthAttemptRepository(tx._session)
-        .delete_expired(now),
+        .delete_expired(now, BATCH),
         "one_time_code": lambda tx, now, s: OneTimeCodeRepository(tx._session)
         .purge_created_before(now - CODES_KEPT, BATCH),
         "outbox_message": lambda tx, now, s: OutboxRepository(tx._session)
         .purge_done(now - s.retention, BATCH),
         "domain_event": lambda tx, now, s: EventRepository(tx._session)
         .purge_finished(now - s.retention, BATCH),
-        "throttle_event": lambda tx, now, s: Throttle(tx).purge_expired(),
+        "throttle_event": lambda tx, now, s: Throttle(tx).purge_expired(BATCH),
     }
 
 

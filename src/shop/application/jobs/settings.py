@@ -5,6 +5,12 @@
     shop.jobs.retention_days = 30     # delivered messages, handled events, login attempts
     shop.jobs.broker_url = amqp://guest:guest@127.0.0.1:5672//   # Celery (production)
     shop.jobs.queue = shop-jobs       # the Celery queue the shop's tasks go to
+
+A lease must be at least three times the SMTP timeout (``shop.smtp.timeout``, 30 s) when mail
+goes by SMTP: no send starts in a lease's last third, so that third must outlast any one send.
+
+A delivered message is kept for the retention days without its body (which may hold a code or
+a reset link; see ``shop.data.repositories.messaging``).
 """
 
 from __future__ import annotations
@@ -15,6 +21,7 @@ from datetime import timedelta
 from typing import Any
 
 from shop.application.errors import Invalid
+from shop.application.messaging.senders import send_timeout
 
 DEFAULT_BROKER = "amqp://guest:guest@127.0.0.1:5672//"
 
@@ -32,10 +39,20 @@ class JobSettings:
         return cls(
             in_process=str(settings.get("shop.jobs.in_process", "false")).strip().lower()
             in ("1", "true", "yes", "on"),
-            lease=timedelta(seconds=_whole(settings, "shop.jobs.lease_seconds", 300, least=10)),
+            lease=_lease(settings),
             retention=timedelta(days=_whole(settings, "shop.jobs.retention_days", 30, least=1)),
             broker_url=str(settings.get("shop.jobs.broker_url") or DEFAULT_BROKER),
             queue=str(settings.get("shop.jobs.queue") or "shop-jobs"))
+
+
+def _lease(settings: Mapping[str, Any]) -> timedelta:
+    lease = timedelta(seconds=_whole(settings, "shop.jobs.lease_seconds", 300, least=10))
+    timeout = send_timeout(settings)
+    if timeout is not None and lease < timedelta(seconds=3 * timeout[1]):
+        name, seconds = timeout
+        raise Invalid({"shop.jobs.lease_seconds": f"at least three times {name} ({seconds:g} s), "
+                                                  f"not {lease.total_seconds():g}"})
+    return lease
 
 
 def _whole(settings: Mapping[str, Any], key: str, default: int, *, least: int) -> int:

@@ -46,16 +46,20 @@ def deliver_messages(shop: Shop, *, limit: int = BATCH,
                      ) -> DeliveryReport:
     """Send up to ``limit`` of the oldest due messages; safe to run in several workers at once.
 
-    ``senders`` makes the senders per channel (from the settings by default).
+    ``senders`` makes the senders per channel (from the settings by default). ``Invalid``
+    names a wrong setting; then nothing was claimed.
     """
     actor = shop.system_actor("outbox")
     with shop.transaction(actor, writes=False) as tx:
         if not tx._outbox.deliveries.any_due():
             return DeliveryReport(0, 0)
-    lease = Lease.starting(shop.clock, JobSettings.from_settings(shop.settings).lease)
+    # Settings first: a wrong one fails the job before any message is leased, so it costs no
+    # message a try (eight failed runs would otherwise leave the whole outbox dead).
+    length = JobSettings.from_settings(shop.settings).lease
+    chosen = (senders or (lambda: senders_from_settings(shop.settings)))()
+    lease = Lease.starting(shop.clock, length)
     with shop.transaction(actor) as tx:
         claimed = tx._outbox.claim(lease, min(max(limit, 1), MAX_BATCH))
-    chosen = (senders or (lambda: senders_from_settings(shop.settings)))()
     sent = failed = 0
     untouched: list[OutgoingMessage] = []
     for channel, batch in groupby(sorted(claimed, key=lambda m: m.channel),

@@ -18,13 +18,16 @@ import ssl
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import format_datetime
 from pathlib import Path
 from types import TracebackType
-from typing import Any, Protocol, TextIO
+from typing import Any, Protocol, TextIO, TypeVar
 
 from shop.application.errors import Invalid
+
+Number = TypeVar("Number", int, float)
 
 
 @dataclass(frozen=True)
@@ -34,6 +37,8 @@ class OutgoingMessage:
     recipient: str
     subject: str
     body: str
+    #: When the shop hands it over, by the shop's clock (an email's Date header).
+    date: datetime
 
 
 class Sender(Protocol):
@@ -140,7 +145,7 @@ def email_message(message: OutgoingMessage, sender: str) -> EmailMessage:
     email["From"] = sender
     email["To"] = message.recipient
     email["Subject"] = message.subject
-    email["Date"] = formatdate(usegmt=True)
+    email["Date"] = format_datetime(message.date, usegmt=True)
     email["Message-ID"] = message_id(message, sender)
     email.set_content(message.body)
     return email
@@ -158,8 +163,34 @@ def _flag(value: Any) -> bool:
     return str(value).strip().lower() in ("1", "true", "yes", "on")
 
 
+def _number(settings: Mapping[str, Any], key: str, default: Number, *, least: Number) -> Number:
+    """A numeric setting of ``default``'s type; ``Invalid`` names it when it is not one."""
+    raw = settings.get(key, default)
+    try:
+        value = type(default)(raw)
+    except (TypeError, ValueError):
+        raise Invalid({key: f"a number, not {raw!r}"}) from None
+    if not value >= least:  # also refuses NaN
+        raise Invalid({key: f"at least {least}, not {raw!r}"})
+    return value
+
+
+def smtp_timeout(settings: Mapping[str, Any]) -> float:
+    """Seconds an SMTP connection waits for the server (``shop.smtp.timeout``, default 30)."""
+    return _number(settings, "shop.smtp.timeout", 30.0, least=1.0)
+
+
+def send_timeout(settings: Mapping[str, Any]) -> tuple[str, float] | None:
+    """The setting that bounds how long one send may wait for a server, and its seconds; None
+    when the chosen senders wait for none (console and file senders)."""
+    if str(settings.get("shop.mail.sender", "console")).strip() == "smtp":
+        return "shop.smtp.timeout", smtp_timeout(settings)
+    return None
+
+
 def senders_from_settings(settings: Mapping[str, Any]) -> dict[str, Sender]:
-    """One sender per channel ("email", "sms"), as the settings choose."""
+    """One sender per channel ("email", "sms"), as the settings choose; ``Invalid`` names a
+    setting that is wrong."""
     sender_address = settings.get("shop.smtp.from") or "shop@localhost"
     mail = str(settings.get("shop.mail.sender", "console")).strip()
     sms = str(settings.get("shop.sms.sender", "console")).strip()
@@ -167,11 +198,11 @@ def senders_from_settings(settings: Mapping[str, Any]) -> dict[str, Sender]:
     if mail == "smtp":
         senders["email"] = SmtpSender(
             str(settings.get("shop.smtp.host", "localhost")),
-            int(settings.get("shop.smtp.port", 25)), sender=sender_address,
+            _number(settings, "shop.smtp.port", 25, least=1), sender=sender_address,
             user=settings.get("shop.smtp.user") or None,
             password=settings.get("shop.smtp.password") or None,
             starttls=_flag(settings.get("shop.smtp.starttls", "false")),
-            timeout=float(settings.get("shop.smtp.timeout", 30)))
+            timeout=smtp_timeout(settings))
     elif mail == "file":
         senders["email"] = FileSender(settings.get("shop.mail.directory", "var/mail"),
                                       sender_address)

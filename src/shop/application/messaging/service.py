@@ -45,6 +45,8 @@ class OutboxService:
         return DeliveryQueue(self.uow, self.repo)
 
     def claim(self, lease: Lease, limit: int) -> list[OutgoingMessage]:
-        """Lease up to ``limit`` due messages, oldest first, as plain values to send."""
-        return [OutgoingMessage(row.id, row.channel, row.recipient, row.subject, row.body)
+        """Lease up to ``limit`` due messages, oldest first, as plain values to send (dated
+        now: they go out within the lease)."""
+        now = self.uow.clock.now()
+        return [OutgoingMessage(row.id, row.channel, row.recipient, row.subject, row.body, now)
                 for row in self.deliveries.claim(lease, limit)]

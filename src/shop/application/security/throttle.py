@@ -134,9 +134,9 @@ class Throttle:
         """Forget the rules' events (a success clears the count of what it proved)."""
         self.repo.clear(rule.key for rule in rules)
 
-    def purge_expired(self) -> int:
-        """Delete events no rule can count any more; how many. A job runs it."""
-        return self.repo.delete_before(self.uow.clock.now() - LONGEST_WINDOW)
+    def purge_expired(self, limit: int) -> int:
+        """Delete up to ``limit`` events no rule can count any more; how many. A job runs it."""
+        return self.repo.delete_before(self.uow.clock.now() - LONGEST_WINDOW, limit)
 
 
 def _recent(repo: ThrottleRepository, rules: Iterable[Rule],

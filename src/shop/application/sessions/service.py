@@ -67,9 +67,9 @@ class SessionService:
         if token:
             self._repo.delete(token_hash(token))
 
-    def purge_expired(self) -> int:
-        """Delete the sessions that have expired; how many. A job runs it."""
-        return self._repo.delete_expired(self.uow.clock.now())
+    def purge_expired(self, limit: int) -> int:
+        """Delete up to ``limit`` sessions that have expired; how many. A job runs it."""
+        return self._repo.delete_expired(self.uow.clock.now(), limit)
 
 
 class LoginSessions:

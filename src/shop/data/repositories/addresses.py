@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
@@ -47,10 +49,13 @@ class AddressRepository:
         # Flushed now: the caller returns the new id.
         self.session.flush()
 
-    def clear_default(self, customer_id: int) -> None:
+    def clear_default(self, customer_id: int, now: datetime) -> None:
+        """The default address stops being it, updated at ``now`` (the shop's clock: a Core
+        UPDATE passes by the session's stamping)."""
         self.session.execute(
             update(Address).where(Address.customer_id == customer_id, Address.is_default)
-            .values(is_default=False).execution_options(synchronize_session="fetch"))
+            .values(is_default=False, updated_at=now)
+            .execution_options(synchronize_session="fetch"))
         # Flushed before another row becomes default, or the partial unique index would see two.
         self.session.flush()
 

@@ -8,6 +8,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from shop.data.models import OAuthAttempt, OAuthIdentity
+from shop.data.repositories.batches import delete_ids
 
 
 class OAuthIdentityRepository:
@@ -60,6 +61,8 @@ class OAuthAttemptRepository:
                                        OAuthAttempt.state_hash.not_in(newest))
             .execution_options(synchronize_session=False))
 
-    def delete_expired(self, now: datetime) -> int:
-        return self.session.execute(
-            delete(OAuthAttempt).where(OAuthAttempt.expires_at <= now)).rowcount or 0
+    def delete_expired(self, now: datetime, limit: int | None = None) -> int:
+        """Delete the attempts that expired by ``now``: at most ``limit`` (a purge's batch)."""
+        return delete_ids(self.session, OAuthAttempt.state_hash,
+                          select(OAuthAttempt.state_hash).where(OAuthAttempt.expires_at <= now)
+                          .limit(limit))

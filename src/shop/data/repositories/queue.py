@@ -21,13 +21,16 @@ Row = TypeVar("Row", bound=QueuedRow)
 
 
 class QueueRepository(Generic[Row]):
-    """The queue of ``model``; ``done_at`` is the column stamped when a row is finished."""
+    """The queue of ``model``; ``done_at`` is the column stamped when a row is finished, and
+    the ``forgotten`` text columns are emptied then (what only the delivery needed)."""
 
     def __init__(self, session: Session, model: type[Row],
-                 done_at: InstrumentedAttribute[datetime | None]) -> None:
+                 done_at: InstrumentedAttribute[datetime | None],
+                 forgotten: Sequence[InstrumentedAttribute[str]] = ()) -> None:
         self.session = session
         self.model = model
         self.done_at = done_at
+        self.forgotten = forgotten
 
     def _unleased(self, now: datetime) -> ColumnElement[bool]:
         model = self.model
@@ -74,14 +77,15 @@ class QueueRepository(Generic[Row]):
             .order_by(model.id).execution_options(populate_existing=True)).all()
 
     def complete(self, row_id: int, token: str, now: datetime) -> bool:
-        """Mark the row done for the worker holding it; False when it is not (or no longer)
-        that worker's to finish."""
+        """Mark the row done for the worker holding it, emptying the forgotten columns; False
+        when it is not (or no longer) that worker's to finish."""
         model = self.model
+        values: dict[Any, Any] = {model.state: DONE, self.done_at: now, model.claimed_by: None,
+                                  model.claimed_until: None, model.last_error: None}
+        values.update(dict.fromkeys(self.forgotten, ""))
         result = self.session.execute(
             update(model).where(model.id == row_id, model.state == PENDING,
-                                model.claimed_by == token)
-            .values({model.state: DONE, self.done_at: now, model.claimed_by: None,
-                     model.claimed_until: None, model.last_error: None}))
+                                model.claimed_by == token).values(values))
         return bool(affected(result))
 
     def fail(self, row_id: int, token: str, error: str, retry_at: datetime | None) -> bool:

@@ -12,6 +12,7 @@ from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from shop.data.models import WebSession
+from shop.data.repositories.batches import delete_ids
 
 
 @dataclass(frozen=True)
@@ -53,9 +54,11 @@ class SessionRepository:
             statement = statement.where(WebSession.token_hash.not_in(keep))
         return _rowcount(self.session.execute(statement))
 
-    def delete_expired(self, now: datetime) -> int:
-        return _rowcount(self.session.execute(
-            delete(WebSession).where(WebSession.expires_at <= now)))
+    def delete_expired(self, now: datetime, limit: int) -> int:
+        """Delete up to ``limit`` sessions that expired by ``now`` (a purge's batch)."""
+        return delete_ids(self.session, WebSession.token_hash,
+                          select(WebSession.token_hash).where(WebSession.expires_at <= now)
+                          .limit(limit))
 
 
 def _rowcount(result: Any) -> int:

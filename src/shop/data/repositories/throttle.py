@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any, cast
 
 from sqlalchemy import delete, insert, select
-from sqlalchemy.engine import CursorResult
 from sqlalchemy.orm import Session
 
 from shop.data.models import ThrottleEvent
+from shop.data.repositories.batches import delete_ids
 
 
 class ThrottleRepository:
@@ -36,6 +35,8 @@ class ThrottleRepository:
         if keys:
             self.session.execute(delete(ThrottleEvent).where(ThrottleEvent.key.in_(keys)))
 
-    def delete_before(self, moment: datetime) -> int:
-        result = self.session.execute(delete(ThrottleEvent).where(ThrottleEvent.at < moment))
-        return cast("CursorResult[Any]", result).rowcount
+    def delete_before(self, moment: datetime, limit: int) -> int:
+        """Delete up to ``limit`` events from before ``moment``, oldest first (a purge's batch)."""
+        return delete_ids(self.session, ThrottleEvent.id,
+                          select(ThrottleEvent.id).where(ThrottleEvent.at < moment)
+                          .order_by(ThrottleEvent.id).limit(limit))
