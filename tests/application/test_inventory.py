@@ -7,6 +7,9 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from hypothesis import HealthCheck, given
+from hypothesis import settings as examples
+from hypothesis import strategies as st
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import IntegrityError
 
@@ -246,3 +249,48 @@ def test_a_new_skus_opening_stock_is_bounded_like_an_adjustment(system):
     with pytest.raises(Invalid) as refused:
         factories.product(system, "shirts", stock=2**31)
     assert set(refused.value.errors) == {"skus.0.stock_on_hand"}
+
+
+#: One step of a random history: (what, owner number, SKU index, quantity).
+_STEPS = st.tuples(st.sampled_from(["reserve", "release", "deduct", "adjust"]),
+                   st.integers(0, 3), st.integers(0, 1), st.integers(-4, 4))
+
+
+def test_no_history_of_steps_breaks_the_stock_invariants(system):
+    """Whatever mix of reservations, releases, deductions and adjustments: nothing negative,
+    never more reserved than on hand, reserved equals the active reservations, and the log
+    sums to the levels."""
+    skus = _skus(system, 4, 2)
+
+    @examples(max_examples=60, deadline=None, database=None,
+              suppress_health_check=[HealthCheck.function_scoped_fixture])
+    @given(steps=st.lists(_STEPS, max_size=12))
+    def history(steps: list[tuple[str, int, int, int]]) -> None:
+        savepoint = system._session.begin_nested()
+        try:
+            for step, owner_number, index, quantity in steps:
+                owner, sku_id = Owner("order", f"H{owner_number}"), skus[index]
+                try:
+                    if step == "reserve":
+                        system._stock.reserve(owner, [StockLine(sku_id, quantity)],
+                                              _expiry(system))
+                    elif step == "adjust":
+                        system.inventory.adjust(_code(system, sku_id), quantity, "count")
+                    else:
+                        getattr(system._stock, step)(owner)
+                except (Conflict, Invalid):
+                    pass
+            for sku_id in skus:
+                on_hand, reserved = _level(system, sku_id)
+                assert 0 <= reserved <= on_hand
+                held = system._session.scalar(select(func.coalesce(func.sum(
+                    StockReservation.quantity), 0)).where(StockReservation.sku_id == sku_id,
+                                                          StockReservation.state == "active"))
+                logged = system._session.execute(select(
+                    func.sum(StockMovement.delta), func.sum(StockMovement.reserved_delta))
+                    .where(StockMovement.sku_id == sku_id)).one()
+                assert (held, tuple(logged)) == (reserved, (on_hand, reserved))
+        finally:
+            savepoint.rollback()
+
+    history()
