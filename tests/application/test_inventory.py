@@ -294,3 +294,19 @@ def test_no_history_of_steps_breaks_the_stock_invariants(system):
             savepoint.rollback()
 
     history()
+
+
+def test_the_demo_load_writes_stock_the_log_and_the_flags_it_implies(system):
+    system.demo.load(30)
+    session = system._session
+    skus = session.scalar(select(func.count()).select_from(Sku))
+    assert session.scalar(select(func.count()).select_from(StockLevel)) == skus
+    unlogged = session.scalar(text(
+        "SELECT count(*) FROM stock_level l WHERE l.on_hand <> (SELECT coalesce(sum(delta), 0) "
+        "FROM stock_movement m WHERE m.sku_id = l.sku_id)"))
+    wrong_flags = session.scalar(text(
+        "SELECT count(*) FROM product p WHERE p.in_stock <> EXISTS (SELECT 1 FROM sku s "
+        "JOIN stock_level l ON l.sku_id = s.id WHERE s.product_id = p.id "
+        "AND l.on_hand > l.reserved)"))
+    sold_out = session.scalar(text("SELECT count(*) FROM stock_level WHERE on_hand = 0"))
+    assert (unlogged, wrong_flags) == (0, 0) and 0 < sold_out < skus
