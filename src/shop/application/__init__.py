@@ -39,6 +39,8 @@ from shop.application.errors import (
 from shop.application.events.handlers import HandlerRegistry
 from shop.application.events.registry import default_registry
 from shop.application.events.service import EventService
+from shop.application.inventory.service import InventoryService
+from shop.application.inventory.stock import StockKeeper
 from shop.application.jobs.catalog import find_job
 from shop.application.jobs.dead_letters import DeadLetterService
 from shop.application.locales import normalize_locale
@@ -193,7 +195,8 @@ class UnitOfWork:
 
     Its public members are what an integrator may use (see the README's library section).
     Members whose names start with ``_`` are the application tier's own steps: the database
-    session, the audit trail, the outbox, domain events and the reference-data reader. Services
+    session, the audit trail, the outbox, domain events, the reference-data reader and the stock
+    keeper (reserve, release, deduct). Services
     use them; a caller that reached for them would skip the rules the services enforce.
     """
 
@@ -237,6 +240,10 @@ class UnitOfWork:
     def _events(self) -> EventService:
         return EventService(self)
 
+    @cached_property
+    def _stock(self) -> StockKeeper:
+        return StockKeeper(self)
+
     # -- the services ------------------------------------------------------------------------
 
     @cached_property
@@ -254,6 +261,10 @@ class UnitOfWork:
     @cached_property
     def catalog(self) -> CatalogService:
         return CatalogService(self)
+
+    @cached_property
+    def inventory(self) -> InventoryService:
+        return InventoryService(self)
 
     @cached_property
     def demo(self) -> DemoService:

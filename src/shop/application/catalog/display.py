@@ -8,7 +8,7 @@ from __future__ import annotations
 from decimal import Decimal
 from enum import StrEnum
 
-#: A SKU with fewer than this many on hand says how many are left (仅剩 N 件).
+#: A SKU with fewer than this many available says how many are left (仅剩 N 件).
 LOW_STOCK_THRESHOLD = 10
 
 
@@ -19,10 +19,11 @@ class StockStatus(StrEnum):
     OUT = "out"
 
 
-def stock_status(on_hand: int) -> StockStatus:
-    if on_hand <= 0:
+def stock_status(available: int) -> StockStatus:
+    """From what can still be bought: units on hand that are reserved for orders are not."""
+    if available <= 0:
         return StockStatus.OUT
-    return StockStatus.LOW if on_hand < LOW_STOCK_THRESHOLD else StockStatus.IN_STOCK
+    return StockStatus.LOW if available < LOW_STOCK_THRESHOLD else StockStatus.IN_STOCK
 
 
 def show_list_price(price: Decimal, list_price: Decimal | None) -> bool:

@@ -36,6 +36,10 @@ class ListingIndex:
         self.repo.adjust_facet_counts(
             {key: after.get(key, 0) - before.get(key, 0) for key in before.keys() | after.keys()})
 
+    def stock_changed(self, sku_ids: Sequence[int]) -> None:
+        """Re-derive the in-stock flag of these SKUs' products (not a facet: no count moves)."""
+        self.repo.refresh_in_stock(sku_ids)
+
     def rebuild(self, *, summaries: bool = True) -> None:
         """Re-derive everything, after a bulk load; ``summaries=False`` when the load wrote each
         product's price summary itself."""

@@ -137,7 +137,8 @@ class SkuView:
     code: str
     price: Decimal
     list_price: Decimal | None
-    stock_on_hand: int
+    #: How many can still be bought (on hand minus reserved).
+    available: int
     weight_grams: int
     barcode: str | None
     label: str

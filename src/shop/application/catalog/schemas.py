@@ -9,6 +9,7 @@ from typing import Any
 import colander
 
 from shop.application.i18n import _
+from shop.application.inventory.schemas import MAX_ADJUSTMENT
 from shop.application.money import Money, to_money
 
 PAGE_SIZES = (24, 48, 96)
@@ -86,7 +87,9 @@ class SkuSchema(colander.MappingSchema):
     code = colander.SchemaNode(colander.String(), validator=colander.Length(1, 80))
     price = colander.SchemaNode(Money(), validator=NOT_NEGATIVE)
     list_price = colander.SchemaNode(Money(), missing=None, validator=NOT_NEGATIVE)
-    stock_on_hand = colander.SchemaNode(colander.Int(), missing=0, validator=colander.Range(min=0))
+    #: Opening stock, recorded by the inventory (as one adjustment at most).
+    stock_on_hand = colander.SchemaNode(colander.Int(), missing=0,
+                                        validator=colander.Range(min=0, max=MAX_ADJUSTMENT))
     weight_grams = colander.SchemaNode(colander.Int(), missing=0, validator=colander.Range(min=0))
     barcode = colander.SchemaNode(colander.String(), missing=None, validator=colander.Regex(
         r"^\d{8,14}$", _("A barcode has 8 to 14 digits")))

@@ -142,9 +142,9 @@ class CatalogService:
                                       product.category_name_en)),
             breadcrumbs=self._breadcrumbs(product.category_path),
             images=images,
-            sku=SkuView(selected.code, selected.price, selected.list_price, selected.stock_on_hand,
+            sku=SkuView(selected.code, selected.price, selected.list_price, selected.available,
                         selected.weight_grams, selected.barcode, labels.get(selected.id, ""),
-                        stock_status(selected.stock_on_hand),
+                        stock_status(selected.available),
                         show_list_price(selected.price, selected.list_price)),
             axes=axes, specs=specs,
             related=tuple(map(self.localized.card, self.products.related_cards(
@@ -152,6 +152,12 @@ class CatalogService:
         )
 
     # -- writing ---------------------------------------------------------------------------
+
+    def on_stock_changed(self, sku_id: int) -> None:
+        """The ``inventory.stock_changed`` handler's step (system actor only): whether the SKU's
+        product shows as in stock in listings follows what can be sold now."""
+        self.uow.actor.require_system()
+        ListingIndex(self.uow).stock_changed([sku_id])
 
     def create_category(self, data: Mapping[str, Any]) -> CategoryRef:
         self.uow.actor.require(Permission.CATALOG_WRITE)
@@ -210,6 +216,8 @@ class CatalogService:
         product_id = self.products.add(new)
         if product_id is None:
             raise Conflict(_("A slug, SKU code or barcode was taken meanwhile; try again"))
+        sku_ids = self.products.sku_ids_by_code([sku.code for sku in new.skus])
+        self.uow._stock.open({sku_ids[sku.code]: sku.stock_on_hand for sku in new.skus})
         ListingIndex(self.uow).products_changed([product_id])
         self.uow._audit.record("catalog.product.create", "product", product_id,
                               after={**values, "description_html": new.description_html})

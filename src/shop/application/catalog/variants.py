@@ -21,7 +21,7 @@ def variant_axes(
     """
     by_code = {s.code: s for s in skus}
     selected = by_code.get(sku_code or "") or next(
-        (s for s in skus if s.stock_on_hand > 0), skus[0])
+        (s for s in skus if s.available > 0), skus[0])
     axes: dict[int, tuple[str, list[tuple[int, str]]]] = {}
     values_of: dict[int, dict[int, int]] = {s.id: {} for s in skus}
     names: dict[int, str] = {}
@@ -45,7 +45,7 @@ def variant_axes(
                 (s for s in skus if values_of[s.id].get(attribute_id) == value_id), None)
             rendered.append(VariantOption(
                 name, target.code if target else None, chosen.get(attribute_id) == value_id,
-                exact and target is not None and target.stock_on_hand > 0))
+                exact and target is not None and target.available > 0))
         result.append(VariantAxis(label, tuple(rendered)))
     labels = {s.id: " / ".join(names[v] for v in values_of[s.id].values()) for s in skus}
     return selected, tuple(result), labels

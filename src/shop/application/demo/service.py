@@ -13,6 +13,7 @@ from shop.application.catalog.indexing import ListingIndex
 from shop.application.demo import content
 from shop.application.errors import Conflict
 from shop.data.repositories.bulk_load import BulkLoadRepository
+from shop.data.repositories.inventory import InventoryRepository
 from shop.data.repositories.products import ProductRepository
 
 if TYPE_CHECKING:
@@ -129,10 +130,18 @@ class DemoService:
     def _product_batches(self, rng: random.Random, ref: dict[str, Any], ids: dict[str, int],
                          count: int) -> Iterator[Batch]:
         product_id, sku_id, image_id = ids["product"], ids["sku"], ids["product_image"]
+        # Stock is bulk-loaded too: the inventory's rows and their opening movements, with
+        # ``in_stock`` set from them below rather than by ``inventory.stock_changed`` handlers,
+        # which would be one event and one UPDATE per SKU for what one INSERT writes.
+        warehouse_id = InventoryRepository(self.uow._session).default_warehouse_id()
+        opening = dict(warehouse_id=warehouse_id, reserved_delta=0, reason="opening",
+                       reference="demo", actor=self.uow.actor.name,
+                       occurred_at=self.uow.clock.now())
         values, brands, leaves = ref["values"], ref["brands"], ref["leaves"]
         storage_rank = {value_id: rank for rank, (value_id, _) in enumerate(values["storage"])}
         for start in range(0, count, BATCH):
-            batch: Batch = {"product": [], "sku": [], "sku_attribute_value": [],
+            batch: Batch = {"product": [], "sku": [], "stock_level": [], "stock_movement": [],
+                            "sku_attribute_value": [],
                             "product_attribute_value": [], "product_image": []}
             for _ in range(start, min(count, start + BATCH)):
                 product_id += 1
@@ -165,9 +174,14 @@ class DemoService:
                     prices.append((price, list_price))
                     batch["sku"].append(dict(
                         id=sku_id, product_id=product_id, code=f"SKU{sku_id:08d}",
-                        price=price, list_price=list_price, stock_on_hand=stock,
+                        price=price, list_price=list_price,
                         weight_grams=rng.randint(100, 3000),
                         barcode=ean13(f"69{sku_id:010d}"), position=position))
+                    batch["stock_level"].append(dict(sku_id=sku_id, warehouse_id=warehouse_id,
+                                                     on_hand=stock, reserved=0))
+                    if stock:
+                        batch["stock_movement"].append(dict(opening, sku_id=sku_id,
+                                                            delta=stock))
                     for value_id, _ in combo:
                         batch["sku_attribute_value"].append(dict(sku_id=sku_id,
                                                              attribute_value_id=value_id))

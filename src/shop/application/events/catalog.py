@@ -22,4 +22,16 @@ class CustomerRegistered(Event):
     customer_id: int
 
 
-EVENT_TYPES: dict[str, type[Event]] = {kind.name: kind for kind in (CustomerRegistered,)}
+@dataclass(frozen=True)
+class StockChanged(Event):
+    """What can be sold of a SKU in a warehouse changed: received, adjusted, reserved, released
+    or deducted. Read the stock level for the numbers: by the time a handler runs, later changes
+    may have followed."""
+
+    name: ClassVar[str] = "inventory.stock_changed"
+    sku_id: int
+    warehouse_id: int
+
+
+EVENT_TYPES: dict[str, type[Event]] = {kind.name: kind for kind in (CustomerRegistered,
+                                                                    StockChanged)}

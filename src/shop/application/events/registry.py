@@ -3,10 +3,11 @@ module is named here, once. Ordering and payments add theirs the same way."""
 
 from __future__ import annotations
 
+from shop.application.catalog import handlers as catalog
 from shop.application.events.handlers import HandlerRegistry
 from shop.application.rewards import handlers as rewards
 
-HANDLER_MODULES = (rewards,)
+HANDLER_MODULES = (catalog, rewards)
 
 
 def default_registry() -> HandlerRegistry:

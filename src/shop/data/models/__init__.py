@@ -18,6 +18,7 @@ from shop.data.models.catalog import (
     SkuAttributeValue,
 )
 from shop.data.models.events import DomainEvent, EventDelivery
+from shop.data.models.inventory import StockLevel, StockMovement, StockReservation, Warehouse
 from shop.data.models.messaging import OutboxMessage
 from shop.data.models.oauth import OAuthAttempt, OAuthIdentity
 from shop.data.models.reference import ReferenceRevision
@@ -56,6 +57,10 @@ __all__ = [
     "SkuAttributeValue",
     "Staff",
     "StaffRole",
+    "StockLevel",
+    "StockMovement",
+    "StockReservation",
     "ThrottleEvent",
+    "Warehouse",
     "WebSession",
 ]

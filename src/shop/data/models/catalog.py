@@ -108,6 +108,8 @@ class Product(Base):
     #: Lowest SKU price and that SKU's list price, kept by the catalog service.
     price: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
     list_price: Mapped[Decimal | None]
+    #: Whether any SKU can be sold (on hand above reserved): derived from the inventory when the
+    #: product is indexed, and kept by the ``inventory.stock_changed`` handler after that.
     in_stock: Mapped[bool] = mapped_column(Boolean, default=False)
     cover_image_url: Mapped[str | None] = mapped_column(String(500))
 
@@ -120,9 +122,10 @@ class Product(Base):
 
 
 class Sku(Base):
+    """A variant of a product; how many there are is the inventory's (``StockLevel``)."""
+
     __tablename__ = "sku"
     __table_args__ = (
-        CheckConstraint("stock_on_hand >= 0", name="stock_not_negative"),
         CheckConstraint("price >= 0", name="price_not_negative"),
     )
 
@@ -131,7 +134,6 @@ class Sku(Base):
     code: Mapped[str] = mapped_column(String(80), unique=True)
     price: Mapped[Decimal]
     list_price: Mapped[Decimal | None]
-    stock_on_hand: Mapped[int] = mapped_column(Integer, default=0)
     weight_grams: Mapped[int] = mapped_column(Integer, default=0)
     barcode: Mapped[str | None] = mapped_column(String(32), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)

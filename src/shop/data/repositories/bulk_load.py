@@ -27,13 +27,15 @@ from shop.data.models import (
     ProductImage,
     Sku,
     SkuAttributeValue,
+    StockLevel,
+    StockMovement,
 )
 
 #: The tables a bulk load writes, by name; those with an ``id`` are numbered by the loader.
 TABLES: dict[str, type[Any]] = {
     model.__tablename__: model for model in (
-        Category, Brand, Attribute, AttributeValue, Product, Sku, SkuAttributeValue,
-        ProductAttributeValue, ProductImage)
+        Category, Brand, Attribute, AttributeValue, Product, Sku, StockLevel, StockMovement,
+        SkuAttributeValue, ProductAttributeValue, ProductImage)
 }
 NUMBERED = ("category", "brand", "attribute", "attribute_value", "product", "sku",
             "product_image")

@@ -98,7 +98,8 @@ class SkuRecord:
     code: str
     price: Decimal
     list_price: Decimal | None
-    stock_on_hand: int
+    #: On hand minus reserved, in every warehouse.
+    available: int
     weight_grams: int
     barcode: str | None
 

@@ -34,6 +34,7 @@ from shop.data.models import (
     Product,
     ProductAttributeValue,
     Sku,
+    StockLevel,
 )
 from shop.data.repositories import listing_queries
 
@@ -47,12 +48,21 @@ _FACET_COUNT = cast(Table, ListingFacetCount.__table__)
 CountKey = tuple[str, int, str, int]
 
 
+def _sellable() -> Any:
+    """Whether any SKU of the product being updated has more on hand than is reserved."""
+    return (select(StockLevel.sku_id)
+            .join(Sku, Sku.id == StockLevel.sku_id)
+            .where(Sku.product_id == Product.id, StockLevel.on_hand > StockLevel.reserved)
+            .exists())
+
+
 class ListingIndexRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def refresh_product_summary(self, product_ids: Sequence[int] | None = None) -> None:
-        """Copy the cheapest SKU's price and list price, and whether any SKU has stock, onto it."""
+        """Copy the cheapest SKU's price and list price, and whether any SKU can be sold, onto
+        it."""
         cheapest = aliased(Sku)
         # Correlated to the product being updated explicitly: nested inside the list price's
         # subquery, auto-correlation would stop at that subquery and join every product.
@@ -61,13 +71,18 @@ class ListingIndexRepository:
         list_price = (select(func.max(cheapest.list_price))
                       .where(cheapest.product_id == Product.id, cheapest.price == min_price)
                       .scalar_subquery())
-        in_stock = select(Sku.id).where(Sku.product_id == Product.id, Sku.stock_on_hand > 0)
         statement = _PRODUCT.update().values(
-            price=func.coalesce(min_price, 0), list_price=list_price, in_stock=in_stock.exists()
+            price=func.coalesce(min_price, 0), list_price=list_price, in_stock=_sellable()
         )
         if product_ids is not None:
             statement = statement.where(Product.id.in_(product_ids))
         self.session.execute(statement)
+
+    def refresh_in_stock(self, sku_ids: Sequence[int]) -> None:
+        """Re-derive whether the products of these SKUs have any SKU that can be sold."""
+        products = select(Sku.product_id).where(Sku.id.in_(sku_ids))
+        self.session.execute(_PRODUCT.update().values(in_stock=_sellable())
+                             .where(Product.id.in_(products)))
 
     def rebuild(self, product_ids: Sequence[int] | None = None) -> None:
         """Re-derive the listing rows of ``product_ids`` (all products when None)."""

@@ -5,7 +5,7 @@ Each selects the columns of its record (``catalog_records``), in the record's or
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import bindparam, func, select
 
 from shop.data.models import (
     Attribute,
@@ -18,6 +18,7 @@ from shop.data.models import (
     ProductImage,
     Sku,
     SkuAttributeValue,
+    StockLevel,
 )
 from shop.data.repositories.catalog_records import (
     ImageRecord,
@@ -44,10 +45,13 @@ PRODUCT_DETAIL = (
     .where(Product.slug == bindparam("slug"), Product.is_published.is_(True),
            Category.is_published.is_(True))
 )
+#: What can be sold of the SKU, every warehouse together; read with the SKUs, in their query.
+_AVAILABLE = (select(func.coalesce(func.sum(StockLevel.on_hand - StockLevel.reserved), 0))
+              .where(StockLevel.sku_id == Sku.id).correlate(Sku).scalar_subquery())
 SKUS = (
     select(*record_columns(SkuRecord, {
         "id": Sku.id, "code": Sku.code, "price": Sku.price, "list_price": Sku.list_price,
-        "stock_on_hand": Sku.stock_on_hand, "weight_grams": Sku.weight_grams,
+        "available": _AVAILABLE, "weight_grams": Sku.weight_grams,
         "barcode": Sku.barcode,
     }))
     .where(Sku.product_id == bindparam("product_id")).order_by(Sku.position, Sku.id)

@@ -29,6 +29,7 @@ class NewSku:
     code: str
     price: Decimal
     list_price: Decimal | None
+    #: Its opening stock, for the inventory to record (the catalog keeps no quantities).
     stock_on_hand: int
     weight_grams: int
     barcode: str | None
@@ -99,6 +100,10 @@ class ProductRepository:
     def slug_taken(self, slug: str) -> bool:
         return self.session.scalar(select(Product.id).where(Product.slug == slug)) is not None
 
+    def sku_ids_by_code(self, codes: Sequence[str]) -> dict[str, int]:
+        rows = self.session.execute(select(Sku.code, Sku.id).where(Sku.code.in_(codes)))
+        return {code: sku_id for code, sku_id in rows}
+
     def taken_sku_codes(self, codes: Sequence[str]) -> set[str]:
         return set(self.session.scalars(select(Sku.code).where(Sku.code.in_(codes))))
 
@@ -121,8 +126,8 @@ class ProductRepository:
                 # Flushed for the id the SKUs refer to.
                 self.session.flush()
                 skus = [Sku(product_id=product.id, code=s.code, price=s.price,
-                            list_price=s.list_price, stock_on_hand=s.stock_on_hand,
-                            weight_grams=s.weight_grams, barcode=s.barcode, position=position)
+                            list_price=s.list_price, weight_grams=s.weight_grams,
+                            barcode=s.barcode, position=position)
                         for position, s in enumerate(new.skus)]
                 self.session.add_all(skus)
                 # Flushed for the ids their values refer to.

@@ -1,0 +1,1 @@
+"""Inventory owns stock: levels per SKU and warehouse, reservations, and the movement log."""

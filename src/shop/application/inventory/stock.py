@@ -1,0 +1,165 @@
+"""The one path by which stock is promised, given back and sent out: ``uow._stock``.
+
+Checkout reserves (库存占用) when an order is placed, releases when it is cancelled or its
+payment times out, deducts when it ships; the warehouse and purchasing modules reuse the same
+steps for transfers, outbounds and receipts. They are steps of use cases, not use cases: each
+caller has checked its own permission and rules (a shopper may reserve stock for their own
+order, not for any owner), so no unit of work offers them to its caller.
+
+Every step locks stock levels in SKU-id order, so two owners holding the same SKUs can never
+wait on each other in a circle; every change writes its movement and records
+``inventory.stock_changed`` for the listing and whoever else follows stock.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from typing import TYPE_CHECKING
+
+from shop.application.errors import Conflict, Invalid, NotFound
+from shop.application.events.catalog import StockChanged
+from shop.application.i18n import _
+from shop.data.models import StockMovement
+from shop.data.repositories.inventory import InventoryRepository
+
+if TYPE_CHECKING:
+    from shop.application import UnitOfWork
+
+#: Who may hold stock: an order now; stock transfers and outbound orders with the warehouse.
+OWNER_KINDS = frozenset({"order", "transfer", "outbound"})
+
+
+@dataclass(frozen=True)
+class Owner:
+    """Whose reservation: ``Owner("order", "R20261201…")``."""
+
+    kind: str
+    ref: str
+
+    def __post_init__(self) -> None:
+        if self.kind not in OWNER_KINDS or not 0 < len(self.ref) <= 64:
+            raise ValueError(f"not a stock owner: {self.kind!r} {self.ref!r}")
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.ref}"
+
+
+@dataclass(frozen=True)
+class StockLine:
+    sku_id: int
+    quantity: int
+
+
+class _SoldOut(Exception):
+    def __init__(self, sku_id: int) -> None:
+        self.sku_id = sku_id
+
+
+class StockKeeper:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self.repo = InventoryRepository(uow._session)
+
+    @cached_property
+    def warehouse_id(self) -> int:
+        """Where stock is kept until the warehouse module chooses among several."""
+        return self.repo.default_warehouse_id()
+
+    def open(self, on_hand: Mapping[int, int]) -> None:
+        """New SKUs' first stock, each with an ``opening`` movement."""
+        self.repo.open_levels(self.warehouse_id, on_hand)
+        self._log([(sku_id, self.warehouse_id, quantity, 0)
+                   for sku_id, quantity in on_hand.items()], "opening", "")
+
+    def reserve(self, owner: Owner, lines: Iterable[StockLine], expires_at: datetime) -> None:
+        """Promise every line to ``owner``, or nothing.
+
+        Lines on the same SKU count together. ``Conflict`` names the first SKU that has too few
+        available; ``Invalid`` a line that is not a positive quantity of a known SKU.
+        """
+        wanted: Counter[int] = Counter()
+        for line in lines:
+            if line.quantity <= 0:
+                raise Invalid({"lines": _("A quantity must be at least 1")})
+            wanted[line.sku_id] += line.quantity
+        if not wanted:
+            raise Invalid({"lines": _("Nothing to reserve")})
+        if self.repo.has_active(owner.kind, owner.ref):
+            raise Conflict(_("${owner} already holds stock", mapping={"owner": str(owner)}))
+        known = self.repo.levels(wanted, self.warehouse_id)
+        unknown = sorted(set(wanted) - set(known))
+        if unknown:
+            raise Invalid({"lines": _("No stock is kept for SKU ${sku}",
+                                      mapping={"sku": unknown[0]})})
+        quantities = {sku_id: wanted[sku_id] for sku_id in sorted(wanted)}
+        try:
+            with self.repo.savepoint():
+                for sku_id, quantity in quantities.items():
+                    if not self.repo.reserve(sku_id, self.warehouse_id, quantity):
+                        raise _SoldOut(sku_id)
+        except _SoldOut as sold_out:
+            raise Conflict(_("Not enough ${sku} in stock: ${available} available",
+                             mapping={"sku": known[sold_out.sku_id].code,
+                                      "available": self._available(sold_out.sku_id)})
+                           ) from None
+        self.repo.add_reservations(owner.kind, owner.ref, self.warehouse_id, quantities,
+                                   expires_at)
+        self._log([(sku_id, self.warehouse_id, 0, quantity)
+                   for sku_id, quantity in quantities.items()], "reserve", str(owner))
+
+    def release(self, owner: Owner) -> int:
+        """Give the owner's active reservations back; how many there were (0 the second time)."""
+        return self._close(owner, "released")
+
+    def deduct(self, owner: Owner) -> int:
+        """The owner's reserved units leave the warehouse; 0 when already deducted or released."""
+        return self._close(owner, "deducted")
+
+    def adjust(self, sku_id: int, delta: int, reason: str) -> None:
+        """Count ``delta`` more or fewer on hand; ``Conflict`` when that would leave less on
+        hand than is reserved."""
+        if not self.repo.adjust(sku_id, self.warehouse_id, delta):
+            level = self.repo.levels([sku_id], self.warehouse_id).get(sku_id)
+            if level is None:
+                raise NotFound(f"no stock is kept for SKU {sku_id}")
+            raise Conflict(_("${sku} has ${on_hand} on hand, ${reserved} of them reserved",
+                             mapping={"sku": level.code, "on_hand": level.on_hand,
+                                      "reserved": level.reserved}))
+        self._log([(sku_id, self.warehouse_id, delta, 0)], "adjust", reason)
+
+    # -- steps ---------------------------------------------------------------------------------
+
+    def _close(self, owner: Owner, state: str) -> int:
+        changes = []
+        for reservation in self.repo.active_reservations(owner.kind, owner.ref):
+            if not self.repo.close_reservation(reservation.id, state):
+                continue  # closed meanwhile by another transaction: its stock went with it
+            step = self.repo.deduct if state == "deducted" else self.repo.unreserve
+            if not step(reservation.sku_id, reservation.warehouse_id, reservation.quantity):
+                raise RuntimeError(f"reservation {reservation.id} holds more than is reserved")
+            changes.append((reservation.sku_id, reservation.warehouse_id,
+                            -reservation.quantity if state == "deducted" else 0,
+                            -reservation.quantity))
+        self._log(changes, "deduct" if state == "deducted" else "release", str(owner))
+        return len(changes)
+
+    def _available(self, sku_id: int) -> int:
+        level = self.repo.levels([sku_id], self.warehouse_id).get(sku_id)
+        return max(level.available, 0) if level else 0
+
+    def _log(self, changes: list[tuple[int, int, int, int]], reason: str,
+             reference: str) -> None:
+        """One movement per (SKU, warehouse, on-hand delta, reserved delta), and the event
+        that says the SKU's stock changed there."""
+        actor = self.uow.actor.name
+        self.repo.log(StockMovement(sku_id=sku_id, warehouse_id=warehouse_id, delta=delta,
+                                    reserved_delta=reserved_delta, reason=reason,
+                                    reference=reference, actor=actor)
+                      for sku_id, warehouse_id, delta, reserved_delta in changes)
+        for sku_id, warehouse_id in sorted({change[:2] for change in changes}):
+            self.uow._events.record(StockChanged.name, StockChanged(
+                sku_id=sku_id, warehouse_id=warehouse_id).to_payload())
