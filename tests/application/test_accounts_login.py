@@ -135,6 +135,20 @@ def test_guesses_spread_over_an_accounts_names_share_one_budget(shop, clock, cus
     assert log_in(shop, "li@example.com").customer_id != customer_id
 
 
+def test_a_library_caller_gives_the_visitors_address_to_the_address_rule(shop, clock,
+                                                                          customer_id):
+    """An integrator serving logins through ``Shop.transaction`` keeps the per-address lock."""
+    for n in range(30):
+        with pytest.raises(Invalid), shop.transaction(client_ip="198.51.100.9") as tx:
+            tx.accounts.log_in({"identifier": f"guess{n}@example.com",
+                                "password": "wrong password here"})
+    with pytest.raises(Throttled), shop.transaction(client_ip="198.51.100.9") as tx:
+        tx.accounts.log_in({"identifier": "wangfang", "password": STRONG_PASSWORD})
+    with shop.transaction(client_ip="198.51.100.10") as tx:
+        assert tx.accounts.log_in({"identifier": "wangfang",
+                                   "password": STRONG_PASSWORD}).customer_id == customer_id
+
+
 def test_login_failures_do_not_touch_the_password_check_budget(shop, clock, customer_id):
     """An identifier that looks like another namespace's key is only an identifier."""
     _failures(shop, f"customer:{customer_id}", 5)

@@ -163,12 +163,18 @@ class Shop:
 
     @contextmanager
     def transaction(
-        self, actor: Actor | None = None, *, locale: str | None = None, writes: bool = True
+        self, actor: Actor | None = None, *, locale: str | None = None, writes: bool = True,
+        client_ip: str | None = None,
     ) -> Iterator[UnitOfWork]:
-        """Commit when the block ends, abort if it raises."""
+        """Commit when the block ends, abort if it raises.
+
+        ``client_ip`` is the address of the visitor the work is for (an integrator's own API
+        serving a login, say): the per-address rate limits count it, as for a request.
+        """
         manager = transaction_package.TransactionManager(explicit=True)
         with manager:
-            yield self.bind(manager, actor or ANONYMOUS, locale=locale, writes=writes)
+            yield self.bind(manager, actor or ANONYMOUS, locale=locale, writes=writes,
+                            client_ip=client_ip)
 
     def run_job(self, name: str) -> dict[str, Any]:
         """Run one of the shop's jobs now, as the job engines do (``shop-admin INI jobs list``
