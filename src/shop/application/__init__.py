@@ -65,7 +65,7 @@ from shop.application.staff.read_models import (
 )
 from shop.application.staff.roles import RoleService
 from shop.application.staff.service import StaffService
-from shop.data import make_engine, make_session_factory, open_session
+from shop.data import commits_apart, make_engine, make_session_factory, open_session
 from shop.data import migrations as data_migrations
 
 #: What an integrator may import from here: the facade, the errors to catch, and the read
@@ -121,6 +121,9 @@ class Shop:
         self.public_url = public_url_from_settings(self.settings)
         self.passwords = Passwords(hasher_from_settings(self.settings))
         self.references = ReferenceCache()
+        #: Whether a write may commit on a connection of its own beside an open unit of work
+        #: (PostgreSQL through an engine): how a counted failure outlives a rollback.
+        self.commits_apart = commits_apart(bind)
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], *, clock: Clock | None = None) -> Shop:
