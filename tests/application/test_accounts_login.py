@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
@@ -151,8 +153,14 @@ def test_a_library_caller_gives_the_visitors_address_to_the_address_rule(shop, c
 
 def test_login_failures_do_not_touch_the_password_check_budget(shop, clock, customer_id):
     """An identifier that looks like another namespace's key is only an identifier."""
+    budget = f"password-check:customer:{customer_id}"
     _failures(shop, f"customer:{customer_id}", 5)
-    _failures(shop, f"password-check:customer:{customer_id}", 5)
+    _failures(shop, budget, 5)
+    with unit(shop) as uow:
+        counted = Counter(key for key in uow._session.scalars(select(ThrottleEvent.key))
+                          if not key.startswith("code:send:"))  # the registration's code
+    assert counted == {f"login:identifier:customer:{customer_id}": 5,
+                       f"login:identifier:{budget}": 5, "login:ip:203.0.113.7": 10}
     token = log_in(shop, "wangfang").grant.token
     with unit(shop, token=token) as uow:
         uow.accounts.change_password({"current_password": STRONG_PASSWORD,
