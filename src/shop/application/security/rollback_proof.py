@@ -18,7 +18,9 @@ after-abort hook). The second write starts only after the first transaction's co
 rolled back and released, so on SQLite it never waits for a write lock its own caller holds; on a
 connection shared through savepoints (tests) it is one more savepoint after the first was rolled
 back. There, a ``transaction.savepoint()`` rolled back inside a block that then commits does undo
-the write: nothing aborts, so nothing writes it again.
+the write: nothing aborts, so nothing writes it again. And on SQLite a parallel request that
+takes the write lock between the rollback and the second write does not see the write (a caller
+that commits, as the web forms do, leaves no such gap).
 
 A write is a function of a unit of work, so it runs the same way in every place; it must be
 complete in itself (it may not rely on rows the caller's transaction wrote), and it may not
