@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 from argon2 import PasswordHasher
 from sqlalchemy import select
@@ -135,10 +137,30 @@ def test_guesses_spread_over_an_accounts_names_share_one_budget(shop, clock, cus
     assert log_in(shop, "li@example.com").customer_id != customer_id
 
 
+def test_a_library_caller_gives_the_visitors_address_to_the_address_rule(shop, clock,
+                                                                          customer_id):
+    """An integrator serving logins through ``Shop.transaction`` keeps the per-address lock."""
+    for n in range(30):
+        with pytest.raises(Invalid), shop.transaction(client_ip="198.51.100.9") as tx:
+            tx.accounts.log_in({"identifier": f"guess{n}@example.com",
+                                "password": "wrong password here"})
+    with pytest.raises(Throttled), shop.transaction(client_ip="198.51.100.9") as tx:
+        tx.accounts.log_in({"identifier": "wangfang", "password": STRONG_PASSWORD})
+    with shop.transaction(client_ip="198.51.100.10") as tx:
+        assert tx.accounts.log_in({"identifier": "wangfang",
+                                   "password": STRONG_PASSWORD}).customer_id == customer_id
+
+
 def test_login_failures_do_not_touch_the_password_check_budget(shop, clock, customer_id):
     """An identifier that looks like another namespace's key is only an identifier."""
+    budget = f"password-check:customer:{customer_id}"
     _failures(shop, f"customer:{customer_id}", 5)
-    _failures(shop, f"password-check:customer:{customer_id}", 5)
+    _failures(shop, budget, 5)
+    with unit(shop) as uow:
+        counted = Counter(key for key in uow._session.scalars(select(ThrottleEvent.key))
+                          if not key.startswith("code:send:"))  # the registration's code
+    assert counted == {f"login:identifier:customer:{customer_id}": 5,
+                       f"login:identifier:{budget}": 5, "login:ip:203.0.113.7": 10}
     token = log_in(shop, "wangfang").grant.token
     with unit(shop, token=token) as uow:
         uow.accounts.change_password({"current_password": STRONG_PASSWORD,

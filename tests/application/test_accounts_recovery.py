@@ -216,3 +216,36 @@ def test_a_reset_by_code_ends_the_emailed_link(shop, clock):
         uow.accounts.reset_password_with_code({"mobile": MOBILE, "code": latest_code(shop, MOBILE),
                                                "password": OTHER_PASSWORD})
     assert not _link_works(shop, link)
+
+
+
+@pytest.mark.parametrize(("kind", "new_address"), [("email", "zhao@new.example"),
+                                                   ("mobile", "13700137000")])
+@pytest.mark.parametrize("reset_by", ["link", "code"])
+def test_a_new_email_or_mobile_ends_the_outstanding_reset(shop, clock, kind, new_address,
+                                                          reset_by):
+    """Whoever could read the old mailbox or phone may have asked for a reset: a link or code
+    sent there must not take the account back after the shopper moved away from it. (Asking
+    for a reset ends the account's earlier link or code, so one is outstanding at a time.)"""
+    customer = register_email(shop, EMAIL)
+    with unit(shop) as uow:
+        uow._session.get(Customer, customer.customer_id).mobile = MOBILE
+    clock.advance(seconds=61)
+    _ask(shop, EMAIL if reset_by == "link" else MOBILE)
+    link = latest_link_token(shop, EMAIL) if reset_by == "link" else None
+    code = latest_code(shop, MOBILE) if reset_by == "code" else None
+    with unit(shop, token=customer.grant.token) as uow:
+        sent = uow.accounts.request_contact_change({"channel": kind, kind: new_address})
+    with unit(shop, token=customer.grant.token) as uow:
+        uow.accounts.confirm_contact_change({"channel": kind, kind: new_address,
+                                             "code": latest_code(shop, sent.destination)})
+    if link is not None:
+        assert _link_works(shop, link) is False
+        taken = attempt(shop, lambda uow: uow.accounts.reset_password_with_link(
+            link, {"password": "an attacker's own passphrase"}))
+        assert isinstance(taken, Invalid) and set(taken.errors) == {"token"}
+    else:
+        taken = attempt(shop, lambda uow: uow.accounts.reset_password_with_code(
+            {"mobile": MOBILE, "code": code, "password": "an attacker's own passphrase"}))
+        assert isinstance(taken, Invalid) and set(taken.errors) == {"code"}
+    assert _password_is(shop, customer.customer_id, STRONG_PASSWORD)

@@ -10,10 +10,13 @@ import webtest
 
 from tests.fakes.oidc_provider import CLIENTS, FakeProvider, Person
 
+#: The public address the tests' settings give the shop (tests/conftest.py).
+PUBLIC_URL = "https://shop.example"
+
 
 def reset(fake: FakeProvider) -> FakeProvider:
-    """A fresh fake (same server) whose registered redirect URIs are the test app's."""
-    fake.redirect_uris = {d: f"http://localhost/oauth/{d}/callback" for d in CLIENTS}
+    """A fresh fake (same server) whose registered redirect URIs are the shop's public ones."""
+    fake.redirect_uris = {d: f"{PUBLIC_URL}/oauth/{d}/callback" for d in CLIENTS}
     fake.person = Person("person-1", "li.lei@example.com")
     fake.refuse = False
     fake.id_token_overrides.clear()

@@ -67,7 +67,7 @@ from shop.application.staff.read_models import (
 )
 from shop.application.staff.roles import RoleService
 from shop.application.staff.service import StaffService
-from shop.data import make_engine, make_session_factory, open_session
+from shop.data import commits_apart, make_engine, make_session_factory, open_session
 from shop.data import migrations as data_migrations
 
 #: What an integrator may import from here: the facade, the errors to catch, and the read
@@ -123,6 +123,9 @@ class Shop:
         self.public_url = public_url_from_settings(self.settings)
         self.passwords = Passwords(hasher_from_settings(self.settings))
         self.references = ReferenceCache()
+        #: Whether a write may commit on a connection of its own beside an open unit of work
+        #: (PostgreSQL through an engine): how a counted failure outlives a rollback.
+        self.commits_apart = commits_apart(bind)
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], *, clock: Clock | None = None) -> Shop:
@@ -165,12 +168,18 @@ class Shop:
 
     @contextmanager
     def transaction(
-        self, actor: Actor | None = None, *, locale: str | None = None, writes: bool = True
+        self, actor: Actor | None = None, *, locale: str | None = None, writes: bool = True,
+        client_ip: str | None = None,
     ) -> Iterator[UnitOfWork]:
-        """Commit when the block ends, abort if it raises."""
+        """Commit when the block ends, abort if it raises.
+
+        ``client_ip`` is the address of the visitor the work is for (an integrator's own API
+        serving a login, say): the per-address rate limits count it, as for a request.
+        """
         manager = transaction_package.TransactionManager(explicit=True)
         with manager:
-            yield self.bind(manager, actor or ANONYMOUS, locale=locale, writes=writes)
+            yield self.bind(manager, actor or ANONYMOUS, locale=locale, writes=writes,
+                            client_ip=client_ip)
 
     def run_job(self, name: str) -> dict[str, Any]:
         """Run one of the shop's jobs now, as the job engines do (``shop-admin INI jobs list``

@@ -73,6 +73,17 @@ def make_session_factory(bind: Engine | Connection) -> sessionmaker[Session]:
     return sessionmaker(bind=bind)
 
 
+def commits_apart(bind: Engine | Connection) -> bool:
+    """Whether a short transaction may commit on a connection of its own while a unit of work
+    of the same thread is still open on ``bind``.
+
+    Only PostgreSQL through an engine: its row-level locks let another connection insert at
+    once. SQLite's one writer would wait for the caller's own write lock, and a single
+    Connection (tests) would commit out of the savepoint its test rolls back.
+    """
+    return isinstance(bind, Engine) and bind.dialect.name == "postgresql"
+
+
 #: ``Session.info`` key of the callable that tells the shop's time (see ``stamp_timestamps``).
 CLOCK = "shop_clock"
 #: ``Session.info`` key of the transaction manager the session's commit follows.

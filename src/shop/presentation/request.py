@@ -9,6 +9,7 @@ locked" if it tried to write after all.
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -66,7 +67,7 @@ def shop(request: Request) -> UnitOfWork:
     in the visitor's language."""
     uow = request.registry.shop.bind(
         request.tm, session_token=session_token(request), writes=writes(request),
-        client_ip=request.client_addr,
+        client_ip=client_ip(request),
     )
     # Negotiating the language may read the base settings through this very unit of work.
     request.__dict__["shop"] = uow
@@ -89,6 +90,21 @@ def request_transaction_closed(request: Request) -> Iterator[None]:
         yield
     finally:
         request.tm.begin()
+
+
+def client_ip(request: Request) -> str | None:
+    """The visitor's address for audit and per-address limits, or None when it is no address.
+
+    The connection's address (``REMOTE_ADDR``), never ``X-Forwarded-For``, which any visitor
+    writes as they please (WebOb's ``client_addr`` trusts it: a new value per request escaped
+    every per-address limit). Behind a proxy, waitress's ``trusted_proxy`` settings
+    (production.ini) rewrite ``REMOTE_ADDR`` from the headers of that proxy only. An IPv6 zone is
+    dropped, so the address fits the columns that keep it.
+    """
+    try:
+        return str(ipaddress.ip_address((request.remote_addr or "").partition("%")[0]))
+    except ValueError:
+        return None
 
 
 def actor(request: Request) -> Actor:

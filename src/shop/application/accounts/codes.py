@@ -11,7 +11,8 @@ otherwise stay usable beside a newer one).
 Rate limits count requests, not accounts: every request is counted (``code:send:…`` keys of the
 shop's throttle) and makes a row, also for an address that cannot be used, so the answers never
 tell whether an account exists. A wrong guess is counted on the code even when the caller rolls
-its transaction back (``security.rollback_proof``).
+its transaction back (``security.rollback_proof``), and before a parallel guess at the same
+address is checked.
 """
 
 from __future__ import annotations
@@ -29,6 +30,7 @@ from shop.application.security.rollback_proof import write_rollback_proof
 from shop.application.security.throttle import Limit, Rule, Throttle
 from shop.data.models import OneTimeCode
 from shop.data.repositories.one_time_codes import CodeRecord, OneTimeCodeRepository
+from shop.data.repositories.throttle import ThrottleRepository
 
 if TYPE_CHECKING:
     from shop.application import UnitOfWork
@@ -95,7 +97,13 @@ class OneTimeCodes:
     def check(self, purpose: str, destination: str, code: str, *,
               field: str = "code") -> CodeRecord:
         """The live code ``code`` of ``destination``, not yet used up; a wrong guess counts on
-        the code, whether or not the caller commits."""
+        the code, whether or not the caller commits.
+
+        Parallel guesses at one address wait for each other (as throttled tries do, see
+        ``Throttle``), so each sees the wrong guesses counted before it: without this, every one
+        of a burst of guesses passed the check of the code's five before any was counted.
+        """
+        ThrottleRepository(self.uow._session).serialize([f"code:check:{purpose}:{destination}"])
         row = self.repo.latest(purpose, destination)
         self._alive(row, field)
         assert row is not None

@@ -157,6 +157,9 @@ class Profile:
                 customer, **{kind: address, f"{kind}_verified_at": self.uow.clock.now()}):
             # They hold the address (the code proved it), so saying so tells them nothing new.
             raise Invalid({kind: _("This address cannot be used for your account")})
+        # A reset link or code sent to the old address (perhaps to whoever holds it now) would
+        # take the account back: every one of them ends with the move.
+        self.codes.end_all(RESET, customer.id)
         self.uow._audit.record(f"accounts.{kind}.change", "customer", customer.id,
                               before={kind: old}, after={kind: address})
         if kind == "email" and old:

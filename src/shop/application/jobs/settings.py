@@ -2,7 +2,7 @@
 
     shop.jobs.in_process = true       # the web process runs the jobs in a thread (development)
     shop.jobs.lease_seconds = 300     # how long a worker's claim on a batch lasts
-    shop.jobs.retention_days = 30     # delivered messages, handled events, login attempts
+    shop.jobs.retention_days = 30     # delivered messages, handled events
     shop.jobs.broker_url = amqp://guest:guest@127.0.0.1:5672//   # Celery (production)
     shop.jobs.queue = shop-jobs       # the Celery queue the shop's tasks go to
 

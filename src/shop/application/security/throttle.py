@@ -16,6 +16,15 @@ may look further back than ``LONGEST_WINDOW``, which is what ``purge_expired`` k
 A failure (a wrong password) is counted with ``count_failure``: written so that it outlives the
 caller's rollback (see ``rollback_proof``). An event that only matters when the caller's work is
 kept (a code that was sent) is counted with ``count`` in the unit of work.
+
+Parallel requests: the check locks its keys until the caller's transaction ends (on PostgreSQL,
+an advisory lock per key; SQLite's writer lock does it for all), so the tries of one key are
+checked and counted one after the other, and the next try waits until this one's count is
+visible. A failure is committed apart before the caller goes on (where the database allows), so
+it is visible before the lock is released even when the caller rolls back. Without this, each
+of thirty simultaneous guesses checked a count that none of the others had committed yet, and all
+thirty reached the password check. A use case calls ``refuse_if_reached`` once per transaction,
+so no two transactions hold some of each other's keys.
 """
 
 from __future__ import annotations
@@ -110,7 +119,13 @@ class Throttle:
 
     def refuse_if_reached(self, rules: Iterable[Rule],
                           message: MessageFactory = wait_minutes) -> None:
-        """Raise ``Throttled`` if any rule's limit is reached, with the longest wait."""
+        """Raise ``Throttled`` if any rule's limit is reached, with the longest wait.
+
+        The rules' keys stay locked until the caller's transaction ends, so that a parallel try
+        of the same key waits for this one to be counted.
+        """
+        rules = list(rules)
+        self.repo.serialize(rule.key for rule in rules)
         now = self.uow.clock.now()
         until = [u for rule, recent in _recent(self.repo, rules, now)
                  if (u := rule.limit.blocked_until(recent, now))]

@@ -1,11 +1,12 @@
-"""Throttle events: add them, read a key's latest, clear keys, purge the old."""
+"""Throttle events: serialize a key's checks, add events, read a key's latest, clear keys, purge
+the old."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from shop.data.models import ThrottleEvent
@@ -15,6 +16,22 @@ from shop.data.repositories.batches import delete_ids
 class ThrottleRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    def serialize(self, keys: Iterable[str]) -> None:
+        """Hold the keys until the transaction ends, so that one key's checks and counts run
+        one after the other.
+
+        On PostgreSQL, concurrent transactions never see each other's uncommitted events: each
+        would pass the check and count in its own transaction. A transaction-scoped advisory lock
+        per key (taken in sorted order, so two callers never wait for each other crosswise) makes
+        the next caller wait until this one has committed or rolled back. Two keys whose hashes
+        collide only wait for each other. SQLite needs nothing: a writing transaction holds the
+        database's one write lock from its start (``BEGIN IMMEDIATE``).
+        """
+        if self.session.get_bind().dialect.name != "postgresql":
+            return
+        for key in sorted(set(keys)):
+            self.session.execute(select(func.pg_advisory_xact_lock(func.hashtextextended(key, 0))))
 
     def add(self, keys: Iterable[str], at: datetime) -> None:
         """One event at ``at`` for each key; executed now, so a check that follows counts it."""

@@ -43,7 +43,7 @@ def _form(request: Request, values: dict[str, Any], errors: dict[str, Any],
 
 
 def _back(request: Request) -> HTTPSeeOther:
-    return HTTPSeeOther(location=request.route_url("address_list"))
+    return HTTPSeeOther(location=request.route_path("address_list"))
 
 
 @view_config(route_name="address_list", request_method="GET",

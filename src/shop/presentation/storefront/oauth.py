@@ -20,7 +20,7 @@ from shop.application import Invalid, Permission
 from shop.application.oauth.callback import finish
 from shop.application.oauth.errors import OAuthFailed
 from shop.application.oauth.service import ATTEMPT_LIFETIME, EMAIL_TAKEN, LINKED
-from shop.presentation.request import request_transaction_closed
+from shop.presentation.request import client_ip, request_transaction_closed
 from shop.presentation.security import PUBLIC
 from shop.presentation.sessions import remember, session_token
 from shop.presentation.templating import template
@@ -42,7 +42,9 @@ def _redirect_to_provider(request: Request, *, link: bool) -> HTTPSeeOther:
     provider = request.matchdict["provider"]
     start = request.shop.oauth.begin(
         provider, link=link, browser_token=request.cookies.get(binding_cookie_name(request)),
-        redirect_uri=request.route_url("oauth_callback", provider=provider))
+        # On the public address, never the request's Host header.
+        redirect_uri=request.registry.shop.link(
+            request.route_path("oauth_callback", provider=provider)))
     response = HTTPSeeOther(location=start.url)
     response.set_cookie(binding_cookie_name(request), start.browser_token, path="/",
                         max_age=int(ATTEMPT_LIFETIME.total_seconds()), httponly=True,
@@ -52,8 +54,8 @@ def _redirect_to_provider(request: Request, *, link: bool) -> HTTPSeeOther:
 
 def _route_or_home(request: Request, name: str) -> str:
     if request.registry.introspector.get("routes", name) is not None:
-        return request.route_url(name)
-    return request.route_url("home")
+        return request.route_path(name)
+    return request.route_path("home")
 
 
 @view_config(route_name="oauth_start", request_method="GET", permission=PUBLIC)
@@ -72,11 +74,11 @@ def oauth_callback(request: Request) -> Any:
             request.registry.shop, request.matchdict["provider"], request.GET,
             browser_token=request.cookies.get(binding_cookie_name(request)),
             session_token=session_token(request), user_agent=request.user_agent,
-            client_ip=request.client_addr, locale=locale)
+            client_ip=client_ip(request), locale=locale)
     if outcome.kind == EMAIL_TAKEN:
         return {"outcome": outcome}
     if outcome.kind == LINKED:
-        return HTTPSeeOther(location=request.route_url("oauth_links"))
+        return HTTPSeeOther(location=request.route_path("oauth_links"))
     response = HTTPSeeOther(location=_route_or_home(request, "account"))
     remember(request, response, outcome.grant)
     return response
@@ -109,7 +111,7 @@ def oauth_unlink(request: Request) -> Any:
         request.response.status_int = 400
         errors = {name: request.localizer.translate(msg) for name, msg in exc.errors.items()}
         return {"page": request.shop.oauth.links(), "errors": errors}
-    return HTTPSeeOther(location=request.route_url("oauth_links"))
+    return HTTPSeeOther(location=request.route_path("oauth_links"))
 
 
 @subscriber(BeforeRender)

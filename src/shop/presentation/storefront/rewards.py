@@ -16,8 +16,10 @@ from shop.presentation.templating import template
              permission=Permission.ACCOUNT_SELF)
 def rewards(request: Request) -> dict[str, Any]:
     summary = request.shop.rewards.my_rewards()
-    # Registration reads ?ref=CODE; the link is absolute so it can be shared anywhere.
-    link = request.route_url("register", _query={"ref": summary.referral_code})
+    # Registration reads ?ref=CODE; the link is absolute so it can be shared anywhere, and
+    # built on the shop's public address, never the request's Host header.
+    link = request.registry.shop.link(
+        request.route_path("register", _query={"ref": summary.referral_code}))
     return {"summary": summary, "referral_link": link}
 
 
