@@ -193,3 +193,12 @@ def test_only_a_shoppers_live_session_takes_a_guest_cart(shop, skus):
         assert tx.cart.merge_at_login(token, staff_session) is False
         assert tx.cart.merge_at_login(token, "not-a-session") is False
         assert len(tx.cart.view(guest_token=token).lines) == 1
+
+
+def test_a_guest_cannot_choose_its_own_token(shop, skus):
+    with shop.transaction() as tx:
+        change = tx.cart.add({"sku": skus[0], "quantity": "1"}, guest_token="chosen-by-me")
+    assert change.new_guest_token not in (None, "chosen-by-me")
+    with shop.transaction() as tx:
+        assert tx.cart.view(guest_token="chosen-by-me").lines == ()
+        assert len(tx.cart.view(guest_token=change.new_guest_token).lines) == 1

@@ -78,12 +78,18 @@ class CartService:
         sku = self._repo.sale_sku(values["sku"])
         if sku is None:
             raise Invalid({"sku": _("This item is not for sale")})
+        # Refused before anything is written: a guest's cart is made only for an add that holds.
+        self._check_stock(sku.id, values["quantity"])
         owner = self._owner(guest_token)
         cart = self._repo.find(**owner) if owner else None
-        held: dict[int, tuple[int, int]] = {}
-        if cart is not None:
-            self._repo.claim(cart.id, self.uow.clock.now())
-            held = self._repo.quantities(cart.id)
+        new_token = None
+        if cart is None and "customer_id" not in (owner or {}):
+            # Only a token the shop issued finds a guest's cart; any other gets a new one.
+            new_token = secrets.token_urlsafe(32)
+            owner = {"token_hash": token_hash(new_token)}
+        cart = cart or self._repo.find_or_create(**(owner or {}))
+        self._repo.lock(cart.id)
+        held = self._repo.quantities(cart.id)
         line = held.get(sku.id)
         quantity = values["quantity"] + (line[1] if line else 0)
         if quantity > MAX_QUANTITY:
@@ -93,18 +99,14 @@ class CartService:
         if line is None and len(held) >= MAX_LINES:
             raise Invalid({"sku": _("Your cart holds at most ${max} items; remove one first",
                                     mapping={"max": MAX_LINES})})
-        self._check_stock(sku.id, quantity)
-        new_token = None
-        if cart is None:
-            if owner is None:
-                new_token = secrets.token_urlsafe(32)
-                owner = {"token_hash": token_hash(new_token)}
-            cart = self._repo.find_or_create(**owner)
+        if line is not None:
+            self._check_stock(sku.id, quantity)
         if line is None:
             self._repo.add_line(cart.id, sku.id, quantity, sku.price)
         else:
             # The shopper chose again at today's price: that is now the price they expect.
             self._repo.set_quantity(cart.id, line[0], quantity, sku.price)
+        self._repo.touch(cart.id, self.uow.clock.now())
         return CartChange(len(held) + (line is None), new_token)
 
     def set_quantity(self, data: Mapping[str, Any], guest_token: str | None = None) -> None:
@@ -119,15 +121,15 @@ class CartService:
         sku_id, current = found
         if values["quantity"] > current:
             self._check_stock(sku_id, values["quantity"])
-        self._repo.claim(cart.id, self.uow.clock.now())
         self._repo.set_quantity(cart.id, line_id, values["quantity"])
+        self._repo.touch(cart.id, self.uow.clock.now())
 
     def remove(self, data: Mapping[str, Any], guest_token: str | None = None) -> None:
         values = validate(LineSchema(), data)
         cart = self._cart(guest_token)
         if not self._repo.delete_line(cart.id, _line_key(values["line"])):
             raise NotFound("no such cart line")
-        self._repo.claim(cart.id, self.uow.clock.now())
+        self._repo.touch(cart.id, self.uow.clock.now())
 
     def select(self, data: Mapping[str, Any], guest_token: str | None = None) -> None:
         """Choose (or stop choosing) line ``line`` for checkout; ``line=all`` every line."""
@@ -136,7 +138,7 @@ class CartService:
         lines = None if values["line"] == "all" else [_line_key(values["line"])]
         if self._repo.set_selected(cart.id, lines, values["selected"]) == 0 and lines:
             raise NotFound("no such cart line")
-        self._repo.claim(cart.id, self.uow.clock.now())
+        self._repo.touch(cart.id, self.uow.clock.now())
 
     def merge_at_login(self, guest_token: str | None, session_token: str) -> bool:
         """Sum the guest's cart into the account's whose login session ``session_token`` is,
@@ -154,7 +156,7 @@ class CartService:
         if guest is None:
             return True
         account = self._repo.find_or_create(customer_id=principal.id)
-        self._repo.claim(account.id, self.uow.clock.now())
+        self._repo.lock(account.id)
         held = self._repo.quantities(account.id)
         for line in self._repo.lines(guest.id):
             if line.sku_id in held:
@@ -167,6 +169,7 @@ class CartService:
                                     line.price_when_added)
                 held[line.sku_id] = (0, line.quantity)
         self._repo.delete(guest.id)
+        self._repo.touch(account.id, self.uow.clock.now())
         return True
 
     # -- steps -----------------------------------------------------------------------------

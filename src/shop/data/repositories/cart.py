@@ -89,9 +89,14 @@ class CartRepository:
                 raise
             return found
 
-    def claim(self, cart_id: int, now: datetime) -> None:
-        """Stamp the cart as changed at ``now``; on PostgreSQL the UPDATE also locks its row
-        until commit, so two writes to one cart check their limits one after the other."""
+    def lock(self, cart_id: int) -> None:
+        """Hold the cart's row until commit (PostgreSQL; SQLite has one writer), so two writes
+        to one cart check its limits one after the other."""
+        self.session.execute(select(Cart.id).where(Cart.id == cart_id).with_for_update())
+
+    def touch(self, cart_id: int, now: datetime) -> None:
+        """Stamp the cart as changed at ``now`` (the shop's clock: a Core UPDATE passes by the
+        session's stamping)."""
         self.session.execute(update(Cart).where(Cart.id == cart_id).values(updated_at=now)
                              .execution_options(synchronize_session=False))
 
