@@ -142,3 +142,19 @@ def test_a_hostile_cart_cookie_is_no_cart(web, shirt, cookie):
     assert web.get("/").html.select_one("#cart-count") is None
     added = add(web, shirt, "1")  # a cart of its own, with a new token
     assert set_cookies(added, "shop_cart")
+
+
+def test_the_cart_speaks_chinese(web, shirt):
+    zh = {"Accept-Language": "zh-CN"}
+    product = web.get(f"/p/{shirt['slug']}", headers=zh)
+    assert product.html.select_one("#add-to-cart-button").text == "加入购物车"
+    assert product.html.select_one("#buy-now-button").text == "立即购买"
+    form = product.forms["add-to-cart"]
+    form["quantity"] = "0"
+    refused = form.submit("add", headers=zh, status=400)
+    assert refused.html.select_one(".cart-error").text == "请输入 1 到 99 之间的整数"
+    form["quantity"] = "2"
+    form.submit("add", headers=zh, status=303)
+    cart = web.get("/cart", headers=zh)
+    assert cart.html.select_one("h1").text == "购物车"
+    assert "已选 2 件" in cart.html.select_one("#cart-summary").text
