@@ -60,11 +60,10 @@ def add(request: Request) -> Response:
         request.response.status_int = 400
         return render_to_response(PRODUCT_PAGE, page, request=request,
                                   response=request.response)
-    if "buy" in request.POST:
+    if "buy" in request.POST or not slug:
         location = request.route_url("cart")
     else:
-        location = request.route_url("product", slug=slug or "-",
-                                     _query={"sku": sku, "added": "1"})
+        location = request.route_url("product", slug=slug, _query={"sku": sku, "added": "1"})
     response = HTTPSeeOther(location=location)
     if change.new_guest_token is not None:
         keep_guest_cart(request, response, change.new_guest_token)
