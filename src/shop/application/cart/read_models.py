@@ -71,8 +71,7 @@ class CartView:
 
 @dataclass(frozen=True)
 class CartChange:
-    """After an add: how many lines the cart has, and the guest's new cookie token when this
-    add made the guest's cart (None otherwise)."""
+    """After an add: the guest's new cookie token when this add made the guest's cart (None
+    otherwise, and always for a shopper)."""
 
-    line_count: int
     new_guest_token: str | None = None

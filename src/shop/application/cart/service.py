@@ -107,7 +107,7 @@ class CartService:
             # The shopper chose again at today's price: that is now the price they expect.
             self._repo.set_quantity(cart.id, line[0], quantity, sku.price)
         self._repo.touch(cart.id, self.uow.clock.now())
-        return CartChange(len(held) + (line is None), new_token)
+        return CartChange(new_token)
 
     def set_quantity(self, data: Mapping[str, Any], guest_token: str | None = None) -> None:
         """Make line ``line`` hold ``quantity``; more than can be bought is refused (fewer is
