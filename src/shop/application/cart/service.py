@@ -83,11 +83,12 @@ class CartService:
         owner = self._owner(guest_token)
         cart = self._repo.find(**owner) if owner else None
         new_token = None
-        if cart is None and "customer_id" not in (owner or {}):
-            # Only a token the shop issued finds a guest's cart; any other gets a new one.
-            new_token = secrets.token_urlsafe(32)
-            owner = {"token_hash": token_hash(new_token)}
-        cart = cart or self._repo.find_or_create(**(owner or {}))
+        if cart is None:
+            if owner is None or "token_hash" in owner:
+                # Only a token the shop issued finds a guest's cart; any other gets a new one.
+                new_token = secrets.token_urlsafe(32)
+                owner = {"token_hash": token_hash(new_token)}
+            cart = self._repo.find_or_create(**owner)
         self._repo.lock(cart.id)
         held = self._repo.quantities(cart.id)
         line = held.get(sku.id)
