@@ -73,3 +73,40 @@ def test_reference_data_is_read_again_only_after_it_changes(app, system, queries
     page = app.get("/c/clothes")
     assert queries.count == cold - RELOAD + CATALOG_RELOAD, queries.statements
     assert page.html.select_one('a[href="/c/garden"]') is not None  # the header's navigation
+
+
+def _add_to_cart(app, product) -> None:
+    form = app.get(f"/p/{product.slug}").forms["add-to-cart"]
+    form.submit("add", status=303)
+
+
+def test_cart_page_budget_whatever_its_size(app, system, queries):
+    catalog = factories.small_catalog(system, products=12)
+    in_stock = [p for i, p in enumerate(catalog["products"]) if i % 5 != 4]
+    _add_to_cart(app, in_stock[0])
+    app.get("/cart")
+    queries.reset()
+    app.get("/cart")
+    small = queries.count
+    for product in in_stock[1:]:
+        _add_to_cart(app, product)
+    queries.reset()
+    page = app.get("/cart")
+    assert len(page.html.select(".cart-line")) == len(in_stock) > 1
+    assert queries.count == small, queries.statements
+    # Tokens, the cart, its lines with SKU and product, their variant values, their stock,
+    # the header badge's count.
+    assert queries.count <= 6, queries.statements
+
+
+def test_the_header_badge_costs_one_query_and_none_without_a_cart(app, system, queries):
+    catalog = factories.small_catalog(system, products=4)
+    app.get("/")
+    queries.reset()
+    app.get("/")
+    without = queries.count
+    _add_to_cart(app, catalog["products"][0])
+    queries.reset()
+    page = app.get("/")
+    assert page.html.select_one("#cart-count").text == "1"
+    assert queries.count == without + 1, queries.statements

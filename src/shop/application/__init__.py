@@ -25,6 +25,7 @@ from shop.application.actors import ANONYMOUS, Actor, Permission, system_actor
 from shop.application.addresses.service import AddressService
 from shop.application.audit.browse import AuditBrowser
 from shop.application.audit.service import AuditService
+from shop.application.cart.service import CartService
 from shop.application.catalog.service import CatalogService
 from shop.application.clock import Clock, ManualClock, SystemClock
 from shop.application.demo.service import DemoService
@@ -274,6 +275,10 @@ class UnitOfWork:
     @cached_property
     def inventory(self) -> InventoryService:
         return InventoryService(self)
+
+    @cached_property
+    def cart(self) -> CartService:
+        return CartService(self)
 
     @cached_property
     def demo(self) -> DemoService:

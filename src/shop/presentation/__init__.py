@@ -50,6 +50,7 @@ def make_app(settings: dict[str, Any], shop: Shop | None = None) -> Any:
         config.include(".storefront")
         config.include(".storefront.addresses")
         config.include(".storefront.rewards")
+        config.include(".storefront.cart")
         config.include(".storefront.oauth")
         config.scan(".storefront")
         config.include(".admin")

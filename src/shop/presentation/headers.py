@@ -14,7 +14,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.tweens import INGRESS
 
-from shop.presentation.sessions import session_token
+from shop.presentation.sessions import guest_cart_token, session_token
 
 CSP = "; ".join([
     "default-src 'self'",
@@ -28,8 +28,8 @@ CSP = "; ".join([
     "frame-ancestors 'none'",
 ])
 
-#: Pages under these paths are someone's own (account, back office, a login under way).
-PERSONAL_PATHS = ("/account", "/admin", "/oauth")
+#: Pages under these paths are someone's own (account, back office, a login under way, a cart).
+PERSONAL_PATHS = ("/account", "/admin", "/oauth", "/cart")
 
 
 def security_headers_tween(handler: Callable[[Request], Response], registry: object
@@ -56,13 +56,14 @@ def security_headers_tween(handler: Callable[[Request], Response], registry: obj
 def is_personal(request: Request, response: Response) -> bool:
     """Whether a cache, shared or private, must not keep ``response``.
 
-    Any page under a personal path; and any page for a signed-in visitor (its header shows who
-    they are) unless its view declared it cacheable, as static assets and the region table do.
+    Any page under a personal path; and any page for a signed-in visitor or a guest with a cart
+    (its header shows who they are, or their cart's size) unless its view declared it
+    cacheable, as static assets and the region table do.
     """
     if request.environ.get("PATH_INFO", "").startswith(PERSONAL_PATHS):
         return True
     declared = response.cache_control.public or response.cache_control.max_age is not None
-    return not declared and _signed_in(request)
+    return not declared and (_signed_in(request) or guest_cart_token(request) is not None)
 
 
 def _signed_in(request: Request) -> bool:

@@ -4,6 +4,7 @@ from shop.data.models.accounts import Customer, OneTimeCode
 from shop.data.models.addresses import Address
 from shop.data.models.audit import AuditEntry
 from shop.data.models.base import Base
+from shop.data.models.cart import Cart, CartLine
 from shop.data.models.catalog import (
     Attribute,
     AttributeValue,
@@ -35,6 +36,8 @@ __all__ = [
     "AuditEntry",
     "Base",
     "Brand",
+    "Cart",
+    "CartLine",
     "Category",
     "Customer",
     "DomainEvent",

@@ -22,7 +22,7 @@ from shop.application.oauth.errors import OAuthFailed
 from shop.application.oauth.service import ATTEMPT_LIFETIME, EMAIL_TAKEN, LINKED
 from shop.presentation.request import client_ip, request_transaction_closed
 from shop.presentation.security import PUBLIC
-from shop.presentation.sessions import remember, session_token
+from shop.presentation.sessions import guest_cart_token, remember, session_token
 from shop.presentation.templating import template
 
 log = logging.getLogger(__name__)
@@ -75,6 +75,12 @@ def oauth_callback(request: Request) -> Any:
             browser_token=request.cookies.get(binding_cookie_name(request)),
             session_token=session_token(request), user_agent=request.user_agent,
             client_ip=client_ip(request), locale=locale)
+        guest = guest_cart_token(request)
+        if outcome.grant is not None and guest is not None:
+            # In a short transaction of its own, like finish's: the request's only reads.
+            # ``remember`` then finds the guest's cart gone and forgets its cookie.
+            with request.registry.shop.transaction(locale=locale) as tx:
+                tx.cart.merge_at_login(guest, outcome.grant.token)
     if outcome.kind == EMAIL_TAKEN:
         return {"outcome": outcome}
     if outcome.kind == LINKED:
