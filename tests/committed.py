@@ -4,6 +4,7 @@ test wrote, so the rolled-back tests that follow start from the same database.""
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -30,3 +31,22 @@ def cleaned(engine: Engine) -> Iterator[None]:
             for table, top in highest.items():
                 connection.execute(text(f"DELETE FROM {table} WHERE id > :top"),  # noqa: S608
                                    {"top": top})
+
+
+def open_transactions(engine: Engine) -> int:
+    """How many transactions of the shop are open: on PostgreSQL those idle in a transaction,
+    on SQLite 1 when another connection holds the write lock (BEGIN IMMEDIATE fails at once)."""
+    if engine.dialect.name == "postgresql":
+        with engine.connect() as connection:
+            return int(connection.execute(text(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'")).scalar())
+    database = sqlite3.connect(engine.url.database, timeout=0, isolation_level=None)
+    try:
+        database.execute("BEGIN IMMEDIATE")
+        database.execute("ROLLBACK")
+        return 0
+    except sqlite3.OperationalError:
+        return 1
+    finally:
+        database.close()

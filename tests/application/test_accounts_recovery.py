@@ -185,11 +185,17 @@ def test_a_new_link_ends_the_older_ones(shop, clock):
     assert _password_is(shop, customer.customer_id, OTHER_PASSWORD)
 
 
-def test_a_password_change_ends_every_reset_link_and_code(shop, clock):
+def _with_email_and_mobile(shop, clock):
+    """A signed-in account with both addresses, past the one-code-a-minute limit."""
     customer = register_email(shop, EMAIL)
     with unit(shop) as uow:
         uow._session.get(Customer, customer.customer_id).mobile = MOBILE
     clock.advance(seconds=61)
+    return customer
+
+
+def test_a_password_change_ends_every_reset_link_and_code(shop, clock):
+    customer = _with_email_and_mobile(shop, clock)
     _ask(shop, EMAIL)
     _ask(shop, MOBILE)
     link, code = latest_link_token(shop, EMAIL), latest_code(shop, MOBILE)
@@ -205,10 +211,7 @@ def test_a_password_change_ends_every_reset_link_and_code(shop, clock):
 
 
 def test_a_reset_by_code_ends_the_emailed_link(shop, clock):
-    customer = register_email(shop, EMAIL)
-    with unit(shop) as uow:
-        uow._session.get(Customer, customer.customer_id).mobile = MOBILE
-    clock.advance(seconds=61)
+    _with_email_and_mobile(shop, clock)
     _ask(shop, EMAIL)
     _ask(shop, MOBILE)
     link = latest_link_token(shop, EMAIL)
@@ -216,7 +219,6 @@ def test_a_reset_by_code_ends_the_emailed_link(shop, clock):
         uow.accounts.reset_password_with_code({"mobile": MOBILE, "code": latest_code(shop, MOBILE),
                                                "password": OTHER_PASSWORD})
     assert not _link_works(shop, link)
-
 
 
 @pytest.mark.parametrize(("kind", "new_address"), [("email", "zhao@new.example"),
@@ -227,10 +229,7 @@ def test_a_new_email_or_mobile_ends_the_outstanding_reset(shop, clock, kind, new
     """Whoever could read the old mailbox or phone may have asked for a reset: a link or code
     sent there must not take the account back after the shopper moved away from it. (Asking
     for a reset ends the account's earlier link or code, so one is outstanding at a time.)"""
-    customer = register_email(shop, EMAIL)
-    with unit(shop) as uow:
-        uow._session.get(Customer, customer.customer_id).mobile = MOBILE
-    clock.advance(seconds=61)
+    customer = _with_email_and_mobile(shop, clock)
     _ask(shop, EMAIL if reset_by == "link" else MOBILE)
     link = latest_link_token(shop, EMAIL) if reset_by == "link" else None
     code = latest_code(shop, MOBILE) if reset_by == "code" else None

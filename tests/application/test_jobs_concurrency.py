@@ -4,18 +4,17 @@ message is sent, and two runners at once deliver each message once and run each 
 
 from __future__ import annotations
 
-import sqlite3
 import threading
 import time
 
 import pytest
-from sqlalchemy import func, select, text
+from sqlalchemy import func, select
 
 from shop.application import Shop
 from shop.application.events.dispatch import dispatch_events
 from shop.application.messaging.delivery import deliver_messages
 from shop.data.models import EventDelivery, OutboxMessage, PointsEntry
-from tests.committed import cleaned
+from tests.committed import cleaned, open_transactions
 from tests.events_support import Counting, registered
 
 
@@ -52,20 +51,7 @@ class Probe:
             self.sent.append(message.id)
 
     def _open_transactions(self):
-        if self.engine.dialect.name == "postgresql":
-            with self.engine.connect() as connection:
-                return connection.execute(text(
-                    "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                    "AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'")).scalar()
-        database = sqlite3.connect(self.engine.url.database, timeout=0, isolation_level=None)
-        try:
-            database.execute("BEGIN IMMEDIATE")  # fails at once if another writer holds it
-            database.execute("ROLLBACK")
-            return 0
-        except sqlite3.OperationalError:
-            return 1
-        finally:
-            database.close()
+        return open_transactions(self.engine)
 
 
 def test_no_transaction_is_open_while_a_message_is_sent(committed, engine):

@@ -4,7 +4,6 @@ sits idle in a transaction. Against a database that really commits, as a server 
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -14,7 +13,7 @@ from sqlalchemy import Engine, text
 
 from shop.application import Shop
 from shop.presentation import make_app
-from tests.committed import cleaned
+from tests.committed import cleaned, open_transactions
 from tests.presentation.oauth_flow import sign_in
 
 
@@ -46,25 +45,6 @@ def oauth_rows_removed(engine: Engine) -> Iterator[None]:
 def committed(engine, settings, clock):
     with cleaned(engine), oauth_rows_removed(engine):
         yield Shop(engine, settings, clock=clock)
-
-
-def open_transactions(engine: Engine) -> int:
-    """How many transactions of the shop are open: on PostgreSQL those idle in a transaction,
-    on SQLite 1 when another connection holds the write lock (BEGIN IMMEDIATE fails at once)."""
-    if engine.dialect.name == "postgresql":
-        with engine.connect() as connection:
-            return int(connection.execute(text(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                "AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'")).scalar())
-    database = sqlite3.connect(engine.url.database, timeout=0, isolation_level=None)
-    try:
-        database.execute("BEGIN IMMEDIATE")
-        database.execute("ROLLBACK")
-        return 0
-    except sqlite3.OperationalError:
-        return 1
-    finally:
-        database.close()
 
 
 def test_no_transaction_is_open_while_the_provider_answers(committed, engine, fake):
