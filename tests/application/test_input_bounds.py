@@ -70,3 +70,18 @@ def test_a_postcode_is_ascii_digits(shop):
     with shop.transaction(actor=shopper(shop)) as tx, pytest.raises(Invalid) as refused:
         tx.addresses.add({**NANSHAN, "postcode": "٥١٨٠٥٧"})
     assert "postcode" in refused.value.errors
+
+
+@pytest.mark.parametrize(("script", "call"), [
+    (False, lambda tx: tx.cart.add({"sku": "A-1\x00", "quantity": "1"})),
+    (True, lambda tx: tx.inventory.adjust("A-1\x00", 1, "count")),
+    (False, lambda tx: tx.accounts.log_in({"identifier": "li\x00@example.com",
+                                           "password": "x" * 12})),
+])
+def test_a_nul_character_is_refused_through_the_library_too(shop, script, call):
+    """The web tier refuses NUL before routing; a library call meets the same rule, as an
+    Invalid naming the field rather than a driver error on PostgreSQL."""
+    actor = shop.system_actor("tests") if script else None
+    with pytest.raises(Invalid) as refused, shop.transaction(actor=actor) as tx:
+        call(tx)
+    assert "Contains a character that is not allowed" in str(refused.value)

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 import colander
 
 from shop.application.errors import Invalid
+from shop.application.i18n import _
 
 #: The largest key an INTEGER column holds (PostgreSQL's limit; SQLite's is wider).
 MAX_KEY = 2**31 - 1
@@ -19,11 +20,30 @@ def validate(schema: colander.SchemaNode, data: Mapping[str, Any] | Any) -> Any:
     """Deserialize ``data`` with ``schema``; every failing field is named in the error.
 
     Field names are dotted paths ("skus.0.price"); each message stays a translation string.
+    A NUL character is refused in any field: no column can store it (PostgreSQL refuses it
+    outright), and the web tier's own check does not cover a library call.
     """
+    holding_nul = sorted(_paths_holding_nul(data))
+    if holding_nul:
+        raise Invalid({path: _("Contains a character that is not allowed")
+                       for path in holding_nul})
     try:
         return schema.deserialize(data)
     except colander.Invalid as exc:
         raise Invalid(field_errors(exc)) from None
+
+
+def _paths_holding_nul(value: Any, path: str = "") -> Iterator[str]:
+    """The dotted paths of the strings in ``value`` that hold a NUL character."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield path or "_"
+    elif isinstance(value, Mapping):
+        for key, item in value.items():
+            yield from _paths_holding_nul(item, f"{path}.{key}" if path else str(key))
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            yield from _paths_holding_nul(item, f"{path}.{index}" if path else str(index))
 
 
 def entity_key(value: object) -> int | None:
