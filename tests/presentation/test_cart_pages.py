@@ -73,6 +73,18 @@ def test_a_bad_quantity_gets_a_message_and_never_reaches_the_cart(web, shirt, qu
     assert lines(web.get("/cart")) == []
 
 
+@pytest.mark.parametrize("product", ["", "no-such-product"])
+def test_a_refused_add_without_its_product_page_keeps_its_message(web, shirt, product):
+    """A form posted without a product to return to (or one that is gone) shows the refusal on
+    the cart page, not a 404 that loses it."""
+    page = web.get(f"/p/{shirt['slug']}")
+    form = page.forms["add-to-cart"]
+    form["quantity"], form["product"] = "0", product
+    refused = form.submit("add", status=400)
+    assert refused.html.select_one(".cart-error").text == "Enter a whole number from 1 to 99"
+    assert lines(refused) == []
+
+
 def test_the_stepper_remove_and_select_work_as_plain_forms(web, shirt):
     add(web, shirt, "1")
     add(web, shirt, "1", sku=shirt["codes"][1])

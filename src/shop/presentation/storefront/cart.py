@@ -17,7 +17,7 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from shop.application import Invalid
+from shop.application import Invalid, NotFound
 from shop.application.cart.schemas import MAX_LINES, MAX_QUANTITY
 from shop.presentation.security import PUBLIC
 from shop.presentation.sessions import guest_cart_token, keep_guest_cart
@@ -54,12 +54,18 @@ def add(request: Request) -> Response:
         change = request.shop.cart.add({"sku": sku, "quantity": request.POST.get("quantity")},
                                        guest_token=guest_cart_token(request))
     except Invalid as exc:
-        # The product page again, with the message; a product that is gone is a 404.
-        page = {"page": request.shop.catalog.product_page(slug, sku),
-                "cart_errors": _messages(request, exc)}
+        # The product page again, with the message; without one to go back to (no slug, or
+        # a product that is gone), the cart page: the message is never lost to a 404.
+        try:
+            page = request.shop.catalog.product_page(slug, sku) if slug else None
+        except NotFound:
+            page = None
+        if page is None:
+            return _refused_on_cart_page(request, exc)
         request.response.status_int = 400
-        return render_to_response(PRODUCT_PAGE, page, request=request,
-                                  response=request.response)
+        return render_to_response(PRODUCT_PAGE, {"page": page,
+                                                 "cart_errors": _messages(request, exc)},
+                                  request=request, response=request.response)
     if "buy" in request.POST or not slug:
         location = request.route_path("cart")
     else:
@@ -75,10 +81,14 @@ def _line_change(request: Request, change: Any, data: dict[str, Any]) -> Any:
         change({"line": request.matchdict["line"], **data},
                guest_token=guest_cart_token(request))
     except Invalid as exc:
-        request.response.status_int = 400
-        return render_to_response(CART_PAGE, _cart_page(request, _messages(request, exc)),
-                                  request=request, response=request.response)
+        return _refused_on_cart_page(request, exc)
     return _back_to_cart(request)
+
+
+def _refused_on_cart_page(request: Request, refused: Invalid) -> Response:
+    request.response.status_int = 400
+    return render_to_response(CART_PAGE, _cart_page(request, _messages(request, refused)),
+                              request=request, response=request.response)
 
 
 @view_config(route_name="cart_quantity", request_method="POST", permission=PUBLIC)
