@@ -78,6 +78,20 @@ def test_per_line_and_per_cart_limits(shop, system, skus):
     assert set(full.value.errors) == {"sku"}
 
 
+def test_the_stepper_bounds_are_the_lines_own(shop, system, skus):
+    """− stops at one, + at the per-line limit: decided here, not in the template."""
+    system._stock.adjust(system._session.scalar(select(Sku.id).where(Sku.code == skus[0])),
+                         200, "plenty")
+    token = _guest_add(shop, skus[0], "1")
+    with shop.transaction() as tx:
+        (line,) = tx.cart.view(guest_token=token).lines
+        assert (line.can_decrease, line.can_increase) == (False, True)
+        tx.cart.add({"sku": skus[0], "quantity": "98"}, guest_token=token)
+    with shop.transaction() as tx:
+        (line,) = tx.cart.view(guest_token=token).lines
+        assert line.quantity == 99 and (line.can_decrease, line.can_increase) == (True, False)
+
+
 def _new_sku(system: UnitOfWork) -> int:
     card = factories.product(system, "shirts", sizes=("s",), stock=5)
     return system._session.scalar(select(Sku.id).where(Sku.product_id == card.id))

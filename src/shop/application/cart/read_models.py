@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from decimal import Decimal
 
+from shop.application.cart.schemas import MAX_QUANTITY
 from shop.application.money import to_money
 
 
@@ -36,6 +37,16 @@ class CartLineView:
     def short(self) -> bool:
         """Some left, but fewer than the line asks for."""
         return not self.sold_out and self.quantity > self.available
+
+    @property
+    def can_decrease(self) -> bool:
+        """Whether the stepper's − may take one away (a line holds at least one)."""
+        return self.quantity > 1
+
+    @property
+    def can_increase(self) -> bool:
+        """Whether the stepper's + may add one (the per-line limit)."""
+        return self.quantity < MAX_QUANTITY
 
     @property
     def line_total(self) -> Decimal:
