@@ -19,9 +19,16 @@ from shop.data.models.catalog import (
     SkuAttributeValue,
 )
 from shop.data.models.events import DomainEvent, EventDelivery
-from shop.data.models.inventory import StockLevel, StockMovement, StockReservation, Warehouse
+from shop.data.models.inventory import (
+    StockLevel,
+    StockMovement,
+    StockReservation,
+    StockShortfall,
+    Warehouse,
+)
 from shop.data.models.messaging import OutboxMessage
 from shop.data.models.oauth import OAuthAttempt, OAuthIdentity
+from shop.data.models.ordering import Order, OrderInvoice, OrderLine, OrderTransition
 from shop.data.models.reference import ReferenceRevision
 from shop.data.models.rewards import PointsEntry
 from shop.data.models.sessions import WebSession
@@ -47,6 +54,10 @@ __all__ = [
     "OAuthAttempt",
     "OAuthIdentity",
     "OneTimeCode",
+    "Order",
+    "OrderInvoice",
+    "OrderLine",
+    "OrderTransition",
     "OutboxMessage",
     "PointsEntry",
     "Product",
@@ -63,6 +74,7 @@ __all__ = [
     "StockLevel",
     "StockMovement",
     "StockReservation",
+    "StockShortfall",
     "ThrottleEvent",
     "Warehouse",
     "WebSession",

@@ -22,6 +22,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    true,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -112,6 +113,11 @@ class Product(Base):
     #: product is indexed, and kept by the ``inventory.stock_changed`` handler after that.
     in_stock: Mapped[bool] = mapped_column(Boolean, default=False)
     cover_image_url: Mapped[str | None] = mapped_column(String(500))
+    #: When an order takes stock: True reserves it at submission and deducts at payment
+    #: (下单减库存, the default); False takes it only at payment (付款减库存, pre-sales), where a
+    #: few may be oversold and each shortfall is recorded for staff.
+    reserves_stock: Mapped[bool] = mapped_column(Boolean, default=True,
+                                                 server_default=true())
 
     category: Mapped[Category] = relationship()
     brand: Mapped[Brand | None] = relationship()

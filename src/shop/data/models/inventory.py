@@ -91,3 +91,24 @@ class StockMovement(Base):
     reference: Mapped[str] = mapped_column(String(200), default="")
     actor: Mapped[str] = mapped_column(String(120))
     occurred_at: Mapped[datetime] = stamped()
+
+
+class StockShortfall(Base):
+    """Units sold that were not there (超卖): an order paid for a product sold without
+    reservation (付款减库存) when fewer were on hand. Staff see it and make it good (restock,
+    substitute, refund); ``resolved_at`` says when."""
+
+    __tablename__ = "stock_shortfall"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        Index("ix_stock_shortfall_open", "resolved_at", "id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sku_id: Mapped[int] = mapped_column(ForeignKey("sku.id"), index=True)
+    warehouse_id: Mapped[int] = mapped_column(ForeignKey("warehouse.id"))
+    owner_kind: Mapped[str] = mapped_column(String(20))
+    owner_ref: Mapped[str] = mapped_column(String(64))
+    quantity: Mapped[int] = mapped_column(Integer)
+    recorded_at: Mapped[datetime] = stamped()
+    resolved_at: Mapped[datetime | None]

@@ -1,0 +1,156 @@
+"""Orders (订单): what a shopper bought, at which price, where it goes, and every state it passed.
+
+An order is written whole in one transaction with its lines, its invoice request and its first
+transition; after that only its state, address and remarks change, each state change by a
+conditional UPDATE that names the state it leaves (two writers cannot both move it) and a row in
+``order_transition``. Lines keep a snapshot of the SKU (code, names, variant, image, weight,
+price) so an order reads the same after the catalog changes. The money columns hold the payable
+breakdown computed once at placement; a CHECK keeps them adding up whatever writes them.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from shop.data.models.base import Base, stamped
+
+#: Every state an order can be in; the application tier owns the edges between them.
+ORDER_STATES = ("awaiting_payment", "paid", "awaiting_shipment", "shipped", "delivered",
+                "completed", "cancelled", "closed")
+
+
+class Order(Base):
+    __tablename__ = "shop_order"
+    __table_args__ = (
+        UniqueConstraint("customer_id", "idempotency_key", name="uq_shop_order_idempotency"),
+        # My orders, newest first, per tab: keyset pagination on (customer, state, id).
+        Index("ix_shop_order_customer_id", "customer_id", "id"),
+        Index("ix_shop_order_customer_state_id", "customer_id", "state", "id"),
+        # The close job: unpaid orders past their deadline.
+        Index("ix_shop_order_state_pay_by", "state", "pay_by"),
+        CheckConstraint("state IN ('" + "', '".join(ORDER_STATES) + "')", name="known_state"),
+        CheckConstraint("items_total >= 0 AND discount_total >= 0 AND shipping_fee >= 0 "
+                        "AND covered_total >= 0 AND payable >= 0", name="amounts_not_negative"),
+        # In whole fen: SQLite does this arithmetic in floating point, where 0.1 + 0.2 != 0.3.
+        CheckConstraint("round(payable * 100) = round(items_total * 100) - round(discount_total "
+                        "* 100) + round(shipping_fee * 100) - round(covered_total * 100)",
+                        name="payable_adds_up"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    #: What the shopper and staff see and say ("202612011958237315"): date + random digits.
+    number: Mapped[str] = mapped_column(String(24), unique=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
+    #: The checkout form's one-time key: a re-submitted form finds the order it already made.
+    idempotency_key: Mapped[str] = mapped_column(String(64))
+    state: Mapped[str] = mapped_column(String(20))
+    placed_at: Mapped[datetime] = stamped()
+    updated_at: Mapped[datetime] = stamped(on_update=True)
+    #: When an unpaid order closes by itself (None: cash on delivery, which waits for nobody).
+    pay_by: Mapped[datetime | None]
+    payment_method: Mapped[str] = mapped_column(String(20))
+
+    items_total: Mapped[Decimal]
+    discount_total: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
+    shipping_fee: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
+    #: Paid by balance, points, gift cards (the payments issue plugs them in).
+    covered_total: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
+    payable: Mapped[Decimal]
+    weight_grams: Mapped[int] = mapped_column(Integer, default=0)
+
+    shipping_method_code: Mapped[str] = mapped_column(String(40))
+    shipping_method_name: Mapped[str] = mapped_column(String(120))
+
+    #: The delivery address, copied from the address book (which may change later).
+    recipient: Mapped[str] = mapped_column(String(30))
+    mobile: Mapped[str] = mapped_column(String(20))
+    province_code: Mapped[str] = mapped_column(String(6))
+    city_code: Mapped[str] = mapped_column(String(6))
+    district_code: Mapped[str | None] = mapped_column(String(6))
+    street: Mapped[str] = mapped_column(String(120))
+    postcode: Mapped[str | None] = mapped_column(String(6))
+
+    #: The shopper's remarks (订单备注).
+    remarks: Mapped[str] = mapped_column(String(200), default="")
+
+
+class OrderLine(Base):
+    __tablename__ = "order_line"
+    __table_args__ = (
+        CheckConstraint("quantity > 0", name="quantity_positive"),
+        CheckConstraint("round(line_total * 100) = round(unit_price * 100) * quantity",
+                        name="line_total_adds_up"),
+        CheckConstraint("discount_share >= 0 AND discount_share <= line_total",
+                        name="discount_within_line"),
+        Index("ix_order_line_order_id", "order_id", "position"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id", ondelete="CASCADE"))
+    position: Mapped[int] = mapped_column(Integer)
+    sku_id: Mapped[int] = mapped_column(ForeignKey("sku.id"), index=True)
+    product_id: Mapped[int] = mapped_column(ForeignKey("product.id"))
+    sku_code: Mapped[str] = mapped_column(String(80))
+    product_slug: Mapped[str] = mapped_column(String(120))
+    name_zh: Mapped[str] = mapped_column(String(200))
+    name_en: Mapped[str] = mapped_column(String(200))
+    variant_zh: Mapped[str] = mapped_column(String(200), default="")
+    variant_en: Mapped[str] = mapped_column(String(200), default="")
+    image_url: Mapped[str | None] = mapped_column(String(500))
+    weight_grams: Mapped[int] = mapped_column(Integer, default=0)
+    unit_price: Mapped[Decimal]
+    quantity: Mapped[int] = mapped_column(Integer)
+    line_total: Mapped[Decimal]
+    #: This line's part of the order's discounts (largest remainder: the fen add up).
+    discount_share: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
+    #: True: stock reserved at submission (下单减库存); False: taken only at payment (付款减库存).
+    reserves_stock: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class OrderInvoice(Base):
+    """The invoice the shopper asked for, for finance to issue; no row when none was asked."""
+
+    __tablename__ = "order_invoice"
+    __table_args__ = (
+        CheckConstraint("kind IN ('plain', 'vat')", name="known_kind"),
+        CheckConstraint("title_kind IN ('personal', 'company')", name="known_title_kind"),
+    )
+
+    order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    kind: Mapped[str] = mapped_column(String(10))
+    title_kind: Mapped[str] = mapped_column(String(10))
+    title: Mapped[str] = mapped_column(String(100))
+    tax_code: Mapped[str] = mapped_column(String(18), default="")
+    bank_name: Mapped[str] = mapped_column(String(100), default="")
+    bank_account: Mapped[str] = mapped_column(String(40), default="")
+    company_address: Mapped[str] = mapped_column(String(200), default="")
+    company_phone: Mapped[str] = mapped_column(String(30), default="")
+
+
+class OrderTransition(Base):
+    """One step of an order's life: from which state to which, who, when, why. Never changed."""
+
+    __tablename__ = "order_transition"
+    __table_args__ = (Index("ix_order_transition_order_id", "order_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id", ondelete="CASCADE"))
+    #: "" for the order's first state.
+    from_state: Mapped[str] = mapped_column(String(20))
+    to_state: Mapped[str] = mapped_column(String(20))
+    actor: Mapped[str] = mapped_column(String(120))
+    note: Mapped[str] = mapped_column(String(200), default="")
+    occurred_at: Mapped[datetime] = stamped()
