@@ -47,6 +47,8 @@ from shop.application.jobs.dead_letters import DeadLetterService
 from shop.application.locales import normalize_locale
 from shop.application.messaging.service import OutboxService
 from shop.application.oauth.service import OAuthService
+from shop.application.ordering.checkout import CheckoutService
+from shop.application.ordering.service import OrderService
 from shop.application.public_url import MissingPublicUrl, absolute_link, public_url_from_settings
 from shop.application.reference import ReferenceCache, ReferenceReader
 from shop.application.regions.service import RegionService
@@ -279,6 +281,14 @@ class UnitOfWork:
     @cached_property
     def cart(self) -> CartService:
         return CartService(self)
+
+    @cached_property
+    def checkout(self) -> CheckoutService:
+        return CheckoutService(self)
+
+    @cached_property
+    def orders(self) -> OrderService:
+        return OrderService(self)
 
     @cached_property
     def demo(self) -> DemoService:

@@ -33,5 +33,42 @@ class StockChanged(Event):
     warehouse_id: int
 
 
-EVENT_TYPES: dict[str, type[Event]] = {kind.name: kind for kind in (CustomerRegistered,
-                                                                    StockChanged)}
+@dataclass(frozen=True)
+class OrderPlaced(Event):
+    """A shopper placed an order: it holds its stock and waits for payment (or, cash on
+    delivery, for shipment)."""
+
+    name: ClassVar[str] = "order.placed"
+    order_id: int
+    customer_id: int
+
+
+@dataclass(frozen=True)
+class OrderPaid(Event):
+    """An order's payable was received in full."""
+
+    name: ClassVar[str] = "order.paid"
+    order_id: int
+    customer_id: int
+
+
+@dataclass(frozen=True)
+class OrderEnded(Event):
+    """An order will not be fulfilled: cancelled (by the shopper or staff) or closed (never
+    paid). Its reservations were released in the same transaction."""
+
+    name: ClassVar[str] = "order.ended"
+    order_id: int
+    customer_id: int
+    state: str
+
+
+@dataclass(frozen=True)
+class OrderShipped(Event):
+    name: ClassVar[str] = "order.shipped"
+    order_id: int
+    customer_id: int
+
+
+EVENT_TYPES: dict[str, type[Event]] = {kind.name: kind for kind in (
+    CustomerRegistered, StockChanged, OrderPlaced, OrderPaid, OrderEnded, OrderShipped)}

@@ -119,6 +119,26 @@ class StockKeeper:
         """The owner's reserved units leave the warehouse; 0 when already deducted or released."""
         return self._close(owner, "deducted")
 
+    def take(self, owner: Owner, lines: Iterable[StockLine]) -> dict[int, int]:
+        """Units that leave without having been reserved (付款减库存, sold at payment): as many as
+        are available, and a shortfall recorded for staff for the rest. SKU id -> units short.
+        """
+        wanted: Counter[int] = Counter()
+        for line in lines:
+            wanted[line.sku_id] += line.quantity
+        available = self.repo.lock_levels(sorted(wanted), self.warehouse_id)
+        taken, short = {}, {}
+        for sku_id in sorted(wanted):
+            taken[sku_id] = min(max(available.get(sku_id, 0), 0), wanted[sku_id])
+            if taken[sku_id] and not self.repo.take(sku_id, self.warehouse_id, taken[sku_id]):
+                raise RuntimeError(f"SKU {sku_id} changed under its lock")
+            if wanted[sku_id] > taken[sku_id]:
+                short[sku_id] = wanted[sku_id] - taken[sku_id]
+        self.repo.record_shortfalls(owner.kind, owner.ref, self.warehouse_id, short)
+        self._log([(sku_id, self.warehouse_id, -quantity, 0)
+                   for sku_id, quantity in taken.items() if quantity], "deduct", str(owner))
+        return short
+
     def adjust(self, sku_id: int, delta: int, reason: str) -> None:
         """Count ``delta`` more or fewer on hand; ``Conflict`` when that would leave less on
         hand than is reserved."""

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from shop.application.events.dispatch import dispatch_events
 from shop.application.jobs.purge import purge_expired
 from shop.application.messaging.delivery import deliver_messages
+from shop.application.ordering.closing import close_unpaid_orders
 
 if TYPE_CHECKING:
     from shop.application import Shop
@@ -38,6 +39,8 @@ JOBS: tuple[Job, ...] = (
         deliver_messages),
     Job("dispatch-events", timedelta(seconds=5), "run the event handlers of recorded events",
         dispatch_events),
+    Job("close-unpaid-orders", timedelta(minutes=1),
+        "close online orders not paid in time and release their stock", close_unpaid_orders),
     Job("purge-expired", timedelta(hours=1),
         "delete expired sessions, codes, OAuth attempts, old deliveries and login attempts",
         purge_expired),

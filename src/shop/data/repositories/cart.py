@@ -52,6 +52,24 @@ class LineRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class CheckoutLineRecord:
+    """A selected line with everything an order line copies from its SKU and product."""
+
+    sku_id: int
+    product_id: int
+    quantity: int
+    sku_code: str
+    price: Decimal
+    weight_grams: int
+    product_slug: str
+    product_name_zh: str
+    product_name_en: str
+    cover_image_url: str | None
+    is_published: bool
+    reserves_stock: bool
+
+
+@dataclass(frozen=True, slots=True)
 class SaleSku:
     id: int
     price: Decimal
@@ -125,6 +143,23 @@ class CartRepository:
             .where(CartLine.cart_id == cart_id).order_by(CartLine.id))
         return [LineRecord(**row._mapping) for row in rows]
 
+    def selected_lines(self, cart_id: int) -> list[CheckoutLineRecord]:
+        """The lines chosen for checkout, oldest first, with their SKU and product: one query."""
+        rows = self.session.execute(
+            select(CartLine.sku_id, Sku.product_id, CartLine.quantity,
+                   Sku.code.label("sku_code"), Sku.price, Sku.weight_grams,
+                   Product.slug.label("product_slug"), Product.name_zh.label("product_name_zh"),
+                   Product.name_en.label("product_name_en"), Product.cover_image_url,
+                   Product.is_published, Product.reserves_stock)
+            .join(Sku, Sku.id == CartLine.sku_id).join(Product, Product.id == Sku.product_id)
+            .where(CartLine.cart_id == cart_id, CartLine.selected).order_by(CartLine.id))
+        return [CheckoutLineRecord(**row._mapping) for row in rows]
+
+    def delete_skus(self, cart_id: int, sku_ids: Sequence[int]) -> None:
+        """Take ordered SKUs out of the cart."""
+        self.session.execute(delete(CartLine).where(CartLine.cart_id == cart_id,
+                                                    CartLine.sku_id.in_(sku_ids)))
+
     def quantities(self, cart_id: int) -> dict[int, tuple[int, int]]:
         """SKU id -> (line id, quantity) of every line."""
         rows = self.session.execute(select(CartLine.sku_id, CartLine.id, CartLine.quantity)
@@ -146,11 +181,12 @@ class CartRepository:
 
     def set_quantity(self, cart_id: int, line_id: int, quantity: int,
                      price: Decimal | None = None) -> bool:
-        """Change the line's quantity (and the price it was added at, when the shopper added
-        more at ``price``); False when the cart has no such line."""
+        """Change the line's quantity (and, when the shopper added more at ``price``, the price
+        it was added at; an item added again is chosen for checkout again); False when the cart
+        has no such line."""
         values: dict[str, object] = {"quantity": quantity}
         if price is not None:
-            values["price_when_added"] = price
+            values.update(price_when_added=price, selected=True)
         return self._update(cart_id, [line_id], **values) == 1
 
     def set_selected(self, cart_id: int, line_ids: Sequence[int] | None,

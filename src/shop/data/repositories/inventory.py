@@ -18,7 +18,14 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
-from shop.data.models import Sku, StockLevel, StockMovement, StockReservation, Warehouse
+from shop.data.models import (
+    Sku,
+    StockLevel,
+    StockMovement,
+    StockReservation,
+    StockShortfall,
+    Warehouse,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -112,6 +119,28 @@ class InventoryRepository:
         return self._change(sku_id, warehouse_id, StockLevel.reserved >= quantity,
                             on_hand=StockLevel.on_hand - quantity,
                             reserved=StockLevel.reserved - quantity)
+
+    def take(self, sku_id: int, warehouse_id: int, quantity: int) -> bool:
+        """Units leave without a reservation: False when fewer are available."""
+        return self._change(sku_id, warehouse_id,
+                            StockLevel.on_hand - StockLevel.reserved >= quantity,
+                            on_hand=StockLevel.on_hand - quantity)
+
+    def lock_levels(self, sku_ids: Sequence[int], warehouse_id: int) -> dict[int, int]:
+        """Lock the SKUs' levels in the warehouse, in the order given (callers sort by id), until
+        commit; what is available of each (SQLite has one writer: no lock needed)."""
+        rows = self.session.execute(
+            select(StockLevel.sku_id, StockLevel.on_hand - StockLevel.reserved)
+            .where(StockLevel.sku_id.in_(sku_ids), StockLevel.warehouse_id == warehouse_id)
+            .order_by(StockLevel.sku_id).with_for_update())
+        return {sku_id: int(available) for sku_id, available in rows}
+
+    def record_shortfalls(self, owner_kind: str, owner_ref: str, warehouse_id: int,
+                          short: Mapping[int, int]) -> None:
+        self.session.add_all(StockShortfall(sku_id=sku_id, warehouse_id=warehouse_id,
+                                            owner_kind=owner_kind, owner_ref=owner_ref,
+                                            quantity=quantity)
+                             for sku_id, quantity in short.items())
 
     def adjust(self, sku_id: int, warehouse_id: int, delta: int) -> bool:
         """Count ``delta`` more (or fewer) on hand; False when that would go below what is

@@ -1,0 +1,275 @@
+"""Checkout (订单确认 and 订单提交): ``uow.checkout``.
+
+``prepare`` is the checkout page: the cart's chosen lines at today's price and stock, the
+address book, the shipping methods that serve the chosen address with their fees (the cheapest
+preselected), the payment methods this order may use, and the payable breakdown.
+
+``place`` turns the same choices into an order, atomically: the order, its lines (each with its
+price, its discount share and a snapshot of its SKU), the invoice request, the first transition,
+a reservation per line (and its stock log entries) are written together or not at all (a
+savepoint, so a refused order leaves nothing even when the caller commits the rest of its
+work). The checkout form's idempotency key makes a double-click or a re-submission return the
+order the first one placed. What follows the order (messages, the referral reward) reacts to
+``order.placed`` after commit.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Mapping, Sequence
+from datetime import timedelta
+from typing import TYPE_CHECKING, Any
+
+from shop.application.actors import Permission
+from shop.application.addresses.service import AddressView
+from shop.application.errors import Conflict, Forbidden, Invalid, NotFound
+from shop.application.events.catalog import OrderPlaced
+from shop.application.i18n import _
+from shop.application.inventory.stock import StockLine
+from shop.application.locales import pick
+from shop.application.money import to_money
+from shop.application.ordering import payment_methods, states
+from shop.application.ordering.lifecycle import stock_owner
+from shop.application.ordering.numbers import draw_order_number
+from shop.application.ordering.payment_methods import PaymentChoice
+from shop.application.ordering.pricing import Breakdown, breakdown, share_out
+from shop.application.ordering.read_models import (
+    CheckoutView,
+    ItemView,
+    PlacedOrder,
+    ShippingChoice,
+)
+from shop.application.ordering.schemas import CheckoutChoiceSchema, PlaceOrderSchema
+from shop.application.validation import validate
+from shop.data.models import Order, OrderInvoice, OrderLine
+from shop.data.repositories.cart import CartRepository, CheckoutLineRecord
+from shop.data.repositories.ordering import OrderRepository
+
+if TYPE_CHECKING:
+    from shop.application import UnitOfWork
+
+#: How long an online order waits for its payment before the close job closes it.
+PAY_WITHIN_SETTING = "shop.orders.pay_within_minutes"
+DEFAULT_PAY_WITHIN = 30
+#: How long a cash-on-delivery order's reservation is expected to last: until it ships.
+COD_HOLD = timedelta(days=30)
+
+
+class CheckoutService:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+        self._carts = CartRepository(uow._session)
+        self._orders = OrderRepository(uow._session)
+
+    def prepare(self, data: Mapping[str, Any] | None = None) -> CheckoutView:
+        """The checkout page for the signed-in shopper, with ``address``, ``shipping_method``
+        and ``payment_method`` chosen where given (and still possible), else the defaults."""
+        customer_id = self._customer_id()
+        values = validate(CheckoutChoiceSchema(), data or {})
+        records = self._selected(customer_id)
+        available = self.uow.inventory.available([r.sku_id for r in records])
+        labels = self._labels(records)
+        items = tuple(self._item(r, labels, available.get(r.sku_id, 0)) for r in records)
+        addresses = tuple(self.uow.addresses.list())
+        address = _chosen_address(addresses, values["address"])
+        totals = [item.line_total for item in items]
+        items_total = to_money(sum(totals, to_money(0)))
+        quotes = (self.uow.shipping.quote(address.province_code, address.city_code,
+                                          _weight(records), items_total)
+                  if address is not None and items else [])
+        shipping = tuple(ShippingChoice(q.code, q.name, q.fee, q.free) for q in quotes)
+        chosen_shipping = next((s for s in shipping if s.code == values["shipping_method"]),
+                               shipping[0] if shipping else None)
+        amounts = breakdown(totals, chosen_shipping.fee if chosen_shipping else to_money(0))
+        methods = (self._payment_choices(address.province_code, amounts)
+                   if address is not None else ())
+        chosen_method = next((m.code for m in methods if m.code == values["payment_method"]),
+                             methods[0].code if methods else None)
+        return CheckoutView(
+            items=items, addresses=addresses,
+            address_id=address.id if address is not None else None, shipping=shipping,
+            shipping_method=chosen_shipping.code if chosen_shipping else None,
+            payment_methods=methods, payment_method=chosen_method, breakdown=amounts,
+            idempotency_key=secrets.token_urlsafe(24))
+
+    def place(self, data: Mapping[str, Any]) -> PlacedOrder:
+        """Place the order for the cart's chosen lines.
+
+        ``data``: ``idempotency_key`` (from ``prepare``), ``address`` (an address-book id),
+        ``shipping_method``, ``payment_method`` (``online`` or ``cod``), ``invoice`` (a mapping
+        for ``uow.invoices.resolve``; none when left out), ``remarks``, and optionally
+        ``expected_payable`` (the amount the shopper saw: the order is refused if that changed).
+
+        ``Invalid`` names a bad field; ``Conflict`` says what changed (sold out, price, an item
+        no longer sold). The same key again returns the order already placed.
+        """
+        customer_id = self._customer_id()
+        values = validate(PlaceOrderSchema(), data)
+        cart = self._carts.find(customer_id=customer_id)
+        if cart is not None:
+            # One checkout of a cart at a time: a double-click waits here, then finds its order.
+            self._carts.lock(cart.id)
+        placed = self._orders.number_for_key(customer_id, values["idempotency_key"])
+        if placed is not None:
+            return self._placed(placed)
+        records = self._carts.selected_lines(cart.id) if cart is not None else []
+        if cart is None or not records:
+            raise Invalid({"items": _("Choose at least one item in your cart")})
+        withdrawn = next((r for r in records if not r.is_published), None)
+        if withdrawn is not None:
+            raise Conflict(_("${name} is no longer sold: remove it from your cart", mapping={
+                "name": pick(self.uow.locale, withdrawn.product_name_zh,
+                             withdrawn.product_name_en)}))
+        address = self._address(values["address"])
+        totals = [to_money(r.price * r.quantity) for r in records]
+        shipping = self.uow.shipping.price(values["shipping_method"], address.province_code,
+                                           address.city_code, _weight(records),
+                                           to_money(sum(totals, to_money(0))))
+        amounts = breakdown(totals, shipping.fee)
+        method = values["payment_method"]
+        if method not in {m.code for m in self._payment_choices(address.province_code,
+                                                                  amounts)}:
+            raise Invalid({"payment_method": _(
+                "Cash on delivery is not offered for this address or amount")})
+        expected = values["expected_payable"]
+        if expected is not None and expected != amounts.payable:
+            raise Conflict(_("The amount to pay is now ¥${payable} (it was ¥${expected}): "
+                             "check your order and submit it again",
+                             mapping={"payable": amounts.payable, "expected": expected}))
+        invoice = self.uow.invoices.resolve(data["invoice"]) if data.get("invoice") else None
+        with self._orders.savepoint():
+            order = self._write(customer_id, values, records, address, shipping.code,
+                                shipping.name, amounts, invoice)
+            self._carts.delete_skus(cart.id, [r.sku_id for r in records])
+            self.uow._events.record(OrderPlaced.name, OrderPlaced(
+                order_id=order.id, customer_id=customer_id).to_payload())
+        return PlacedOrder(order.number, order.state, method, amounts.payable, order.pay_by)
+
+    # -- steps ---------------------------------------------------------------------------------
+
+    def _write(self, customer_id: int, values: Mapping[str, Any],
+               records: Sequence[CheckoutLineRecord], address: AddressView, shipping_code: str,
+               shipping_name: str, amounts: Breakdown, invoice: Any) -> Order:
+        now = self.uow.clock.now()
+        online = values["payment_method"] == payment_methods.ONLINE
+        pay_by = now + timedelta(minutes=self._pay_within()) if online else None
+        order = Order(
+            customer_id=customer_id, idempotency_key=values["idempotency_key"],
+            state=states.AWAITING_PAYMENT if online else states.AWAITING_SHIPMENT,
+            pay_by=pay_by, payment_method=values["payment_method"],
+            items_total=amounts.items_total, discount_total=amounts.discount_total,
+            shipping_fee=amounts.shipping_fee, covered_total=amounts.covered_total,
+            payable=amounts.payable, weight_grams=_weight(records),
+            shipping_method_code=shipping_code, shipping_method_name=shipping_name,
+            recipient=address.recipient, mobile=address.mobile,
+            province_code=address.province_code, city_code=address.city_code,
+            district_code=address.district_code, street=address.street,
+            postcode=address.postcode, remarks=values["remarks"])
+        zone = self.uow.settings.current().zone
+        order.number = draw_order_number(now, zone)
+        while not self._orders.insert(order):
+            order.number = draw_order_number(now, zone)
+        labels = {locale: self._labels(records, locale) for locale in ("zh_CN", "en")}
+        totals = [to_money(r.price * r.quantity) for r in records]
+        shares = share_out(amounts.discount_total, totals)
+        self._orders.add_parts(
+            (OrderLine(order_id=order.id, position=position, sku_id=r.sku_id,
+                       product_id=r.product_id, sku_code=r.sku_code,
+                       product_slug=r.product_slug, name_zh=r.product_name_zh,
+                       name_en=r.product_name_en, variant_zh=labels["zh_CN"].get(r.sku_id, ""),
+                       variant_en=labels["en"].get(r.sku_id, ""), image_url=r.cover_image_url,
+                       weight_grams=r.weight_grams, unit_price=r.price, quantity=r.quantity,
+                       line_total=total, discount_share=share, reserves_stock=r.reserves_stock)
+             for position, (r, total, share) in enumerate(zip(records, totals, shares,
+                                                               strict=True))),
+            _invoice_row(order, invoice))
+        self._orders.log(order.id, "", order.state, self.uow.actor.name)
+        held = [StockLine(r.sku_id, r.quantity) for r in records if r.reserves_stock]
+        if held:
+            # Last, so the stock rows other checkouts wait for are locked for the shortest time.
+            self.uow._stock.reserve(stock_owner(order.number), held, pay_by or now + COD_HOLD)
+        return order
+
+    def _placed(self, number: str) -> PlacedOrder:
+        found = self._orders.find(number)
+        if found is None:  # pragma: no cover - the key was just read in this transaction
+            raise NotFound("no such order")
+        return PlacedOrder(found.number, found.state, found.payment_method, found.payable,
+                           found.pay_by)
+
+    def _customer_id(self) -> int:
+        actor = self.uow.actor
+        actor.require(Permission.ACCOUNT_SELF)
+        if actor.kind != "shopper" or actor.id is None:
+            raise Forbidden("checkout is for a signed-in shopper")
+        return actor.id
+
+    def _selected(self, customer_id: int) -> list[CheckoutLineRecord]:
+        cart = self._carts.find(customer_id=customer_id)
+        return self._carts.selected_lines(cart.id) if cart is not None else []
+
+    def _address(self, address_id: str) -> AddressView:
+        try:
+            return self.uow.addresses.get(address_id)
+        except NotFound:
+            raise Invalid({"address": _("Choose a shipping address")}) from None
+
+    def _payment_choices(self, province_code: str,
+                         amounts: Breakdown) -> tuple[PaymentChoice, ...]:
+        rule = payment_methods.cod_rule(self.uow.shop.settings)
+        return tuple(PaymentChoice(code, payment_methods.LABELS[code],
+                                   payment_methods.NOTES[code])
+                     for code in payment_methods.eligible_methods(rule, province_code,
+                                                                  amounts.payable))
+
+    def _pay_within(self) -> int:
+        raw = self.uow.shop.settings.get(PAY_WITHIN_SETTING, DEFAULT_PAY_WITHIN)
+        try:
+            minutes = int(raw)
+        except (TypeError, ValueError):
+            minutes = 0
+        if minutes <= 0:
+            raise Invalid({PAY_WITHIN_SETTING: "must be a whole number of minutes above 0"})
+        return minutes
+
+    def _labels(self, records: Sequence[CheckoutLineRecord],
+                locale: str | None = None) -> dict[int, str]:
+        """Each SKU's variant ("红色 / M") in ``locale`` (the shopper's by default)."""
+        names: dict[int, list[str]] = {}
+        for row in self._carts.sku_values([r.sku_id for r in records]):
+            names.setdefault(row.sku_id, []).append(
+                pick(locale or self.uow.locale, row.value_name_zh, row.value_name_en))
+        return {sku_id: " / ".join(values) for sku_id, values in names.items()}
+
+    def _item(self, record: CheckoutLineRecord, labels: Mapping[int, str],
+              available: int) -> ItemView:
+        return ItemView(
+            sku_code=record.sku_code, product_slug=record.product_slug,
+            name=pick(self.uow.locale, record.product_name_zh, record.product_name_en),
+            variant=labels.get(record.sku_id, ""), image_url=record.cover_image_url,
+            unit_price=record.price, quantity=record.quantity,
+            line_total=to_money(record.price * record.quantity),
+            # A product sold without reservation (付款减库存) may be ordered beyond its stock.
+            available=(max(available, 0) if record.reserves_stock else record.quantity)
+            if record.is_published else 0)
+
+
+def _weight(records: Sequence[CheckoutLineRecord]) -> int:
+    return sum(r.weight_grams * r.quantity for r in records)
+
+
+def _chosen_address(addresses: Sequence[AddressView], wanted: str | None) -> AddressView | None:
+    by_id = {str(a.id): a for a in addresses}
+    if wanted in by_id:
+        return by_id[wanted]
+    return next((a for a in addresses if a.is_default), addresses[0] if addresses else None)
+
+
+def _invoice_row(order: Order, invoice: Any) -> OrderInvoice | None:
+    if invoice is None or invoice.kind == "none":
+        return None
+    return OrderInvoice(order_id=order.id, kind=invoice.kind, title_kind=invoice.title_kind,
+                        title=invoice.title, tax_code=invoice.tax_code,
+                        bank_name=invoice.bank_name, bank_account=invoice.bank_account,
+                        company_address=invoice.company_address,
+                        company_phone=invoice.company_phone)

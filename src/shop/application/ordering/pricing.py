@@ -1,0 +1,63 @@
+"""The payable breakdown (实付金额计算), computed once, here, for the checkout page, the order
+and the library alike.
+
+    items total − discounts + shipping fee − covered by internal means = payable
+
+Discounts (the promotions issue) and internal means (balance, points, gift cards: the payments
+issue) plug in as amounts; an order-level discount is shared out over the lines by largest
+remainder, so the shares add up to the fen and a later refund of any line is exact.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
+
+from shop.application.money import to_money
+
+FEN = Decimal("0.01")
+ZERO = Decimal("0.00")
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    items_total: Decimal
+    discount_total: Decimal
+    shipping_fee: Decimal
+    covered_total: Decimal
+
+    @property
+    def payable(self) -> Decimal:
+        return to_money(self.items_total - self.discount_total + self.shipping_fee
+                        - self.covered_total)
+
+
+def breakdown(line_totals: Sequence[Decimal], shipping_fee: Decimal, *,
+              discount: Decimal = ZERO, covered: Decimal = ZERO) -> Breakdown:
+    """The amounts of an order. A discount never takes the items below zero, and internal means
+    never cover more than what is left to pay."""
+    items = to_money(sum(line_totals, ZERO))
+    discount = min(to_money(discount), items)
+    covered = min(to_money(covered), items - discount + to_money(shipping_fee))
+    return Breakdown(items, discount, to_money(shipping_fee), covered)
+
+
+def share_out(amount: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
+    """``amount`` split over ``weights`` in proportion, to the fen, adding up exactly.
+
+    Each share is first rounded down; the fen left over go one each to the shares that lost
+    the most in rounding (ties to the earlier line). No share exceeds its weight when
+    ``amount`` does not exceed their sum.
+    """
+    amount = to_money(amount)
+    total = sum(weights, ZERO)
+    if amount == ZERO or total == ZERO:
+        return [ZERO for _ in weights]
+    exact = [amount * weight / total for weight in weights]
+    shares = [share.quantize(FEN, rounding=ROUND_DOWN) for share in exact]
+    left = int((amount - sum(shares, ZERO)) / FEN)
+    by_remainder = sorted(range(len(weights)), key=lambda i: (shares[i] - exact[i], i))
+    for index in by_remainder[:left]:
+        shares[index] += FEN
+    return shares

@@ -1,0 +1,216 @@
+"""Orders: written whole once, then moved from state to state by conditional updates.
+
+Every shopper-facing read names the customer, so another's order number is simply not found.
+A state change is ``UPDATE … WHERE id = :id AND state IN (:allowed)`` and reports whether it
+changed the row: of two writers racing to move one order, exactly one does, on PostgreSQL (the
+loser re-checks the condition on the row it waited for) as on SQLite (one writer at a time).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, fields
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from shop.data.models import Order, OrderInvoice, OrderLine, OrderTransition
+
+
+@dataclass(frozen=True, slots=True)
+class OrderRecord:
+    id: int
+    number: str
+    customer_id: int
+    state: str
+    placed_at: datetime
+    pay_by: datetime | None
+    payment_method: str
+    items_total: Decimal
+    discount_total: Decimal
+    shipping_fee: Decimal
+    covered_total: Decimal
+    payable: Decimal
+    weight_grams: int
+    shipping_method_code: str
+    shipping_method_name: str
+    recipient: str
+    mobile: str
+    province_code: str
+    city_code: str
+    district_code: str | None
+    street: str
+    postcode: str | None
+    remarks: str
+
+
+@dataclass(frozen=True, slots=True)
+class OrderLineRecord:
+    order_id: int
+    sku_id: int
+    sku_code: str
+    product_slug: str
+    name_zh: str
+    name_en: str
+    variant_zh: str
+    variant_en: str
+    image_url: str | None
+    unit_price: Decimal
+    quantity: int
+    line_total: Decimal
+    discount_share: Decimal
+    reserves_stock: bool
+
+
+@dataclass(frozen=True, slots=True)
+class InvoiceRecord:
+    kind: str
+    title_kind: str
+    title: str
+    tax_code: str
+    bank_name: str
+    bank_account: str
+    company_address: str
+    company_phone: str
+
+
+@dataclass(frozen=True, slots=True)
+class TransitionRecord:
+    from_state: str
+    to_state: str
+    actor: str
+    note: str
+    occurred_at: datetime
+
+
+def _columns(record: type, model: type) -> list[Any]:
+    return [getattr(model, field.name) for field in fields(record)]
+
+
+_ORDER = _columns(OrderRecord, Order)
+_LINE = _columns(OrderLineRecord, OrderLine)
+
+
+class OrderRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Writes that stand or fall together: an exception undoes them, and only them."""
+        with self.session.begin_nested():
+            yield
+
+    # -- placing -----------------------------------------------------------------------------
+
+    def number_for_key(self, customer_id: int, idempotency_key: str) -> str | None:
+        """The order a checkout form with this key already placed, if any."""
+        return self.session.scalar(select(Order.number).where(
+            Order.customer_id == customer_id, Order.idempotency_key == idempotency_key))
+
+    def insert(self, order: Order) -> bool:
+        """Add the order's header; False (nothing added) when its number is taken."""
+        try:
+            with self.session.begin_nested():
+                self.session.add(order)
+                # Flushed inside the savepoint: a taken number is caught here, and the
+                # lines that follow need the order's id.
+                self.session.flush()
+        except IntegrityError:
+            if self.session.scalar(select(Order.id).where(Order.number == order.number)):
+                return False
+            raise
+        return True
+
+    def add_parts(self, lines: Iterable[OrderLine], invoice: OrderInvoice | None) -> None:
+        self.session.add_all(lines)
+        if invoice is not None:
+            self.session.add(invoice)
+
+    # -- reading -----------------------------------------------------------------------------
+
+    def find(self, number: str, customer_id: int | None = None) -> OrderRecord | None:
+        """The order ``number``; only among ``customer_id``'s orders when given."""
+        statement = select(*_ORDER).where(Order.number == number)
+        if customer_id is not None:
+            statement = statement.where(Order.customer_id == customer_id)
+        row = self.session.execute(statement).first()
+        return OrderRecord(*row) if row else None
+
+    def page(self, customer_id: int, states: Sequence[str], before_id: int | None,
+             limit: int) -> list[OrderRecord]:
+        """Newest first, ``limit`` at most, older than ``before_id`` (keyset: the cost of a
+        page does not grow with the number of orders)."""
+        statement = select(*_ORDER).where(Order.customer_id == customer_id)
+        if states:
+            statement = statement.where(Order.state.in_(states))
+        if before_id is not None:
+            statement = statement.where(Order.id < before_id)
+        rows = self.session.execute(statement.order_by(Order.id.desc()).limit(limit))
+        return [OrderRecord(*row) for row in rows]
+
+    def find_by_id(self, order_id: int) -> OrderRecord | None:
+        row = self.session.execute(select(*_ORDER).where(Order.id == order_id)).first()
+        return OrderRecord(*row) if row else None
+
+    def lines(self, order_ids: Sequence[int]) -> dict[int, list[OrderLineRecord]]:
+        """The lines of several orders in one query, in their order on each."""
+        found: dict[int, list[OrderLineRecord]] = {order_id: [] for order_id in order_ids}
+        rows = self.session.execute(select(*_LINE).where(OrderLine.order_id.in_(order_ids))
+                                    .order_by(OrderLine.order_id, OrderLine.position))
+        for row in rows:
+            found[row.order_id].append(OrderLineRecord(*row))
+        return found
+
+    def counts(self, customer_id: int) -> dict[str, int]:
+        """How many orders the customer has in each state: one grouped query on the index."""
+        rows = self.session.execute(select(Order.state, func.count())
+                                    .where(Order.customer_id == customer_id)
+                                    .group_by(Order.state))
+        return {state: count for state, count in rows}
+
+    def invoice(self, order_id: int) -> InvoiceRecord | None:
+        row = self.session.execute(select(*_columns(InvoiceRecord, OrderInvoice))
+                                   .where(OrderInvoice.order_id == order_id)).first()
+        return InvoiceRecord(*row) if row else None
+
+    def transitions(self, order_id: int) -> list[TransitionRecord]:
+        rows = self.session.execute(select(*_columns(TransitionRecord, OrderTransition))
+                                    .where(OrderTransition.order_id == order_id)
+                                    .order_by(OrderTransition.id))
+        return [TransitionRecord(*row) for row in rows]
+
+    def due_to_close(self, now: datetime, limit: int) -> list[str]:
+        """Numbers of unpaid orders whose time to pay has run out, oldest deadline first."""
+        return list(self.session.scalars(
+            select(Order.number).where(Order.state == "awaiting_payment", Order.pay_by <= now)
+            .order_by(Order.pay_by).limit(limit)))
+
+    # -- changing ----------------------------------------------------------------------------
+
+    def move(self, order_id: int, from_state: str, to_state: str, now: datetime) -> bool:
+        """Move the order from ``from_state`` to ``to_state``; False (nothing changed) when it
+        is no longer in ``from_state``."""
+        result = self.session.execute(
+            update(Order).where(Order.id == order_id, Order.state == from_state)
+            .values(state=to_state, updated_at=now)
+            .execution_options(synchronize_session=False))
+        return bool(getattr(result, "rowcount", 0) == 1)
+
+    def log(self, order_id: int, from_state: str, to_state: str, actor: str,
+            note: str = "") -> None:
+        self.session.add(OrderTransition(order_id=order_id, from_state=from_state,
+                                         to_state=to_state, actor=actor, note=note))
+
+    def change(self, order_id: int, states: Iterable[str], values: Mapping[str, Any],
+               now: datetime) -> bool:
+        """Change delivery details while the order is in one of ``states``; False otherwise."""
+        result = self.session.execute(
+            update(Order).where(Order.id == order_id, Order.state.in_(sorted(states)))
+            .values(**values, updated_at=now).execution_options(synchronize_session=False))
+        return bool(getattr(result, "rowcount", 0) == 1)
