@@ -18,7 +18,8 @@ from typing import Any
 from shop.application.errors import Invalid
 from shop.application.i18n import _
 from shop.application.shipping.read_models import FeeRuleView
-from shop.application.shipping.schemas import DUPLICATE_REGION, EVERYWHERE_ELSE, MAX_RULES
+from shop.application.shipping.schemas import DUPLICATE_REGION, MAX_RULES
+from shop.data.models.shipping import EVERYWHERE_ELSE
 
 FIELD = "rules_text"
 COLUMNS = ("region", "first_weight_grams", "first_fee", "additional_weight_grams",

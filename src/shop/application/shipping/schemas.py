@@ -164,10 +164,10 @@ def _quote_regions(node: colander.SchemaNode, value: dict[str, Any]) -> None:
     table = region_table()
     province = table.get(value["province_code"])
     error = colander.Invalid(node)
+    city = table.get(value["city_code"])
     if province is None or province.level != PROVINCE:
         error["province_code"] = _("Choose a province")
-    city = table.get(value["city_code"])
-    if city is None or city.level != CITY or city.parent != value["province_code"]:
+    elif city is None or city.level != CITY or city.parent != province.code:
         error["city_code"] = _("Choose a city in the chosen province")
     if error.children:
         raise error

@@ -28,13 +28,12 @@ from shop.application.shipping.read_models import (
     ShippingQuote,
 )
 from shop.application.shipping.schemas import (
-    EVERYWHERE_ELSE,
     QuoteSchema,
     ShippingMethodSchema,
     code_or_none,
 )
 from shop.application.validation import validate
-from shop.data.models.shipping import ShippingMethod
+from shop.data.models.shipping import EVERYWHERE_ELSE, ShippingMethod
 from shop.data.repositories.shipping import OfferRecord, RuleRecord, ShippingRepository
 
 if TYPE_CHECKING:
@@ -195,7 +194,8 @@ class ShippingService:
 
     def _region_name(self, code: str) -> str:
         if code == EVERYWHERE_ELSE:
-            return _EVERYWHERE  # a translation string: the page translates it
+            everywhere: str = _EVERYWHERE  # a translation string: the page translates it
+            return everywhere
         region = region_table().get(code)
         return region.name(self.uow.locale) if region else code
 
