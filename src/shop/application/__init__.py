@@ -57,6 +57,7 @@ from shop.application.security.passwords import Passwords, hasher_from_settings
 from shop.application.security.throttle import Throttled
 from shop.application.sessions.service import SessionGrant, SessionPrincipal, SessionService
 from shop.application.settings.service import SettingsService
+from shop.application.shipping.service import ShippingService
 from shop.application.staff.read_models import (
     Dashboard,
     PermissionChoice,
@@ -321,6 +322,10 @@ class UnitOfWork:
     @cached_property
     def settings(self) -> SettingsService:
         return SettingsService(self)
+
+    @cached_property
+    def shipping(self) -> ShippingService:
+        return ShippingService(self)
 
     @cached_property
     def audit_log(self) -> AuditBrowser:

@@ -40,3 +40,4 @@ def includeme(config: Configurator) -> None:
     config.add_admin_area("admin_settings", _("Base settings"), Permission.SETTINGS_MANAGE,
                           order=930)
     config.include(".dead_letters")
+    config.include(".shipping")

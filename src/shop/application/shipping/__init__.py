@@ -1,0 +1,1 @@
+"""Shipping methods (配送方式): staff configure them; checkout asks for their fees."""
