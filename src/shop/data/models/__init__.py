@@ -20,6 +20,7 @@ from shop.data.models.catalog import (
 )
 from shop.data.models.events import DomainEvent, EventDelivery
 from shop.data.models.inventory import StockLevel, StockMovement, StockReservation, Warehouse
+from shop.data.models.invoicing import InvoiceTitle
 from shop.data.models.messaging import OutboxMessage
 from shop.data.models.oauth import OAuthAttempt, OAuthIdentity
 from shop.data.models.reference import ReferenceRevision
@@ -42,6 +43,7 @@ __all__ = [
     "Customer",
     "DomainEvent",
     "EventDelivery",
+    "InvoiceTitle",
     "Listing",
     "ListingFacetCount",
     "OAuthAttempt",
