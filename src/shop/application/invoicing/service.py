@@ -101,7 +101,7 @@ class InvoiceService:
         again updates the kept one). Other fields of ``data`` are ignored.
         """
         customer_id = self._customer_id()
-        saved_title = field_text(data, "saved_title")
+        saved_title = _saved_title(data)
         if saved_title and field_text(data, "kind") in ("plain", "vat"):
             values = self._with_saved_title(customer_id, data, saved_title)
         else:
@@ -136,7 +136,8 @@ class InvoiceService:
             raise Invalid({"saved_title": _("Choose one of your saved invoice titles")})
         fields = asdict(_view(saved))
         try:
-            return deserialize_invoice({**data, **{name: fields[name] for name in TITLE_FIELDS}})
+            return deserialize_invoice({**data, "saved_title": saved_title,
+                                        **{name: fields[name] for name in TITLE_FIELDS}})
         except Invalid as exc:
             if not set(exc.errors) & set(TITLE_FIELDS):
                 raise
@@ -179,6 +180,15 @@ class InvoiceService:
         if title is None:
             raise NotFound("no such invoice title")
         return title
+
+
+def _saved_title(data: Mapping[str, Any]) -> str:
+    """The chosen saved title's id as text ("" when none): a form posts text, an integrator
+    may pass the ``InvoiceTitleView.id`` itself."""
+    value = data.get("saved_title") if isinstance(data, Mapping) else None
+    if isinstance(value, int) and not isinstance(value, bool):
+        return str(value)
+    return value.strip() if isinstance(value, str) else ""
 
 
 def _view(title: InvoiceTitle) -> InvoiceTitleView:
