@@ -42,6 +42,7 @@ from shop.application.events.registry import default_registry
 from shop.application.events.service import EventService
 from shop.application.inventory.service import InventoryService
 from shop.application.inventory.stock import StockKeeper
+from shop.application.invoicing.service import InvoiceService
 from shop.application.jobs.catalog import find_job
 from shop.application.jobs.dead_letters import DeadLetterService
 from shop.application.locales import normalize_locale
@@ -298,6 +299,10 @@ class UnitOfWork:
     @cached_property
     def addresses(self) -> AddressService:
         return AddressService(self)
+
+    @cached_property
+    def invoices(self) -> InvoiceService:
+        return InvoiceService(self)
 
     @cached_property
     def regions(self) -> RegionService:

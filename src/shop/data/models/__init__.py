@@ -26,6 +26,7 @@ from shop.data.models.inventory import (
     StockShortfall,
     Warehouse,
 )
+from shop.data.models.invoicing import InvoiceTitle
 from shop.data.models.messaging import OutboxMessage
 from shop.data.models.oauth import OAuthAttempt, OAuthIdentity
 from shop.data.models.ordering import Order, OrderInvoice, OrderLine, OrderTransition
@@ -50,6 +51,7 @@ __all__ = [
     "Customer",
     "DomainEvent",
     "EventDelivery",
+    "InvoiceTitle",
     "Listing",
     "ListingFacetCount",
     "OAuthAttempt",

@@ -1,7 +1,7 @@
 """shipping: methods, their fee rules per region, the regions they do not serve
 
 Revision ID: 0012_shipping
-Revises: 0011
+Revises: 0012
 Create Date: 2026-12-01 20:00:00.000000
 """
 
@@ -13,7 +13,7 @@ from alembic import op
 import shop.data.models.base
 
 revision: str = '0012_shipping'
-down_revision: str | None = '0011'
+down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
