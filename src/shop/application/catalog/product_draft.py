@@ -53,6 +53,7 @@ class ProductDraft:
             description_html=sanitize_html(values["description_html"]),
             category_id=category.id, brand_id=brand.id if brand else None,
             is_published=values["is_published"], sort_order=values["sort_order"],
+            reserves_stock=values["reserves_stock"],
             value_ids=value_ids["values"],
             skus=tuple(
                 NewSku(code=sku["code"], price=sku["price"], list_price=sku["list_price"],

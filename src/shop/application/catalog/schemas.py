@@ -130,6 +130,8 @@ class ProductSchema(colander.MappingSchema):
     brand = colander.SchemaNode(colander.String(), missing=None)
     is_published = colander.SchemaNode(colander.Boolean(), missing=False)
     sort_order = colander.SchemaNode(colander.Int(), missing=0)
+    #: 下单减库存 (True: reserved at submission) or 付款减库存 (False: taken at payment).
+    reserves_stock = colander.SchemaNode(colander.Boolean(), missing=True)
     values = colander.SchemaNode(colander.List(), missing=())
     skus = SkuList()
 

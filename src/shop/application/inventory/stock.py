@@ -59,6 +59,16 @@ class _SoldOut(Exception):
         self.sku_id = sku_id
 
 
+class NotEnoughStock(Conflict):
+    """Fewer of SKU ``sku_id`` are available than a reservation asks for: the caller may name
+    the SKU in its own words (checkout names the product and variant)."""
+
+    def __init__(self, message: str, sku_id: int, available: int) -> None:
+        super().__init__(message)
+        self.sku_id = sku_id
+        self.available = available
+
+
 class StockKeeper:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
@@ -102,10 +112,11 @@ class StockKeeper:
                     if not self.repo.reserve(sku_id, self.warehouse_id, quantity):
                         raise _SoldOut(sku_id)
         except _SoldOut as sold_out:
-            raise Conflict(_("Not enough ${sku} in stock: ${available} available",
-                             mapping={"sku": known[sold_out.sku_id].code,
-                                      "available": self._available(sold_out.sku_id)})
-                           ) from None
+            available = self._available(sold_out.sku_id)
+            raise NotEnoughStock(_("Not enough ${sku} in stock: ${available} available",
+                                   mapping={"sku": known[sold_out.sku_id].code,
+                                            "available": available}),
+                                 sold_out.sku_id, available) from None
         self.repo.add_reservations(owner.kind, owner.ref, self.warehouse_id, quantities,
                                    expires_at)
         self._log([(sku_id, self.warehouse_id, 0, quantity)

@@ -25,7 +25,8 @@ from shop.application.addresses.service import AddressView
 from shop.application.errors import Conflict, Forbidden, Invalid, NotFound
 from shop.application.events.catalog import OrderPlaced
 from shop.application.i18n import _
-from shop.application.inventory.stock import StockLine
+from shop.application.inventory.stock import NotEnoughStock, StockLine
+from shop.application.invoicing.service import InvoiceDetails
 from shop.application.locales import pick
 from shop.application.money import to_money
 from shop.application.ordering import payment_methods, states
@@ -136,7 +137,8 @@ class CheckoutService:
             raise Conflict(_("The amount to pay is now ¥${payable} (it was ¥${expected}): "
                              "check your order and submit it again",
                              mapping={"payable": amounts.payable, "expected": expected}))
-        invoice = self.uow.invoices.resolve(data["invoice"]) if data.get("invoice") else None
+        invoice = (self.uow.invoices.resolve(data["invoice"]) if data.get("invoice")
+                   else InvoiceDetails.NONE)
         with self._orders.savepoint():
             order = self._write(customer_id, values, records, address, shipping.code,
                                 shipping.name, amounts, invoice)
@@ -149,7 +151,7 @@ class CheckoutService:
 
     def _write(self, customer_id: int, values: Mapping[str, Any],
                records: Sequence[CheckoutLineRecord], address: AddressView, shipping_code: str,
-               shipping_name: str, amounts: Breakdown, invoice: Any) -> Order:
+               shipping_name: str, amounts: Breakdown, invoice: InvoiceDetails) -> Order:
         now = self.uow.clock.now()
         online = values["payment_method"] == payment_methods.ONLINE
         pay_by = now + timedelta(minutes=self._pay_within()) if online else None
@@ -187,7 +189,20 @@ class CheckoutService:
         held = [StockLine(r.sku_id, r.quantity) for r in records if r.reserves_stock]
         if held:
             # Last, so the stock rows other checkouts wait for are locked for the shortest time.
-            self.uow._stock.reserve(stock_owner(order.number), held, pay_by or now + COD_HOLD)
+            try:
+                self.uow._stock.reserve(stock_owner(order.number), held,
+                                        pay_by or now + COD_HOLD)
+            except NotEnoughStock as short:
+                record = next(r for r in records if r.sku_id == short.sku_id)
+                raise Conflict(_("Only ${available} of ${name} ${variant} left: change the "
+                                 "quantity in your cart", mapping={
+                                     "available": short.available,
+                                     "name": pick(self.uow.locale, record.product_name_zh,
+                                                  record.product_name_en),
+                                     "variant": pick(self.uow.locale,
+                                                     labels["zh_CN"].get(record.sku_id, ""),
+                                                     labels["en"].get(record.sku_id, ""))})
+                               ) from None
         return order
 
     def _placed(self, number: str) -> PlacedOrder:
@@ -265,8 +280,8 @@ def _chosen_address(addresses: Sequence[AddressView], wanted: str | None) -> Add
     return next((a for a in addresses if a.is_default), addresses[0] if addresses else None)
 
 
-def _invoice_row(order: Order, invoice: Any) -> OrderInvoice | None:
-    if invoice is None or invoice.kind == "none":
+def _invoice_row(order: Order, invoice: InvoiceDetails) -> OrderInvoice | None:
+    if not invoice.wanted:
         return None
     return OrderInvoice(order_id=order.id, kind=invoice.kind, title_kind=invoice.title_kind,
                         title=invoice.title, tax_code=invoice.tax_code,

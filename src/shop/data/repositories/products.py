@@ -47,6 +47,7 @@ class NewProduct:
     brand_id: int | None
     is_published: bool
     sort_order: int
+    reserves_stock: bool
     #: Values of the product itself (版型, material …); its SKUs' values are added to them.
     value_ids: tuple[int, ...]
     skus: tuple[NewSku, ...]
@@ -121,7 +122,7 @@ class ProductRepository:
                     slug=new.slug, name_zh=new.name_zh, name_en=new.name_en,
                     description_html=new.description_html, category_id=new.category_id,
                     brand_id=new.brand_id, is_published=new.is_published,
-                    sort_order=new.sort_order)
+                    sort_order=new.sort_order, reserves_stock=new.reserves_stock)
                 self.session.add(product)
                 # Flushed for the id the SKUs refer to.
                 self.session.flush()
