@@ -10,6 +10,7 @@ from typing import Any
 from sqlalchemy import select
 
 from shop.application import Actor, Shop, UnitOfWork
+from shop.application.accounts.customers import CustomerAccounts
 from shop.data.models import Sku
 from tests import factories
 from tests.shoppers import shopper
@@ -55,6 +56,26 @@ def buyer(shop: Shop, region: dict[str, str] | None = None) -> Buyer:
         address = tx.addresses.add({"recipient": "张三", "mobile": "13800138000",
                                     "street": "建国路 1 号", **(region or BEIJING)})
     return Buyer(actor, address.id)
+
+
+def buyers_with_carts(shop: Shop, count: int, lines: dict[str, int]) -> list[Buyer]:
+    """``count`` shoppers, each with an address and ``lines`` (SKU code -> quantity) in their
+    cart: one transaction per shopper."""
+    with shop.transaction(shop.system_actor("tests")) as tx:
+        accounts = CustomerAccounts(tx)
+        ids = [accounts.new_customer(email=f"buyer-{secrets.token_hex(6)}@example.com").id
+               for _ in range(count)]
+    made = []
+    for customer_id in ids:
+        with shop.transaction() as tx:
+            actor = tx.accounts.actor_for(customer_id)
+        with shop.transaction(actor) as tx:
+            address = tx.addresses.add({"recipient": "张三", "mobile": "13800138000",
+                                        "street": "建国路 1 号", **BEIJING})
+            for sku, quantity in lines.items():
+                tx.cart.add({"sku": sku, "quantity": str(quantity)})
+        made.append(Buyer(actor, address.id))
+    return made
 
 
 def prepare_shop(system: UnitOfWork) -> None:

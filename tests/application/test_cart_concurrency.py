@@ -11,7 +11,8 @@ from sqlalchemy import func, select
 from shop.application import Invalid
 from shop.application.cart.schemas import MAX_QUANTITY
 from shop.data.models import Cart, CartLine, Sku
-from tests.application.test_inventory_concurrency import _at_once, _stocked, committed
+from tests.application.test_inventory_concurrency import _stocked
+from tests.concurrency import at_once, committed
 from tests.shoppers import new_customer
 
 __all__ = ["committed"]  # the fixture, shared with the inventory's concurrency tests
@@ -33,7 +34,7 @@ def test_a_shoppers_first_adds_at_once_make_one_line_within_the_limit(committed)
             return "refused"
         return "added"
 
-    assert _at_once(12, add) == Counter({"added": 11, "refused": 1})  # 11 × 9 = 99
+    assert at_once(12, add) == Counter({"added": 11, "refused": 1})  # 11 × 9 = 99
     with committed.transaction() as tx:
         assert tx._session.scalar(select(func.count()).select_from(Cart)) == 1
         assert list(tx._session.scalars(select(CartLine.quantity))) == [MAX_QUANTITY]

@@ -4,37 +4,19 @@ negative, on PostgreSQL as on SQLite, and no deadlock between owners that hold t
 
 from __future__ import annotations
 
-import os
 import threading
 from collections import Counter
-from collections.abc import Callable, Iterator
 from datetime import timedelta
 
-import pytest
 from sqlalchemy import func, select
 
 from shop.application import Conflict, Shop
 from shop.application.inventory.stock import Owner, StockLine
-from shop.data import make_engine
 from shop.data.models import Sku, StockLevel, StockMovement, StockReservation
 from tests import factories
+from tests.concurrency import at_once, committed, postgresql_only
 
-postgresql_only = pytest.mark.skipif(not os.environ.get("SHOP_TEST_DATABASE_URL"),
-                                     reason="row locks and deadlocks need PostgreSQL "
-                                            "(set SHOP_TEST_DATABASE_URL)")
-
-#: Connections at once: the test server allows 100 for every test run on this machine, so the
-#: 200 buyers share a pool of 30 (each buyer's transaction has a connection to itself).
-POOL = 30
-
-
-@pytest.fixture
-def committed(own_database: str, settings, clock) -> Iterator[Shop]:
-    engine = make_engine(own_database, pool_size=POOL, max_overflow=0, pool_timeout=120)
-    shop = Shop(engine, settings, clock=clock)
-    shop.upgrade_database()
-    yield shop
-    shop.dispose()
+__all__ = ["committed"]  # the fixture, for pytest
 
 
 def _stocked(shop: Shop, *stocks: int) -> list[int]:
@@ -47,29 +29,6 @@ def _stocked(shop: Shop, *stocks: int) -> list[int]:
         for sku_id, stock in zip(ids, stocks, strict=True):
             tx._stock.adjust(sku_id, stock, "test stock")
         return ids
-
-
-def _at_once(count: int, work: Callable[[int], str]) -> Counter[str]:
-    """Run ``work(n)`` in ``count`` threads released together; what each returned or raised."""
-    start = threading.Barrier(count)
-    outcomes: list[str] = []
-    lock = threading.Lock()
-
-    def run(n: int) -> None:
-        start.wait()
-        try:
-            outcome = work(n)
-        except Exception as exc:  # the test reports every unexpected failure by name
-            outcome = f"{type(exc).__name__}: {exc}"
-        with lock:
-            outcomes.append(outcome)
-
-    threads = [threading.Thread(target=run, args=(n,)) for n in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return Counter(outcomes)
 
 
 def _level(shop: Shop, sku_id: int) -> tuple[int, int]:
@@ -102,7 +61,7 @@ def test_fifty_units_two_hundred_buyers_exactly_fifty_reserve(committed):
     watcher = threading.Thread(target=watch)
     watcher.start()
     try:
-        outcomes = _at_once(200, buy)
+        outcomes = at_once(200, buy)
     finally:
         running.clear()
         watcher.join()
@@ -132,5 +91,5 @@ def test_owners_holding_two_skus_in_opposite_order_never_deadlock(committed):
                 tx._stock.release(owner)
         return "done"
 
-    assert _at_once(8, hold_and_give_back) == Counter({"done": 8})
+    assert at_once(8, hold_and_give_back) == Counter({"done": 8})
     assert _level(committed, a) == _level(committed, b) == (1000, 0)

@@ -12,10 +12,10 @@ service behaves the same in a request, a script and a test.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import cached_property
-from typing import Any
+from typing import Any, TypeVar
 
 import transaction as transaction_package
 
@@ -111,6 +111,9 @@ __all__ = [
 ]
 
 
+T = TypeVar("T")
+
+
 class Shop:
     """One per process: owns the engine and makes units of work."""
 
@@ -185,6 +188,21 @@ class Shop:
         with manager:
             yield self.bind(manager, actor or ANONYMOUS, locale=locale, writes=writes,
                             client_ip=client_ip)
+
+    def retrying(
+        self, work: Callable[[UnitOfWork], T], actor: Actor | None = None, *,
+        attempts: int = 3, locale: str | None = None, client_ip: str | None = None,
+    ) -> T:
+        """``work(uow)`` in a unit of work that commits, run again (``attempts`` times in all)
+        when the database calls the transaction off for a transient reason: a deadlock or a
+        serialization failure on PostgreSQL. What pyramid_retry does for a request, for scripts
+        and integrators; any other error propagates at once, after the abort."""
+        manager = transaction_package.TransactionManager(explicit=True)
+        for attempt in manager.attempts(attempts):
+            with attempt:
+                result = work(self.bind(manager, actor or ANONYMOUS, locale=locale,
+                                        client_ip=client_ip))
+        return result
 
     def run_job(self, name: str) -> dict[str, Any]:
         """Run one of the shop's jobs now, as the job engines do (``shop-admin INI jobs list``

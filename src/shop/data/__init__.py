@@ -6,6 +6,8 @@ transaction manager and hands that session to repositories.
 
 from __future__ import annotations
 
+import sqlite3
+import threading
 from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
@@ -31,19 +33,56 @@ def make_engine(url: str, **options: Any) -> Engine:
     return create_engine(url, **options)
 
 
+class _GatedConnection(sqlite3.Connection):
+    """A pysqlite connection that gives the process's writer gate back once its transaction
+    has really ended (SQLAlchemy's commit event fires before the COMMIT)."""
+
+    gate: threading.Lock
+    holds_gate = False
+
+    def _give_back(self) -> None:
+        if self.holds_gate:
+            self.holds_gate = False
+            self.gate.release()
+
+    def commit(self) -> None:
+        try:
+            super().commit()
+        finally:
+            self._give_back()
+
+    def rollback(self) -> None:
+        try:
+            super().rollback()
+        finally:
+            self._give_back()
+
+    def close(self) -> None:
+        try:
+            super().close()
+        finally:
+            self._give_back()
+
+
 def _sqlite_engine(url: str, **options: Any) -> Engine:
     """An embedded engine that serves many readers and one writer without 'database is locked'.
 
-    WAL lets readers run beside the writer; the busy timeout makes a second writer wait instead
-    of failing; transactions that will write begin IMMEDIATE, so two writers never both hold a
-    read lock and deadlock on the upgrade (SQLite answers that case with SQLITE_BUSY at once,
-    whatever the timeout).
+    WAL lets readers run beside the writer; transactions that will write begin IMMEDIATE, so two
+    writers never both hold a read lock and deadlock on the upgrade (SQLite answers that case
+    with SQLITE_BUSY at once, whatever the timeout). Writers of one process queue at a gate
+    (a lock handed from one to the next the moment a transaction ends) rather than in SQLite's
+    busy handler, which polls with sleeps of up to 100 ms: under a burst of checkouts the write
+    lock would sit idle between writers while the queue outwaited the timeout. The busy timeout
+    still makes a writer of another process (a console job) wait instead of failing.
     """
     busy_ms = int(options.pop("busy_timeout_ms", 15000))
     database = make_url(url).database
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).parent.mkdir(parents=True, exist_ok=True)
-    options.setdefault("connect_args", {}).setdefault("check_same_thread", False)
+    gated = type("GatedConnection", (_GatedConnection,), {"gate": threading.Lock()})
+    connect_args = options.setdefault("connect_args", {})
+    connect_args.setdefault("check_same_thread", False)
+    connect_args.setdefault("factory", gated)
     engine = create_engine(url, **options)
 
     @event.listens_for(engine, "connect")
@@ -60,8 +99,20 @@ def _sqlite_engine(url: str, **options: Any) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
-        immediate = connection.get_execution_options().get(WRITE_INTENT)
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+        if not connection.get_execution_options().get(WRITE_INTENT):
+            connection.exec_driver_sql("BEGIN")
+            return
+        dbapi_connection = connection.connection.dbapi_connection
+        # Past the timeout the writer goes on to BEGIN IMMEDIATE and SQLite's own wait.
+        if isinstance(dbapi_connection, _GatedConnection) and \
+                dbapi_connection.gate.acquire(timeout=busy_ms / 1000):
+            dbapi_connection.holds_gate = True
+        try:
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
+        except BaseException:
+            if isinstance(dbapi_connection, _GatedConnection):
+                dbapi_connection._give_back()
+            raise
 
     return engine
 

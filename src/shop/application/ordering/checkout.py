@@ -69,8 +69,9 @@ class CheckoutService:
         values = validate(CheckoutChoiceSchema(), data or {})
         records = self._selected(customer_id)
         available = self.uow.inventory.available([r.sku_id for r in records])
-        labels = self._labels(records)
-        items = tuple(self._item(r, labels, available.get(r.sku_id, 0)) for r in records)
+        variants = self._variants(records)
+        items = tuple(self._item(r, variants.get(r.sku_id, ("", "")), available.get(r.sku_id, 0))
+                      for r in records)
         addresses = tuple(self.uow.addresses.list())
         address = _chosen_address(addresses, values["address"])
         totals = [item.line_total for item in items]
@@ -171,15 +172,16 @@ class CheckoutService:
         order.number = draw_order_number(now, zone)
         while not self._orders.insert(order):
             order.number = draw_order_number(now, zone)
-        labels = {locale: self._labels(records, locale) for locale in ("zh_CN", "en")}
+        variants = self._variants(records)
         totals = [to_money(r.price * r.quantity) for r in records]
         shares = share_out(amounts.discount_total, totals)
         self._orders.add_parts(
             (OrderLine(order_id=order.id, position=position, sku_id=r.sku_id,
                        product_id=r.product_id, sku_code=r.sku_code,
                        product_slug=r.product_slug, name_zh=r.product_name_zh,
-                       name_en=r.product_name_en, variant_zh=labels["zh_CN"].get(r.sku_id, ""),
-                       variant_en=labels["en"].get(r.sku_id, ""), image_url=r.cover_image_url,
+                       name_en=r.product_name_en,
+                       variant_zh=variants.get(r.sku_id, ("", ""))[0],
+                       variant_en=variants.get(r.sku_id, ("", ""))[1], image_url=r.cover_image_url,
                        weight_grams=r.weight_grams, unit_price=r.price, quantity=r.quantity,
                        line_total=total, discount_share=share, reserves_stock=r.reserves_stock)
              for position, (r, total, share) in enumerate(zip(records, totals, shares,
@@ -200,8 +202,7 @@ class CheckoutService:
                                      "name": pick(self.uow.locale, record.product_name_zh,
                                                   record.product_name_en),
                                      "variant": pick(self.uow.locale,
-                                                     labels["zh_CN"].get(record.sku_id, ""),
-                                                     labels["en"].get(record.sku_id, ""))})
+                                                     *variants.get(record.sku_id, ("", "")))})
                                ) from None
         return order
 
@@ -247,21 +248,21 @@ class CheckoutService:
             raise Invalid({PAY_WITHIN_SETTING: "must be a whole number of minutes above 0"})
         return minutes
 
-    def _labels(self, records: Sequence[CheckoutLineRecord],
-                locale: str | None = None) -> dict[int, str]:
-        """Each SKU's variant ("红色 / M") in ``locale`` (the shopper's by default)."""
-        names: dict[int, list[str]] = {}
+    def _variants(self, records: Sequence[CheckoutLineRecord]) -> dict[int, tuple[str, str]]:
+        """Each SKU's variant ("红色 / M", "Red / M"), in Chinese and English: one query."""
+        names: dict[int, list[tuple[str, str]]] = {}
         for row in self._carts.sku_values([r.sku_id for r in records]):
-            names.setdefault(row.sku_id, []).append(
-                pick(locale or self.uow.locale, row.value_name_zh, row.value_name_en))
-        return {sku_id: " / ".join(values) for sku_id, values in names.items()}
+            names.setdefault(row.sku_id, []).append((row.value_name_zh, row.value_name_en))
+        return {sku_id: (" / ".join(zh for zh, _en in values),
+                         " / ".join(en or zh for zh, en in values))
+                for sku_id, values in names.items()}
 
-    def _item(self, record: CheckoutLineRecord, labels: Mapping[int, str],
+    def _item(self, record: CheckoutLineRecord, variant: tuple[str, str],
               available: int) -> ItemView:
         return ItemView(
             sku_code=record.sku_code, product_slug=record.product_slug,
             name=pick(self.uow.locale, record.product_name_zh, record.product_name_en),
-            variant=labels.get(record.sku_id, ""), image_url=record.cover_image_url,
+            variant=pick(self.uow.locale, *variant), image_url=record.cover_image_url,
             unit_price=record.price, quantity=record.quantity,
             line_total=to_money(record.price * record.quantity),
             # A product sold without reservation (付款减库存) may be ordered beyond its stock.
