@@ -33,5 +33,16 @@ class StockChanged(Event):
     warehouse_id: int
 
 
+@dataclass(frozen=True)
+class ShipmentDelivered(Event):
+    """The carrier (or a staff member) says the recipient signed for a shipment (签收); recorded
+    once per shipment. The order may have other shipments still on their way."""
+
+    name: ClassVar[str] = "shipment.delivered"
+    order_id: int
+    shipment_id: int
+
+
 EVENT_TYPES: dict[str, type[Event]] = {kind.name: kind for kind in (CustomerRegistered,
-                                                                    StockChanged)}
+                                                                    StockChanged,
+                                                                    ShipmentDelivered)}

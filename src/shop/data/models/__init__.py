@@ -33,6 +33,7 @@ from shop.data.models.reference import ReferenceRevision
 from shop.data.models.rewards import PointsEntry
 from shop.data.models.sessions import WebSession
 from shop.data.models.settings import ShopSetting
+from shop.data.models.shipments import Shipment, TrackingEvent
 from shop.data.models.staff import Role, RolePermission, Staff, StaffRole
 from shop.data.models.throttle import ThrottleEvent
 
@@ -66,6 +67,7 @@ __all__ = [
     "ReferenceRevision",
     "Role",
     "RolePermission",
+    "Shipment",
     "ShopSetting",
     "Sku",
     "SkuAttributeValue",
@@ -76,6 +78,7 @@ __all__ = [
     "StockReservation",
     "StockShortfall",
     "ThrottleEvent",
+    "TrackingEvent",
     "Warehouse",
     "WebSession",
 ]
