@@ -133,8 +133,9 @@ class ShipmentRepository:
         dialect = self.session.get_bind().dialect.name
         insert: Any = postgresql.insert if dialect == "postgresql" else sqlite.insert
         statement = insert(TrackingEvent).values(list(rows.values())).on_conflict_do_nothing(
-            index_elements=["shipment_id", "fingerprint"])
-        return affected(self.session.execute(statement))
+            index_elements=["shipment_id", "fingerprint"]).returning(TrackingEvent.id)
+        # The ids of the rows inserted: rowcount is not reliable for ON CONFLICT on every driver.
+        return len(self.session.execute(statement).all())
 
     def mark_delivered(self, shipment_id: int, now: datetime) -> bool:
         """In transit → delivered; False when it was delivered already (by anyone)."""
