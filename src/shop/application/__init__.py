@@ -55,6 +55,7 @@ from shop.application.security.passwords import Passwords, hasher_from_settings
 from shop.application.security.throttle import Throttled
 from shop.application.sessions.service import SessionGrant, SessionPrincipal, SessionService
 from shop.application.settings.service import SettingsService
+from shop.application.shipments.read_models import ShipmentView, TrackingEventView
 from shop.application.shipments.service import ShipmentService
 from shop.application.shipments.settings import TrackingSettings
 from shop.application.staff.read_models import (
@@ -74,7 +75,7 @@ from shop.data import commits_apart, make_engine, make_session_factory, open_ses
 from shop.data import migrations as data_migrations
 
 #: What an integrator may import from here: the facade, the errors to catch, and the read
-#: models the account, staff and session services return (the README lists them).
+#: models the account, staff, session and shipment services return (the README lists them).
 __all__ = [
     "ANONYMOUS",
     "AccountBadge",
@@ -97,6 +98,7 @@ __all__ = [
     "RoleView",
     "SessionGrant",
     "SessionPrincipal",
+    "ShipmentView",
     "Shop",
     "ShopError",
     "SignedIn",
@@ -105,6 +107,7 @@ __all__ = [
     "StaffSignedIn",
     "StaffView",
     "Throttled",
+    "TrackingEventView",
     "UnitOfWork",
 ]
 
