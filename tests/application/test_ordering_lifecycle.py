@@ -183,3 +183,41 @@ def test_cash_on_delivery_where_offered_waits_for_shipment_not_payment(shop, sku
     with shop.transaction(who.actor) as tx:
         tx.orders.cancel(placed.number)  # unpaid until delivery: it may be called off
     assert _level(shop, skus[0]) == (5, 0)
+
+
+def test_shipped_then_signed_for_then_received(shop, skus):
+    who = buyer(shop)
+    placed = place(shop, who, {skus[0]: 1})
+    _paid(shop, placed.number)
+    with shop.transaction(who.actor) as tx, pytest.raises(Forbidden):
+        tx.orders.ship(placed.number, {"carrier": "SF", "tracking_number": "SF1234567890"})
+    with shop.transaction(shop.system_actor("warehouse")) as tx:
+        tx.orders.ship(placed.number, {"carrier": "SF", "tracking_number": "SF1234567890"})
+    with shop.transaction(who.actor) as tx:
+        order = tx.orders.get(placed.number)
+        assert order.state == "shipped" and not order.can_change and not order.can_cancel
+        with pytest.raises(Conflict):
+            tx.orders.change_delivery(placed.number, {"remarks": "too late"})
+        [shipment] = order.shipments
+    assert (shipment.carrier, shipment.tracking_number) == ("SF", "SF1234567890")
+    with shop.transaction(shop.system_actor("hotline")) as tx:
+        tx.shipments.add_event(shipment.id, {"status": "delivered", "description": "本人签收"})
+    shop.run_job("dispatch-events")
+    assert _state(shop, who, placed.number) == "delivered"
+    with shop.transaction(who.actor) as tx:
+        tx.orders.confirm_receipt(placed.number)
+    with shop.transaction(who.actor) as tx:
+        assert [s.state for s in tx.orders.get(placed.number).timeline] == [
+            "awaiting_payment", "paid", "awaiting_shipment", "shipped", "delivered",
+            "completed"]
+
+
+def test_a_cash_on_delivery_order_takes_its_stock_when_it_ships(shop, skus):
+    shop.settings["shop.payment.cod.provinces"] = BEIJING["province"]
+    who = buyer(shop)
+    placed = place(shop, who, {skus[0]: 2}, payment_method="cod")
+    with shop.transaction(shop.system_actor("warehouse")) as tx:
+        tx.orders.ship(placed.number, {"carrier": "ZTO", "tracking_number": "7312345678901"})
+    assert _level(shop, skus[0]) == (3, 0)
+    with shop.transaction(who.actor) as tx, pytest.raises(Conflict):
+        tx.orders.cancel(placed.number)

@@ -58,6 +58,9 @@ from shop.application.security.passwords import Passwords, hasher_from_settings
 from shop.application.security.throttle import Throttled
 from shop.application.sessions.service import SessionGrant, SessionPrincipal, SessionService
 from shop.application.settings.service import SettingsService
+from shop.application.shipments.read_models import ShipmentView, TrackingEventView
+from shop.application.shipments.service import ShipmentService
+from shop.application.shipments.settings import TrackingSettings
 from shop.application.shipping.service import ShippingService
 from shop.application.staff.read_models import (
     Dashboard,
@@ -76,7 +79,7 @@ from shop.data import commits_apart, make_engine, make_session_factory, open_ses
 from shop.data import migrations as data_migrations
 
 #: What an integrator may import from here: the facade, the errors to catch, and the read
-#: models the account, staff and session services return (the README lists them).
+#: models the account, staff, session and shipment services return (the README lists them).
 __all__ = [
     "ANONYMOUS",
     "AccountBadge",
@@ -99,6 +102,7 @@ __all__ = [
     "RoleView",
     "SessionGrant",
     "SessionPrincipal",
+    "ShipmentView",
     "Shop",
     "ShopError",
     "SignedIn",
@@ -107,6 +111,7 @@ __all__ = [
     "StaffSignedIn",
     "StaffView",
     "Throttled",
+    "TrackingEventView",
     "UnitOfWork",
 ]
 
@@ -130,6 +135,9 @@ class Shop:
         #: ``shop.public_url``: where links in emails and SMS point (never the request's host).
         self.public_url = public_url_from_settings(self.settings)
         self.passwords = Passwords(hasher_from_settings(self.settings))
+        #: Which carrier tracker the tracking job asks (checked now: a shop set to ask
+        #: 快递100 without its credentials refuses to start).
+        self.tracking = TrackingSettings.from_settings(self.settings)
         self.references = ReferenceCache()
         #: Whether a write may commit on a connection of its own beside an open unit of work
         #: (PostgreSQL through an engine): how a counted failure outlives a rollback.
@@ -206,7 +214,8 @@ class Shop:
 
     def run_job(self, name: str) -> dict[str, Any]:
         """Run one of the shop's jobs now, as the job engines do (``shop-admin INI jobs list``
-        names them: ``deliver-messages``, ``dispatch-events``, ``purge-expired``); its counts."""
+        names them: ``deliver-messages``, ``dispatch-events``, ``purge-expired``,
+        ``track-shipments``); its counts."""
         return find_job(name).run(self)
 
     def upgrade_database(self, revision: str = "heads") -> None:
@@ -333,6 +342,10 @@ class UnitOfWork:
     @cached_property
     def oauth(self) -> OAuthService:
         return OAuthService(self)
+
+    @cached_property
+    def shipments(self) -> ShipmentService:
+        return ShipmentService(self)
 
     @cached_property
     def staff(self) -> StaffService:

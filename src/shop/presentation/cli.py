@@ -7,6 +7,8 @@
     shop-admin development.ini outbox deliver [--limit N] [--every SECONDS]
     shop-admin development.ini jobs list
     shop-admin development.ini jobs run [--once] [--job NAME]
+    shop-admin development.ini shipments event SHIPMENT_ID --status S --description D
+        [--location L] [--at ISO] [--by NAME]
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ from shop.application import Shop, ShopError
 from shop.application.jobs.catalog import JOBS, find_job
 from shop.application.jobs.runner import JobRunner
 from shop.application.messaging.delivery import deliver_messages
+from shop.presentation.cli_shipments import add_shipment_commands
 from shop.presentation.cli_staff import add_staff_commands
 from shop.presentation.settings import load_settings
 
@@ -165,6 +168,7 @@ def parser() -> argparse.ArgumentParser:
                      choices=[job.name for job in JOBS], help="only this job (repeatable)")
     run.set_defaults(handler=jobs_run)
     add_staff_commands(areas)
+    add_shipment_commands(areas)
     return root
 
 

@@ -14,11 +14,14 @@ DATABASE_URL_VARIABLE = "SHOP_DATABASE_URL"
 PUBLIC_URL_VARIABLE = "SHOP_PUBLIC_URL"
 #: Environment variables that win over ini settings, so production secrets stay out of files.
 FROM_ENVIRONMENT = {DATABASE_URL_VARIABLE: "sqlalchemy.url", PUBLIC_URL_VARIABLE: PUBLIC_URL,
-                    "SHOP_BROKER_URL": "shop.jobs.broker_url"}
+                    "SHOP_BROKER_URL": "shop.jobs.broker_url",
+                    "SHOP_KUAIDI100_CUSTOMER": "shop.tracking.kuaidi100.customer",
+                    "SHOP_KUAIDI100_KEY": "shop.tracking.kuaidi100.key"}
 
 
 def with_environment(settings: dict[str, Any]) -> dict[str, Any]:
-    """``SHOP_DATABASE_URL``, ``SHOP_PUBLIC_URL`` and ``SHOP_BROKER_URL`` win over the ini file."""
+    """``SHOP_DATABASE_URL``, ``SHOP_PUBLIC_URL``, ``SHOP_BROKER_URL`` and the 快递100
+    credentials (``SHOP_KUAIDI100_CUSTOMER``, ``SHOP_KUAIDI100_KEY``) win over the ini file."""
     settings = dict(settings)
     for variable, setting in FROM_ENVIRONMENT.items():
         if os.environ.get(variable):

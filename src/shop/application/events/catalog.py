@@ -70,5 +70,16 @@ class OrderShipped(Event):
     customer_id: int
 
 
+@dataclass(frozen=True)
+class ShipmentDelivered(Event):
+    """The carrier (or a staff member) says the recipient signed for a shipment (签收); recorded
+    once per shipment. The order may have other shipments still on their way."""
+
+    name: ClassVar[str] = "shipment.delivered"
+    order_id: int
+    shipment_id: int
+
+
 EVENT_TYPES: dict[str, type[Event]] = {kind.name: kind for kind in (
-    CustomerRegistered, StockChanged, OrderPlaced, OrderPaid, OrderEnded, OrderShipped)}
+    CustomerRegistered, StockChanged, OrderPlaced, OrderPaid, OrderEnded, OrderShipped,
+    ShipmentDelivered)}

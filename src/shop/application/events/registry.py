@@ -5,9 +5,10 @@ from __future__ import annotations
 
 from shop.application.catalog import handlers as catalog
 from shop.application.events.handlers import HandlerRegistry
+from shop.application.ordering import handlers as ordering
 from shop.application.rewards import handlers as rewards
 
-HANDLER_MODULES = (catalog, rewards)
+HANDLER_MODULES = (catalog, ordering, rewards)
 
 
 def default_registry() -> HandlerRegistry:

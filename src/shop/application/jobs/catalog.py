@@ -2,7 +2,8 @@
 run``, Celery beat and workers), each a plain function of the ``Shop``.
 
 Every job is safe to run twice at once and again after a crash: deliveries are leased and
-finish by conditional updates, purges delete only what is already gone from use.
+finish by conditional updates, purges delete only what is already gone from use, shipments
+are polled under a lease and their events stored once.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from shop.application.events.dispatch import dispatch_events
 from shop.application.jobs.purge import purge_expired
 from shop.application.messaging.delivery import deliver_messages
 from shop.application.ordering.closing import close_unpaid_orders
+from shop.application.shipments.polling import track_shipments
 
 if TYPE_CHECKING:
     from shop.application import Shop
@@ -44,6 +46,8 @@ JOBS: tuple[Job, ...] = (
     Job("purge-expired", timedelta(hours=1),
         "delete expired sessions, codes, OAuth attempts, old deliveries and login attempts",
         purge_expired),
+    Job("track-shipments", timedelta(minutes=10),
+        "ask the carriers where the parcels in transit are", track_shipments),
 )
 
 

@@ -13,6 +13,7 @@ from shop.application.ordering.states import AWAITING_PAYMENT
 if TYPE_CHECKING:
     from shop.application.addresses.service import AddressView
     from shop.application.ordering.payment_methods import PaymentChoice
+    from shop.application.shipments.read_models import ShipmentView
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,7 @@ class OrderDetail(OrderSummary):
     remarks: str
     pay_by: datetime | None
     timeline: tuple[StepView, ...]
+    shipments: tuple[ShipmentView, ...]
     can_change: bool
 
 

@@ -102,6 +102,7 @@ class OrderService:
                                     else _("Delivery details changed"), t.actor, t.note,
                                     t.occurred_at)
                            for t in self._repo.transitions(order.id)),
+            shipments=tuple(self.uow.shipments.for_orders([order.id]).get(order.id, ())),
             can_change=order.state in states.CHANGEABLE)
 
     def cancel(self, number: str, data: Mapping[str, Any] | None = None) -> None:
@@ -174,7 +175,8 @@ class OrderService:
         self._lifecycle.move(self._find(number), states.AWAITING_SHIPMENT)
 
     def mark_delivered(self, order_id: int) -> None:
-        """The carrier says it was signed for. System only; nothing when already past shipped."""
+        """A shipment of the order was signed for (``shipment.delivered``). System only; nothing
+        when the order is already past shipped."""
         self._require_system()
         order = self._repo.find_by_id(order_id)
         if order is not None and order.state == states.SHIPPED:

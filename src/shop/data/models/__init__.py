@@ -34,6 +34,7 @@ from shop.data.models.reference import ReferenceRevision
 from shop.data.models.rewards import PointsEntry
 from shop.data.models.sessions import WebSession
 from shop.data.models.settings import ShopSetting
+from shop.data.models.shipments import Shipment, TrackingEvent
 from shop.data.models.shipping import ShippingExclusion, ShippingFeeRule, ShippingMethod
 from shop.data.models.staff import Role, RolePermission, Staff, StaffRole
 from shop.data.models.throttle import ThrottleEvent
@@ -69,6 +70,7 @@ __all__ = [
     "ReferenceRevision",
     "Role",
     "RolePermission",
+    "Shipment",
     "ShippingExclusion",
     "ShippingFeeRule",
     "ShippingMethod",
@@ -82,6 +84,7 @@ __all__ = [
     "StockReservation",
     "StockShortfall",
     "ThrottleEvent",
+    "TrackingEvent",
     "Warehouse",
     "WebSession",
 ]
