@@ -9,6 +9,7 @@
     shop-admin development.ini jobs run [--once] [--job NAME]
     shop-admin development.ini shipments event SHIPMENT_ID --status S --description D
         [--location L] [--at ISO] [--by NAME]
+    shop-admin development.ini orders ship ORDER_NUMBER --carrier C --tracking-number T [--by NAME]
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from shop.application import Shop, ShopError
 from shop.application.jobs.catalog import JOBS, find_job
 from shop.application.jobs.runner import JobRunner
 from shop.application.messaging.delivery import deliver_messages
+from shop.presentation.cli_orders import add_order_commands
 from shop.presentation.cli_shipments import add_shipment_commands
 from shop.presentation.cli_staff import add_staff_commands
 from shop.presentation.settings import load_settings
@@ -169,6 +171,7 @@ def parser() -> argparse.ArgumentParser:
     run.set_defaults(handler=jobs_run)
     add_staff_commands(areas)
     add_shipment_commands(areas)
+    add_order_commands(areas)
     return root
 
 

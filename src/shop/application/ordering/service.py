@@ -154,12 +154,15 @@ class OrderService:
         ``tracking_number``. Staff with ``order:order:manage``; audited."""
         self.uow.actor.require(Permission.ORDER_MANAGE)
         order = self._find(number)
-        if order.state == states.PAID:
-            self._lifecycle.move(order, states.AWAITING_SHIPMENT)
-            order = self._find(number)
-        self._lifecycle.move(order, states.SHIPPED)
-        shipment = self.uow.shipments.record(order.id, data.get("carrier", ""),
-                                             data.get("tracking_number", ""))
+        # Together or not at all: a refused tracking number leaves the order unshipped even
+        # for a caller that catches the error and commits.
+        with self._repo.savepoint():
+            if order.state == states.PAID:
+                self._lifecycle.move(order, states.AWAITING_SHIPMENT)
+                order = self._find(number)
+            self._lifecycle.move(order, states.SHIPPED)
+            shipment = self.uow.shipments.record(order.id, data.get("carrier", ""),
+                                                 data.get("tracking_number", ""))
         self.uow._audit.record("order.ship", "order", order.number,
                                before={"state": order.state},
                                after={"state": states.SHIPPED, "carrier": shipment.carrier,
