@@ -11,7 +11,6 @@ from typing import TYPE_CHECKING, Any
 from shop.application.events.catalog import EVENT_TYPES
 from shop.application.jobs.lease import Lease
 from shop.application.jobs.queue import DeliveryQueue
-from shop.data.models import DomainEvent
 from shop.data.repositories.events import EventRepository
 
 if TYPE_CHECKING:
@@ -47,9 +46,8 @@ class EventService:
                              "shop.application.events.catalog")
         typed = kind.from_payload(payload)
         handlers = [handler.name for handler in self.uow.shop.event_handlers.for_event(name)]
-        self.repo.add(DomainEvent(name=name, payload=typed.to_payload(),
-                                  actor=self.uow.actor.name),
-                      handlers, due=self.uow.clock.now())
+        self.repo.add(name, typed.to_payload(), self.uow.actor.name, handlers,
+                      due=self.uow.clock.now())
 
     @cached_property
     def deliveries(self) -> DeliveryQueue:

@@ -23,7 +23,6 @@ from typing import TYPE_CHECKING
 from shop.application.errors import Conflict, Invalid, NotFound
 from shop.application.events.catalog import StockChanged
 from shop.application.i18n import _
-from shop.data.models import StockMovement
 from shop.data.repositories.inventory import InventoryRepository
 
 if TYPE_CHECKING:
@@ -187,10 +186,10 @@ class StockKeeper:
         """One movement per (SKU, warehouse, on-hand delta, reserved delta), and the event
         that says the SKU's stock changed there."""
         actor = self.uow.actor.name
-        self.repo.log(StockMovement(sku_id=sku_id, warehouse_id=warehouse_id, delta=delta,
-                                    reserved_delta=reserved_delta, reason=reason,
-                                    reference=reference, actor=actor)
-                      for sku_id, warehouse_id, delta, reserved_delta in changes)
+        self.repo.log([{"sku_id": sku_id, "warehouse_id": warehouse_id, "delta": delta,
+                        "reserved_delta": reserved_delta, "reason": reason,
+                        "reference": reference, "actor": actor}
+                       for sku_id, warehouse_id, delta, reserved_delta in changes])
         for sku_id, warehouse_id in sorted({change[:2] for change in changes}):
             self.uow._events.record(StockChanged.name, StockChanged(
                 sku_id=sku_id, warehouse_id=warehouse_id).to_payload())

@@ -42,7 +42,7 @@ from shop.application.ordering.read_models import (
 )
 from shop.application.ordering.schemas import CheckoutChoiceSchema, PlaceOrderSchema
 from shop.application.validation import validate
-from shop.data.models import Order, OrderInvoice, OrderLine
+from shop.data.models import Order
 from shop.data.repositories.cart import CartRepository, CheckoutLineRecord
 from shop.data.repositories.ordering import OrderRepository
 
@@ -107,10 +107,8 @@ class CheckoutService:
         """
         customer_id = self._customer_id()
         values = validate(PlaceOrderSchema(), data)
-        cart = self._carts.find(customer_id=customer_id)
-        if cart is not None:
-            # One checkout of a cart at a time: a double-click waits here, then finds its order.
-            self._carts.lock(cart.id)
+        # One checkout of a cart at a time: a double-click waits here, then finds its order.
+        cart = self._carts.find(customer_id=customer_id, lock=True)
         placed = self._orders.number_for_key(customer_id, values["idempotency_key"])
         if placed is not None:
             return self._placed(placed)
@@ -176,16 +174,17 @@ class CheckoutService:
         totals = [to_money(r.price * r.quantity) for r in records]
         shares = share_out(amounts.discount_total, totals)
         self._orders.add_parts(
-            (OrderLine(order_id=order.id, position=position, sku_id=r.sku_id,
-                       product_id=r.product_id, sku_code=r.sku_code,
-                       product_slug=r.product_slug, name_zh=r.product_name_zh,
-                       name_en=r.product_name_en,
-                       variant_zh=variants.get(r.sku_id, ("", ""))[0],
-                       variant_en=variants.get(r.sku_id, ("", ""))[1], image_url=r.cover_image_url,
-                       weight_grams=r.weight_grams, unit_price=r.price, quantity=r.quantity,
-                       line_total=total, discount_share=share, reserves_stock=r.reserves_stock)
+            [{"order_id": order.id, "position": position, "sku_id": r.sku_id,
+              "product_id": r.product_id, "sku_code": r.sku_code,
+              "product_slug": r.product_slug, "name_zh": r.product_name_zh,
+              "name_en": r.product_name_en,
+              "variant_zh": variants.get(r.sku_id, ("", ""))[0],
+              "variant_en": variants.get(r.sku_id, ("", ""))[1],
+              "image_url": r.cover_image_url, "weight_grams": r.weight_grams,
+              "unit_price": r.price, "quantity": r.quantity, "line_total": total,
+              "discount_share": share, "reserves_stock": r.reserves_stock}
              for position, (r, total, share) in enumerate(zip(records, totals, shares,
-                                                               strict=True))),
+                                                               strict=True))],
             _invoice_row(order, invoice))
         self._orders.log(order.id, "", order.state, self.uow.actor.name)
         held = [StockLine(r.sku_id, r.quantity) for r in records if r.reserves_stock]
@@ -281,11 +280,9 @@ def _chosen_address(addresses: Sequence[AddressView], wanted: str | None) -> Add
     return next((a for a in addresses if a.is_default), addresses[0] if addresses else None)
 
 
-def _invoice_row(order: Order, invoice: InvoiceDetails) -> OrderInvoice | None:
+def _invoice_row(order: Order, invoice: InvoiceDetails) -> dict[str, Any] | None:
     if not invoice.wanted:
         return None
-    return OrderInvoice(order_id=order.id, kind=invoice.kind, title_kind=invoice.title_kind,
-                        title=invoice.title, tax_code=invoice.tax_code,
-                        bank_name=invoice.bank_name, bank_account=invoice.bank_account,
-                        company_address=invoice.company_address,
-                        company_phone=invoice.company_phone)
+    return {"order_id": order.id, **{field: getattr(invoice, field) for field in (
+        "kind", "title_kind", "title", "tax_code", "bank_name", "bank_account",
+        "company_address", "company_phone")}}

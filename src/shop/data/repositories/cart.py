@@ -81,10 +81,11 @@ class CartRepository:
 
     # -- carts -----------------------------------------------------------------------------
 
-    def find(self, *, customer_id: int | None = None,
-             token_hash: str | None = None) -> CartRecord | None:
-        row = self.session.execute(
-            select(Cart.id, Cart.customer_id).where(_owner(customer_id, token_hash))).first()
+    def find(self, *, customer_id: int | None = None, token_hash: str | None = None,
+             lock: bool = False) -> CartRecord | None:
+        """The owner's cart; with ``lock``, held until commit as ``lock()`` holds it."""
+        statement = select(Cart.id, Cart.customer_id).where(_owner(customer_id, token_hash))
+        row = self.session.execute(statement.with_for_update() if lock else statement).first()
         return CartRecord(row.id, row.customer_id) if row else None
 
     def find_or_create(self, *, customer_id: int | None = None,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
@@ -12,19 +13,21 @@ from shop.data.models import DomainEvent, EventDelivery
 from shop.data.models.queue import DONE
 from shop.data.repositories.batches import delete_ids
 from shop.data.repositories.queue import QueueRepository
+from shop.data.repositories.rows import append_row, append_rows
 
 
 class EventRepository(QueueRepository[EventDelivery]):
     def __init__(self, session: Session) -> None:
         super().__init__(session, EventDelivery, EventDelivery.handled_at)
 
-    def add(self, event: DomainEvent, handlers: Iterable[str], due: datetime) -> None:
+    def add(self, name: str, payload: dict[str, Any], actor: str, handlers: Iterable[str],
+            due: datetime) -> None:
         """The event and one pending delivery per handler, written with the caller's change."""
-        self.session.add(event)
-        # Flushed now: the deliveries refer to the event's id.
-        self.session.flush()
-        self.session.add_all(EventDelivery(event_id=event.id, handler=handler, attempts=0,
-                                           next_attempt_at=due) for handler in handlers)
+        event_id = append_row(self.session, DomainEvent,
+                              {"name": name, "payload": payload, "actor": actor})
+        append_rows(self.session, EventDelivery,
+                    [{"event_id": event_id, "handler": handler, "attempts": 0,
+                      "next_attempt_at": due} for handler in handlers])
 
     def events(self, event_ids: Iterable[int]) -> dict[int, DomainEvent]:
         ids = set(event_ids)

@@ -26,6 +26,7 @@ from shop.data.models import (
     StockShortfall,
     Warehouse,
 )
+from shop.data.repositories.rows import append_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,11 +160,10 @@ class InventoryRepository:
 
     def add_reservations(self, owner_kind: str, owner_ref: str, warehouse_id: int,
                          quantities: Mapping[int, int], expires_at: datetime) -> None:
-        self.session.add_all(
-            StockReservation(owner_kind=owner_kind, owner_ref=owner_ref, sku_id=sku_id,
-                             warehouse_id=warehouse_id, quantity=quantity, state="active",
-                             expires_at=expires_at)
-            for sku_id, quantity in quantities.items())
+        append_rows(self.session, StockReservation, [
+            {"owner_kind": owner_kind, "owner_ref": owner_ref, "sku_id": sku_id,
+             "warehouse_id": warehouse_id, "quantity": quantity, "state": "active",
+             "expires_at": expires_at} for sku_id, quantity in quantities.items()])
 
     def active_reservations(self, owner_kind: str, owner_ref: str) -> list[ReservationRecord]:
         """The owner's active reservations in SKU order: the order every writer locks in."""
@@ -191,6 +191,7 @@ class InventoryRepository:
 
     # -- the log -----------------------------------------------------------------------------
 
-    def log(self, movements: Iterable[StockMovement]) -> None:
-        """Append to the movement log; nothing in the shop updates or deletes a movement."""
-        self.session.add_all(movements)
+    def log(self, movements: Sequence[dict[str, object]]) -> None:
+        """Append to the movement log (``StockMovement`` columns); nothing in the shop updates
+        or deletes a movement."""
+        append_rows(self.session, StockMovement, movements)

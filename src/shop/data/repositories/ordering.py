@@ -20,6 +20,8 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shop.data.models import Order, OrderInvoice, OrderLine, OrderTransition
+from shop.data.repositories.batches import affected
+from shop.data.repositories.rows import append_rows
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,10 +129,11 @@ class OrderRepository:
             raise
         return True
 
-    def add_parts(self, lines: Iterable[OrderLine], invoice: OrderInvoice | None) -> None:
-        self.session.add_all(lines)
+    def add_parts(self, lines: Sequence[dict[str, Any]], invoice: dict[str, Any] | None) -> None:
+        """The order's lines and its invoice request (``OrderLine``, ``OrderInvoice`` columns)."""
+        append_rows(self.session, OrderLine, lines)
         if invoice is not None:
-            self.session.add(invoice)
+            append_rows(self.session, OrderInvoice, [invoice])
 
     # -- reading -----------------------------------------------------------------------------
 
@@ -200,12 +203,13 @@ class OrderRepository:
             update(Order).where(Order.id == order_id, Order.state == from_state)
             .values(state=to_state, updated_at=now)
             .execution_options(synchronize_session=False))
-        return bool(getattr(result, "rowcount", 0) == 1)
+        return affected(result) == 1
 
     def log(self, order_id: int, from_state: str, to_state: str, actor: str,
             note: str = "") -> None:
-        self.session.add(OrderTransition(order_id=order_id, from_state=from_state,
-                                         to_state=to_state, actor=actor, note=note))
+        append_rows(self.session, OrderTransition, [
+            {"order_id": order_id, "from_state": from_state, "to_state": to_state,
+             "actor": actor, "note": note}])
 
     def change(self, order_id: int, states: Iterable[str], values: Mapping[str, Any],
                now: datetime) -> bool:
@@ -213,4 +217,4 @@ class OrderRepository:
         result = self.session.execute(
             update(Order).where(Order.id == order_id, Order.state.in_(sorted(states)))
             .values(**values, updated_at=now).execution_options(synchronize_session=False))
-        return bool(getattr(result, "rowcount", 0) == 1)
+        return affected(result) == 1
