@@ -49,6 +49,14 @@ from shop.application.locales import normalize_locale
 from shop.application.messaging.service import OutboxService
 from shop.application.oauth.service import OAuthService
 from shop.application.ordering.checkout import CheckoutService
+from shop.application.ordering.pricing import Breakdown
+from shop.application.ordering.read_models import (
+    CheckoutView,
+    OrderDetail,
+    OrderPage,
+    OrderSummary,
+    PlacedOrder,
+)
 from shop.application.ordering.service import OrderService
 from shop.application.public_url import MissingPublicUrl, absolute_link, public_url_from_settings
 from shop.application.reference import ReferenceCache, ReferenceReader
@@ -84,6 +92,8 @@ __all__ = [
     "ANONYMOUS",
     "AccountBadge",
     "Actor",
+    "Breakdown",
+    "CheckoutView",
     "Clock",
     "CodeSent",
     "Conflict",
@@ -93,9 +103,13 @@ __all__ = [
     "ManualClock",
     "MissingPublicUrl",
     "NotFound",
+    "OrderDetail",
+    "OrderPage",
+    "OrderSummary",
     "PastLastPage",
     "Permission",
     "PermissionChoice",
+    "PlacedOrder",
     "ProfileView",
     "RoleRef",
     "RoleSaved",
