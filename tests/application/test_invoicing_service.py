@@ -54,6 +54,7 @@ def save(shop, actor, data, **changes):
 
 def test_no_invoice_is_the_default_and_ignores_the_rest(shop, alice):
     assert resolve(shop, alice, {}) is InvoiceDetails.NONE
+    assert resolve(shop, alice, {"kind": "none", "saved_title": 7}) is InvoiceDetails.NONE
     details = resolve(shop, alice, VAT, kind="none", tax_code="junk", remember="true")
     assert details == InvoiceDetails.NONE and not details.wanted
     assert titles(shop, alice) == []
