@@ -6,7 +6,9 @@ import pytest
 from sqlalchemy import func, select
 
 from shop.application import ANONYMOUS, Forbidden, Invalid, NotFound
+from shop.application.invoicing.schemas import InvoiceSchema, TitleSchema
 from shop.application.invoicing.service import MAX_TITLES, InvoiceDetails
+from shop.application.validation import validate
 from shop.data.models import InvoiceTitle
 from tests.shoppers import shopper
 
@@ -52,6 +54,7 @@ def save(shop, actor, data, **changes):
 
 def test_no_invoice_is_the_default_and_ignores_the_rest(shop, alice):
     assert resolve(shop, alice, {}) is InvoiceDetails.NONE
+    assert resolve(shop, alice, {"kind": "none", "saved_title": 7}) is InvoiceDetails.NONE
     details = resolve(shop, alice, VAT, kind="none", tax_code="junk", remember="true")
     assert details == InvoiceDetails.NONE and not details.wanted
     assert titles(shop, alice) == []
@@ -214,3 +217,16 @@ def test_only_the_owner_deletes_a_title(shop, alice, bob):
     with shop.transaction(actor=alice) as tx:
         tx.invoices.delete_title(str(kept.id))
     assert titles(shop, alice) == []
+
+
+def test_the_schemas_alone_hold_the_rules_of_each_kind():
+    """A caller that runs ``InvoiceSchema`` itself (a form library) meets the same rules."""
+    with pytest.raises(Invalid) as caught:
+        validate(InvoiceSchema(), {"kind": "vat", "title": "某某公司", "tax_code": CODE})
+    assert set(caught.value.errors) == {"bank_name", "bank_account", "company_address",
+                                        "company_phone"}
+    with pytest.raises(Invalid) as caught:
+        validate(TitleSchema(), {"title_kind": "company"})
+    assert set(caught.value.errors) == {"title", "tax_code"}
+    assert validate(InvoiceSchema(), {"kind": "plain", "title_kind": "personal"})["kind"] == (
+        "plain")

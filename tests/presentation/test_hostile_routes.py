@@ -166,7 +166,8 @@ def settings(settings, fake):
 
 @pytest.fixture
 def walkers(shop, system, visitors):
-    """The visitors, and something on every page: a catalog, the shopper's address."""
+    """The visitors, and something on every page: a catalog, the shopper's address and
+    invoice title."""
     factories.small_catalog(system, products=4)
     with shop.transaction() as tx:
         actor = tx.accounts.actor_for(visitors.shopper_id)
@@ -174,6 +175,8 @@ def walkers(shop, system, visitors):
         tx.addresses.add({"recipient": "李雷", "mobile": "13800138000", "province": "440000",
                           "city": "440300", "district": "440305", "street": "科技园南区 1 栋",
                           "postcode": "518057"})
+        tx.invoices.save_title({"title_kind": "company", "title": "福州某某科技有限公司",
+                                "tax_code": "91350100M000100Y43"})
     return visitors
 
 
@@ -181,7 +184,8 @@ def test_the_walk_covers_the_shop(wsgi_app):
     views = hostile.walked_views(wsgi_app)
     names = {name for name, _, _, _ in views}
     assert {"category", "search", "product", "login", "admin_audit", "admin_staff_edit",
-            "address_edit", "region_children", "set_locale", "oauth_start"} <= names
+            "address_edit", "region_children", "set_locale", "oauth_start",
+            "invoice_title_delete"} <= names
     assert any(name.startswith("__") for name in names)  # static assets
     assert all(permission is not None for _, _, _, permission in views)
 

@@ -83,6 +83,9 @@ class TitleSchema(colander.MappingSchema):
     company_phone = _text(_("Company phone"), 30,
                           validator=colander.All(colander.Length(max=30), _phone))
 
+    def validator(self, node: colander.SchemaNode, value: Mapping[str, Any]) -> None:
+        _raise_required(node, value, "title")
+
 
 class InvoiceSchema(TitleSchema):
     """The checkout form's invoice choice: a kind, and a title typed in or a saved one chosen."""
@@ -94,6 +97,20 @@ class InvoiceSchema(TitleSchema):
     #: Keep the title for next time.
     remember = colander.SchemaNode(colander.Boolean(), title=_("Remember this title"),
                                    missing=False)
+
+    def validator(self, node: colander.SchemaNode, value: Mapping[str, Any]) -> None:
+        _raise_required(node, value, value["kind"] or "none")
+
+
+def _raise_required(node: colander.SchemaNode, value: Mapping[str, Any], kind: str) -> None:
+    """The schema's own check that a request of ``kind`` gives what it needs (colander runs it
+    once every field passed; ``_deserialize`` runs ``_required`` on the raw fields otherwise)."""
+    errors = _required(value, kind, _title_kind(value, kind))
+    if errors:
+        invalid = colander.Invalid(node)
+        for name, message in errors.items():
+            invalid.add(colander.Invalid(node[name], message))
+        raise invalid
 
 
 def deserialize_invoice(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -122,7 +139,7 @@ def _deserialize(schema: colander.SchemaNode, data: Mapping[str, Any], kind: str
                  always: tuple[str, ...]) -> dict[str, Any]:
     if not isinstance(data, Mapping):
         raise Invalid({"_": _("Invalid input")})
-    title_kind = field_text(data, "title_kind") or ("company" if kind == "vat" else "")
+    title_kind = _title_kind(data, kind)
     used = (*always, *_used(kind, title_kind))
     picked = {name: data[name] for name in used if name in data}
     try:
@@ -130,14 +147,16 @@ def _deserialize(schema: colander.SchemaNode, data: Mapping[str, Any], kind: str
     except Invalid as exc:
         raw = {name: field_text(picked, name) for name in TITLE_FIELDS}
         raise Invalid({**_required(raw, kind, title_kind), **exc.errors}) from None
-    errors = _required(values, kind, title_kind)
-    if errors:
-        raise Invalid(errors)
     if title_kind in TITLE_KINDS:
         values["title_kind"] = title_kind
     if title_kind == "personal":
         values["title"] = values["title"] or PERSONAL_TITLE
     return values
+
+
+def _title_kind(data: Mapping[str, Any], kind: str) -> str:
+    """Who the request names, a company when a VAT invoice names no one."""
+    return field_text(data, "title_kind") or ("company" if kind == "vat" else "")
 
 
 def _used(kind: str, title_kind: str) -> tuple[str, ...]:

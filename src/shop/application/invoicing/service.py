@@ -105,7 +105,8 @@ class InvoiceService:
         if saved_title and field_text(data, "kind") in ("plain", "vat"):
             values = self._with_saved_title(customer_id, data, saved_title)
         else:
-            values = deserialize_invoice(data)
+            values = deserialize_invoice(
+                {**data, "saved_title": saved_title} if isinstance(data, Mapping) else data)
         if values["kind"] == "none":
             return InvoiceDetails.NONE
         if values["remember"] and not saved_title:
@@ -162,7 +163,8 @@ class InvoiceService:
             self.repo.add(kept)
             return kept
         for name, value in columns.items():
-            # A plain invoice's request carries no bank details: it keeps the ones known.
+            # Asked without bank details (a plain invoice, a title saved without them), it
+            # keeps the ones known.
             if value or name not in COMPANY_FIELDS:
                 setattr(kept, name, value)
         return kept
