@@ -55,6 +55,7 @@ from shop.application.security.passwords import Passwords, hasher_from_settings
 from shop.application.security.throttle import Throttled
 from shop.application.sessions.service import SessionGrant, SessionPrincipal, SessionService
 from shop.application.settings.service import SettingsService
+from shop.application.shipping.read_models import ShippingMethodView, ShippingQuote
 from shop.application.shipping.service import ShippingService
 from shop.application.staff.read_models import (
     Dashboard,
@@ -73,7 +74,7 @@ from shop.data import commits_apart, make_engine, make_session_factory, open_ses
 from shop.data import migrations as data_migrations
 
 #: What an integrator may import from here: the facade, the errors to catch, and the read
-#: models the account, staff and session services return (the README lists them).
+#: models the account, staff, session and shipping services return (the README lists them).
 __all__ = [
     "ANONYMOUS",
     "AccountBadge",
@@ -96,6 +97,8 @@ __all__ = [
     "RoleView",
     "SessionGrant",
     "SessionPrincipal",
+    "ShippingMethodView",
+    "ShippingQuote",
     "Shop",
     "ShopError",
     "SignedIn",
