@@ -8,6 +8,7 @@ from decimal import Decimal
 import pytest
 
 from shop.application import Forbidden, Invalid, NotFound
+from shop.application.demo.shipping import load_shipping_methods
 from tests import staff_factories as sf
 
 BEIJING, CHAOYANG = "110000", "110100"
@@ -257,7 +258,8 @@ def test_excluded_regions_may_be_a_text(system):
 def test_rules_typed_one_per_line_round_trip(system):
     created = system.shipping.create_method({
         "code": "sf", "name_zh": "顺丰", "name_en": "SF",
-        "rules_text": "# region first fee step fee\n* 1000 12 1000 2\n\n650000,1000，22.5 500 10\n"})
+        "rules_text": "# region first fee step fee\n* 1000 12 1000 2\n\n"
+                      "650000,1000，22.5 500 10\n"})
     assert [(r.region, r.first_fee, r.additional_weight_grams) for r in created.rules] == [
         ("*", Decimal("12.00"), 1000), (XINJIANG, Decimal("22.50"), 500)]
     assert created.rules_text == ("* 1000 12.00 1000 2.00\n"
@@ -316,3 +318,15 @@ def test_an_administrator_configures_shipping(system):
     admin.shipping.create_method(method())
     (entry,) = [e for e in system._audit.entries(limit=5) if e.action.startswith("shipping.")]
     assert entry.actor_kind == "staff" and entry.actor_id is not None
+
+
+# -- the demo shop ----------------------------------------------------------------------------
+
+def test_the_demo_shop_ships_and_loading_its_carriers_again_adds_nothing(system):
+    system.demo.load(10)
+    assert codes(system.shipping.quote(BEIJING, CHAOYANG, 1500, Decimal(50))) == ["zto", "sf"]
+    assert codes(system.shipping.quote(TIBET, LHASA, 1500, Decimal(50))) == ["sf"]
+    (free, _) = system.shipping.quote(XINJIANG, URUMQI, 1500, Decimal(99))
+    assert (free.code, free.fee, free.free) == ("sf", Decimal("0.00"), True)
+    assert load_shipping_methods(system) == 0
+    assert [m.code for m in system.shipping.methods()] == ["sf", "zto"]

@@ -18,6 +18,8 @@ PAGES = {
     "/admin/roles/new": {"administrator"},
     "/admin/audit": {"administrator"},
     "/admin/settings": {"administrator"},
+    "/admin/shipping-methods": {"administrator"},
+    "/admin/shipping-methods/new": {"administrator"},
 }
 
 

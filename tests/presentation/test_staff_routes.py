@@ -49,6 +49,9 @@ def world(system):
     members = {role: sf.staff(system, [role], username=f"walk_{role}") for role in BUILTIN_ROLES}
     system.roles.create_role({"code": "walk_custom", "name_zh": "巡", "name_en": "Walk",
                               "permissions": ["admin:dashboard:view"]})
+    # The same code names a shipping method, so that /admin/shipping-methods/{code} finds one.
+    system.shipping.create_method({"code": "walk_custom", "name_zh": "巡", "name_en": "Walk",
+                                   "rules_text": "* 1000 10 1000 1"})
     victim = sf.staff(system, ["finance"], username="walk_target")
     return {"members": members, "shopper": sf.customer(system),
             "fixtures": {"id": victim.id, "code": "walk_custom"}}
@@ -64,7 +67,8 @@ def sign_in(app, system, world, who):
 def test_the_walk_finds_the_back_office(wsgi_app):
     views = admin_views(wsgi_app)
     names = {name for name, *_ in views}
-    assert {"admin", "admin_staff", "admin_roles", "admin_audit", "admin_settings"} <= names
+    assert {"admin", "admin_staff", "admin_roles", "admin_audit", "admin_settings",
+            "admin_shipping_methods", "admin_shipping_method_edit"} <= names
     assert all(permission is not None for *_, permission in views), views
 
 

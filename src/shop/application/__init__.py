@@ -69,6 +69,7 @@ from shop.application.settings.service import SettingsService
 from shop.application.shipments.read_models import ShipmentView, TrackingEventView
 from shop.application.shipments.service import ShipmentService
 from shop.application.shipments.settings import TrackingSettings
+from shop.application.shipping.read_models import ShippingMethodView, ShippingQuote
 from shop.application.shipping.service import ShippingService
 from shop.application.staff.read_models import (
     Dashboard,
@@ -87,7 +88,7 @@ from shop.data import commits_apart, make_engine, make_session_factory, open_ses
 from shop.data import migrations as data_migrations
 
 #: What an integrator may import from here: the facade, the errors to catch, and the read
-#: models the account, staff, session and shipment services return (the README lists them).
+#: models the services return (the README lists them).
 __all__ = [
     "ANONYMOUS",
     "AccountBadge",
@@ -117,6 +118,8 @@ __all__ = [
     "SessionGrant",
     "SessionPrincipal",
     "ShipmentView",
+    "ShippingMethodView",
+    "ShippingQuote",
     "Shop",
     "ShopError",
     "SignedIn",

@@ -10,7 +10,7 @@ orders keep naming them by code.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -42,8 +42,8 @@ if TYPE_CHECKING:
 MANAGE = Permission.SETTINGS_MANAGE
 _NOT_OFFERED = _("This shipping method is not available for this address")
 _EVERYWHERE = _("Everywhere else")
-_FIELDS = ("name_zh", "name_en", "is_active", "position", "free_above", "rules",
-           "excluded_regions")
+#: The method's own columns that staff set (its rules and exclusions are rows of their own).
+_COLUMNS = ("name_zh", "name_en", "is_active", "position", "free_above")
 
 
 class ShippingService:
@@ -114,7 +114,7 @@ class ShippingService:
         values = self._validated(data)
         if self._repo.by_code(values["code"]) is not None:
             raise Invalid({"code": _("Already taken")})
-        method = ShippingMethod(**{k: values[k] for k in ("code", *_FIELDS[:5])})
+        method = ShippingMethod(code=values["code"], **{k: values[k] for k in _COLUMNS})
         if not self._repo.add(method):
             raise Invalid({"code": _("Already taken")})
         self._repo.replace_rules(method.id, values["rules"])
@@ -131,10 +131,8 @@ class ShippingService:
         method = self._get(code)
         old = self._views([method])[0]
         given = {key: value for key, value in data.items() if key != "code"}
-        if "rules_text" in given:
-            given.pop("rules", None)
         values = self._validated({**_current(old), **given})
-        for key in _FIELDS[:5]:
+        for key in _COLUMNS:
             setattr(method, key, values[key])
         self._repo.replace_rules(method.id, values["rules"])
         self._repo.replace_exclusions(method.id, values["excluded_regions"])
@@ -172,7 +170,8 @@ class ShippingService:
             raise NotFound(f"no shipping method {str(code)[:40]!r}")
         return method
 
-    def _views(self, methods: Any) -> tuple[ShippingMethodView, ...]:
+    def _views(self, methods: Sequence[ShippingMethod]) -> tuple[ShippingMethodView, ...]:
+        """Read models of ``methods``: two statements (their rules, their exclusions)."""
         ids = [m.id for m in methods]
         rules = self._repo.rules_of(ids)
         exclusions = self._repo.exclusions_of(ids)
