@@ -151,6 +151,24 @@ def test_a_crashed_pollers_shipments_are_taken_up_after_its_lease(shop, clock):
     assert [e.name for e in _events(shop)].count("shipment.delivered") == 1
 
 
+def test_shipments_left_when_the_lease_runs_short_are_given_back(shop, clock):
+    shipments = [shipped(shop) for _ in range(3)]
+    clock.advance(days=4)
+    inner = shop.tracking.tracker(shop)
+
+    class Slow:
+        """Each question takes 250 s: past two thirds of the 300 s lease after the first."""
+
+        def track(self, carrier, tracking_number, *, phone=None):
+            clock.advance(seconds=250)
+            return inner.track(carrier, tracking_number, phone=phone)
+
+    for run in range(3):
+        assert track_shipments(shop, tracker=Slow()).polled == 1
+        assert [row(shop, s.id).claimed_by for s in shipments] == [None] * 3, run
+    assert [row(shop, s.id).state for s in shipments] == ["delivered"] * 3
+
+
 def _events(shop):
     with shop.transaction(actor=shop.system_actor("tests")) as tx:
         found = tx._session.scalars(select(DomainEvent).order_by(DomainEvent.id)).all()

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 
 from shop.application import Invalid, NotFound
 from shop.presentation import cli
+from shop.presentation.settings import with_environment
 from tests.shipments_support import shipped
 
 
@@ -47,3 +49,21 @@ def test_bad_input_is_refused_by_field(shop, clock):
     with pytest.raises(SystemExit):
         cli.parser().parse_args(["development.ini", "shipments", "event", "1", "--status",
                                  "lost", "--description", "到达"])
+
+
+PRODUCTION_INI = str(Path(__file__).resolve().parents[2] / "production.ini")
+
+
+def test_production_refuses_to_start_without_kuaidi100_credentials(monkeypatch, capsys):
+    # production.ini's logging setup would disable the loggers other tests listen to.
+    monkeypatch.setattr(cli, "setup_logging", lambda config_uri: None)
+    for variable in ("SHOP_KUAIDI100_CUSTOMER", "SHOP_KUAIDI100_KEY"):
+        monkeypatch.delenv(variable, raising=False)
+    assert cli.main([PRODUCTION_INI, "jobs", "list"]) == 1
+    said = capsys.readouterr().err
+    assert "shop.tracking.kuaidi100.customer" in said and "shop.tracking.kuaidi100.key" in said
+    monkeypatch.setenv("SHOP_KUAIDI100_CUSTOMER", "C0FFEE")
+    monkeypatch.setenv("SHOP_KUAIDI100_KEY", "secret-key")
+    assert with_environment({})["shop.tracking.kuaidi100.key"] == "secret-key"
+    assert cli.main([PRODUCTION_INI, "jobs", "list"]) == 0
+    assert "track-shipments" in capsys.readouterr().out

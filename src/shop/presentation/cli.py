@@ -178,7 +178,13 @@ def parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     args = parser().parse_args(argv)
     setup_logging(args.config_uri)
-    shop = Shop.from_settings(load_settings(args.config_uri))
+    try:
+        # A setting the shop refuses (快递100 chosen without its credentials, say) is said
+        # plainly, like any other refusal.
+        shop = Shop.from_settings(load_settings(args.config_uri))
+    except ShopError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 1
     try:
         return args.handler(shop, args)
     except ShopError as exc:

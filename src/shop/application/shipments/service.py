@@ -71,7 +71,7 @@ class ShipmentService:
         actor = self.uow.actor
         actor.require(Permission.ORDER_MANAGE)
         key = entity_key(order_id)
-        if key is None or self.repo.order_owner(key) is None:
+        if key is None or not self.repo.order_exists(key):
             raise NotFound("no such order")
         values = validate(ShipmentSchema(), {"carrier": carrier,
                                              "tracking_number": tracking_number})

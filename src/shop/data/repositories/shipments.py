@@ -61,11 +61,8 @@ class ShipmentRepository:
 
     # -- recording and reading ----------------------------------------------------------------
 
-    def order_owner(self, order_id: int) -> int | None:
-        """The customer whose order this is; None when there is no such order."""
-        owner: int | None = self.session.scalar(
-            select(Order.customer_id).where(Order.id == order_id))
-        return owner
+    def order_exists(self, order_id: int) -> bool:
+        return self.session.scalar(select(Order.id).where(Order.id == order_id)) is not None
 
     def by_number(self, carrier: str, tracking_number: str) -> Shipment | None:
         return self.session.scalar(select(Shipment).where(
