@@ -92,7 +92,8 @@ def test_a_failing_job_is_reported_and_the_others_still_run(shop, caplog):
 
 
 def test_the_shops_jobs_deliver_dispatch_and_purge(shop, tmp_path):
-    assert [job.name for job in JOBS] == ["deliver-messages", "dispatch-events", "purge-expired",
+    assert [job.name for job in JOBS] == ["deliver-messages", "dispatch-events",
+                                          "close-unpaid-orders", "purge-expired",
                                           "track-shipments"]
     customer_id = registered(shop)
     with unit(shop) as uow:
@@ -101,6 +102,7 @@ def test_the_shops_jobs_deliver_dispatch_and_purge(shop, tmp_path):
     assert outcomes["deliver-messages"].result == {"sent": 1, "failed": 0}
     assert outcomes["dispatch-events"].result == {"handled": 1, "failed": 0, "skipped": 0}
     assert outcomes["purge-expired"].ok
+    assert outcomes["close-unpaid-orders"].result == {"closed": 0}
     assert outcomes["track-shipments"].result == {"polled": 0, "events": 0, "delivered": 0,
                                                   "failed": 0}  # tracking is off here
     assert (tmp_path / "sms" / f"{message_id:08d}.txt").exists()

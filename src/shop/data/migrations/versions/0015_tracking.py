@@ -1,7 +1,7 @@
 """tracking: shipments and their tracking events
 
-Revision ID: 0012_tracking
-Revises: 0012_invoicing
+Revision ID: 0015
+Revises: 0014
 Create Date: 2026-12-01 19:56:55.243411
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import shop.data.models.base
 
-revision: str = '0012_tracking'
-down_revision: str | None = '0012_invoicing'
+revision: str = '0015'
+down_revision: str | None = '0014'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,7 +1,7 @@
 """invoicing: the invoice titles a shopper keeps
 
-Revision ID: 0012_invoicing
-Revises: 0012_shipping
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-01 20:10:00.000000
 """
 
@@ -12,8 +12,8 @@ from alembic import op
 
 import shop.data.models.base
 
-revision: str = '0012_invoicing'
-down_revision: str | None = '0012_shipping'
+revision: str = '0014'
+down_revision: str | None = '0013'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,6 +1,6 @@
 """shipping: methods, their fee rules per region, the regions they do not serve
 
-Revision ID: 0012_shipping
+Revision ID: 0013
 Revises: 0012
 Create Date: 2026-12-01 20:00:00.000000
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 import shop.data.models.base
 
-revision: str = '0012_shipping'
+revision: str = '0013'
 down_revision: str | None = '0012'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
