@@ -28,10 +28,11 @@ SIMULATED = {"shop.tracking.adapter": "simulator",
 
 def order(tx: UnitOfWork, customer_id: int | None = None, *,
           mobile: str = "+8613800138000") -> int:
-    """A paid order awaiting shipment of ``customer_id`` (a new shopper's when not given)."""
+    """An order of ``customer_id`` (a new shopper's when not given) as the ordering service
+    leaves it when staff ship it: ``shipped``, waiting for its shipment to be recorded."""
     row = Order(number=f"2026{next(_serial):06d}{secrets.randbelow(10**8):08d}",
                 customer_id=customer_id or customer(tx), idempotency_key=secrets.token_hex(16),
-                state="awaiting_shipment", payment_method="alipay",
+                state="shipped", payment_method="online",
                 items_total=Decimal("100.00"), payable=Decimal("100.00"),
                 shipping_method_code="express", shipping_method_name="快递",
                 recipient="张三", mobile=mobile, province_code="310000", city_code="310100",

@@ -102,7 +102,7 @@ def test_the_shops_jobs_deliver_dispatch_and_purge(shop, tmp_path):
     assert outcomes["deliver-messages"].result == {"sent": 1, "failed": 0}
     assert outcomes["dispatch-events"].result == {"handled": 1, "failed": 0, "skipped": 0}
     assert outcomes["purge-expired"].ok
-    assert outcomes["close-unpaid-orders"].result == {"closed": 0}
+    assert outcomes["close-unpaid-orders"].result == {"closed": 0, "failed": 0}
     assert outcomes["track-shipments"].result == {"polled": 0, "events": 0, "delivered": 0,
                                                   "failed": 0}  # tracking is off here
     assert (tmp_path / "sms" / f"{message_id:08d}.txt").exists()

@@ -66,3 +66,10 @@ def test_a_page_after_another_shoppers_order_is_not_found(shop, skus):
     theirs = place(shop, other, {skus[0]: 1})
     with shop.transaction(who.actor) as tx, pytest.raises(NotFound):
         tx.orders.page(before=theirs.number)
+
+
+@pytest.mark.parametrize("tab", [[], {}, None, 7, "x" * 1000])
+def test_a_tab_that_is_not_one_is_not_found(shop, skus, tab):
+    who = buyer(shop)
+    with shop.transaction(who.actor) as tx, pytest.raises(NotFound):
+        tx.orders.page(tab)

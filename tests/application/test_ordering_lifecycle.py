@@ -10,8 +10,17 @@ from sqlalchemy import select
 
 from shop.application import Conflict, Forbidden, Invalid, NotFound
 from shop.application.ordering import states
-from shop.data.models import StockLevel, StockShortfall
-from tests.ordering_support import BEIJING, buyer, place, prepare_shop, sku_codes, submit
+from shop.application.ordering.service import OrderService
+from shop.data.models import Order, StockLevel, StockShortfall
+from tests.ordering_support import (
+    BEIJING,
+    XINJIANG,
+    buyer,
+    place,
+    prepare_shop,
+    sku_codes,
+    submit,
+)
 
 SHANGHAI = {"province": "310000", "city": "310100", "district": "310101"}
 
@@ -117,10 +126,10 @@ def test_unpaid_orders_close_after_30_minutes_and_give_their_stock_back(shop, sk
     paid = place(shop, who, {skus[1]: 1})
     _paid(shop, paid.number)
     clock.advance(timedelta(minutes=29))
-    assert shop.run_job("close-unpaid-orders") == {"closed": 0}
+    assert shop.run_job("close-unpaid-orders") == {"closed": 0, "failed": 0}
     clock.advance(timedelta(minutes=2))
-    assert shop.run_job("close-unpaid-orders") == {"closed": 1}
-    assert shop.run_job("close-unpaid-orders") == {"closed": 0}  # again: nothing twice
+    assert shop.run_job("close-unpaid-orders") == {"closed": 1, "failed": 0}
+    assert shop.run_job("close-unpaid-orders") == {"closed": 0, "failed": 0}  # nothing twice
     assert _state(shop, who, late.number) == "closed"
     assert _state(shop, who, paid.number) == "awaiting_shipment"
     assert _level(shop, skus[0]) == (5, 0) and _level(shop, skus[1]) == (4, 0)
@@ -221,3 +230,48 @@ def test_a_cash_on_delivery_order_takes_its_stock_when_it_ships(shop, skus):
     assert _level(shop, skus[0]) == (3, 0)
     with shop.transaction(who.actor) as tx, pytest.raises(Conflict):
         tx.orders.cancel(placed.number)
+
+
+def test_one_order_that_fails_to_close_does_not_keep_the_others_open(shop, skus, clock,
+                                                                     monkeypatch):
+    who = buyer(shop)
+    stuck = place(shop, who, {skus[0]: 1})
+    late = place(shop, who, {skus[1]: 1})
+    clock.advance(timedelta(minutes=31))
+    real_close = OrderService.close
+
+    def close(self, number):
+        if number == stuck.number:
+            raise RuntimeError("the disk is full")
+        return real_close(self, number)
+
+    monkeypatch.setattr(OrderService, "close", close)
+    assert shop.run_job("close-unpaid-orders") == {"closed": 1, "failed": 1}
+    assert _state(shop, who, late.number) == "closed"
+    assert _state(shop, who, stuck.number) == "awaiting_payment"
+
+
+def test_a_shipment_is_recorded_only_for_an_order_that_shipped(shop, skus):
+    who = buyer(shop)
+    placed = place(shop, who, {skus[0]: 1})
+    with shop.transaction(who.actor) as tx:
+        order_id = tx._session.scalar(select(Order.id).where(Order.number == placed.number))
+    with shop.transaction(shop.system_actor("warehouse")) as tx, pytest.raises(Conflict):
+        tx.shipments.record(order_id, "SF", "SF1234567890")
+
+
+def test_a_new_address_must_be_served_at_the_fee_paid_and_remarks_stay(shop, skus):
+    who = buyer(shop)
+    placed = place(shop, who, {skus[0]: 1}, shipping_method="economy", remarks="周末送")
+    with shop.transaction(who.actor) as tx:
+        far = tx.addresses.add({"recipient": "王五", "mobile": "13700137000",
+                                "street": "人民路 3 号", **XINJIANG})
+        with pytest.raises(Invalid) as refused:
+            tx.orders.change_delivery(placed.number, {"address": str(far.id)})
+    assert set(refused.value.errors) == {"address"}
+    with shop.transaction(who.actor) as tx:
+        near = tx.addresses.add({"recipient": "李四", "mobile": "13900139000",
+                                 "street": "南京东路 2 号", **SHANGHAI})
+        tx.orders.change_delivery(placed.number, {"address": str(near.id)})
+        order = tx.orders.get(placed.number)
+    assert order.delivery.recipient == "李四" and order.remarks == "周末送"

@@ -202,3 +202,37 @@ def test_the_checkout_page_preselects_the_cheapest_method_and_says_what_is_short
     assert page.items[0].short and not page.can_place
     assert page.breakdown.payable == Decimal("158.00")
     assert [m.code for m in page.payment_methods] == ["online"]
+
+
+def test_a_key_with_a_trailing_newline_is_not_a_key(shop, skus):
+    who = buyer(shop)
+    with pytest.raises(Invalid) as refused:
+        place(shop, who, {skus[0]: 1}, idempotency_key="a" * 64 + "\n")
+    assert set(refused.value.errors) == {"idempotency_key"}
+
+
+def test_a_title_to_keep_is_kept_only_with_the_order(shop, skus):
+    who = buyer(shop)
+    with shop.transaction(who.actor) as tx:
+        tx.cart.add({"sku": skus[0], "quantity": "5"})
+    with shop.transaction(shop.system_actor("tests")) as tx:
+        tx.inventory.adjust(skus[0], -3, "count")
+    with pytest.raises(Conflict):
+        submit(shop, who, invoice={"kind": "plain", "title_kind": "personal", "title": "张三",
+                                   "remember": "true"})
+    with shop.transaction(who.actor) as tx:
+        assert tx.invoices.titles() == []
+
+
+def test_an_order_too_large_to_hold_is_refused_on_the_items(shop, system):
+    prepare_shop(system)
+    [sku] = sku_codes(system, price="600000000000.00")
+    who = buyer(shop)
+    with shop.transaction(who.actor) as tx:
+        tx.cart.add({"sku": sku, "quantity": "2"})
+    with shop.transaction(who.actor) as tx, pytest.raises(Invalid) as refused:
+        tx.checkout.prepare()
+    assert set(refused.value.errors) == {"items"}
+    with pytest.raises(Invalid) as refused:
+        submit(shop, who)
+    assert set(refused.value.errors) == {"items"}

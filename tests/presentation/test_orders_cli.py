@@ -51,3 +51,9 @@ def test_a_bad_tracking_number_ships_nothing(shop, paid_order):
     with shop.transaction(who.actor) as tx:
         order = tx.orders.get(number)
     assert order.state == "awaiting_shipment" and order.shipments == ()
+
+
+def test_an_operator_name_that_cannot_be_stored_is_refused_before_anything_runs(shop):
+    with pytest.raises(SystemExit):
+        cli.parser().parse_args(["x.ini", "orders", "ship", "1", "--carrier", "SF",
+                                 "--tracking-number", "SF1", "--by", "x" * 61])

@@ -16,6 +16,13 @@ from typing import Any
 from shop.application import Shop
 
 
+def operator_name(text: str) -> str:
+    """``--by``: who is at the console, as the audit log and the order's history name them."""
+    if not 0 < len(text) <= 60 or not text.isprintable():
+        raise argparse.ArgumentTypeError("a name of 1 to 60 printable characters")
+    return text
+
+
 def orders_ship(shop: Shop, args: argparse.Namespace) -> int:
     actor = shop.system_actor(f"shop-admin:{args.by}")
     with shop.transaction(actor=actor) as tx:
@@ -32,6 +39,6 @@ def add_order_commands(areas: Any) -> None:
     ship.add_argument("number", metavar="ORDER_NUMBER")
     ship.add_argument("--carrier", required=True, help="SF, ZTO, YTO, JD, EMS …")
     ship.add_argument("--tracking-number", required=True)
-    ship.add_argument("--by", default="operator", metavar="NAME",
+    ship.add_argument("--by", default="operator", metavar="NAME", type=operator_name,
                       help="who is shipping it, for the audit log")
     ship.set_defaults(handler=orders_ship)

@@ -15,6 +15,7 @@ from typing import Any
 
 from shop.application import Shop
 from shop.application.shipments.read_models import STATUS_LABELS
+from shop.presentation.cli_orders import operator_name
 
 
 def shipments_event(shop: Shop, args: argparse.Namespace) -> int:
@@ -40,6 +41,6 @@ def add_shipment_commands(areas: Any) -> None:
     event.add_argument("--location", default="")
     event.add_argument("--at", default="", metavar="ISO",
                        help="when it happened, e.g. 2026-12-01T15:30 (shop time); default now")
-    event.add_argument("--by", default="operator", metavar="NAME",
+    event.add_argument("--by", default="operator", metavar="NAME", type=operator_name,
                        help="who is entering it, for the audit log")
     event.set_defaults(handler=shipments_event)

@@ -129,6 +129,11 @@ class StockKeeper:
         """The owner's reserved units leave the warehouse; 0 when already deducted or released."""
         return self._close(owner, "deducted")
 
+    def lock(self, sku_ids: Iterable[int]) -> None:
+        """Hold the SKUs' levels until commit, in id order: a step that goes on to deduct some
+        and take others locks them all first, so it never waits on another in a circle."""
+        self.repo.lock_levels(sorted(set(sku_ids)), self.warehouse_id)
+
     def take(self, owner: Owner, lines: Iterable[StockLine]) -> dict[int, int]:
         """Units that leave without having been reserved (付款减库存, sold at payment): as many as
         are available, and a shortfall recorded for staff for the rest. SKU id -> units short.

@@ -18,6 +18,7 @@ from __future__ import annotations
 import secrets
 from collections.abc import Mapping, Sequence
 from datetime import timedelta
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from shop.application.actors import Permission
@@ -41,6 +42,7 @@ from shop.application.ordering.read_models import (
     ShippingChoice,
 )
 from shop.application.ordering.schemas import CheckoutChoiceSchema, PlaceOrderSchema
+from shop.application.shipping.schemas import MAX_GRAMS
 from shop.application.validation import validate
 from shop.data.models import Order
 from shop.data.repositories.cart import CartRepository, CheckoutLineRecord
@@ -75,14 +77,14 @@ class CheckoutService:
         addresses = tuple(self.uow.addresses.list())
         address = _chosen_address(addresses, values["address"])
         totals = [item.line_total for item in items]
-        items_total = to_money(sum(totals, to_money(0)))
+        items_total = _total(totals)
         quotes = (self.uow.shipping.quote(address.province_code, address.city_code,
                                           _weight(records), items_total)
                   if address is not None and items else [])
         shipping = tuple(ShippingChoice(q.code, q.name, q.fee, q.free) for q in quotes)
         chosen_shipping = next((s for s in shipping if s.code == values["shipping_method"]),
                                shipping[0] if shipping else None)
-        amounts = breakdown(totals, chosen_shipping.fee if chosen_shipping else to_money(0))
+        amounts = _breakdown(totals, chosen_shipping.fee if chosen_shipping else Decimal(0))
         methods = (self._payment_choices(address.province_code, amounts)
                    if address is not None else ())
         chosen_method = next((m.code for m in methods if m.code == values["payment_method"]),
@@ -121,11 +123,11 @@ class CheckoutService:
                 "name": pick(self.uow.locale, withdrawn.product_name_zh,
                              withdrawn.product_name_en)}))
         address = self._address(values["address"])
-        totals = [to_money(r.price * r.quantity) for r in records]
+        totals = [_line_total(r) for r in records]
         shipping = self.uow.shipping.price(values["shipping_method"], address.province_code,
                                            address.city_code, _weight(records),
-                                           to_money(sum(totals, to_money(0))))
-        amounts = breakdown(totals, shipping.fee)
+                                           _total(totals))
+        amounts = _breakdown(totals, shipping.fee)
         method = values["payment_method"]
         if method not in {m.code for m in self._payment_choices(address.province_code,
                                                                   amounts)}:
@@ -136,9 +138,10 @@ class CheckoutService:
             raise Conflict(_("The amount to pay is now ¥${payable} (it was ¥${expected}): "
                              "check your order and submit it again",
                              mapping={"payable": amounts.payable, "expected": expected}))
-        invoice = (self.uow.invoices.resolve(data["invoice"]) if data.get("invoice")
-                   else InvoiceDetails.NONE)
         with self._orders.savepoint():
+            # Inside: a title the shopper asked to keep is kept only with the order.
+            invoice = (self.uow.invoices.resolve(data["invoice"]) if data.get("invoice")
+                       else InvoiceDetails.NONE)
             order = self._write(customer_id, values, records, address, shipping.code,
                                 shipping.name, amounts, invoice)
             self._carts.delete_skus(cart.id, [r.sku_id for r in records])
@@ -171,7 +174,7 @@ class CheckoutService:
         while not self._orders.insert(order):
             order.number = draw_order_number(now, zone)
         variants = self._variants(records)
-        totals = [to_money(r.price * r.quantity) for r in records]
+        totals = [_line_total(r) for r in records]
         shares = share_out(amounts.discount_total, totals)
         self._orders.add_parts(
             [{"order_id": order.id, "position": position, "sku_id": r.sku_id,
@@ -263,14 +266,36 @@ class CheckoutService:
             name=pick(self.uow.locale, record.product_name_zh, record.product_name_en),
             variant=pick(self.uow.locale, *variant), image_url=record.cover_image_url,
             unit_price=record.price, quantity=record.quantity,
-            line_total=to_money(record.price * record.quantity),
+            line_total=_line_total(record),
             # A product sold without reservation (付款减库存) may be ordered beyond its stock.
             available=(max(available, 0) if record.reserves_stock else record.quantity)
             if record.is_published else 0)
 
 
+def _total(amounts: Sequence[Decimal]) -> Decimal:
+    """What the lines come to; ``Invalid`` past the largest amount an order can hold."""
+    try:
+        return to_money(sum(amounts, Decimal(0)))
+    except ValueError:
+        raise Invalid({"items": _("Too much for one order: buy fewer items")}) from None
+
+
 def _weight(records: Sequence[CheckoutLineRecord]) -> int:
-    return sum(r.weight_grams * r.quantity for r in records)
+    grams = sum(r.weight_grams * r.quantity for r in records)
+    if grams > MAX_GRAMS:
+        raise Invalid({"items": _("Too heavy for one parcel: buy fewer items")})
+    return grams
+
+
+def _breakdown(totals: Sequence[Decimal], shipping_fee: Decimal) -> Breakdown:
+    try:
+        return breakdown(totals, shipping_fee)
+    except ValueError:
+        raise Invalid({"items": _("Too much for one order: buy fewer items")}) from None
+
+
+def _line_total(record: CheckoutLineRecord) -> Decimal:
+    return _total([record.price * record.quantity])
 
 
 def _chosen_address(addresses: Sequence[AddressView], wanted: str | None) -> AddressView | None:

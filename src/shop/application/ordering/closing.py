@@ -10,6 +10,7 @@ closed meanwhile is skipped.
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 from shop.application.ordering.service import ClosedOrders
@@ -18,14 +19,19 @@ if TYPE_CHECKING:
     from shop.application import Shop
 
 BATCH = 200
+log = logging.getLogger(__name__)
 
 
 def close_unpaid_orders(shop: Shop, *, limit: int = BATCH) -> ClosedOrders:
     actor = shop.system_actor("close-unpaid-orders")
     with shop.transaction(actor, writes=False) as tx:
         due = tx.orders.overdue(limit)
-    closed = 0
+    closed = failed = 0
     for number in due:
-        with shop.transaction(actor) as tx:
-            closed += tx.orders.close(number)
-    return ClosedOrders(closed)
+        try:
+            with shop.transaction(actor) as tx:
+                closed += tx.orders.close(number)
+        except Exception:  # one order's failure must not keep the orders behind it open
+            log.exception("closing order %s failed", number)
+            failed += 1
+    return ClosedOrders(closed, failed)

@@ -53,10 +53,12 @@ class OrderLifecycle:
             self.uow._stock.release(owner)
         elif to_state == states.PAID or (
                 to_state == states.SHIPPED and order.payment_method == CASH_ON_DELIVERY):
-            self.uow._stock.deduct(owner)
+            lines = self.repo.lines([order.id])[order.id]
             unreserved = [StockLine(line.sku_id, line.quantity)
-                          for line in self.repo.lines([order.id])[order.id]
-                          if not line.reserves_stock]
+                          for line in lines if not line.reserves_stock]
+            if unreserved:
+                self.uow._stock.lock(line.sku_id for line in lines)
+            self.uow._stock.deduct(owner)
             if unreserved:
                 self.uow._stock.take(owner, unreserved)
 

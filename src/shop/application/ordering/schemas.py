@@ -12,7 +12,7 @@ from shop.application.money import Money
 from shop.application.ordering.payment_methods import CASH_ON_DELIVERY, ONLINE
 
 #: An idempotency key is ``secrets.token_urlsafe(24)`` or anything alike, 16 to 64 characters.
-IDEMPOTENCY_KEY = r"^[A-Za-z0-9_-]{16,64}$"
+IDEMPOTENCY_KEY = r"[A-Za-z0-9_-]{16,64}\Z"
 MAX_REMARKS = 200
 
 
@@ -25,9 +25,9 @@ def _choice(title: str, missing_msg: str, **kw: Any) -> colander.SchemaNode:
                                validator=colander.Length(1, 40), missing_msg=missing_msg, **kw)
 
 
-def _remarks() -> colander.SchemaNode:
+def _remarks(missing: str | None = "") -> colander.SchemaNode:
     return colander.SchemaNode(
-        colander.String(), title=_("Remarks"), preparer=_strip, missing="",
+        colander.String(), title=_("Remarks"), preparer=_strip, missing=missing,
         validator=colander.Length(0, MAX_REMARKS, max_err=_(
             "At most ${max} characters", mapping={"max": MAX_REMARKS})))
 
@@ -57,8 +57,10 @@ class PlaceOrderSchema(colander.MappingSchema):
 
 
 class ChangeDeliverySchema(colander.MappingSchema):
+    """Either or both: a field left out stays as it is."""
+
     address = _choice(_("Shipping address"), _("Choose a shipping address"), missing=None)
-    remarks = _remarks()
+    remarks = _remarks(missing=None)
 
 
 class CancelSchema(colander.MappingSchema):

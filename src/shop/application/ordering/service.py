@@ -44,6 +44,7 @@ from shop.data.repositories.ordering import (
 
 if TYPE_CHECKING:
     from shop.application import UnitOfWork
+    from shop.application.addresses.service import AddressView
 
 PAGE_SIZE = 10
 #: An order number is 20 digits; anything else is not looked up.
@@ -54,6 +55,8 @@ INVOICE_KINDS = {"plain": _("Plain invoice"), "vat": _("VAT special invoice")}
 @dataclass(frozen=True)
 class ClosedOrders:
     closed: int
+    #: Orders whose close raised (logged); the next run tries them again.
+    failed: int = 0
 
 
 class OrderService:
@@ -69,7 +72,7 @@ class OrderService:
         ``shipped``, ``completed``, ``cancelled``), newest first, older than order ``before``.
         Three queries whatever the number of orders."""
         customer_id = self._customer_id()
-        if tab not in states.TABS:
+        if not isinstance(tab, str) or tab not in states.TABS:
             raise NotFound("no such tab")
         before_id = None
         if before is not None:
@@ -120,24 +123,44 @@ class OrderService:
         and/or change the remarks. After shipment, ``Conflict``."""
         values = validate(ChangeDeliverySchema(), data)
         order = self._own(number)
-        changes: dict[str, Any] = {"remarks": values["remarks"]}
+        changes: dict[str, Any] = {}
+        if values["remarks"] is not None:
+            changes["remarks"] = values["remarks"]
         if values["address"] is not None:
-            try:
-                address = self.uow.addresses.get(values["address"])
-            except NotFound:
-                raise Invalid({"address": _("Choose a shipping address")}) from None
-            if address.province_code != order.province_code and order.payment_method == \
-                    CASH_ON_DELIVERY:
-                raise Invalid({"address": _(
-                    "A cash-on-delivery order stays in its province; cancel it and order again")})
+            address = self._new_destination(order, values["address"])
             changes.update(recipient=address.recipient, mobile=address.mobile,
                            province_code=address.province_code, city_code=address.city_code,
                            district_code=address.district_code, street=address.street,
                            postcode=address.postcode)
+        if not changes:
+            return
         if not self._repo.change(order.id, states.CHANGEABLE, changes, self.uow.clock.now()):
             raise Conflict(_("This order has shipped: its address can no longer change"))
         # A step that stays in its state: the timeline shows when the details changed.
         self._repo.log(order.id, order.state, order.state, self.uow.actor.name)
+
+    def _new_destination(self, order: OrderRecord, address_id: str) -> AddressView:
+        """An address of the shopper's book the order may go to instead: served by the order's
+        shipping method at the fee it was charged (the amount to pay never changes here)."""
+        try:
+            address = self.uow.addresses.get(address_id)
+        except NotFound:
+            raise Invalid({"address": _("Choose a shipping address")}) from None
+        if address.province_code != order.province_code and \
+                order.payment_method == CASH_ON_DELIVERY:
+            raise Invalid({"address": _(
+                "A cash-on-delivery order stays in its province; cancel it and order again")})
+        try:
+            fee = self.uow.shipping.price(order.shipping_method_code, address.province_code,
+                                          address.city_code, order.weight_grams,
+                                          order.items_total).fee
+        except Invalid:
+            fee = None
+        if fee != order.shipping_fee:
+            raise Invalid({"address": _(
+                "${method} does not deliver there at the fee you paid; cancel the order and "
+                "order again to that address", mapping={"method": order.shipping_method_name})})
+        return address
 
     def confirm_receipt(self, number: str) -> None:
         """The shopper has the parcel (确认收货): the order is completed."""
@@ -154,6 +177,7 @@ class OrderService:
         ``tracking_number``. Staff with ``order:order:manage``; audited."""
         self.uow.actor.require(Permission.ORDER_MANAGE)
         order = self._find(number)
+        before = order.state
         # Together or not at all: a refused tracking number leaves the order unshipped even
         # for a caller that catches the error and commits.
         with self._repo.savepoint():
@@ -164,7 +188,7 @@ class OrderService:
             shipment = self.uow.shipments.record(order.id, data.get("carrier", ""),
                                                  data.get("tracking_number", ""))
         self.uow._audit.record("order.ship", "order", order.number,
-                               before={"state": order.state},
+                               before={"state": before},
                                after={"state": states.SHIPPED, "carrier": shipment.carrier,
                                       "tracking_number": shipment.tracking_number})
 

@@ -16,10 +16,11 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from shop.application.actors import Permission
-from shop.application.errors import Forbidden, Invalid, NotFound
+from shop.application.errors import Conflict, Forbidden, Invalid, NotFound
 from shop.application.events.catalog import ShipmentDelivered
 from shop.application.i18n import _
 from shop.application.jobs.lease import Lease
+from shop.application.ordering.states import DELIVERED, SHIPPED
 from shop.application.shipments.carriers import CARRIERS, TrackingResult
 from shop.application.shipments.read_models import (
     SHIPMENT_STATE_LABELS,
@@ -37,6 +38,8 @@ if TYPE_CHECKING:
 
 #: Events shown per shipment: a parcel's whole journey is rarely more than twenty.
 MAX_EVENTS = 30
+#: The orders a shipment may be recorded for: shipped (and a further parcel once delivered).
+SHIPPED_STATES = frozenset({SHIPPED, DELIVERED})
 #: Orders per ``for_orders`` call: a page of orders, with room to spare.
 MAX_ORDERS = 200
 #: 快递100 asks for at least 30 minutes between two queries of one number (or it locks it).
@@ -65,14 +68,20 @@ class ShipmentService:
     def record(self, order_id: int, carrier: str, tracking_number: str) -> ShipmentView:
         """The order went out with ``carrier`` under ``tracking_number``; it is polled from now.
 
-        Recording the same number for the same order again returns the shipment already there
-        (a repeated submission); for another order it is refused on ``tracking_number``.
+        Only for an order that has shipped (``uow.orders.ship`` moves it there and records its
+        shipment; a further parcel of a shipped order may follow), so no parcel is tracked for
+        an unpaid, cancelled or closed order. Recording the same number for the same order again
+        returns the shipment already there (a repeated submission); for another order it is
+        refused on ``tracking_number``.
         """
         actor = self.uow.actor
         actor.require(Permission.ORDER_MANAGE)
         key = entity_key(order_id)
-        if key is None or not self.repo.order_exists(key):
+        state = self.repo.order_state(key) if key is not None else None
+        if key is None or state is None:
             raise NotFound("no such order")
+        if state not in SHIPPED_STATES:
+            raise Conflict(_("Only an order that has shipped has shipments: ship it first"))
         values = validate(ShipmentSchema(), {"carrier": carrier,
                                              "tracking_number": tracking_number})
         shipment = self.repo.by_number(values["carrier"], values["tracking_number"])

@@ -61,8 +61,9 @@ class ShipmentRepository:
 
     # -- recording and reading ----------------------------------------------------------------
 
-    def order_exists(self, order_id: int) -> bool:
-        return self.session.scalar(select(Order.id).where(Order.id == order_id)) is not None
+    def order_state(self, order_id: int) -> str | None:
+        """The order's state; None when there is no such order."""
+        return self.session.scalar(select(Order.state).where(Order.id == order_id))
 
     def by_number(self, carrier: str, tracking_number: str) -> Shipment | None:
         return self.session.scalar(select(Shipment).where(
