@@ -49,6 +49,7 @@ def make_app(settings: dict[str, Any], shop: Shop | None = None) -> Any:
                                permission="public")
         config.include(".storefront")
         config.include(".storefront.addresses")
+        config.include(".storefront.invoicing")
         config.include(".storefront.rewards")
         config.include(".storefront.cart")
         config.include(".storefront.oauth")
