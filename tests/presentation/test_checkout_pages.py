@@ -78,7 +78,7 @@ def test_another_method_is_shown_with_its_fee_without_losing_what_was_typed(shop
 
 
 def test_an_order_is_placed_through_the_form_and_shown(shop, web, bought):
-    who, shirt = bought
+    who, _shirt = bought
     shown = place_through_the_form(web, remarks="工作日送货", kind="plain",
                                    title_kind="company", title="示例科技有限公司",
                                    tax_code=USCC)
@@ -152,7 +152,7 @@ def test_a_missing_choice_is_named(shop, web, bought):
 
 
 def test_sold_out_meanwhile_shows_the_conflict_and_writes_nothing(shop, system, web, bought):
-    who, shirt = bought
+    _who, shirt = bought
     form = web.get("/checkout").forms["checkout-form"]
     form["remarks"] = "尽快发货"
     system.inventory.adjust(shirt.sku, -10, "sold elsewhere")
@@ -166,7 +166,7 @@ def test_sold_out_meanwhile_shows_the_conflict_and_writes_nothing(shop, system, 
 
 
 def test_a_changed_amount_is_a_conflict(shop, system, web, bought):
-    who, shirt = bought
+    _who, _shirt = bought
     form = web.get("/checkout").forms["checkout-form"]
     form["expected_payable"] = "100.00"
     refused = form.submit(status=409)
@@ -175,7 +175,7 @@ def test_a_changed_amount_is_a_conflict(shop, system, web, bought):
 
 
 def test_a_short_line_disables_the_submit(system, web, bought):
-    who, shirt = bought
+    _who, shirt = bought
     add(web, shirt)  # two in the cart
     system.inventory.adjust(shirt.sku, -9, "count")
     page = web.get("/checkout")
@@ -216,7 +216,7 @@ def test_a_bad_new_address_is_shown_with_its_messages(shop, web, bought):
 
 
 def test_buy_now_goes_to_checkout_and_the_cart_links_here(shop, system, web):
-    who, shirt = ready(shop, system, web)
+    _who, shirt = ready(shop, system, web)
     bought = add(web, shirt, button="buy")
     assert bought.location.endswith("/checkout")
     assert [i["data-sku"] for i in bought.follow().html.select(".order-item")] == [shirt.sku]
@@ -245,3 +245,20 @@ def test_the_checkout_speaks_chinese(web, bought):
     assert page.html.select_one("#place-order").text == "提交订单"
     assert "在线支付" in page.html.select_one('label[for="payment-online"]').text
     assert page.html.select_one("#payable").find_previous("dt").text == "应付金额"
+
+
+def test_the_page_costs_the_same_queries_whatever_the_lines(shop, system, web, bought,
+                                                            queries):
+    web.get("/checkout")
+    queries.reset()
+    web.get("/checkout")
+    one_line = queries.count
+    for _ in range(4):
+        add(web, item(system))
+    queries.reset()
+    page = web.get("/checkout")
+    assert len(page.html.select(".order-item")) == 5
+    assert queries.count == one_line, queries.statements
+    # Tokens, the login session, the cart and its lines, variant values, stock, the address
+    # book, the shipping methods, the saved invoice titles, the header's badge.
+    assert queries.count <= 14, queries.statements

@@ -36,7 +36,7 @@ def tab_counts(page):
 
 
 def test_the_order_is_under_to_pay_with_its_counts(shop, system, web):
-    who, shirt, number = placed(shop, system, web)
+    _who, shirt, number = placed(shop, system, web)
     page = web.get("/orders?tab=unpaid")
     assert page.headers["Cache-Control"] == "no-store"
     [card] = page.html.select(".order-card")
@@ -66,7 +66,7 @@ def test_older_orders_come_page_by_page(shop, system, web):
 
 
 def test_cancelling_gives_the_stock_back(shop, system, web):
-    who, shirt, number = placed(shop, system, web, "3")
+    _who, shirt, number = placed(shop, system, web, "3")
     page = web.get(f"/orders/{number}")
     form = page.forms["cancel-form"]
     form["reason"] = "买错了"
@@ -82,7 +82,7 @@ def test_cancelling_gives_the_stock_back(shop, system, web):
 
 
 def test_a_too_long_reason_is_named(shop, system, web):
-    who, shirt, number = placed(shop, system, web)
+    _who, _shirt, number = placed(shop, system, web)
     form = web.get(f"/orders/{number}").forms["cancel-form"]
     form["reason"] = "x" * 101
     refused = form.submit(status=400)
@@ -91,7 +91,7 @@ def test_a_too_long_reason_is_named(shop, system, web):
 
 
 def test_the_delivery_changes_before_shipment(shop, system, web):
-    who, shirt, number = placed(shop, system, web)
+    who, _shirt, number = placed(shop, system, web)
     with shop.transaction(who.actor) as tx:
         other = tx.addresses.add({"recipient": "韩梅梅", "mobile": "13700137000",
                                   "street": "朝阳路 2 号", **BEIJING})
@@ -106,7 +106,7 @@ def test_the_delivery_changes_before_shipment(shop, system, web):
 
 
 def test_received_once_shipped(shop, system, web):
-    who, shirt, number = placed(shop, system, web)
+    _who, _shirt, number = placed(shop, system, web)
     page = web.get(f"/orders/{number}")
     assert "receipt-form" not in page.forms  # not on its way yet
     system._session.execute(update(Order).where(Order.number == number)
@@ -119,14 +119,14 @@ def test_received_once_shipped(shop, system, web):
 
 
 def test_receipt_of_an_unshipped_order_is_refused_on_the_page(shop, system, web):
-    who, shirt, number = placed(shop, system, web)
+    _who, _shirt, number = placed(shop, system, web)
     token = web.get(f"/orders/{number}").forms["cancel-form"]["csrf_token"].value
     refused = web.post(f"/orders/{number}/receipt", {"csrf_token": token}, status=409)
     assert refused.html.select_one("#order-conflict") is not None
 
 
 def test_another_shoppers_order_is_not_found(shop, system, web):
-    who, shirt, number = placed(shop, system, web)
+    _who, _shirt, number = placed(shop, system, web)
     stranger = another_browser(web)
     signed_in(shop, stranger)
     token = stranger.get("/orders").forms["language-form"]["csrf_token"].value
@@ -153,10 +153,35 @@ def test_an_unknown_tab_or_number_is_not_found(shop, system, web):
 
 
 def test_the_order_center_speaks_chinese(shop, system, web):
-    who, shirt, number = placed(shop, system, web)
+    _who, _shirt, number = placed(shop, system, web)
     page = web.get("/orders", headers=ZH)
     labels = [t.contents[0].strip() for t in page.html.select(".order-tab")]
     assert labels == ["全部", "待付款", "待发货", "待收货", "已完成", "已取消"]
     detail = web.get(f"/orders/{number}", headers=ZH)
     assert detail.html.select_one(".order-state").text == "待付款"
     assert "在线支付" in detail.text
+
+
+def test_the_pages_cost_the_same_queries_whatever_the_orders_and_lines(shop, system, web,
+                                                                       queries):
+    who, shirt, number = placed(shop, system, web)
+    counts = {}
+    for url in ("/orders", f"/orders/{number}"):
+        web.get(url)
+        queries.reset()
+        web.get(url)
+        counts[url] = queries.count
+    more = [item(system) for _ in range(4)]
+    for product in more:
+        add(web, product)
+    big = order_number(place_through_the_form(web))  # four lines
+    for _ in range(3):
+        add(web, shirt)
+        submit(shop, who)
+    for url in ("/orders", f"/orders/{big}"):
+        queries.reset()
+        page = web.get(url)
+        assert queries.count == counts[url.replace(big, number)], queries.statements
+        assert queries.count <= 12, queries.statements
+    assert len(page.html.select(".order-item")) == 4
+    assert len(web.get("/orders").html.select(".order-card")) == 5
