@@ -92,7 +92,8 @@ def test_a_failing_job_is_reported_and_the_others_still_run(shop, caplog):
 
 
 def test_the_shops_jobs_deliver_dispatch_and_purge(shop, tmp_path):
-    assert [job.name for job in JOBS] == ["deliver-messages", "dispatch-events", "purge-expired"]
+    assert [job.name for job in JOBS] == ["deliver-messages", "dispatch-events",
+                                         "close-unpaid-orders", "purge-expired"]
     customer_id = registered(shop)
     with unit(shop) as uow:
         message_id = uow._outbox.queue("sms", "+8613800138000", "", "hello")
