@@ -257,7 +257,8 @@ def test_excluded_regions_may_be_a_text(system):
 def test_rules_typed_one_per_line_round_trip(system):
     created = system.shipping.create_method({
         "code": "sf", "name_zh": "顺丰", "name_en": "SF",
-        "rules_text": "# region first fee step fee\n* 1000 12 1000 2\n\n650000,1000，22.5 500 10\n"})
+        "rules_text": "# region first fee step fee\n* 1000 12 1000 2\n\n"
+                      "650000,1000，22.5 500 10\n"})
     assert [(r.region, r.first_fee, r.additional_weight_grams) for r in created.rules] == [
         ("*", Decimal("12.00"), 1000), (XINJIANG, Decimal("22.50"), 500)]
     assert created.rules_text == ("* 1000 12.00 1000 2.00\n"
