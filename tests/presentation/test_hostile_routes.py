@@ -29,10 +29,13 @@ from urllib.parse import parse_qsl, quote, urlsplit
 import pytest
 from bs4 import BeautifulSoup
 from pyramid.interfaces import IRoutesMapper
+from sqlalchemy import select
 
 from shop.application.actors import Permission
+from shop.data.models import Sku
 from shop.presentation.security import PUBLIC
 from tests import factories
+from tests.ordering_support import shipping_methods
 from tests.presentation import hostile
 
 #: Parameters only a query string carries, which views read and no page's link may show (a
@@ -41,6 +44,9 @@ from tests.presentation import hostile
 QUERY_FIELDS = frozenset({
     "page", "per_page", "sort", "price", "brand", "q", "sku", "done", "ref", "sent", "saved",
     "deleted", "channel", "came_from", "mobile", "before_id", "state", "code", "error",
+    # The checkout's choices, read from its query string too (the map's own visits may have
+    # deleted the shopper's address before it sees the checkout's radios).
+    "address", "shipping_method", "payment_method", "tab", "before",
 })
 #: The values each field of a route gets on its own (with no other field set, so that another
 #: field's refusal cannot hide this one's failure): one of each kind of trouble a field's own
@@ -166,17 +172,26 @@ def settings(settings, fake):
 
 @pytest.fixture
 def walkers(shop, system, visitors):
-    """The visitors, and something on every page: a catalog, the shopper's address and
-    invoice title."""
-    factories.small_catalog(system, products=4)
+    """The visitors, and something on every page: a catalog, the shopper's address, invoice
+    title, an order of theirs, and a line in their cart (so that the checkout shows its
+    forms)."""
+    catalog = factories.small_catalog(system, products=4)
+    shipping_methods(system)
+    sku = system._session.scalar(select(Sku.code).where(
+        Sku.product_id == catalog["products"][0].id).order_by(Sku.position))
     with shop.transaction() as tx:
         actor = tx.accounts.actor_for(visitors.shopper_id)
     with shop.transaction(actor=actor) as tx:
-        tx.addresses.add({"recipient": "李雷", "mobile": "13800138000", "province": "440000",
-                          "city": "440300", "district": "440305", "street": "科技园南区 1 栋",
-                          "postcode": "518057"})
+        address = tx.addresses.add({
+            "recipient": "李雷", "mobile": "13800138000", "province": "440000",
+            "city": "440300", "district": "440305", "street": "科技园南区 1 栋",
+            "postcode": "518057"})
         tx.invoices.save_title({"title_kind": "company", "title": "福州某某科技有限公司",
                                 "tax_code": "91350100M000100Y43"})
+        tx.cart.add({"sku": sku, "quantity": "1"})
+        tx.checkout.place({"idempotency_key": "walk-" + "k" * 20, "address": str(address.id),
+                           "shipping_method": "express", "payment_method": "online"})
+        tx.cart.add({"sku": sku, "quantity": "1"})
     return visitors
 
 
@@ -185,7 +200,8 @@ def test_the_walk_covers_the_shop(wsgi_app):
     names = {name for name, _, _, _ in views}
     assert {"category", "search", "product", "login", "admin_audit", "admin_staff_edit",
             "address_edit", "region_children", "set_locale", "oauth_start",
-            "invoice_title_delete"} <= names
+            "invoice_title_delete", "checkout", "checkout_address", "orders", "order",
+            "order_cancel", "order_delivery", "order_receipt"} <= names
     assert any(name.startswith("__") for name in names)  # static assets
     assert all(permission is not None for _, _, _, permission in views)
 
@@ -224,3 +240,12 @@ def test_the_map_finds_real_paths_and_fields(wsgi_app, walkers):
     assert any(value.startswith("9" * 30) for value in price)
     assert shop_map.paths["category"].startswith("/c/")
     assert re.fullmatch(r"/admin/staff/[0-9]+", shop_map.paths["admin_staff_edit"])
+
+
+def test_the_shoppers_map_reaches_their_order_and_the_checkout_form(wsgi_app, walkers):
+    shop_map = ShopMap(wsgi_app, lambda: walkers.session("shopper"))
+    assert re.fullmatch(r"/orders/[0-9]{20}", shop_map.paths["order"])
+    assert re.fullmatch(r"/orders/[0-9]{20}/cancel", shop_map.paths["order_cancel"])
+    assert {"remarks", "idempotency_key", "expected_payable", "kind",
+            "tax_code"} <= shop_map.names("checkout")
+    assert {"recipient", "province"} <= shop_map.names("checkout_address")

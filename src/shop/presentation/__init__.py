@@ -52,6 +52,8 @@ def make_app(settings: dict[str, Any], shop: Shop | None = None) -> Any:
         config.include(".storefront.invoicing")
         config.include(".storefront.rewards")
         config.include(".storefront.cart")
+        config.include(".storefront.checkout")
+        config.include(".storefront.orders")
         config.include(".storefront.oauth")
         config.scan(".storefront")
         config.include(".admin")

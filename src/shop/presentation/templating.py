@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -44,6 +45,9 @@ def template_globals(event: BeforeRender) -> None:
     event.setdefault("navigation", lambda: _navigation(request))
     event.setdefault("here", link_here(request.path))
     event.setdefault("shop_name", lambda: shop_name(request))
+    event.setdefault("local_time", lambda moment: local_time(request, moment))
+    event.setdefault("translate", lambda message: request.localizer.translate(message)
+                     if message is not None else "")
 
 
 def link_here(path: str) -> Callable[[Iterable[tuple[str, str]]], str]:
@@ -70,6 +74,15 @@ def shop_name(request: Any) -> str:
     """The shop's name from the base settings in the visitor's language, else "Shop" translated."""
     configured = request.shop.settings.current().shop_name(request.locale_name)
     return configured or request.localizer.translate(_("Shop"))
+
+
+def local_time(request: Any, moment: datetime | None) -> str:
+    """``moment`` on the shop's clock face (its time zone from the base settings), to the
+    minute: shoppers and staff read the same time as the shop's staff in 北京 would."""
+    if moment is None:
+        return ""
+    zone = request.shop.settings.current().zone
+    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
 
 
 def includeme(config: Configurator) -> None:

@@ -1,10 +1,9 @@
-"""The back office's areas, and what every admin template gets: the areas the actor may open,
-times shown in the shop's time zone, and translation of the application's messages."""
+"""The back office's areas, and what every admin template gets: the areas the actor may open
+(times in the shop's time zone and translation come with every template: ``templating``)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 from pyramid.config import Configurator
@@ -45,13 +44,3 @@ def admin_context(event: BeforeRender) -> None:
     if request is None or not renderer.startswith(template("admin/")):
         return
     event.setdefault("admin_areas", lambda: visible_areas(request))
-    event.setdefault("local_time", lambda moment: _local_time(request, moment))
-    event.setdefault("translate", lambda message: request.localizer.translate(message)
-                     if message is not None else "")
-
-
-def _local_time(request: Request, moment: datetime | None) -> str:
-    if moment is None:
-        return ""
-    zone = request.shop.settings.current().zone
-    return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")

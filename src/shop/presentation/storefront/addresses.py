@@ -27,19 +27,27 @@ FORM = template("addresses/form.jinja2")
 ONE_DAY = 24 * 3600
 
 
-def _posted(request: Request) -> dict[str, Any]:
+def posted_address(request: Request) -> dict[str, Any]:
+    """The address fields of the posted form, as text, to show back."""
     return {name: request.POST.get(name, "") for name in FIELDS}
+
+
+def address_form_context(request: Request, values: dict[str, Any],
+                         errors: dict[str, Any]) -> dict[str, Any]:
+    """What ``addresses/_fields.jinja2`` shows: the values echoed, the messages translated,
+    the region selects' options for the province and city chosen so far. Here and on the
+    checkout page's "new address" form."""
+    # Translated here, not in the template: colander's messages are in their own domain.
+    errors = {name: request.localizer.translate(msg) for name, msg in errors.items()}
+    choices = request.shop.regions.choices(values.get("province"), values.get("city"))
+    return {"values": echoed(values), "errors": errors, "choices": choices}
 
 
 def _form(request: Request, values: dict[str, Any], errors: dict[str, Any],
           address_id: int | None = None) -> dict[str, Any]:
     if errors:
         request.response.status_int = 400
-        # Translated here, not in the template: colander's messages are in their own domain.
-        errors = {name: request.localizer.translate(msg) for name, msg in errors.items()}
-    choices = request.shop.regions.choices(values.get("province"), values.get("city"))
-    return {"values": echoed(values), "errors": errors, "choices": choices,
-            "address_id": address_id}
+    return {**address_form_context(request, values, errors), "address_id": address_id}
 
 
 def _back(request: Request) -> HTTPSeeOther:
@@ -61,7 +69,7 @@ def address_new(request: Request) -> dict[str, Any]:
 @view_config(route_name="address_new", request_method="POST", renderer=FORM,
              permission=Permission.ACCOUNT_SELF)
 def address_create(request: Request) -> Any:
-    values = _posted(request)
+    values = posted_address(request)
     if "choose_region" in request.POST:
         return _form(request, values, {})
     try:
@@ -83,7 +91,7 @@ def address_edit(request: Request) -> dict[str, Any]:
              permission=Permission.ACCOUNT_SELF)
 def address_update(request: Request) -> Any:
     address_id = request.matchdict["id"]
-    values = _posted(request)
+    values = posted_address(request)
     if "choose_region" in request.POST:
         return _form(request, values, {}, request.shop.addresses.get(address_id).id)
     try:

@@ -47,8 +47,8 @@ def cart(request: Request) -> dict[str, Any]:
 
 @view_config(route_name="cart_add", request_method="POST", permission=PUBLIC)
 def add(request: Request) -> Response:
-    """加入购物车 goes back to the product with a notice; 立即购买 (``buy``) to the cart, until
-    checkout lands."""
+    """加入购物车 goes back to the product with a notice; 立即购买 (``buy``) straight to checkout
+    (an add always selects its line, so the item bought now is among those checked out)."""
     slug, sku = request.POST.get("product", ""), request.POST.get("sku", "")
     try:
         change = request.shop.cart.add({"sku": sku, "quantity": request.POST.get("quantity")},
@@ -66,7 +66,9 @@ def add(request: Request) -> Response:
         return render_to_response(PRODUCT_PAGE, {"page": page,
                                                  "cart_errors": _messages(request, exc)},
                                   request=request, response=request.response)
-    if "buy" in request.POST or not slug:
+    if "buy" in request.POST:
+        location = request.route_path("checkout")
+    elif not slug:
         location = request.route_path("cart")
     else:
         location = request.route_path("product", slug=slug, _query={"sku": sku, "added": "1"})
