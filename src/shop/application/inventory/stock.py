@@ -99,11 +99,6 @@ class StockKeeper:
             raise Invalid({"lines": _("Nothing to reserve")})
         if self.repo.has_active(owner.kind, owner.ref):
             raise Conflict(_("${owner} already holds stock", mapping={"owner": str(owner)}))
-        known = self.repo.levels(wanted, self.warehouse_id)
-        unknown = sorted(set(wanted) - set(known))
-        if unknown:
-            raise Invalid({"lines": _("No stock is kept for SKU ${sku}",
-                                      mapping={"sku": unknown[0]})})
         quantities = {sku_id: wanted[sku_id] for sku_id in sorted(wanted)}
         try:
             with self.repo.savepoint():
@@ -111,10 +106,14 @@ class StockKeeper:
                     if not self.repo.reserve(sku_id, self.warehouse_id, quantity):
                         raise _SoldOut(sku_id)
         except _SoldOut as sold_out:
-            available = self._available(sold_out.sku_id)
+            # Only now asked why (the usual reservation costs no read): short, or not kept.
+            level = self.repo.levels([sold_out.sku_id], self.warehouse_id).get(sold_out.sku_id)
+            if level is None:
+                raise Invalid({"lines": _("No stock is kept for SKU ${sku}",
+                                          mapping={"sku": sold_out.sku_id})}) from None
+            available = max(level.available, 0)
             raise NotEnoughStock(_("Not enough ${sku} in stock: ${available} available",
-                                   mapping={"sku": known[sold_out.sku_id].code,
-                                            "available": available}),
+                                   mapping={"sku": level.code, "available": available}),
                                  sold_out.sku_id, available) from None
         self.repo.add_reservations(owner.kind, owner.ref, self.warehouse_id, quantities,
                                    expires_at)
@@ -181,10 +180,6 @@ class StockKeeper:
                             -reservation.quantity))
         self._log(changes, "deduct" if state == "deducted" else "release", str(owner))
         return len(changes)
-
-    def _available(self, sku_id: int) -> int:
-        level = self.repo.levels([sku_id], self.warehouse_id).get(sku_id)
-        return max(level.available, 0) if level else 0
 
     def _log(self, changes: list[tuple[int, int, int, int]], reason: str,
              reference: str) -> None:

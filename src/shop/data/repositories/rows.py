@@ -22,13 +22,16 @@ def append_rows(session: Session, model: type[Base], rows: Sequence[dict[str, An
         return
     now = session.info[CLOCK]()
     stamped = [column.key for column in model.__table__.columns if STAMP in column.info]
-    session.execute(insert(model), [{**dict.fromkeys(stamped, now), **row} for row in rows])
+    # Core, on the session's connection: the ORM's bulk-insert machinery would only add cost.
+    session.connection().execute(insert(model.__table__),
+                                 [{**dict.fromkeys(stamped, now), **row} for row in rows])
 
 
 def append_row(session: Session, model: type[Base], row: dict[str, Any]) -> int:
     """One row; its id."""
     now = session.info[CLOCK]()
     stamped = {column.key: now for column in model.__table__.columns if STAMP in column.info}
-    key: int = session.scalars(insert(model).values({**stamped, **row})
-                               .returning(model.__table__.c.id)).one()
+    table = model.__table__
+    key: int = session.connection().execute(
+        insert(table).values({**stamped, **row}).returning(table.c.id)).scalar_one()
     return key
