@@ -25,7 +25,6 @@ import argparse
 import multiprocessing
 import os
 import random
-import secrets
 import statistics
 import subprocess
 import sys
@@ -42,16 +41,17 @@ from typing import Any
 
 from sqlalchemy import create_engine, func, make_url, select, text
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "src"))
+ROOT = Path(__file__).resolve().parents[1]
+sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-from shop.application import Conflict, Shop
-from shop.application.accounts.customers import CustomerAccounts
-from shop.data import make_engine
-from shop.data.models import OrderLine, StockLevel
+from tests.ordering_support import Buyer, buyers_with_carts, submit  # noqa: E402
+
+from shop.application import Conflict, Shop  # noqa: E402
+from shop.data import make_engine  # noqa: E402
+from shop.data.models import OrderLine, StockLevel  # noqa: E402
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SPREAD_SKUS = 500
-BEIJING = {"province": "110000", "city": "110100", "district": "110105"}
 
 
 @contextmanager
@@ -108,37 +108,20 @@ class Outcome:
 
 
 def prepare_buyers(shop: Shop, count: int, codes: list[str], scenario: str,
-                   seed: int) -> list[tuple[Any, str]]:
-    """``count`` shoppers with an address and a cart: (actor, address id)."""
+                   seed: int) -> list[Buyer]:
+    """``count`` shoppers with an address and a cart: the hot SKU, or 1 to 3 SKUs at random."""
     rng = random.Random(seed)
-    with shop.transaction(shop.system_actor("benchmark")) as tx:
-        accounts = CustomerAccounts(tx)
-        ids = [accounts.new_customer(email=f"b{seed}-{n}-{secrets.token_hex(3)}@example.com").id
-               for n in range(count)]
-    buyers = []
-    for customer_id in ids:
-        with shop.transaction() as tx:
-            actor = tx.accounts.actor_for(customer_id)
-        with shop.transaction(actor) as tx:
-            address = tx.addresses.add({"recipient": "张三", "mobile": "13800138000",
-                                        "street": "建国路 1 号", **BEIJING})
-            lines = codes if scenario == "hot" else rng.sample(codes, rng.randint(1, 3))
-            for code in lines:
-                tx.cart.add({"sku": code, "quantity": "1"})
-        buyers.append((actor, str(address.id)))
-    return buyers
+    return buyers_with_carts(shop, count, lambda n: dict.fromkeys(
+        codes if scenario == "hot" else rng.sample(codes, rng.randint(1, 3)), 1))
 
 
-def place_all(shop: Shop, buyers: list[tuple[Any, str]], start: Any) -> Outcome:
+def place_all(shop: Shop, buyers: list[Buyer], start: Any) -> Outcome:
     outcome = Outcome([], Counter())
     start.wait()
-    for actor, address in buyers:
+    for buyer in buyers:
         began = time.perf_counter()
         try:
-            with shop.transaction(actor) as tx:
-                tx.checkout.place({"idempotency_key": secrets.token_urlsafe(24),
-                                   "address": address, "shipping_method": "express",
-                                   "payment_method": "online"})
+            submit(shop, buyer)
             outcome.results["ordered"] += 1
         except Conflict:
             outcome.results["sold out"] += 1

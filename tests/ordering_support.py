@@ -4,6 +4,7 @@ methods, shoppers with an address in 北京, and a checkout in one call."""
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -58,21 +59,23 @@ def buyer(shop: Shop, region: dict[str, str] | None = None) -> Buyer:
     return Buyer(actor, address.id)
 
 
-def buyers_with_carts(shop: Shop, count: int, lines: dict[str, int]) -> list[Buyer]:
-    """``count`` shoppers, each with an address and ``lines`` (SKU code -> quantity) in their
-    cart: one transaction per shopper."""
+def buyers_with_carts(shop: Shop, count: int,
+                      lines: dict[str, int] | Callable[[int], dict[str, int]]) -> list[Buyer]:
+    """``count`` shoppers, each with an address and ``lines`` (SKU code -> quantity, or the
+    n-th shopper's from ``lines(n)``) in their cart: one transaction per shopper. The
+    benchmarks use it too."""
     with shop.transaction(shop.system_actor("tests")) as tx:
         accounts = CustomerAccounts(tx)
         ids = [accounts.new_customer(email=f"buyer-{secrets.token_hex(6)}@example.com").id
                for _ in range(count)]
     made = []
-    for customer_id in ids:
+    for n, customer_id in enumerate(ids):
         with shop.transaction() as tx:
             actor = tx.accounts.actor_for(customer_id)
         with shop.transaction(actor) as tx:
             address = tx.addresses.add({"recipient": "张三", "mobile": "13800138000",
                                         "street": "建国路 1 号", **BEIJING})
-            for sku, quantity in lines.items():
+            for sku, quantity in (lines(n) if callable(lines) else lines).items():
                 tx.cart.add({"sku": sku, "quantity": str(quantity)})
         made.append(Buyer(actor, address.id))
     return made

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from shop.application import Conflict, Forbidden, Invalid, NotFound
 from shop.application.ordering import states
 from shop.application.ordering.service import OrderService
-from shop.data.models import Order, StockLevel, StockShortfall
+from shop.data.models import Order, OutboxMessage, StockLevel, StockShortfall
 from tests.ordering_support import (
     BEIJING,
     XINJIANG,
@@ -275,3 +275,22 @@ def test_a_new_address_must_be_served_at_the_fee_paid_and_remarks_stay(shop, sku
         tx.orders.change_delivery(placed.number, {"address": str(near.id)})
         order = tx.orders.get(placed.number)
     assert order.delivery.recipient == "李四" and order.remarks == "周末送"
+
+
+def test_the_shopper_is_told_when_the_order_is_placed_and_when_it_ships(shop, skus, clock):
+    who = buyer(shop)  # an account with an email and no mobile
+    placed = place(shop, who, {skus[0]: 1})
+    shop.run_job("dispatch-events")
+    _paid(shop, placed.number)
+    with shop.transaction(shop.system_actor("warehouse")) as tx:
+        tx.orders.ship(placed.number, {"carrier": "SF", "tracking_number": "SF1234567890"})
+    shop.run_job("dispatch-events")
+    shop.run_job("dispatch-events")  # again: each notice is queued once
+    with shop.transaction() as tx:
+        sent = tx._session.execute(select(OutboxMessage.channel, OutboxMessage.subject,
+                                          OutboxMessage.body)
+                                   .order_by(OutboxMessage.id)).all()
+    assert [(channel, subject) for channel, subject, _ in sent] == [
+        ("email", "订单已提交"), ("email", "订单已发货")]
+    assert placed.number in sent[0][2] and "¥62.00" in sent[0][2] and "请在" in sent[0][2]
+    assert "顺丰速运" in sent[1][2] and "SF1234567890" in sent[1][2]

@@ -37,6 +37,10 @@ if TYPE_CHECKING:
 MAX_TITLES = 20
 
 
+KIND_LABELS: dict[str, str] = {"none": _("No invoice"), "plain": _("Plain invoice"),
+                               "vat": _("VAT special invoice")}
+
+
 @dataclass(frozen=True)
 class InvoiceDetails:
     """What an order stores of the invoice asked for; "" in every field its kind does not use.
@@ -60,6 +64,10 @@ class InvoiceDetails:
     @property
     def wanted(self) -> bool:
         return self.kind != "none"
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS[self.kind]
 
 
 InvoiceDetails.NONE = InvoiceDetails("none", "", "", "", "", "", "", "")

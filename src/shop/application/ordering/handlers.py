@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from shop.application.events.catalog import ShipmentDelivered
+from shop.application.events.catalog import OrderPlaced, OrderShipped, ShipmentDelivered
 from shop.application.events.handlers import handles
 
 if TYPE_CHECKING:
@@ -17,4 +17,16 @@ def order_delivered(uow: UnitOfWork, event: ShipmentDelivered) -> None:
     uow.orders.mark_delivered(event.order_id)
 
 
-HANDLERS = (order_delivered,)
+@handles(OrderPlaced, "ordering.placed_notice")
+def tell_it_is_placed(uow: UnitOfWork, event: OrderPlaced) -> None:
+    """订单提交通知: the number, the amount and (online) the time to pay by."""
+    uow.orders.notify(event.order_id, "placed")
+
+
+@handles(OrderShipped, "ordering.shipped_notice")
+def tell_it_has_shipped(uow: UnitOfWork, event: OrderShipped) -> None:
+    """发货通知: the carrier and the tracking number."""
+    uow.orders.notify(event.order_id, "shipped")
+
+
+HANDLERS = (order_delivered, tell_it_is_placed, tell_it_has_shipped)

@@ -12,6 +12,7 @@ from shop.application.ordering.states import AWAITING_PAYMENT
 
 if TYPE_CHECKING:
     from shop.application.addresses.service import AddressView
+    from shop.application.invoicing.service import InvoiceDetails
     from shop.application.ordering.payment_methods import PaymentChoice
     from shop.application.shipments.read_models import ShipmentView
 
@@ -88,19 +89,6 @@ class StepView:
 
 
 @dataclass(frozen=True)
-class InvoiceView:
-    kind: str
-    kind_label: str
-    title_kind: str
-    title: str
-    tax_code: str
-    bank_name: str
-    bank_account: str
-    company_address: str
-    company_phone: str
-
-
-@dataclass(frozen=True)
 class DeliveryView:
     recipient: str
     mobile: str
@@ -134,7 +122,7 @@ class OrderSummary:
 class OrderDetail(OrderSummary):
     breakdown: Breakdown
     delivery: DeliveryView
-    invoice: InvoiceView | None
+    invoice: InvoiceDetails | None
     remarks: str
     pay_by: datetime | None
     timeline: tuple[StepView, ...]

@@ -10,21 +10,21 @@ change moves along the state machine through ``OrderLifecycle``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import TYPE_CHECKING, Any
 
 from shop.application.actors import Permission
 from shop.application.errors import Conflict, Forbidden, Invalid, NotFound
 from shop.application.i18n import _
-from shop.application.locales import pick
+from shop.application.invoicing.service import InvoiceDetails
+from shop.application.locales import normalize_locale, pick
 from shop.application.mobile import display_mobile
-from shop.application.ordering import states
+from shop.application.ordering import notices, states
 from shop.application.ordering.lifecycle import OrderLifecycle
 from shop.application.ordering.payment_methods import CASH_ON_DELIVERY
 from shop.application.ordering.pricing import Breakdown
 from shop.application.ordering.read_models import (
     DeliveryView,
-    InvoiceView,
     ItemView,
     OrderDetail,
     OrderPage,
@@ -34,7 +34,9 @@ from shop.application.ordering.read_models import (
 )
 from shop.application.ordering.schemas import CancelSchema, ChangeDeliverySchema
 from shop.application.regions.table import address_names
+from shop.application.shipments.carriers import CARRIERS
 from shop.application.validation import validate
+from shop.data.repositories.accounts import CustomerRepository
 from shop.data.repositories.ordering import (
     InvoiceRecord,
     OrderLineRecord,
@@ -49,7 +51,6 @@ if TYPE_CHECKING:
 PAGE_SIZE = 10
 #: An order number is 20 digits; anything else is not looked up.
 _NUMBER_LENGTH = 20
-INVOICE_KINDS = {"plain": _("Plain invoice"), "vat": _("VAT special invoice")}
 
 
 @dataclass(frozen=True)
@@ -209,6 +210,34 @@ class OrderService:
         if order is not None and order.state == states.SHIPPED:
             self._lifecycle.move(order, states.DELIVERED)
 
+    def notify(self, order_id: int, what: str) -> None:
+        """Tell the shopper their order was ``placed`` or has ``shipped`` (the ordering
+        handlers, after commit): an SMS to the account's mobile, else an email. System only."""
+        self._require_system()
+        order = self._repo.find_by_id(order_id)
+        customer = CustomerRepository(self.uow._session).get(order.customer_id) \
+            if order is not None else None
+        address = customer and (customer.mobile or customer.email)
+        if order is None or customer is None or not address:
+            return
+        values: dict[str, object] = {"number": order.number, "payable": order.payable}
+        if what == "shipped":
+            shipments = self.uow.shipments.for_orders([order.id]).get(order.id, [])
+            if not shipments:
+                return
+            name = "shipped"
+            values.update(carrier=CARRIERS[shipments[-1].carrier].local_name(
+                normalize_locale(customer.locale)), tracking=shipments[-1].tracking_number)
+        elif order.pay_by is not None:
+            name = "placed_online"
+            zone = self.uow.settings.current().zone
+            values["deadline"] = order.pay_by.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+        else:
+            name = "placed_cod"
+        text = notices.render(name, customer.locale, **values)
+        self.uow._outbox.queue("sms" if customer.mobile else "email", address, text.subject,
+                               text.body)
+
     def overdue(self, limit: int) -> list[str]:
         """Unpaid orders whose time to pay ran out (for the close job)."""
         self._require_system()
@@ -280,15 +309,9 @@ class OrderService:
             street=order.street, postcode=order.postcode,
             shipping_method=order.shipping_method_name)
 
-    def _invoice(self, record: InvoiceRecord | None) -> InvoiceView | None:
-        if record is None:
-            return None
-        return InvoiceView(kind=record.kind, kind_label=INVOICE_KINDS[record.kind],
-                           title_kind=record.title_kind, title=record.title,
-                           tax_code=record.tax_code, bank_name=record.bank_name,
-                           bank_account=record.bank_account,
-                           company_address=record.company_address,
-                           company_phone=record.company_phone)
+    def _invoice(self, record: InvoiceRecord | None) -> InvoiceDetails | None:
+        return InvoiceDetails(**{field.name: getattr(record, field.name)
+                                 for field in fields(InvoiceDetails)}) if record else None
 
 
 def _cancellable(order: OrderRecord) -> bool:

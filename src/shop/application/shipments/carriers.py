@@ -35,6 +35,7 @@ from typing import Any, Protocol
 from zoneinfo import ZoneInfo
 
 from shop.application.i18n import _
+from shop.application.locales import pick
 from shop.application.oauth.http import HttpClient, ProviderError
 
 #: Carriers state their times in China time, whatever the shop's own time zone.
@@ -49,17 +50,22 @@ class Carrier:
     name: str
     #: 快递100's company code (``com``).
     kuaidi100: str
+    #: The Chinese name, for texts written outside a page (an SMS in the shopper's language).
+    name_zh: str
+
+    def local_name(self, locale: str) -> str:
+        return pick(locale, self.name_zh, str(self.name))
 
 
 #: Every carrier the shop ships with, by the shop's code: the one table of codes.
 CARRIERS: dict[str, Carrier] = {carrier.code: carrier for carrier in (
-    Carrier("SF", _("SF Express"), "shunfeng"),
-    Carrier("ZTO", _("ZTO Express"), "zhongtong"),
-    Carrier("YTO", _("YTO Express"), "yuantong"),
-    Carrier("STO", _("STO Express"), "shentong"),
-    Carrier("YD", _("Yunda Express"), "yunda"),
-    Carrier("JD", _("JD Logistics"), "jd"),
-    Carrier("EMS", _("China Post EMS"), "ems"),
+    Carrier("SF", _("SF Express"), "shunfeng", "顺丰速运"),
+    Carrier("ZTO", _("ZTO Express"), "zhongtong", "中通快递"),
+    Carrier("YTO", _("YTO Express"), "yuantong", "圆通速递"),
+    Carrier("STO", _("STO Express"), "shentong", "申通快递"),
+    Carrier("YD", _("Yunda Express"), "yunda", "韵达快递"),
+    Carrier("JD", _("JD Logistics"), "jd", "京东物流"),
+    Carrier("EMS", _("China Post EMS"), "ems", "中国邮政 EMS"),
 )}
 BY_KUAIDI100 = {carrier.kuaidi100: carrier for carrier in CARRIERS.values()}
 
