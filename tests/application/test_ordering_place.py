@@ -236,3 +236,14 @@ def test_an_order_too_large_to_hold_is_refused_on_the_items(shop, system):
     with pytest.raises(Invalid) as refused:
         submit(shop, who)
     assert set(refused.value.errors) == {"items"}
+
+
+def test_a_drawn_number_already_taken_is_drawn_again(shop, skus, monkeypatch):
+    who = buyer(shop)
+    first = place(shop, who, {skus[0]: 1})
+    draws = iter([first.number, "20261201000000000042"])
+    monkeypatch.setattr("shop.application.ordering.checkout.draw_order_number",
+                        lambda now, zone: next(draws))
+    second = place(shop, who, {skus[1]: 1})
+    assert second.number == "20261201000000000042"
+    assert _count(shop, Order) == 2

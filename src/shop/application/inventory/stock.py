@@ -190,6 +190,7 @@ class StockKeeper:
                         "reserved_delta": reserved_delta, "reason": reason,
                         "reference": reference, "actor": actor}
                        for sku_id, warehouse_id, delta, reserved_delta in changes])
-        for sku_id, warehouse_id in sorted({change[:2] for change in changes}):
-            self.uow._events.record(StockChanged.name, StockChanged(
-                sku_id=sku_id, warehouse_id=warehouse_id).to_payload())
+        self.uow._events.record_all([
+            (StockChanged.name, StockChanged(sku_id=sku_id, warehouse_id=warehouse_id)
+             .to_payload())
+            for sku_id, warehouse_id in sorted({change[:2] for change in changes})])

@@ -44,7 +44,6 @@ from shop.application.ordering.read_models import (
 from shop.application.ordering.schemas import CheckoutChoiceSchema, PlaceOrderSchema
 from shop.application.shipping.schemas import MAX_GRAMS
 from shop.application.validation import validate
-from shop.data.models import Order
 from shop.data.repositories.cart import CartRepository, CheckoutLineRecord
 from shop.data.repositories.ordering import OrderRepository
 
@@ -111,9 +110,9 @@ class CheckoutService:
         values = validate(PlaceOrderSchema(), data)
         # One checkout of a cart at a time: a double-click waits here, then finds its order.
         cart = self._carts.find(customer_id=customer_id, lock=True)
-        placed = self._orders.number_for_key(customer_id, values["idempotency_key"])
-        if placed is not None:
-            return self._placed(placed)
+        already = self._orders.number_for_key(customer_id, values["idempotency_key"])
+        if already is not None:
+            return self._placed(already)
         records = self._carts.selected_lines(cart.id) if cart is not None else []
         if cart is None or not records:
             raise Invalid({"items": _("Choose at least one item in your cart")})
@@ -142,42 +141,46 @@ class CheckoutService:
             # Inside: a title the shopper asked to keep is kept only with the order.
             invoice = (self.uow.invoices.resolve(data["invoice"]) if data.get("invoice")
                        else InvoiceDetails.NONE)
-            order = self._write(customer_id, values, records, address, shipping.code,
-                                shipping.name, amounts, invoice)
+            order_id, placed = self._write(customer_id, values, records, address,
+                                           shipping.code, shipping.name, amounts, invoice)
             self._carts.delete_skus(cart.id, [r.sku_id for r in records])
             self.uow._events.record(OrderPlaced.name, OrderPlaced(
-                order_id=order.id, customer_id=customer_id).to_payload())
-        return PlacedOrder(order.number, order.state, method, amounts.payable, order.pay_by)
+                order_id=order_id, customer_id=customer_id).to_payload())
+        return placed
 
     # -- steps ---------------------------------------------------------------------------------
 
     def _write(self, customer_id: int, values: Mapping[str, Any],
                records: Sequence[CheckoutLineRecord], address: AddressView, shipping_code: str,
-               shipping_name: str, amounts: Breakdown, invoice: InvoiceDetails) -> Order:
+               shipping_name: str, amounts: Breakdown,
+               invoice: InvoiceDetails) -> tuple[int, PlacedOrder]:
+        """The order's rows; its id, and what the shopper is told."""
         now = self.uow.clock.now()
         online = values["payment_method"] == payment_methods.ONLINE
         pay_by = now + timedelta(minutes=self._pay_within()) if online else None
-        order = Order(
-            customer_id=customer_id, idempotency_key=values["idempotency_key"],
-            state=states.AWAITING_PAYMENT if online else states.AWAITING_SHIPMENT,
-            pay_by=pay_by, payment_method=values["payment_method"],
-            items_total=amounts.items_total, discount_total=amounts.discount_total,
-            shipping_fee=amounts.shipping_fee, covered_total=amounts.covered_total,
-            payable=amounts.payable, weight_grams=_weight(records),
-            shipping_method_code=shipping_code, shipping_method_name=shipping_name,
-            recipient=address.recipient, mobile=address.mobile,
-            province_code=address.province_code, city_code=address.city_code,
-            district_code=address.district_code, street=address.street,
-            postcode=address.postcode, remarks=values["remarks"])
+        state = states.AWAITING_PAYMENT if online else states.AWAITING_SHIPMENT
+        header = {
+            "customer_id": customer_id, "idempotency_key": values["idempotency_key"],
+            "state": state, "pay_by": pay_by, "payment_method": values["payment_method"],
+            "items_total": amounts.items_total, "discount_total": amounts.discount_total,
+            "shipping_fee": amounts.shipping_fee, "covered_total": amounts.covered_total,
+            "payable": amounts.payable, "weight_grams": _weight(records),
+            "shipping_method_code": shipping_code, "shipping_method_name": shipping_name,
+            "recipient": address.recipient, "mobile": address.mobile,
+            "province_code": address.province_code, "city_code": address.city_code,
+            "district_code": address.district_code, "street": address.street,
+            "postcode": address.postcode, "remarks": values["remarks"]}
         zone = self.uow.settings.current().zone
-        order.number = draw_order_number(now, zone)
-        while not self._orders.insert(order):
-            order.number = draw_order_number(now, zone)
+        number = draw_order_number(now, zone)
+        order_id = self._orders.insert({**header, "number": number})
+        while order_id is None:
+            number = draw_order_number(now, zone)
+            order_id = self._orders.insert({**header, "number": number})
         variants = self._variants(records)
         totals = [_line_total(r) for r in records]
         shares = share_out(amounts.discount_total, totals)
         self._orders.add_parts(
-            [{"order_id": order.id, "position": position, "sku_id": r.sku_id,
+            [{"order_id": order_id, "position": position, "sku_id": r.sku_id,
               "product_id": r.product_id, "sku_code": r.sku_code,
               "product_slug": r.product_slug, "name_zh": r.product_name_zh,
               "name_en": r.product_name_en,
@@ -188,13 +191,13 @@ class CheckoutService:
               "discount_share": share, "reserves_stock": r.reserves_stock}
              for position, (r, total, share) in enumerate(zip(records, totals, shares,
                                                                strict=True))],
-            _invoice_row(order, invoice))
-        self._orders.log(order.id, "", order.state, self.uow.actor.name)
+            _invoice_row(order_id, invoice))
+        self._orders.log(order_id, "", state, self.uow.actor.name)
         held = [StockLine(r.sku_id, r.quantity) for r in records if r.reserves_stock]
         if held:
             # Last, so the stock rows other checkouts wait for are locked for the shortest time.
             try:
-                self.uow._stock.reserve(stock_owner(order.number), held,
+                self.uow._stock.reserve(stock_owner(number), held,
                                         pay_by or now + COD_HOLD)
             except NotEnoughStock as short:
                 record = next(r for r in records if r.sku_id == short.sku_id)
@@ -206,7 +209,8 @@ class CheckoutService:
                                      "variant": pick(self.uow.locale,
                                                      *variants.get(record.sku_id, ("", "")))})
                                ) from None
-        return order
+        return order_id, PlacedOrder(number, state, values["payment_method"], amounts.payable,
+                                     pay_by)
 
     def _placed(self, number: str) -> PlacedOrder:
         found = self._orders.find(number)
@@ -305,9 +309,9 @@ def _chosen_address(addresses: Sequence[AddressView], wanted: str | None) -> Add
     return next((a for a in addresses if a.is_default), addresses[0] if addresses else None)
 
 
-def _invoice_row(order: Order, invoice: InvoiceDetails) -> dict[str, Any] | None:
+def _invoice_row(order_id: int, invoice: InvoiceDetails) -> dict[str, Any] | None:
     if not invoice.wanted:
         return None
-    return {"order_id": order.id, **{field: getattr(invoice, field) for field in (
+    return {"order_id": order_id, **{field: getattr(invoice, field) for field in (
         "kind", "title_kind", "title", "tax_code", "bank_name", "bank_account",
         "company_address", "company_phone")}}

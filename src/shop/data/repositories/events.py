@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
@@ -13,21 +13,23 @@ from shop.data.models import DomainEvent, EventDelivery
 from shop.data.models.queue import DONE
 from shop.data.repositories.batches import delete_ids
 from shop.data.repositories.queue import QueueRepository
-from shop.data.repositories.rows import append_row, append_rows
+from shop.data.repositories.rows import append_rows, append_rows_returning_ids
 
 
 class EventRepository(QueueRepository[EventDelivery]):
     def __init__(self, session: Session) -> None:
         super().__init__(session, EventDelivery, EventDelivery.handled_at)
 
-    def add(self, name: str, payload: dict[str, Any], actor: str, handlers: Iterable[str],
+    def add(self, events: Sequence[tuple[str, dict[str, Any], Sequence[str]]], actor: str,
             due: datetime) -> None:
-        """The event and one pending delivery per handler, written with the caller's change."""
-        event_id = append_row(self.session, DomainEvent,
-                              {"name": name, "payload": payload, "actor": actor})
-        append_rows(self.session, EventDelivery,
-                    [{"event_id": event_id, "handler": handler, "attempts": 0,
-                      "next_attempt_at": due} for handler in handlers])
+        """Events (name, payload, handlers) and one pending delivery per handler of each,
+        written with the caller's change: two statements however many."""
+        ids = append_rows_returning_ids(self.session, DomainEvent, [
+            {"name": name, "payload": payload, "actor": actor} for name, payload, _ in events])
+        append_rows(self.session, EventDelivery, [
+            {"event_id": event_id, "handler": handler, "attempts": 0, "next_attempt_at": due}
+            for event_id, (_, _, handlers) in zip(ids, events, strict=True)
+            for handler in handlers])
 
     def events(self, event_ids: Iterable[int]) -> dict[int, DomainEvent]:
         ids = set(event_ids)

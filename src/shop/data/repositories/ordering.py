@@ -16,12 +16,11 @@ from decimal import Decimal
 from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shop.data.models import Order, OrderInvoice, OrderLine, OrderTransition
 from shop.data.repositories.batches import affected
-from shop.data.repositories.rows import append_rows
+from shop.data.repositories.rows import append_rows, insert_unless_taken
 
 
 @dataclass(frozen=True, slots=True)
@@ -115,19 +114,10 @@ class OrderRepository:
         return self.session.scalar(select(Order.number).where(
             Order.customer_id == customer_id, Order.idempotency_key == idempotency_key))
 
-    def insert(self, order: Order) -> bool:
-        """Add the order's header; False (nothing added) when its number is taken."""
-        try:
-            with self.session.begin_nested():
-                self.session.add(order)
-                # Flushed inside the savepoint: a taken number is caught here, and the
-                # lines that follow need the order's id.
-                self.session.flush()
-        except IntegrityError:
-            if self.session.scalar(select(Order.id).where(Order.number == order.number)):
-                return False
-            raise
-        return True
+    def insert(self, header: dict[str, Any]) -> int | None:
+        """Add the order's header (``Order`` columns); its id, or None (nothing added) when its
+        number is taken. A taken idempotency key still raises: that is a second submission."""
+        return insert_unless_taken(self.session, Order, header, "number")
 
     def add_parts(self, lines: Sequence[dict[str, Any]], invoice: dict[str, Any] | None) -> None:
         """The order's lines and its invoice request (``OrderLine``, ``OrderInvoice`` columns)."""

@@ -1,8 +1,9 @@
 """Appending many rows in one statement: what a checkout's lines, reservations, stock log and
 events go through, so a write costs one round trip however many rows it has and no ORM flush.
 
-The columns a model stamps (``stamped()``) are filled from the session's clock, as a flush
-would fill them.
+The rows go in through Core on the session's connection (the ORM's bulk-insert machinery would
+only add cost); the columns a model stamps (``stamped()``) are filled from the session's clock,
+as a flush would fill them.
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import insert
+from sqlalchemy import Table, insert
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from shop.data import CLOCK
@@ -18,20 +21,44 @@ from shop.data.models.base import STAMP, Base
 
 
 def append_rows(session: Session, model: type[Base], rows: Sequence[dict[str, Any]]) -> None:
+    if rows:
+        session.connection().execute(insert(_table(model)), _stamped(session, model, rows))
+
+
+def append_rows_returning_ids(session: Session, model: type[Base],
+                              rows: Sequence[dict[str, Any]]) -> list[int]:
+    """The rows' new ids, in the rows' order (one statement on PostgreSQL and SQLite alike)."""
     if not rows:
-        return
-    now = session.info[CLOCK]()
-    stamped = [column.key for column in model.__table__.columns if STAMP in column.info]
-    # Core, on the session's connection: the ORM's bulk-insert machinery would only add cost.
-    session.connection().execute(insert(model.__table__),
-                                 [{**dict.fromkeys(stamped, now), **row} for row in rows])
+        return []
+    table = _table(model)
+    result = session.connection().execute(
+        insert(table).returning(table.c.id, sort_by_parameter_order=True),
+        _stamped(session, model, rows))
+    return [int(key) for key in result.scalars()]
 
 
-def append_row(session: Session, model: type[Base], row: dict[str, Any]) -> int:
-    """One row; its id."""
-    now = session.info[CLOCK]()
-    stamped = {column.key: now for column in model.__table__.columns if STAMP in column.info}
+def insert_unless_taken(session: Session, model: type[Base], row: dict[str, Any],
+                        unique: str) -> int | None:
+    """Insert the row unless its ``unique`` column's value is taken: its id, or None. One
+    statement (``ON CONFLICT DO NOTHING``), where a savepoint would cost two more."""
+    table = _table(model)
+    dialect = session.get_bind().dialect.name
+    build = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    statement = build(table).values(_stamped(session, model, [row])[0]) \
+        .on_conflict_do_nothing(index_elements=[unique]).returning(table.c.id)
+    key = session.connection().execute(statement).scalar_one_or_none()
+    return None if key is None else int(key)
+
+
+def _table(model: type[Base]) -> Table:
     table = model.__table__
-    key: int = session.connection().execute(
-        insert(table).values({**stamped, **row}).returning(table.c.id)).scalar_one()
-    return key
+    assert isinstance(table, Table)
+    return table
+
+
+def _stamped(session: Session, model: type[Base],
+             rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+    now = session.info[CLOCK]()
+    stamped = dict.fromkeys((column.key for column in _table(model).columns
+                             if STAMP in column.info), now)
+    return [{**stamped, **row} for row in rows]
