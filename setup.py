@@ -28,6 +28,7 @@ tests_require = [
     "mypy>=1.10",  # strict types on the application tier, the library integrators import
     "playwright>=1.45",
     "pytest>=8.0",
+    "pytest-xdist>=3.5",  # the suites on both cores: make test stays well under 20 minutes
     "ruff>=0.6",
     "WebTest>=3.0",
     "beautifulsoup4>=4.12",  # WebTest parses pages with it (response.html)

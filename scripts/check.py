@@ -1,9 +1,10 @@
 """Every check `make test` runs, in order, with a plain summary of what ran and what was skipped.
 
 ruff → import contract → mypy → pytest on SQLite → the database tests again on PostgreSQL (if
-it answers) → a real Celery worker on RabbitMQ against PostgreSQL, killed mid-batch (if both
-answer; it starts worker processes, so it runs on its own) → browser tests (if Debian's Chromium
-is installed). Under CI=true a skipped PostgreSQL, RabbitMQ or Chromium run is a failure.
+it answers; both on two pytest workers) → a real Celery worker on RabbitMQ against PostgreSQL,
+killed mid-batch (if both answer; it starts worker processes, so it runs on its own) → browser
+tests (if Debian's Chromium is installed). Under CI=true a skipped PostgreSQL, RabbitMQ or
+Chromium run is a failure.
 """
 
 from __future__ import annotations
@@ -68,14 +69,19 @@ def main() -> int:
     results["import contract"] = run("import contract", [str(BIN / "lint-imports")])
     results["mypy"] = run("mypy (strict, application tier)", [str(BIN / "mypy")])
     pytest = [str(BIN / "python"), "-m", "pytest", "-p", "no:cacheprovider"]
-    results["pytest (SQLite)"] = run("pytest on SQLite", [*pytest, "--ignore=tests/browser",
+    # Two workers, a test file each at a time (a module's fixtures are made once), each with
+    # databases of its own. Not more: a concurrency test holds 30 of PostgreSQL's 100
+    # connections, and two at once must still fit.
+    parallel = ["-n", str(min(os.cpu_count() or 1, 2)), "--dist", "loadfile"]
+    results["pytest (SQLite)"] = run("pytest on SQLite", [*pytest, *parallel,
+                                                          "--ignore=tests/browser",
                                                           "-m", "not celery"])
 
     why = postgres_answers()
     if why is None:
         results["pytest (PostgreSQL)"] = run(
             "pytest on PostgreSQL",
-            [*pytest, "-m", "not celery", "tests/application", "tests/data",
+            [*pytest, *parallel, "-m", "not celery", "tests/application", "tests/data",
              "tests/presentation"],
             env={"SHOP_TEST_DATABASE_URL": POSTGRES_URL})
     else:
