@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from shop.data.models import Order, OrderInvoice
+from tests.accounts_support import STRONG_PASSWORD, latest_code
 from tests.ordering_support import BEIJING, prepare_shop
 from tests.presentation.conftest import another_browser
 from tests.presentation.ordering_pages import (
@@ -230,6 +231,25 @@ def test_a_guest_buying_now_logs_in_and_comes_back(shop, system, web):
     bought = add(guest, shirt, button="buy")
     assert bought.location.endswith("/checkout")
     assert "/login" in guest.get("/checkout", status=303).location
+
+
+def test_a_guest_who_registers_by_sms_comes_back_to_checkout_with_the_cart(shop, system, web):
+    prepare_shop(system)
+    shirt = item(system)
+    guest = another_browser(web)
+    add(guest, shirt, button="buy")
+    login = guest.get(guest.get("/checkout", status=303).location)
+    register = guest.get(login.html.select_one("#login-register-link")["href"])
+    form = register.forms["register-form"]
+    form["mobile"] = "13900139000"
+    form = form.submit().forms["register-confirm-form"]
+    assert form["came_from"].value == "/checkout"
+    form["code"] = latest_code(shop, "+8613900139000")
+    form["password"] = STRONG_PASSWORD
+    back = form.submit(status=303)
+    assert back.location.endswith("/checkout")
+    page = back.follow()
+    assert page.html.select_one("#checkout-empty") is None  # the guest's cart came along
 
 
 def test_an_empty_checkout_says_so(shop, system, web):

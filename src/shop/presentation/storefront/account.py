@@ -84,7 +84,8 @@ def _done(request: Request) -> str | None:
 def register_form(request: Request) -> dict[str, Any]:
     """Either step's empty form."""
     channel = "email" if request.GET.get("channel") == "email" else "mobile"
-    return _page(request, {"channel": channel, "ref": request.GET.get("ref", "")[:16]})
+    return _page(request, {"channel": channel, "ref": request.GET.get("ref", "")[:16],
+                           "came_from": safe_path(request.GET.get("came_from"), "")})
 
 
 @view_config(route_name="register", request_method="POST",
@@ -114,8 +115,9 @@ def register(request: Request) -> Any:
             values, user_agent=request.user_agent, current_token=session_token(request))
     except Invalid as exc:
         return _page(request, values, exc)
-    return _signed_in(request, signed_in.grant,
-                      request.route_path("account", _query={"done": "welcome"}))
+    # Back where registering began (a guest's checkout, the cart merged in), else the welcome.
+    return _signed_in(request, signed_in.grant, safe_path(
+        values.get("came_from"), request.route_path("account", _query={"done": "welcome"})))
 
 
 # -- login and logout ---------------------------------------------------------------------
