@@ -3,9 +3,10 @@
 Checkout reserves (库存占用) when an order is placed, releases when it is cancelled or its
 payment times out, deducts when it is paid (a cash-on-delivery order: when it ships), and takes
 at payment what was sold without a reservation (付款减库存), recording any shortfall; the
-warehouse and purchasing modules reuse the same steps for transfers, outbounds and receipts. They are steps of use cases, not use cases: each
-caller has checked its own permission and rules (a shopper may reserve stock for their own
-order, not for any owner), so no unit of work offers them to its caller.
+warehouse and purchasing modules reuse the same steps for transfers, outbounds and receipts.
+They are steps of use cases, not use cases: each caller has checked its own permission and
+rules (a shopper may reserve stock for their own order, not for any owner), so no unit of work
+offers them to its caller.
 
 Every step locks stock levels in SKU-id order, so two owners holding the same SKUs can never
 wait on each other in a circle; every change writes its movement and records
