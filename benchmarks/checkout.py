@@ -31,7 +31,6 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -39,11 +38,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import create_engine, func, make_url, select, text
+from sqlalchemy import func, select
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
+from tests.databases import new_database  # noqa: E402
 from tests.ordering_support import Buyer, buyers_with_carts, submit  # noqa: E402
 
 from shop.application import Conflict, Shop  # noqa: E402
@@ -56,20 +56,13 @@ SPREAD_SKUS = 500
 
 @contextmanager
 def database(kind: str, pg_url: str) -> Iterator[str]:
-    if kind == "sqlite":
-        with tempfile.TemporaryDirectory() as directory:
+    """A throwaway database of ``kind``: a SQLite file, or a new database on ``pg_url``."""
+    with tempfile.TemporaryDirectory() as directory:
+        if kind == "sqlite":
             yield f"sqlite:///{directory}/bench.sqlite"
-        return
-    name = f"bench_checkout_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(pg_url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(pg_url).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+        else:
+            with new_database(Path(directory), "bench_checkout", server=pg_url) as url:
+                yield url
 
 
 def open_shop(url: str, pool: int) -> Shop:

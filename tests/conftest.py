@@ -8,46 +8,23 @@ so concurrent runs never see each other's data.
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import Connection, Engine, create_engine, event, make_url, text
+from sqlalchemy import Connection, Engine, event, make_url
 
 from shop.application import Shop, UnitOfWork
 from shop.application.clock import ManualClock
 from shop.data import make_engine
 from shop.data.migrations import upgrade
-
-TEST_DATABASE_VARIABLE = "SHOP_TEST_DATABASE_URL"
+from tests.databases import TEST_DATABASE_VARIABLE, new_database
 
 
 def pytest_report_header(config: pytest.Config) -> str:
     url = os.environ.get(TEST_DATABASE_VARIABLE)
     return f"database: {make_url(url).get_backend_name() if url else 'sqlite (temporary file)'}"
-
-
-@contextmanager
-def new_database(directory: Path, prefix: str) -> Iterator[str]:
-    """The URL of a new, empty database: a SQLite file in ``directory``, or a PostgreSQL
-    database on the ``SHOP_TEST_DATABASE_URL`` server, dropped afterwards."""
-    server = os.environ.get(TEST_DATABASE_VARIABLE)
-    if not server:
-        yield f"sqlite:///{directory / f'{prefix}.sqlite'}"
-        return
-    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(server, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield make_url(server).set(database=name).render_as_string(hide_password=False)
-    finally:
-        with admin.connect() as connection:
-            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
 
 
 @pytest.fixture(scope="session")
