@@ -247,3 +247,15 @@ def test_a_drawn_number_already_taken_is_drawn_again(shop, skus, monkeypatch):
     second = place(shop, who, {skus[1]: 1})
     assert second.number == "20261201000000000042"
     assert _count(shop, Order) == 2
+
+
+@pytest.mark.parametrize("form", [
+    {"invoice": "x"}, {"invoice": ["kind"]}, {"address": [1]}, {"expected_payable": "1e400"},
+    {"remarks": 5}, {"shipping_method": None}, {"invoice": {"kind": "vat", "tax_code": "\x00"}},
+    {"idempotency_key": {"a": 1}},
+])
+def test_what_a_careless_integrator_sends_is_refused_not_a_crash(shop, skus, form):
+    who = buyer(shop)
+    with pytest.raises(Invalid):
+        place(shop, who, {skus[0]: 1}, **form)
+    assert _count(shop, Order) == 0
