@@ -7,6 +7,7 @@ requires = [
     "Babel>=2.14",
     "celery>=5.4",  # runs the jobs in production: workers and beat on RabbitMQ
     "colander>=2.0",
+    "cryptography>=42",  # RSA2, SHA256withRSA, AES-256-GCM and X.509 checks of the payment gateways
     "deform>=2.0.15",
     "nh3>=0.2.15",
     "plaster_pastedeploy",
@@ -16,6 +17,7 @@ requires = [
     "pyramid_jinja2>=2.10",
     "pyramid_retry>=2.1",
     "pyramid_tm>=2.5",
+    "segno>=1.6",  # the WeChat Pay Native QR code as inline SVG: pure Python, no imaging library
     "SQLAlchemy>=2.0.25",
     "transaction>=4.0",
     "waitress>=3.0",
