@@ -8,11 +8,13 @@ import sqlite3
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from sqlalchemy import Engine, text
+from sqlalchemy import Connection, Engine, text
+
+from shop.data.models.ledger import APPEND_ONLY_DDL
 
 #: Children first, so no foreign key stops a delete.
-TABLES = ("points_entry", "event_delivery", "domain_event", "outbox_message", "audit_entry",
-          "web_session", "customer")
+TABLES = ("ledger_entry", "ledger_account", "event_delivery", "domain_event", "outbox_message",
+          "audit_entry", "web_session", "customer")
 
 
 @contextmanager
@@ -25,12 +27,24 @@ def cleaned(engine: Engine) -> Iterator[None]:
     try:
         yield
     finally:
-        with engine.begin() as connection:
+        with engine.begin() as connection, journal_unlocked(connection):
             connection.execute(text("DELETE FROM web_session WHERE principal_kind = 'customer' "
                                     "AND principal_id > :id"), {"id": highest["customer"]})
             for table, top in highest.items():
                 connection.execute(text(f"DELETE FROM {table} WHERE id > :top"),  # noqa: S608
                                    {"top": top})
+
+
+@contextmanager
+def journal_unlocked(connection: Connection) -> Iterator[None]:
+    """Lift the ledger's append-only triggers for the rest of this transaction (what only the
+    database's owner can do), so a test can remove the entries it committed."""
+    create, drop = APPEND_ONLY_DDL[connection.dialect.name]
+    for statement in drop:
+        connection.exec_driver_sql(statement)
+    yield
+    for statement in create:
+        connection.exec_driver_sql(statement)
 
 
 def open_transactions(engine: Engine) -> int:

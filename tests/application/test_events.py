@@ -19,7 +19,7 @@ from shop.application.events.payloads import Event
 from shop.application.events.registry import default_registry
 from shop.application.jobs.lease import RETRIES, Lease
 from shop.application.rewards.handlers import grant_registration_gift
-from shop.data.models import AuditEntry, PointsEntry
+from shop.data.models import AuditEntry, LedgerAccount, LedgerEntry
 from tests.accounts_support import register_mobile
 from tests.events_support import Counting, deliveries, events, registered
 
@@ -205,9 +205,11 @@ def test_the_gift_handler_run_twice_grants_once(shop):
         with shop.transaction(actor=shop.system_actor("events")) as tx:
             grant_registration_gift.run(tx, CustomerRegistered(customer_id))
     with shop.transaction(actor=shop.system_actor("tests")) as tx:
-        rows = tx._session.execute(select(PointsEntry.delta, PointsEntry.reason).where(
-            PointsEntry.customer_id == customer_id)).all()
-    assert [tuple(row) for row in rows] == [(100, "registration_gift")]
+        rows = tx._session.execute(
+            select(LedgerEntry.amount, LedgerEntry.kind, LedgerEntry.direction)
+            .join(LedgerAccount, LedgerAccount.id == LedgerEntry.account_id)
+            .where(LedgerAccount.customer_id == customer_id)).all()
+    assert [tuple(row) for row in rows] == [(100, "registration_gift", "credit")]
 
 
 def test_handlers_are_declared_with_their_event_type():

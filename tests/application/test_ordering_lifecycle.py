@@ -66,17 +66,21 @@ def test_cancelling_releases_the_stock_and_logs_who(shop, skus):
     assert _level(shop, skus[0]) == (5, 0)  # the second cancel gave nothing back twice
 
 
-def test_paying_takes_the_reserved_units_and_a_paid_order_is_not_cancelled(shop, skus):
+def test_paying_takes_the_reserved_units_and_cancelling_puts_them_back(shop, skus):
     who = buyer(shop)
     placed = place(shop, who, {skus[0]: 2})
     _paid(shop, placed.number)
     assert _level(shop, skus[0]) == (3, 0)
     assert _state(shop, who, placed.number) == "awaiting_shipment"
-    with shop.transaction(who.actor) as tx, pytest.raises(Conflict):
-        tx.orders.cancel(placed.number)
     with pytest.raises(Conflict):
         _paid(shop, placed.number)  # paid once: a second payment record is refused
     assert _level(shop, skus[0]) == (3, 0)
+    with shop.transaction(who.actor) as tx:
+        tx.orders.cancel(placed.number)
+    assert _level(shop, skus[0]) == (5, 0)  # paid, not shipped: the units are on hand again
+    with shop.transaction(who.actor) as tx, pytest.raises(Conflict):
+        tx.orders.cancel(placed.number)
+    assert _level(shop, skus[0]) == (5, 0)
 
 
 def test_only_the_shop_itself_records_a_payment(shop, skus):
@@ -101,7 +105,10 @@ def test_the_machine_has_exactly_its_edges():
             assert states.can_move(source, target) == (target in states.EDGES[source])
     assert states.sources(states.CLOSED) == {states.AWAITING_PAYMENT}
     assert not states.can_move(states.SHIPPED, states.CANCELLED)
-    assert not states.can_move(states.CLOSED, states.PAID)
+    assert not states.can_move(states.CLOSED, states.AWAITING_SHIPMENT)
+    # A late payment may complete an ended order (payments decides when), nothing else may.
+    assert states.sources(states.PAID) == {states.AWAITING_PAYMENT, states.CANCELLED,
+                                           states.CLOSED}
 
 
 def test_goods_sold_at_payment_are_not_reserved_and_a_shortfall_is_recorded(shop, system):

@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from shop.application import Forbidden, NotFound, Shop, UnitOfWork
 from shop.application.rewards.service import REFERRAL_POINTS_SETTING
+from tests.committed import journal_unlocked
 from tests.shoppers import new_customer
 from tests.staff_factories import acting, staff
 
@@ -112,8 +113,9 @@ def test_the_balance_is_the_sum_of_the_journal(shop):
     hook(shop, "on_first_order_paid", new_customer(shop, referred_by_id=referrer))
     assert balance(shop, referrer) == 300
     with shop.transaction(actor=shop.system_actor("tests")) as tx:
-        rows = tx._session.execute(text("SELECT delta FROM points_entry WHERE customer_id = :c"),
-                                  {"c": referrer}).scalars().all()
+        rows = tx._session.execute(text(
+            "SELECT e.amount FROM ledger_entry e JOIN ledger_account a ON a.id = e.account_id "
+            "WHERE a.customer_id = :c AND e.direction = 'credit'"), {"c": referrer}).scalars()
     assert sorted(rows) == [100, 200]
 
 
@@ -167,8 +169,11 @@ def test_two_transactions_granting_at_once_grant_once(engine, settings):
         assert sorted(r.granted for r in results.values()) == [False, True]
         assert balance(shop, customer_id) == 100
     finally:
-        with engine.begin() as connection:
-            for statement in ("DELETE FROM points_entry WHERE customer_id = :c",
+        with engine.begin() as connection, journal_unlocked(connection):
+            for statement in ("DELETE FROM ledger_entry WHERE account_id IN (SELECT id FROM "
+                              "ledger_account WHERE customer_id = :c) OR counter_account_id "
+                              "IN (SELECT id FROM ledger_account WHERE customer_id = :c)",
+                              "DELETE FROM ledger_account WHERE customer_id = :c",
                               "DELETE FROM audit_entry WHERE entity_type = 'customer' "
                               "AND entity_id = CAST(:c AS VARCHAR(40))",
                               "DELETE FROM customer WHERE id = :c"):

@@ -58,6 +58,10 @@ from shop.application.ordering.read_models import (
     PlacedOrder,
 )
 from shop.application.ordering.service import OrderService
+from shop.application.payments.gateways.port import Gateway
+from shop.application.payments.giftcards import GiftCardService
+from shop.application.payments.service import PaymentService
+from shop.application.payments.wallet import WalletService
 from shop.application.public_url import MissingPublicUrl, absolute_link, public_url_from_settings
 from shop.application.reference import ReferenceCache, ReferenceReader
 from shop.application.regions.service import RegionService
@@ -156,6 +160,9 @@ class Shop:
         #: 快递100 without its credentials refuses to start).
         self.tracking = TrackingSettings.from_settings(self.settings)
         self.references = ReferenceCache()
+        #: The payment gateways by name ("alipay", "wechat", "unionpay"): those the settings
+        #: configure (``shop.payments.gateways``), or what a test or an integrator puts here.
+        self.gateways: dict[str, Gateway] = {}
         #: Whether a write may commit on a connection of its own beside an open unit of work
         #: (PostgreSQL through an engine): how a counted failure outlives a rollback.
         self.commits_apart = commits_apart(bind)
@@ -347,6 +354,18 @@ class UnitOfWork:
     @cached_property
     def invoices(self) -> InvoiceService:
         return InvoiceService(self)
+
+    @cached_property
+    def payments(self) -> PaymentService:
+        return PaymentService(self)
+
+    @cached_property
+    def gift_cards(self) -> GiftCardService:
+        return GiftCardService(self)
+
+    @cached_property
+    def wallet(self) -> WalletService:
+        return WalletService(self)
 
     @cached_property
     def regions(self) -> RegionService:

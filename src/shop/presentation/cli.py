@@ -26,6 +26,7 @@ from shop.application.jobs.catalog import JOBS, find_job
 from shop.application.jobs.runner import JobRunner
 from shop.application.messaging.delivery import deliver_messages
 from shop.presentation.cli_orders import add_order_commands
+from shop.presentation.cli_payments import add_payment_commands
 from shop.presentation.cli_shipments import add_shipment_commands
 from shop.presentation.cli_staff import add_staff_commands
 from shop.presentation.settings import load_settings
@@ -172,6 +173,7 @@ def parser() -> argparse.ArgumentParser:
     add_staff_commands(areas)
     add_shipment_commands(areas)
     add_order_commands(areas)
+    add_payment_commands(areas)
     return root
 
 

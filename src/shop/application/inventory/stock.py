@@ -155,6 +155,22 @@ class StockKeeper:
                    for sku_id, quantity in taken.items() if quantity], "deduct", str(owner))
         return short
 
+    def put_back(self, owner: Owner, lines: Iterable[StockLine]) -> None:
+        """Units ``owner`` took that come back on hand unsold (an order cancelled after it was
+        paid, before it shipped); what it was sold beyond the stock (a shortfall) never left,
+        so it does not come back."""
+        short = self.repo.shortfalls(owner.kind, owner.ref)
+        back: Counter[int] = Counter()
+        for line in lines:
+            back[line.sku_id] += line.quantity
+        self.lock(back)
+        changes = []
+        for sku_id in sorted(back):
+            quantity = back[sku_id] - short.get(sku_id, 0)
+            if quantity > 0 and self.repo.adjust(sku_id, self.warehouse_id, quantity):
+                changes.append((sku_id, self.warehouse_id, quantity, 0))
+        self._log(changes, "put_back", str(owner))
+
     def adjust(self, sku_id: int, delta: int, reason: str) -> None:
         """Count ``delta`` more or fewer on hand; ``Conflict`` when that would leave less on
         hand than is reserved."""

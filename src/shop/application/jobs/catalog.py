@@ -17,6 +17,7 @@ from shop.application.events.dispatch import dispatch_events
 from shop.application.jobs.purge import purge_expired
 from shop.application.messaging.delivery import deliver_messages
 from shop.application.ordering.closing import close_unpaid_orders
+from shop.application.payments.jobs import check_pending_payments, expire_points, send_refunds
 from shop.application.shipments.polling import track_shipments
 
 if TYPE_CHECKING:
@@ -48,6 +49,13 @@ JOBS: tuple[Job, ...] = (
         purge_expired),
     Job("track-shipments", timedelta(minutes=10),
         "ask the carriers where the parcels in transit are", track_shipments),
+    Job("send-refunds", timedelta(minutes=1),
+        "send the gateway refunds still pending, each under its own number", send_refunds),
+    Job("check-pending-payments", timedelta(minutes=2),
+        "ask the gateways about payments with no news for five minutes",
+        check_pending_payments),
+    Job("expire-points", timedelta(hours=6), "expire points whose lots reached their expiry",
+        expire_points),
 )
 
 

@@ -6,7 +6,8 @@ edges, happens by a conditional update that names the state it leaves (so of two
 movers one wins and the other gets ``Conflict``), is logged with actor and time, and records
 the event others follow.
 
-Stock (``uow._stock``) goes with the move: a cancelled or closed order releases what it held;
+Stock (``uow._stock``) goes with the move: a cancelled or closed order releases what it held
+(or, paid online, puts the units it took back on hand);
 a paid order (or a cash-on-delivery order when it ships) takes its units for good, deducting
 its reservations and taking the lines sold without one (付款减库存), recording any shortfall.
 """
@@ -49,7 +50,11 @@ class OrderLifecycle:
 
     def _stock(self, order: OrderRecord, to_state: str) -> None:
         owner = stock_owner(order.number)
-        if to_state in (states.CANCELLED, states.CLOSED):
+        if to_state == states.CANCELLED and order.state in (states.PAID, states.AWAITING_SHIPMENT) \
+                and order.payment_method != CASH_ON_DELIVERY:  # paid: its units were taken
+            self.uow._stock.put_back(owner, (StockLine(line.sku_id, line.quantity)
+                                             for line in self.repo.lines([order.id])[order.id]))
+        elif to_state in (states.CANCELLED, states.CLOSED):
             self.uow._stock.release(owner)
         elif to_state == states.PAID or (
                 to_state == states.SHIPPED and order.payment_method == CASH_ON_DELIVERY):

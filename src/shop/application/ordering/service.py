@@ -111,13 +111,14 @@ class OrderService:
 
     def cancel(self, number: str, data: Mapping[str, Any] | None = None) -> None:
         """Call the order off before it ships: its reservations are released and its stock is
-        for sale again. A paid order is refunded through customer service (the payments
-        issue), so it is not cancelled here."""
+        for sale again; what it held of the shopper's means goes back, and what was paid is
+        refunded to every means it came from (the gateway's part after the commit)."""
         values = validate(CancelSchema(), data or {})
         order = self._own(number)
         if not _cancellable(order):
             raise Conflict(_("This order can no longer be cancelled"))
         self._lifecycle.move(order, states.CANCELLED, values["reason"])
+        self.uow.payments.settle_ended(order)
 
     def change_delivery(self, number: str, data: Mapping[str, Any]) -> None:
         """Before shipment: send it to another address of the shopper's book (``address``)
@@ -255,6 +256,7 @@ class OrderService:
             self._lifecycle.move(order, states.CLOSED, "not paid in time")
         except Conflict:
             return False
+        self.uow.payments.settle_ended(order)
         return True
 
     # -- steps -------------------------------------------------------------------------------
@@ -315,6 +317,5 @@ class OrderService:
 
 
 def _cancellable(order: OrderRecord) -> bool:
-    """Before shipment, and not yet paid (a paid order is refunded, not cancelled)."""
-    return order.state == states.AWAITING_PAYMENT or (
-        order.state == states.AWAITING_SHIPMENT and order.payment_method == CASH_ON_DELIVERY)
+    """Before shipment (a paid order is refunded as it is cancelled)."""
+    return order.state in (states.AWAITING_PAYMENT, states.PAID, states.AWAITING_SHIPMENT)

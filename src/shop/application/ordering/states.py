@@ -30,8 +30,10 @@ EDGES = MappingProxyType({
     SHIPPED: frozenset({DELIVERED}),
     DELIVERED: frozenset({COMPLETED}),
     COMPLETED: frozenset(),
-    CANCELLED: frozenset(),
-    CLOSED: frozenset(),
+    # A payment that arrives after the order ended completes it when its stock and means can
+    # be held again (``shop.application.payments.service``); otherwise it is refunded.
+    CANCELLED: frozenset({PAID}),
+    CLOSED: frozenset({PAID}),
 })
 
 #: Before it ships the shopper may still change where it goes and what they wrote.

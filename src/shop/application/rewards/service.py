@@ -3,7 +3,9 @@
 Grants are hooks that run when something happened (an account was registered, an order was
 paid): event handlers (``handlers.py``) call them after the event's transaction committed, as
 the system actor; nobody else may. Each grant carries a reference naming the event, unique in
-the journal, so a hook called twice — a retried delivery, two workers racing — grants once.
+the ledger, so a hook called twice — a retried delivery, two workers racing — grants once.
+The points live in the ledger's points accounts (``shop.application.payments.points``), where
+orders spend them and they expire.
 """
 
 from __future__ import annotations
@@ -15,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 from shop.application.actors import Permission
 from shop.application.errors import Forbidden, Invalid, NotFound
 from shop.application.i18n import _
-from shop.data.models import PointsEntry
+from shop.application.payments.books import Books
+from shop.application.payments.points import Points
+from shop.application.payments.rules import PaymentRules
 from shop.data.repositories.accounts import CustomerRepository
-from shop.data.repositories.rewards import PointsRepository
 
 if TYPE_CHECKING:
     from shop.application import UnitOfWork
@@ -32,7 +35,12 @@ REGISTRATION_GIFT = "registration_gift"
 REFERRAL = "referral"
 #: How each reason reads in the shopper's journal.
 REASON_LABELS = {REGISTRATION_GIFT: _("Registration gift"),
-                 REFERRAL: _("A friend you referred placed their first order")}
+                 REFERRAL: _("A friend you referred placed their first order"),
+                 "points_earn": _("Earned by an order"),
+                 "points_spend": _("Spent on an order"),
+                 "points_refund": _("Given back by a cancelled or refunded order"),
+                 "points_unearn": _("Taken back: the order that earned them was cancelled"),
+                 "points_expire": _("Expired")}
 
 
 @dataclass(frozen=True)
@@ -62,7 +70,8 @@ class RewardsSummary:
 class RewardsService:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
-        self.points = PointsRepository(uow._session)
+        self.books = Books(uow)
+        self.points = Points(uow, self.books, PaymentRules.from_settings(uow.shop.settings))
         self.customers = CustomerRepository(uow._session)
 
     def on_registered(self, customer_id: int) -> Grant:
@@ -99,7 +108,7 @@ class RewardsService:
         actor = self.uow.actor
         if actor.id != customer_id or actor.kind != "shopper":
             actor.require(Permission.CUSTOMER_VIEW)
-        return self.points.balance(customer_id)
+        return self.points.available(customer_id)
 
     def my_rewards(self) -> RewardsSummary:
         """The signed-in shopper's balance, referral code and latest journal entries."""
@@ -109,18 +118,17 @@ class RewardsService:
         if customer is None:
             raise Forbidden("rewards belong to a signed-in shopper")
         zone = self.uow.settings.current().zone  # times are shown in the shop's time zone
-        recent = [PointsLine(e.delta, e.reason, REASON_LABELS.get(e.reason, e.reason),
+        balance = self.points.available(customer.id)
+        account = self.books.points_account(customer.id)
+        recent = [PointsLine(int(e.amount) if e.direction == "credit" else -int(e.amount),
+                             e.kind, REASON_LABELS.get(e.kind, e.kind),
                              e.created_at.astimezone(zone))
-                  for e in self.points.recent(customer.id, RECENT_ENTRIES)]
-        return RewardsSummary(self.points.balance(customer.id), customer.referral_code, recent)
+                  for e in self.books.ledger.entries(account.id, limit=RECENT_ENTRIES)]
+        return RewardsSummary(balance, customer.referral_code, recent)
 
     def _grant(self, customer_id: int, points: int, reason: str, reference: str) -> Grant:
-        if points <= 0 or self.points.by_reference(reference) is not None:
-            return Grant(customer_id, 0, False)
-        entry = PointsEntry(customer_id=customer_id, delta=points, reason=reason,
-                            reference=reference, actor=self.uow.actor.name)
-        if not self.points.append_once(entry):
-            return Grant(customer_id, 0, False)  # a concurrent transaction granted it first
+        if points <= 0 or not self.points.grant(customer_id, points, reason, reference):
+            return Grant(customer_id, 0, False)  # granted before, or by a racing transaction
         self.uow._audit.record("rewards.points.grant", "customer", customer_id,
                               after={"points": points, "reason": reason, "reference": reference})
         return Grant(customer_id, points, True)

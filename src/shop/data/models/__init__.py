@@ -19,6 +19,7 @@ from shop.data.models.catalog import (
     SkuAttributeValue,
 )
 from shop.data.models.events import DomainEvent, EventDelivery
+from shop.data.models.giftcards import GiftCard, GiftCardBatch
 from shop.data.models.inventory import (
     StockLevel,
     StockMovement,
@@ -27,11 +28,12 @@ from shop.data.models.inventory import (
     Warehouse,
 )
 from shop.data.models.invoicing import InvoiceTitle
+from shop.data.models.ledger import LedgerAccount, LedgerEntry
 from shop.data.models.messaging import OutboxMessage
 from shop.data.models.oauth import OAuthAttempt, OAuthIdentity
 from shop.data.models.ordering import Order, OrderInvoice, OrderLine, OrderTransition
+from shop.data.models.payments import GatewayEvent, Payment, PaymentAlert, PaymentRefund
 from shop.data.models.reference import ReferenceRevision
-from shop.data.models.rewards import PointsEntry
 from shop.data.models.sessions import WebSession
 from shop.data.models.settings import ShopSetting
 from shop.data.models.shipments import Shipment, TrackingEvent
@@ -52,7 +54,12 @@ __all__ = [
     "Customer",
     "DomainEvent",
     "EventDelivery",
+    "GatewayEvent",
+    "GiftCard",
+    "GiftCardBatch",
     "InvoiceTitle",
+    "LedgerAccount",
+    "LedgerEntry",
     "Listing",
     "ListingFacetCount",
     "OAuthAttempt",
@@ -63,7 +70,9 @@ __all__ = [
     "OrderLine",
     "OrderTransition",
     "OutboxMessage",
-    "PointsEntry",
+    "Payment",
+    "PaymentAlert",
+    "PaymentRefund",
     "Product",
     "ProductAttributeValue",
     "ProductImage",

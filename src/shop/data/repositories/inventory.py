@@ -143,6 +143,16 @@ class InventoryRepository:
                                             quantity=quantity)
                              for sku_id, quantity in short.items())
 
+    def shortfalls(self, owner_kind: str, owner_ref: str) -> dict[int, int]:
+        """What an owner was sold beyond the stock, per SKU."""
+        found: dict[int, int] = {}
+        for sku_id, quantity in self.session.execute(
+                select(StockShortfall.sku_id, StockShortfall.quantity).where(
+                    StockShortfall.owner_kind == owner_kind,
+                    StockShortfall.owner_ref == owner_ref)):
+            found[sku_id] = found.get(sku_id, 0) + quantity
+        return found
+
     def adjust(self, sku_id: int, warehouse_id: int, delta: int) -> bool:
         """Count ``delta`` more (or fewer) on hand; False when that would go below what is
         reserved (or below zero)."""

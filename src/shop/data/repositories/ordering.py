@@ -127,11 +127,16 @@ class OrderRepository:
 
     # -- reading -----------------------------------------------------------------------------
 
-    def find(self, number: str, customer_id: int | None = None) -> OrderRecord | None:
-        """The order ``number``; only among ``customer_id``'s orders when given."""
+    def find(self, number: str, customer_id: int | None = None, *,
+             lock: bool = False) -> OrderRecord | None:
+        """The order ``number``; only among ``customer_id``'s orders when given. ``lock``
+        holds its row until the transaction ends (PostgreSQL): the payments of one order are
+        settled one at a time."""
         statement = select(*_ORDER).where(Order.number == number)
         if customer_id is not None:
             statement = statement.where(Order.customer_id == customer_id)
+        if lock:
+            statement = statement.with_for_update(of=Order)
         row = self.session.execute(statement).first()
         return OrderRecord(*row) if row else None
 

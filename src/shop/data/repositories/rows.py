@@ -38,14 +38,15 @@ def append_rows_returning_ids(session: Session, model: type[Base],
 
 
 def insert_unless_taken(session: Session, model: type[Base], row: dict[str, Any],
-                        unique: str) -> int | None:
-    """Insert the row unless its ``unique`` column's value is taken: its id, or None. One
-    statement (``ON CONFLICT DO NOTHING``), where a savepoint would cost two more."""
+                        unique: str | Sequence[str]) -> int | None:
+    """Insert the row unless its ``unique`` column's (or columns') value is taken: its id, or
+    None. One statement (``ON CONFLICT DO NOTHING``), where a savepoint would cost two more."""
     table = _table(model)
     dialect = session.get_bind().dialect.name
     build = postgresql_insert if dialect == "postgresql" else sqlite_insert
+    columns = [unique] if isinstance(unique, str) else list(unique)
     statement = build(table).values(_stamped(session, model, [row])[0]) \
-        .on_conflict_do_nothing(index_elements=[unique]).returning(table.c.id)
+        .on_conflict_do_nothing(index_elements=columns).returning(table.c.id)
     key = session.connection().execute(statement).scalar_one_or_none()
     return None if key is None else int(key)
 
