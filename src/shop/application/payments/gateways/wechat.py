@@ -265,13 +265,10 @@ class WechatGateway:
                           lambda answer: self._trade_status(answer, out_trade_no))
 
     def close(self, out_trade_no: str) -> None:
-        """关闭订单 (204). WeChat Pay answers 204 for a trade it never created as well."""
+        """关闭订单: 204, for a trade WeChat Pay never created as well; a paid trade is
+        refused (``ORDERPAID``)."""
         target = f"/v3/pay/transactions/out-trade-no/{_segment(out_trade_no)}/close"
-        try:
-            self._call("POST", target, {"mchid": self.config.mch_id}, lambda answer: None)
-        except GatewayRefused as refused:
-            if refused.code != "ORDER_NOT_EXIST":
-                raise
+        self._call("POST", target, {"mchid": self.config.mch_id}, lambda answer: None)
 
     def refund(self, request: RefundRequest) -> RefundOutcome:
         """申请退款. WeChat Pay refunds an ``out_refund_no`` once, however often it is asked.
