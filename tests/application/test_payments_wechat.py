@@ -203,6 +203,19 @@ def test_the_same_out_trade_no_for_another_order_is_refused(gateway):
     assert refused.value.code == "OUT_TRADE_NO_USED"
 
 
+def test_a_notification_that_does_not_get_through_is_recorded(made, clock, config):
+    def unreachable_shop(url, headers, body):
+        raise ConnectionRefusedError(url)
+
+    simulator = WechatSimulator(
+        platform_key=made.platform_key, certificate=made.certificate,
+        merchant_key=made.merchant_key, merchant_serial=made.merchant_serial,
+        api_v3_key=made.api_v3_key, base_url=BASE, clock=clock, deliver=unreachable_shop)
+    paid(WechatGateway(config, WsgiTransport(simulator), clock), simulator)
+    assert simulator.deliveries == [(NOTIFY, 0)]
+    assert simulator.trades["P20261201abc"].state == "SUCCESS"
+
+
 # -- notifications -----------------------------------------------------------------------------
 
 

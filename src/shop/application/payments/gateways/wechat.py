@@ -128,7 +128,8 @@ class WechatConfig:
             if not ok:
                 errors[PREFIX + name] = message if values[name] else "required"
 
-        check("mch_id", values["mch_id"].isdigit(), "digits: the 商户号 WeChat Pay assigned")
+        check("mch_id", re.fullmatch(r"[0-9]{1,32}", values["mch_id"]) is not None,
+              "digits: the 商户号 WeChat Pay assigned")
         check("appid", values["appid"].startswith("wx"), "an AppID such as wx8888888888888888")
         check("api_v3_key", len(values["api_v3_key"].encode()) == 32,
               "the APIv3 key is exactly 32 bytes")
@@ -319,7 +320,7 @@ class WechatGateway:
             if 200 <= reply.status < 300:
                 return read(answer)
         except ValueError as exc:  # _Unusable, or a field that does not parse
-            raise GatewayUnavailable(f"{method} {target}: {exc}") from None
+            raise GatewayUnavailable(f"{method} {target}: HTTP {reply.status}, {exc}") from None
         code = answer.get("code")
         if 400 <= reply.status < 500 and isinstance(code, str) and code:
             raise GatewayRefused(code, str(answer.get("message") or ""))
