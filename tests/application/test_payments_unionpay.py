@@ -194,6 +194,18 @@ def test_a_form_past_its_pay_timeout_opens_no_bank_page(
     assert "39" in page and "确认支付" not in page
 
 
+def test_a_bank_page_left_open_past_its_pay_timeout_cannot_pay(
+        gateway: UnionpayGateway, simulator: UnionpaySimulator, inbox: Inbox,
+        clock: ManualClock) -> None:
+    page = FormReader(bank_page(gateway, simulator))
+    clock.advance(days=1)
+
+    assert decide(simulator, page, "pay").action == ""  # an error page, no way back signed
+    assert inbox.received == []
+    with pytest.raises(GatewayRefused):
+        gateway.query(NUMBER)
+
+
 def test_mobile_pays_on_channel_08_and_a_bank_code_goes_to_that_bank(
         gateway: UnionpayGateway, simulator: UnionpaySimulator) -> None:
     step = gateway.start(pay_request(device="mobile"), bank="CMB")

@@ -57,6 +57,7 @@ BANKS = {"ICBC": "中国工商银行", "ABC": "中国农业银行", "BOC": "中�
 ZM_WIDTHS = (3, 11, 11, 6, 10, 19, 12, 4, 2, 21, 2, 32, 2, 6, 10, 13, 13, 4, 15, 2, 2, 6, 2, 4,
              32, 1, 21, 15, 1, 15, 32, 13, 13, 8, 32, 13, 13, 12, 2, 1, 32, 98)
 OK = ("00", "成功[0000000]")
+LATE = ("39", "交易已超过支付时间")
 FORM = {"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"}
 #: Signing certificates a tampered notification can carry instead of UnionPay's valid one.
 Signer = Literal["unionpay", "expired", "foreign", "not_unionpay"]
@@ -175,7 +176,7 @@ class UnionpaySimulator:
     def pay(self, order_id: str, bank: str = "") -> Transaction:
         """The shopper pays the consume the shop's form opened: record it, notify the shop."""
         trade = self.transactions[order_id]
-        if trade.txn_type != "01" or trade.state != "pending":
+        if trade.txn_type != "01" or trade.state != "pending" or self._late(trade.pay_timeout):
             raise ValueError(f"{order_id} is not an open consume")
         trade.bank = bank or trade.bank
         self._complete(trade, "00")
@@ -239,9 +240,8 @@ class UnionpaySimulator:
         existing = self.transactions.get(fields.get("orderId", ""))
         if not refusal and existing and existing.state != "pending":
             refusal = ("12", "订单重复[2010002]")
-        timeout = fields.get("payTimeout")
-        if not refusal and timeout and timeout <= self._now("%Y%m%d%H%M%S"):
-            refusal = ("39", "交易已超过支付时间")
+        if not refusal and self._late(fields.get("payTimeout", "")):
+            refusal = LATE
         if refusal:
             return _page("银联模拟网关", f"<p>交易失败：{html.escape(' '.join(refusal))}</p>")
         trade = Transaction(
@@ -271,6 +271,8 @@ class UnionpaySimulator:
         trade = self.transactions.get(self.pages.pop(fields.get("tn", ""), ""))
         if trade is None or trade.state != "pending":
             return _page("银联模拟网关", "<p>交易不存在或已完成</p>")
+        if self._late(trade.pay_timeout):
+            return _page("银联模拟网关", f"<p>交易失败：{' '.join(LATE)}</p>")
         if fields.get("decision") == "pay":
             self.pay(trade.order_id, fields.get("bank", ""))
         else:
@@ -455,8 +457,10 @@ class UnionpaySimulator:
                        for index, width in enumerate(ZM_WIDTHS))
         return row.encode("gbk") + b"\r\n"
 
-    def _now(self, pattern: str) -> str:
-        return self.clock.now().astimezone(BEIJING).strftime(pattern)
+    def _late(self, pay_timeout: str) -> bool:
+        """Past the form's payTimeout (yyyyMMddHHmmss, Beijing): UnionPay no longer pays it."""
+        now = self.clock.now().astimezone(BEIJING).strftime("%Y%m%d%H%M%S")
+        return bool(pay_timeout) and pay_timeout <= now
 
 
 @dataclass(frozen=True)
