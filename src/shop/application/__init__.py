@@ -58,7 +58,9 @@ from shop.application.ordering.read_models import (
     PlacedOrder,
 )
 from shop.application.ordering.service import OrderService
+from shop.application.payments.gateways.http import Transport
 from shop.application.payments.gateways.port import Gateway
+from shop.application.payments.gateways.registry import gateways_from_settings
 from shop.application.payments.giftcards import GiftCardService
 from shop.application.payments.service import PaymentService
 from shop.application.payments.wallet import WalletService
@@ -144,7 +146,8 @@ class Shop:
     """One per process: owns the engine and makes units of work."""
 
     def __init__(self, bind: Any, settings: Mapping[str, Any] | None = None, *,
-                 clock: Clock | None = None, handlers: HandlerRegistry | None = None) -> None:
+                 clock: Clock | None = None, handlers: HandlerRegistry | None = None,
+                 gateway_transports: Mapping[str, Transport] | None = None) -> None:
         self.settings = dict(settings or {})
         #: The one source of "now" for every service and every stamped row.
         self.clock: Clock = clock or SystemClock()
@@ -160,24 +163,36 @@ class Shop:
         #: 快递100 without its credentials refuses to start).
         self.tracking = TrackingSettings.from_settings(self.settings)
         self.references = ReferenceCache()
-        #: The payment gateways by name ("alipay", "wechat", "unionpay"): those the settings
-        #: configure (``shop.payments.gateways``), or what a test or an integrator puts here.
-        self.gateways: dict[str, Gateway] = {}
+        self._gateways: dict[str, Gateway] | None = None
+        self._gateway_transports = dict(gateway_transports or {})
         #: Whether a write may commit on a connection of its own beside an open unit of work
         #: (PostgreSQL through an engine): how a counted failure outlives a rollback.
         self.commits_apart = commits_apart(bind)
 
     @classmethod
-    def from_settings(cls, settings: Mapping[str, Any], *, clock: Clock | None = None) -> Shop:
+    def from_settings(cls, settings: Mapping[str, Any], *, clock: Clock | None = None,
+                      gateway_transports: Mapping[str, Transport] | None = None) -> Shop:
         url = settings.get("sqlalchemy.url")
         if not url:
             raise Invalid({"sqlalchemy.url": "the database URL is required"})
         options = {key.removeprefix("sqlalchemy."): int(value)
                    for key, value in settings.items()
                    if key in ("sqlalchemy.pool_size", "sqlalchemy.max_overflow")}
-        return cls(make_engine(url, **options), settings, clock=clock)
+        return cls(make_engine(url, **options), settings, clock=clock,
+                   gateway_transports=gateway_transports)
 
     system_actor = staticmethod(system_actor)
+
+    @property
+    def gateways(self) -> dict[str, Gateway]:
+        """The payment gateways by name ("alipay", "wechat", "unionpay"): those the settings
+        name (``shop.payments.gateways``), built on first use (their key files read and
+        checked then; ``Invalid`` names a wrong setting). A test or an integrator may add to
+        the dict."""
+        if self._gateways is None:
+            self._gateways = gateways_from_settings(self.settings, self.clock,
+                                                    self._gateway_transports)
+        return self._gateways
 
     def link(self, path: str) -> str:
         """An absolute link to ``path`` for a message; raises ``MissingPublicUrl`` when the

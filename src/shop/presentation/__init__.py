@@ -8,10 +8,13 @@ from pyramid.config import Configurator
 from pyramid.csrf import CookieCSRFStoragePolicy
 
 from shop.application import Shop
+from shop.application.clock import SystemClock
 from shop.application.jobs.runner import JobRunner
 from shop.application.jobs.settings import JobSettings
+from shop.application.payments.gateways.http import WsgiTransport
 from shop.application.public_url import MissingPublicUrl
 from shop.presentation.settings import PUBLIC_URL_VARIABLE, with_environment
+from shop.simulators.mount import SimulatorApp, simulators_from_settings
 
 
 def make_app(settings: dict[str, Any], shop: Shop | None = None) -> Any:
@@ -74,12 +77,21 @@ def main(global_config: dict[str, Any], **settings: Any) -> Any:
     A served shop refuses to start without ``shop.public_url``: its reset emails would
     otherwise have no trustworthy address to link to.
     """
-    shop = Shop.from_settings(with_environment(settings))
+    settings = with_environment(settings)
+    simulators = simulators_from_settings(settings, SystemClock())
+    if simulators is None:
+        shop = Shop.from_settings(settings)
+    else:  # development: pay the local simulators, reached in-process
+        transport = WsgiTransport(SimulatorApp(simulators.apps))
+        shop = Shop.from_settings({**simulators.settings, **settings},
+                                  gateway_transports=dict.fromkeys(simulators.apps, transport))
     if shop.public_url is None:
         shop.dispose()
         raise MissingPublicUrl(f"set it in the ini file or in the {PUBLIC_URL_VARIABLE} "
                                f"environment variable")
-    return make_app(shop.settings, shop=shop)
+    shop.gateways  # noqa: B018 - build them now: a gateway named without its keys stops here
+    app = make_app(shop.settings, shop=shop)
+    return app if simulators is None else SimulatorApp(simulators.apps, app)
 
 
 def _flag(settings: dict[str, Any], key: str) -> bool:

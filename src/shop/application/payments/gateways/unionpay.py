@@ -10,9 +10,9 @@ the test environment's is ``…@00040000:SIGN@…``).
 
 UnionPay finds a transaction by ``orderId`` together with the ``txnTime`` it was sent with, and
 a retried refund with the same pair is refused as a duplicate (重复交易) instead of paid twice. So
-``txnTime`` must be derivable from the number alone: the shop's numbers start with their date
-(``yyyyMMdd`` in Asia/Shanghai), and ``txnTime`` is that day's midnight. ``orderId`` is 8–40
-letters and digits (no ``-`` or ``_``).
+``txnTime`` must be derivable from the number alone: the shop's payment and refund numbers
+start with the time they were made (``yyyyMMddHHmmss``, after one letter for a refund), and that
+is their ``txnTime``. ``orderId`` is 8–40 letters and digits (no ``-`` or ``_``).
 """
 
 from __future__ import annotations
@@ -374,11 +374,12 @@ def _amount(fen: str) -> Decimal:
 
 
 def _txn_time(number: str) -> str:
-    """The ``txnTime`` a number is sent with: midnight of the date it starts with."""
+    """The ``txnTime`` a number is sent with: the time it starts with (after a letter)."""
     if not ORDER_ID.fullmatch(number):
         raise ValueError(f"UnionPay orderId is 8-40 letters and digits: {number!r}")
-    datetime.strptime(number[:8], "%Y%m%d")  # a date, or ValueError
-    return number[:8] + "000000"
+    stamp = number[1:15] if number[0].isalpha() else number[:14]
+    datetime.strptime(stamp, "%Y%m%d%H%M%S")  # a time, or ValueError
+    return stamp
 
 
 def _order_id(fields: Mapping[str, str]) -> str:
