@@ -561,6 +561,18 @@ def test_the_bill_is_a_zip_of_gbk_csv_like_alipays(
     assert WsgiTransport(simulator)(Call("GET", url["bill_download_url"])).status == 404
 
 
+def test_an_unreadable_bill_is_unavailable(
+        config: AlipayConfig, simulator: AlipaySimulator, clock: ManualClock) -> None:
+    def truncated_zip(body: bytes) -> bytes:
+        return body[: len(body) // 2] if body.startswith(b"PK") else body
+
+    gateway = AlipayGateway(config, _altered(simulator, truncated_zip), clock)
+    clock.advance(days=1)
+
+    with pytest.raises(GatewayUnavailable):
+        gateway.statement(date(2024, 3, 5))
+
+
 def test_a_planted_difference_shows_in_the_statement(
         gateway: AlipayGateway, simulator: AlipaySimulator, clock: ManualClock) -> None:
     first = paid(gateway, simulator, clock, "P20240305A1", "100.00")
