@@ -89,7 +89,9 @@ class Notification:
     #: Unique per gateway for this message (Alipay notify_id, WeChat's notification id,
     #: UnionPay queryId + txnType): the service records each once.
     event_id: str
-    kind: Literal["paid", "failed", "closed", "refunded"]
+    #: "pending": the gateway reports a trade still waiting for the shopper (Alipay sends
+    #: WAIT_BUYER_PAY only to merchants who subscribe to it): authentic, nothing to record.
+    kind: Literal["paid", "failed", "closed", "refunded", "pending"]
     out_trade_no: str
     trade_no: str  # the gateway's own transaction number
     amount: Decimal  # what the gateway says was paid (or refunded), CNY
