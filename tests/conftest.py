@@ -108,3 +108,9 @@ def queries(connection: Connection) -> Iterator[QueryCounter]:
     yield counter
     event.remove(connection, "before_cursor_execute", counter)
 
+
+
+@pytest.fixture(scope="session")
+def gateway_keys(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One directory of simulator and merchant keys for the run (RSA keys take a while)."""
+    return tmp_path_factory.mktemp("gateway-keys")

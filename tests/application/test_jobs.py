@@ -94,7 +94,8 @@ def test_a_failing_job_is_reported_and_the_others_still_run(shop, caplog):
 def test_the_shops_jobs_deliver_dispatch_and_purge(shop, tmp_path):
     assert [job.name for job in JOBS] == ["deliver-messages", "dispatch-events",
                                           "close-unpaid-orders", "purge-expired",
-                                          "track-shipments"]
+                                          "track-shipments", "send-refunds",
+                                          "check-pending-payments", "expire-points"]
     customer_id = registered(shop)
     with unit(shop) as uow:
         message_id = uow._outbox.queue("sms", "+8613800138000", "", "hello")
@@ -105,6 +106,9 @@ def test_the_shops_jobs_deliver_dispatch_and_purge(shop, tmp_path):
     assert outcomes["close-unpaid-orders"].result == {"closed": 0, "failed": 0}
     assert outcomes["track-shipments"].result == {"polled": 0, "events": 0, "delivered": 0,
                                                   "failed": 0}  # tracking is off here
+    assert outcomes["send-refunds"].result == {"succeeded": 0, "pending": 0, "failed": 0}
+    assert outcomes["check-pending-payments"].result == {"checked": 0, "captured": 0}
+    assert outcomes["expire-points"].result == {"accounts": 0, "points": 0}
     assert (tmp_path / "sms" / f"{message_id:08d}.txt").exists()
     with shop.transaction(actor=shop.system_actor("tests")) as tx:
         assert tx.rewards.balance(customer_id) == 100

@@ -35,7 +35,7 @@ from shop.simulators.wechat import WechatSimulator, shop_settings
 BASE = "https://api.mch.weixin.qq.com"
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
 NOTIFY = "https://shop.example/payments/wechat/notify"
-RETURN = "https://shop.example/payments/return?out_trade_no=P20261201abc"
+RETURN = "https://shop.example/payments/wechat/return"
 
 
 @pytest.fixture(scope="module")
@@ -165,7 +165,8 @@ def test_h5_sends_the_shopper_to_the_cashier_and_back_to_the_shop(gateway, simul
     step = gateway.start(pay_request(device="mobile"))
     assert step.kind == "redirect"
     assert step.url.startswith(BASE + "/h5pay/checkmweb?prepay_id=wx")
-    assert step.url.endswith("&redirect_url=" + urllib.parse.quote(RETURN, safe=""))
+    back_to = RETURN + "?out_trade_no=P20261201abc"
+    assert step.url.endswith("&redirect_url=" + urllib.parse.quote(back_to, safe=""))
     assert simulator.trades["P20261201abc"].trade_type == "MWEB"
     cashier = Request.blank(step.url).get_response(simulator)
     assert "¥88.80" in cashier.text and "取消" in cashier.text
@@ -173,10 +174,11 @@ def test_h5_sends_the_shopper_to_the_cashier_and_back_to_the_shop(gateway, simul
     back = Request.blank("/h5pay/checkmweb", POST={
         "prepay_id": query["prepay_id"][0], "redirect_url": query["redirect_url"][0],
         "action": "pay"}).get_response(simulator)
-    assert (back.status_int, back.location) == (302, RETURN)
+    assert (back.status_int, back.location) == (302, back_to)
     [(url, _, _)] = sent
     assert url == NOTIFY
-    returned = gateway.verify_return(HttpRequest({}, b"", {"out_trade_no": "P20261201abc"}))
+    query = dict(urllib.parse.parse_qsl(urllib.parse.urlsplit(back.location).query))
+    returned = gateway.verify_return(HttpRequest({}, b"", query))
     assert returned == "P20261201abc"
 
 

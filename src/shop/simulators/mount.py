@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from shop.application.clock import Clock
-from shop.simulators import unionpay, wechat
+from shop.simulators import alipay, unionpay, wechat
 
 SETTING = "shop.payments.simulators"
 PREFIX = "/_simulators"
@@ -29,6 +29,7 @@ WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 #: name -> (make a simulator from its directory, the shop's settings for it)
 KINDS: dict[str, tuple[Callable[..., WsgiApp], Callable[[Path, str], dict[str, str]]]] = {
+    "alipay": (alipay.AlipaySimulator.from_directory, alipay.shop_settings),
     "wechat": (wechat.WechatSimulator.from_directory, wechat.shop_settings),
     "unionpay": (unionpay.UnionpaySimulator.from_directory, unionpay.shop_settings),
 }

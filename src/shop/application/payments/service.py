@@ -249,6 +249,14 @@ class PaymentService:
                 return "flagged"
             return "refunded" if self._refunds.succeed(refund, payment, note.trade_no) \
                 else "ignored"
+        if note.kind == "pending":  # the shopper opened the cashier: nothing to record
+            return "ignored"
+        if note.refund_no:  # a refund the gateway gave up on (WeChat REFUND.ABNORMAL/CLOSED)
+            refund = self._repo.refund_by_number(note.refund_no)
+            failed = self._repo.by_id(refund.payment_id) if refund else None
+            if refund is not None and failed is not None and failed.method == gateway.name:
+                self._refunds.fail(refund, failed, f"the gateway reports it {note.kind}")
+            return "ignored"
         payment = self._repo.by_number(note.out_trade_no)
         if payment is not None and payment.method == gateway.name:
             self._repo.move(payment.id, ("pending",), "failed" if note.kind == "failed"
@@ -402,8 +410,12 @@ class PaymentService:
         """Points for a paid order (``shop.points.per_yuan`` per whole yuan not paid by
         points), once per order; the ``order.paid`` handler calls it (system only)."""
         self.uow.actor.require_system()
-        order = self._orders.find_by_id(order_id)
-        if order is None or self._rules.points_per_yuan == 0:
+        found = self._orders.find_by_id(order_id)
+        # Under the order's lock: a cancellation committed before this runs is seen, and one
+        # racing it waits, then takes back what this granted.
+        order = self._orders.find(found.number, lock=True) if found else None
+        if order is None or self._rules.points_per_yuan == 0 or order.state in (
+                states.AWAITING_PAYMENT, states.CANCELLED, states.CLOSED):
             return 0
         paid = sum((p.amount for p in self._repo.for_order(order.id)
                     if p.state == "captured" and p.method != "points"), Decimal("0.00"))
@@ -540,7 +552,7 @@ class PaymentService:
                 out_trade_no=payment.number, amount=due, subject=f"订单 {order.number}",
                 device=values["device"],
                 notify_url=shop.link(f"/payments/{name}/notify"),
-                return_url=shop.link(f"/payments/{name}/return?order={order.number}"),
+                return_url=shop.link(f"/payments/{name}/return"),
                 client_ip=self.uow.client_ip or "127.0.0.1", expires_at=expires,
                 installments=values["installments"]))
         except GatewayRefused as exc:

@@ -15,12 +15,17 @@ from typing import Any
 
 from shop.application.clock import Clock
 from shop.application.errors import Invalid
+from shop.application.payments.gateways.alipay import AlipayConfig, AlipayGateway
 from shop.application.payments.gateways.http import Transport, UrllibTransport
 from shop.application.payments.gateways.port import Gateway
 from shop.application.payments.gateways.unionpay import UnionpayConfig, UnionpayGateway
 from shop.application.payments.gateways.wechat import WechatConfig, WechatGateway
 
 GATEWAYS_SETTING = "shop.payments.gateways"
+
+
+def _alipay(settings: Mapping[str, Any], transport: Transport, clock: Clock) -> Gateway:
+    return AlipayGateway(AlipayConfig.from_settings(settings), transport, clock)
 
 
 def _wechat(settings: Mapping[str, Any], transport: Transport, clock: Clock) -> Gateway:
@@ -32,6 +37,7 @@ def _unionpay(settings: Mapping[str, Any], transport: Transport, clock: Clock) -
 
 
 BUILDERS: dict[str, Callable[[Mapping[str, Any], Transport, Clock], Gateway]] = {
+    "alipay": _alipay,
     "wechat": _wechat,
     "unionpay": _unionpay,
 }

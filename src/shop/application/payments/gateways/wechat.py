@@ -218,7 +218,8 @@ class WechatGateway:
 
     def start(self, request: PayRequest) -> NextStep:
         """Native 下单 on desktop (the shop shows ``code_url`` as a QR code); H5 下单 on mobile,
-        whose ``h5_url`` sends the shopper back to ``return_url`` after paying (or not)."""
+        whose ``h5_url`` sends the shopper back to ``return_url`` after paying (or not), with
+        ``out_trade_no`` added to it (WeChat Pay adds nothing)."""
         if request.installments:
             raise ValueError("WeChat Pay Native and H5 offer no installments")
         order: dict[str, Any] = {
@@ -231,7 +232,9 @@ class WechatGateway:
             return self._call("POST", "/v3/pay/transactions/native", order,
                               lambda answer: NextStep(kind="qr", qr_text=_text(answer, "code_url")))
         order["scene_info"] = {"payer_client_ip": request.client_ip, "h5_info": {"type": "Wap"}}
-        return_to = "&redirect_url=" + urllib.parse.quote(request.return_url, safe="")
+        back = request.return_url + ("&" if "?" in request.return_url else "?") + \
+            urllib.parse.urlencode({"out_trade_no": request.out_trade_no})
+        return_to = "&redirect_url=" + urllib.parse.quote(back, safe="")
         return self._call("POST", "/v3/pay/transactions/h5", order, lambda answer: NextStep(
             kind="redirect", url=_text(answer, "h5_url") + return_to))
 
@@ -251,7 +254,7 @@ class WechatGateway:
                                _json_bytes({"code": "FAIL", "message": "失败"}))
 
     def verify_return(self, request: HttpRequest) -> str:
-        """The ``out_trade_no`` the shop put in its own ``return_url``. WeChat Pay's H5 page sends
+        """The ``out_trade_no`` ``start`` added to the ``return_url``. WeChat Pay's H5 page sends
         the shopper back to that URL as given, paid or not, and signs nothing on the way: this
         proves nothing, and the service must ``query`` (or wait for the notification)."""
         out_trade_no = request.query.get("out_trade_no", "")
