@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 
 from shop.application.payments.gateways.port import GatewayUnavailable, HttpRequest
-from shop.data.models import GatewayEvent, PaymentAlert
+from shop.data.models import GatewayEvent, OutboxMessage, PaymentAlert
 from tests.gateway_support import NAMES, install
 from tests.ordering_support import buyer, prepare_shop, sku_codes
 from tests.payments_support import (
@@ -87,6 +87,8 @@ def test_the_same_notification_ten_times_pays_the_order_once(shop, gateways, sku
     assert len({(a.status, a.body) for a in answers}) == 1 and answers[0].status < 300
     assert order_state(shop, who, number) == "awaiting_shipment"
     assert _count(shop, GatewayEvent) == 1
+    shop.run_job("dispatch-events")
+    assert _count(shop, OutboxMessage, OutboxMessage.subject == "付款成功") == 1  # one message
     with shop.transaction(who.actor) as tx:
         [tender] = tx.payments.tenders_of(number)
     assert (tender.method, tender.amount, tender.state) == (name, Decimal("100.00"), "captured")

@@ -16,12 +16,14 @@ PUBLIC_URL_VARIABLE = "SHOP_PUBLIC_URL"
 FROM_ENVIRONMENT = {DATABASE_URL_VARIABLE: "sqlalchemy.url", PUBLIC_URL_VARIABLE: PUBLIC_URL,
                     "SHOP_BROKER_URL": "shop.jobs.broker_url",
                     "SHOP_KUAIDI100_CUSTOMER": "shop.tracking.kuaidi100.customer",
-                    "SHOP_KUAIDI100_KEY": "shop.tracking.kuaidi100.key"}
+                    "SHOP_KUAIDI100_KEY": "shop.tracking.kuaidi100.key",
+                    "SHOP_WECHAT_API_V3_KEY": "shop.payments.wechat.api_v3_key"}
 
 
 def with_environment(settings: dict[str, Any]) -> dict[str, Any]:
     """``SHOP_DATABASE_URL``, ``SHOP_PUBLIC_URL``, ``SHOP_BROKER_URL`` and the 快递100
-    credentials (``SHOP_KUAIDI100_CUSTOMER``, ``SHOP_KUAIDI100_KEY``) win over the ini file."""
+    credentials (``SHOP_KUAIDI100_CUSTOMER``, ``SHOP_KUAIDI100_KEY``) and the WeChat Pay APIv3
+    key (``SHOP_WECHAT_API_V3_KEY``) win over the ini file."""
     settings = dict(settings)
     for variable, setting in FROM_ENVIRONMENT.items():
         if os.environ.get(variable):

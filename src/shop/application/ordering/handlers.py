@@ -4,7 +4,12 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from shop.application.events.catalog import OrderPlaced, OrderShipped, ShipmentDelivered
+from shop.application.events.catalog import (
+    OrderPaid,
+    OrderPlaced,
+    OrderShipped,
+    ShipmentDelivered,
+)
 from shop.application.events.handlers import handles
 
 if TYPE_CHECKING:
@@ -23,10 +28,16 @@ def tell_it_is_placed(uow: UnitOfWork, event: OrderPlaced) -> None:
     uow.orders.notify(event.order_id, "placed")
 
 
+@handles(OrderPaid, "ordering.paid_notice")
+def tell_it_is_paid(uow: UnitOfWork, event: OrderPaid) -> None:
+    """付款成功通知: once per payment event, however many notifications the gateway sent."""
+    uow.orders.notify(event.order_id, "paid")
+
+
 @handles(OrderShipped, "ordering.shipped_notice")
 def tell_it_has_shipped(uow: UnitOfWork, event: OrderShipped) -> None:
     """发货通知: the carrier and the tracking number."""
     uow.orders.notify(event.order_id, "shipped")
 
 
-HANDLERS = (order_delivered, tell_it_is_placed, tell_it_has_shipped)
+HANDLERS = (order_delivered, tell_it_is_placed, tell_it_is_paid, tell_it_has_shipped)

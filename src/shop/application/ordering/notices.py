@@ -1,4 +1,4 @@
-"""What the shopper is told when an order is placed and when it ships: an SMS to the account's
+"""What the shopper is told when an order is placed, is paid and ships: an SMS to the account's
 mobile (an email when it has none), in the account's language, queued in the outbox by the
 ordering handlers after the order's transaction committed (once per event and handler).
 """
@@ -20,6 +20,11 @@ TEXTS: dict[str, dict[str, Text]] = {
                                   "我们会尽快为您发货。"),
         "en": Text("Your order is placed", "Your order {number} is placed: ¥{payable} to pay "
                                            "on delivery. We will ship it soon."),
+    },
+    "paid": {
+        "zh_CN": Text("付款成功", "您的订单 {number} 已付款 ¥{payable}，我们会尽快为您发货。"),
+        "en": Text("Payment received", "We received ¥{payable} for your order {number} and "
+                                       "will ship it soon."),
     },
     "shipped": {
         "zh_CN": Text("订单已发货", "您的订单 {number} 已由{carrier}发出，运单号 {tracking}。"),

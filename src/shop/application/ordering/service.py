@@ -212,7 +212,7 @@ class OrderService:
             self._lifecycle.move(order, states.DELIVERED)
 
     def notify(self, order_id: int, what: str) -> None:
-        """Tell the shopper their order was ``placed`` or has ``shipped`` (the ordering
+        """Tell the shopper their order was ``placed``, ``paid`` or has ``shipped`` (the ordering
         handlers, after commit): an SMS to the account's mobile, else an email. System only."""
         self._require_system()
         order = self._repo.find_by_id(order_id)
@@ -229,6 +229,8 @@ class OrderService:
             name = "shipped"
             values.update(carrier=CARRIERS[shipments[-1].carrier].local_name(
                 normalize_locale(customer.locale)), tracking=shipments[-1].tracking_number)
+        elif what == "paid":
+            name = "paid"
         elif order.pay_by is not None:
             name = "placed_online"
             zone = self.uow.settings.current().zone
