@@ -72,12 +72,18 @@ def make_app(settings: dict[str, Any], shop: Shop | None = None) -> Any:
 
 
 def main(global_config: dict[str, Any], **settings: Any) -> Any:
-    """Paste entry point used by ``pserve`` and by waitress in production.
+    """Paste entry point used by ``pserve`` and by waitress in production."""
+    return served(with_environment(settings))[1]
 
-    A served shop refuses to start without ``shop.public_url``: its reset emails would
-    otherwise have no trustworthy address to link to.
+
+def served(settings: dict[str, Any]) -> tuple[Shop, Any]:
+    """The shop and the WSGI application that serves it, with the gateway simulators in front
+    when the settings ask for them (``shop.payments.simulators``).
+
+    A served shop refuses to start without ``shop.public_url`` (its emails and the gateways'
+    notify URLs would otherwise have no trustworthy address) or with a gateway named without
+    its settings.
     """
-    settings = with_environment(settings)
     simulators = simulators_from_settings(settings, SystemClock())
     if simulators is None:
         shop = Shop.from_settings(settings)
@@ -91,7 +97,7 @@ def main(global_config: dict[str, Any], **settings: Any) -> Any:
                                f"environment variable")
     shop.gateways  # noqa: B018 - build them now: a gateway named without its keys stops here
     app = make_app(shop.settings, shop=shop)
-    return app if simulators is None else SimulatorApp(simulators.apps, app)
+    return shop, app if simulators is None else SimulatorApp(simulators.apps, app)
 
 
 def _flag(settings: dict[str, Any], key: str) -> bool:
