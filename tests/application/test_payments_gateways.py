@@ -265,3 +265,13 @@ def test_reconciliation_flags_a_planted_mismatch(shop, gateways, sku, clock, sys
     assert report.matched == 1
     assert [(m.number, m.problem) for m in report.mismatches] == [
         (payments[1], "amount_differs")]
+
+
+def test_the_same_form_sent_twice_starts_one_trade(shop, gateways, sku):
+    who = buyer(shop)
+    number = order_of(shop, who, sku)
+    first = pay(shop, who, number, gateway="wechat", request_key="form-1")
+    again = pay(shop, who, number, gateway="wechat", request_key="form-1")
+    assert again.payment_number == first.payment_number
+    assert again.next_step.qr_text == first.next_step.qr_text
+    assert list(gateways.simulators["wechat"].trades) == [first.payment_number]

@@ -234,3 +234,17 @@ def test_the_journal_refuses_update_and_delete(shop, sku):
         with shop.transaction(shop.system_actor("tests")) as tx, pytest.raises(DBAPIError), \
                 tx._session.begin_nested():
             tx._session.execute(text(statement))
+
+
+def test_the_same_payment_form_sent_twice_holds_once(shop, sku):
+    who = buyer(shop)
+    top_up(shop, who, "80.00")
+    number = order_of(shop, who, sku)
+    with shop.transaction(who.actor) as tx:
+        key = tx.payments.options(number).request_key
+    for _ in range(2):  # a double click
+        assert not pay(shop, who, number, balance="40.00", request_key=key).paid
+    assert wallet(shop, who)[0] == Decimal("40.00")
+    with shop.transaction(who.actor) as tx:
+        assert tx.payments.options(number).due == Decimal("60.00")
+        assert tx.payments.options(number).request_key != key  # each form its own

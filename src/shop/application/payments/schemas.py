@@ -31,6 +31,10 @@ class PaySchema(colander.MappingSchema):
                                  validator=colander.OneOf(("desktop", "mobile")))
     installments = colander.SchemaNode(colander.Int(), missing=0,
                                        validator=colander.OneOf((0, 3, 6, 12)))
+    #: ``PaymentOptions.request_key``: the form sent twice (a double click, a retry after a
+    #: timeout) does what the first sending did, once.
+    request_key = colander.SchemaNode(colander.String(), missing="",
+                                      validator=colander.Length(max=64))
 
 
 class RefundSchema(colander.MappingSchema):

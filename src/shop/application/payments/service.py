@@ -16,6 +16,7 @@ is never kept silently: see ``_late``.
 from __future__ import annotations
 
 import json
+import secrets
 from collections.abc import Mapping
 from contextlib import suppress
 from dataclasses import dataclass
@@ -90,6 +91,8 @@ class PaymentOptions:
     gift_cards: tuple[GiftCardView, ...]
     gateways: tuple[str, ...]
     tenders: tuple[TenderView, ...]
+    #: A one-time key for the payment form (``request_key``).
+    request_key: str
 
 
 @dataclass(frozen=True)
@@ -138,7 +141,8 @@ class PaymentService:
             gift_cards=tuple(card for card in GiftCardService(self.uow).mine()
                              if not card.expired and card.balance > 0),
             gateways=tuple(name for name in GATEWAYS if name in self.uow.shop.gateways),
-            tenders=tuple(self._tender(payment) for payment in payments))
+            tenders=tuple(self._tender(payment) for payment in payments),
+            request_key=secrets.token_urlsafe(24))
 
     def pay(self, number: str, data: Mapping[str, Any]) -> PayResult:
         """Commit internal means and/or choose a gateway for what is left: ``gift_card`` (id of
@@ -156,16 +160,30 @@ class PaymentService:
         with self.uow._session.begin_nested():
             payments = self._repo.for_order(order.id)
             due = order.payable - self._tenders.covered(payments)
+            key = values["request_key"] or None
+            if key is not None and any(p.request_key == key for p in payments):
+                return self._again(order, key, payments, due)
             if _adds_internal(values):
                 self._close_pending(payments)
-                due = self._hold_means(order, values, payments, due)
+                due = self._hold_means(order, values, payments, due, key)
             if due <= 0:
                 self._complete(order)
                 return PayResult(paid=True)
             if not values["gateway"]:
                 return PayResult(paid=False)
-            payment, step = self._start(order, due, values)
+            payment, step = self._start(order, due, values, key)
             return PayResult(paid=False, next_step=step, payment_number=payment.number)
+
+    def _again(self, order: OrderRecord, key: str, payments: list[PaymentRecord],
+               due: Decimal) -> PayResult:
+        """The same form again: nothing more is held; a gateway payment it started is started
+        again under the same number (the gateway sees one trade)."""
+        started = [p for p in payments if p.request_key == key and p.method in GATEWAYS]
+        if due <= 0 or not started or started[-1].state != "pending":
+            return PayResult(paid=due <= 0)
+        payment = started[-1]
+        return PayResult(paid=False, next_step=self._request_start(order, payment),
+                         payment_number=payment.number)
 
     def status(self, number: str) -> PaymentStatus:
         """For the page that waits for a payment (the WeChat QR page polls it)."""
@@ -481,7 +499,7 @@ class PaymentService:
     # -- steps ---------------------------------------------------------------------------------
 
     def _hold_means(self, order: OrderRecord, values: Mapping[str, Any],
-                    payments: list[PaymentRecord], due: Decimal) -> Decimal:
+                    payments: list[PaymentRecord], due: Decimal, key: str | None) -> Decimal:
         cards = GiftCardService(self.uow)
         card = None
         if values["gift_card_code"]:
@@ -497,7 +515,7 @@ class PaymentService:
                 raise Invalid({field: _("That gift card has nothing left on it")})
             amount = min(card.balance, due)
             if amount > 0:
-                self._hold(order, "gift_card", amount, card.account_id, field=field)
+                self._hold(order, "gift_card", amount, card.account_id, key, field=field)
                 due -= amount
         if values["points"]:
             points = values["points"]
@@ -508,7 +526,7 @@ class PaymentService:
                 raise Invalid({"points": _("You can use at most ${points} points on this order",
                                            mapping={"points": max(usable, 0)})})
             worth = self._points.worth(points)
-            self._hold(order, "points", worth, None, points=points, field="points")
+            self._hold(order, "points", worth, None, key, points=points, field="points")
             due -= worth
         if values["balance"]:
             amount = values["balance"]
@@ -516,21 +534,21 @@ class PaymentService:
                 raise Invalid({"balance": _("That is more than is still due (${due})",
                                             mapping={"due": f"¥{due:.2f}"})})
             account = self._books.balance_account(order.customer_id)
-            self._hold(order, "balance", amount, account.id, field="balance")
+            self._hold(order, "balance", amount, account.id, key, field="balance")
             due -= amount
         return due
 
     def _hold(self, order: OrderRecord, method: str, amount: Decimal, account_id: int | None,
-              *, points: int = 0, field: str) -> None:
+              key: str | None, *, points: int = 0, field: str) -> None:
         try:
-            self._tenders.hold(order, method, amount, account_id, points)
+            self._tenders.hold(order, method, amount, account_id, points, key)
         except Overdrawn:
             raise Invalid({field: _("Not enough left to pay that much")}) from None
 
-    def _start(self, order: OrderRecord, due: Decimal,
-               values: Mapping[str, Any]) -> tuple[PaymentRecord, NextStep]:
+    def _start(self, order: OrderRecord, due: Decimal, values: Mapping[str, Any],
+               key: str | None) -> tuple[PaymentRecord, NextStep]:
         name = values["gateway"]
-        gateway = self._gateway(name)
+        self._gateway(name)
         payments = self._repo.for_order(order.id)
         now = self.uow.clock.now()
         reusable = [p for p in payments if p.state == "pending" and p.method == name
@@ -542,23 +560,26 @@ class PaymentService:
         else:
             self._close_pending(payments)
             payment = self._repo.add(number=self._tenders.new_number(), order_id=order.id,
-                                    method=name, state="pending", amount=due,
-                                    device=values["device"],
-                                    installments=values["installments"])
-        shop = self.uow.shop
-        expires = order.pay_by or now + timedelta(hours=2)
+                                     method=name, state="pending", amount=due,
+                                     device=values["device"],
+                                     installments=values["installments"], request_key=key)
+        return payment, self._request_start(order, payment)
+
+    def _request_start(self, order: OrderRecord, payment: PaymentRecord) -> NextStep:
+        """Ask the gateway to start ``payment`` (again: same number, same amount)."""
+        shop, name = self.uow.shop, payment.method
         try:
-            step = gateway.start(PayRequest(
-                out_trade_no=payment.number, amount=due, subject=f"订单 {order.number}",
-                device=values["device"],
+            return self._gateway(name).start(PayRequest(
+                out_trade_no=payment.number, amount=payment.amount,
+                subject=f"订单 {order.number}", device=payment.device,  # type: ignore[arg-type]
                 notify_url=shop.link(f"/payments/{name}/notify"),
                 return_url=shop.link(f"/payments/{name}/return"),
-                client_ip=self.uow.client_ip or "127.0.0.1", expires_at=expires,
-                installments=values["installments"]))
+                client_ip=self.uow.client_ip or "127.0.0.1",
+                expires_at=order.pay_by or self.uow.clock.now() + timedelta(hours=2),
+                installments=payment.installments))
         except GatewayRefused as exc:
             raise Conflict(_("The payment service refused: ${why}",
                              mapping={"why": exc.message or exc.code})) from None
-        return payment, step
 
     def _close_pending(self, payments: list[PaymentRecord]) -> None:
         """Close the order's pending gateway trades so a stale page cannot pay them (a trade

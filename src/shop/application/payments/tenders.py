@@ -51,12 +51,13 @@ class Tenders:
     # -- internal means ------------------------------------------------------------------------
 
     def hold(self, order: OrderRecord, method: str, amount: Decimal, account_id: int | None,
-             points: int = 0) -> PaymentRecord:
+             points: int = 0, request_key: str | None = None) -> PaymentRecord:
         """Take ``amount`` from a means into the order's account (``Overdrawn`` when the means
         holds less: the caller's savepoint undoes the payment row)."""
         number = self.new_number()
         payment = self.repo.add(number=number, order_id=order.id, method=method, state="held",
-                                amount=amount, points=points, account_id=account_id)
+                                amount=amount, points=points, account_id=account_id,
+                                request_key=request_key)
         order_account = self.books.order_account(order.number)
         if method == "points":
             self.points.spend(order.customer_id, points, f"hold:{number}",

@@ -56,6 +56,8 @@ class Payment(Base):
     trade_no: Mapped[str] = mapped_column(String(64), default="")
     device: Mapped[str] = mapped_column(String(10), default="")
     installments: Mapped[int] = mapped_column(Integer, default=0)
+    #: The payment form's one-time key: a form sent twice finds what the first sending did.
+    request_key: Mapped[str | None] = mapped_column(String(64))
     created_at: Mapped[datetime] = stamped()
     updated_at: Mapped[datetime] = stamped(on_update=True)
     captured_at: Mapped[datetime | None]

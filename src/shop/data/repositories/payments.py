@@ -30,6 +30,7 @@ class PaymentRecord:
     trade_no: str
     device: str
     installments: int
+    request_key: str | None
     created_at: datetime
     captured_at: datetime | None
 
