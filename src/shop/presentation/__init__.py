@@ -56,6 +56,7 @@ def make_app(settings: dict[str, Any], shop: Shop | None = None) -> Any:
         config.include(".storefront.orders")
         config.include(".storefront.payments")
         config.include(".storefront.gateway_callbacks")
+        config.include(".storefront.wallet")
         config.include(".storefront.oauth")
         config.scan(".storefront")
         config.include(".admin")
