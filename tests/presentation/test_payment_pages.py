@@ -402,3 +402,18 @@ def test_the_return_goes_to_the_order_and_settles_what_the_gateway_reports(shop,
     assert web.get(f"/orders/{number}/pay/status").json["paid"] is True
     web.get("/payments/alipay/return", {**query, "sign": "0" * 64}, status=404)
     web.get("/payments/paypal/return", query, status=404)
+
+
+@pytest.mark.parametrize("field", ["gift_card", "points", "balance", "installments"])
+def test_numbers_no_means_can_hold_are_refused_at_their_field(shop, web, to_pay, gateways, field):
+    who, number, page = to_pay
+    top_up(shop, who, "10.00")
+    grant_points(shop, who, 100)
+    card = gift_card(shop, "10.00")
+    with shop.transaction(who.actor) as tx:
+        tx.gift_cards.add_to_account({"code": card.code, "pin": card.pin})
+    token = page.forms["pay-form"]["csrf_token"].value
+    refused = web.post(f"/orders/{number}/pay", {"csrf_token": token, field: "9" * 30,
+                                                 "gateway": "alipay"}, status=400)
+    assert refused.html.select_one(f'.field-error[data-field="{field}"]') is not None
+    assert web.get(f"/orders/{number}/pay/status").json["due"] == "107.00"
