@@ -540,7 +540,10 @@ class PaymentService:
                 out_trade_no=payment.number, amount=due, subject=f"订单 {order.number}",
                 device=values["device"],
                 notify_url=shop.link(f"/payments/{name}/notify"),
-                return_url=shop.link(f"/payments/{name}/return?order={order.number}"),
+                # The payment's number too: WeChat Pay's H5 return signs nothing, so the shop's
+                # own URL is all that says which payment the browser comes back for.
+                return_url=shop.link(f"/payments/{name}/return?order={order.number}"
+                                     f"&out_trade_no={payment.number}"),
                 client_ip=self.uow.client_ip or "127.0.0.1", expires_at=expires,
                 installments=values["installments"]))
         except GatewayRefused as exc:
