@@ -16,6 +16,7 @@ import json
 import re
 from datetime import date
 from decimal import Decimal
+from urllib.parse import parse_qsl, urlsplit
 
 import pytest
 from sqlalchemy import func, select
@@ -386,8 +387,12 @@ def test_the_return_goes_to_the_order_and_settles_what_the_gateway_reports(shop,
     form = web.get(f"/orders/{number}/pay").forms["pay-form"]
     form["gateway"] = "alipay"
     form.submit(status=303)
-    payment = gateways["alipay"].started[0].out_trade_no
-    query = {"out_trade_no": payment, "sign": sign(payment.encode())}
+    [started] = gateways["alipay"].started
+    payment = started.out_trade_no
+    # The browser comes back to the return URL the shop gave, with the gateway's signature.
+    back_to = urlsplit(started.return_url)
+    assert back_to.path == "/payments/alipay/return"
+    query = {**dict(parse_qsl(back_to.query)), "sign": sign(payment.encode())}
     # Not paid yet: back to the order, still awaiting payment.
     back = web.get("/payments/alipay/return", query, status=303)
     assert back.location.endswith(f"/orders/{number}")
