@@ -422,3 +422,29 @@ def test_numbers_no_means_can_hold_are_refused_at_their_field(shop, web, to_pay,
                                                  "gateway": "alipay"}, status=400)
     assert refused.html.select_one(f'.field-error[data-field="{field}"]') is not None
     assert web.get(f"/orders/{number}/pay/status").json["due"] == "107.00"
+
+
+def test_the_page_costs_the_same_queries_whatever_the_tenders_and_cards(shop, web, to_pay,
+                                                                        gateways, queries):
+    who, number, _page = to_pay
+    top_up(shop, who, "1.00")
+    grant_points(shop, who, 1)  # the accounts exist (reading the page opens missing ones)
+    web.get(f"/orders/{number}/pay")
+    queries.reset()
+    web.get(f"/orders/{number}/pay")
+    few = queries.count
+    top_up(shop, who, "20.00")
+    grant_points(shop, who, 1000, "more")
+    for _ in range(3):
+        card = gift_card(shop, "5.00")
+        with shop.transaction(who.actor) as tx:
+            tx.gift_cards.add_to_account({"code": card.code, "pin": card.pin})
+    with shop.transaction(who.actor) as tx:
+        tx.payments.pay(number, {"balance": "10.00", "points": "500"})
+        tx.payments.pay(number, {"balance": "5.00"})
+    queries.reset()
+    page = web.get(f"/orders/{number}/pay")
+    assert len(page.html.select(".tender")) == 3
+    assert len(page.forms["pay-form"]["gift_card"].options) == 4
+    assert queries.count == few, queries.statements
+    assert queries.count <= 20, queries.statements

@@ -29,6 +29,7 @@ from pyramid.view import view_config
 
 from shop.application import Permission
 from shop.application.payments.service import METHOD_LABELS
+from shop.presentation.i18n import _
 from shop.presentation.sessions import keep_private_cookie, private_cookie_name, session_token
 from shop.presentation.templating import template
 
@@ -91,8 +92,10 @@ def qr_page(request: Request) -> Any:
         "code": code,
         "gateway_label": request.localizer.translate(METHOD_LABELS[code.gateway])
         if code and code.gateway in METHOD_LABELS else "",
-        "svg": Markup(segno.make(code.text, error="m").svg_inline(  # noqa: S704 - segno's SVG
-            scale=SCALE, light="#fff", title="QR")) if code else None,
+        # segno escapes the title; the code's text becomes modules, never markup.
+        "svg": Markup(segno.make(code.text, error="m").svg_inline(  # noqa: S704
+            scale=SCALE, light="#fff", title=request.localizer.translate(_("Payment code"))))
+        if code else None,
         "checked": "checked" in request.GET,
     }
 
