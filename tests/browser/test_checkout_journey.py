@@ -94,8 +94,10 @@ def test_check_out_see_the_order_and_cancel_it(page, live_shop):
     screenshot(page, "checkout")
 
     page.click("#place-order")
-    expect(page).to_have_url(re.compile(r"/orders/[0-9]{20}\?done=placed$"))
+    expect(page).to_have_url(re.compile(r"/orders/[0-9]{20}/pay\?done=placed$"))
     number = re.search(r"/orders/([0-9]{20})", page.url).group(1)
+    expect(page.locator("#pay-due")).to_be_visible()
+    page.click("#order-link")
     expect(page.locator(".order-state")).to_have_text("待付款")
     expect(page.locator("#pay-by")).to_be_visible()
     expect(page.locator("#invoice-title")).to_have_text("示例科技有限公司")

@@ -45,13 +45,20 @@ def add(web: Any, product: Item, quantity: str = "1", button: str = "add") -> An
     return form.submit(button, status=303)
 
 
-def place_through_the_form(web: Any, **fields: str) -> Any:
-    """The checkout page's form submitted as shown (``fields`` changed): the order's page."""
+def place_to_pay(web: Any, **fields: str) -> Any:
+    """The checkout page's form submitted as shown (``fields`` changed): the payment page an
+    order to pay online is shown on."""
     form = web.get("/checkout").forms["checkout-form"]
     for name, value in fields.items():
         form[name] = value
     placed = form.submit(status=303)
+    assert placed.location.endswith("/pay?done=placed"), placed.location
     return placed.follow()
+
+
+def place_through_the_form(web: Any, **fields: str) -> Any:
+    """The same, then the order's page, reached from the payment page."""
+    return place_to_pay(web, **fields).click(linkid="order-link")
 
 
 def order_count(shop: Any) -> int:

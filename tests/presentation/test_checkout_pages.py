@@ -19,6 +19,7 @@ from tests.presentation.ordering_pages import (
     item,
     order_count,
     place_through_the_form,
+    place_to_pay,
     ready,
 )
 
@@ -80,11 +81,12 @@ def test_another_method_is_shown_with_its_fee_without_losing_what_was_typed(shop
 
 def test_an_order_is_placed_through_the_form_and_shown(shop, web, bought):
     who, _shirt = bought
-    shown = place_through_the_form(web, remarks="工作日送货", kind="plain",
-                                   title_kind="company", title="示例科技有限公司",
-                                   tax_code=USCC)
-    assert shown.request.path.startswith("/orders/")
-    assert shown.html.select_one("#order-notice") is not None
+    to_pay = place_to_pay(web, remarks="工作日送货", kind="plain", title_kind="company",
+                          title="示例科技有限公司", tax_code=USCC)
+    assert re.fullmatch(r"/orders/[0-9]{20}/pay", to_pay.request.path)
+    assert to_pay.html.select_one("#pay-notice") is not None  # "Your order is placed …"
+    assert to_pay.html.select_one("#pay-due").text == "¥107.00"
+    shown = to_pay.click(linkid="order-link")
     assert shown.html.select_one(".order-state")["data-state"] == "awaiting_payment"
     assert "Awaiting payment" in shown.html.select_one(".order-state").text
     assert shown.html.select_one("#pay-by") is not None

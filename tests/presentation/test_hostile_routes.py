@@ -33,6 +33,7 @@ from sqlalchemy import select
 
 from shop.application.actors import Permission
 from shop.data.models import Sku
+from shop.data.repositories.payments import PaymentRepository
 from shop.presentation.security import PUBLIC
 from tests import factories
 from tests.ordering_support import shipping_methods
@@ -47,6 +48,8 @@ QUERY_FIELDS = frozenset({
     # The checkout's choices, read from its query string too (the map's own visits may have
     # deleted the shopper's address before it sees the checkout's radios).
     "address", "shipping_method", "payment_method", "tab", "before",
+    # The wallet's history and the payment pages' (links that appear only with data).
+    "kind", "card", "payment", "checked", "all", "resolved", "out_trade_no",
 })
 #: The values each field of a route gets on its own (with no other field set, so that another
 #: field's refusal cannot hide this one's failure): one of each kind of trouble a field's own
@@ -192,6 +195,16 @@ def walkers(shop, system, visitors):
         tx.checkout.place({"idempotency_key": "walk-" + "k" * 20, "address": str(address.id),
                            "shipping_method": "express", "payment_method": "online"})
         tx.cart.add({"sku": sku, "quantity": "1"})
+    # Money in the wallet, so that the payment page shows every means, and an alert for finance.
+    with shop.transaction(actor=shop.system_actor("tests")) as tx:
+        tx.wallet.top_up(visitors.shopper_id, {"amount": "5.00", "reason": "walk"})
+        tx.payments._points.grant(visitors.shopper_id, 100, "registration_gift", "walk")
+        card = tx.gift_cards.issue({"name": "walk", "value": "5.00", "quantity": "1",
+                                    "expires_on": "2099-12-31"}).cards[0]
+        PaymentRepository(tx._session).add_alert(gateway="wechat", kind="bad_signature",
+                                                 out_trade_no="", detail="walk", payload="")
+    with shop.transaction(actor=actor) as tx:
+        tx.gift_cards.add_to_account({"code": card.code, "pin": card.pin})
     return visitors
 
 
@@ -201,7 +214,10 @@ def test_the_walk_covers_the_shop(wsgi_app):
     assert {"category", "search", "product", "login", "admin_audit", "admin_staff_edit",
             "address_edit", "region_children", "set_locale", "oauth_start",
             "invoice_title_delete", "checkout", "checkout_address", "orders", "order",
-            "order_cancel", "order_delivery", "order_receipt"} <= names
+            "order_cancel", "order_delivery", "order_receipt", "order_pay", "order_pay_qr",
+            "order_pay_status", "payment_notify", "payment_return", "wallet",
+            "wallet_gift_card", "wallet_history", "admin_gift_cards", "admin_payment_alerts",
+            "admin_top_up"} <= names
     assert any(name.startswith("__") for name in names)  # static assets
     assert all(permission is not None for _, _, _, permission in views)
 
@@ -246,6 +262,10 @@ def test_the_shoppers_map_reaches_their_order_and_the_checkout_form(wsgi_app, wa
     shop_map = ShopMap(wsgi_app, lambda: walkers.session("shopper"))
     assert re.fullmatch(r"/orders/[0-9]{20}", shop_map.paths["order"])
     assert re.fullmatch(r"/orders/[0-9]{20}/cancel", shop_map.paths["order_cancel"])
+    assert re.fullmatch(r"/orders/[0-9]{20}/pay", shop_map.paths["order_pay"])
+    assert {"gift_card_code", "gift_card_pin"} <= shop_map.names("order_pay")
+    assert {"code", "pin"} <= shop_map.names("wallet_gift_card")
+    assert {"gift_card", "points", "balance"} <= shop_map.names("order_pay")
     assert {"remarks", "idempotency_key", "expected_payable", "kind",
             "tax_code"} <= shop_map.names("checkout")
     assert {"recipient", "province"} <= shop_map.names("checkout_address")

@@ -12,6 +12,7 @@ from shop.application import Shop
 from shop.data import make_engine
 from shop.presentation import make_app
 from tests.presentation.conftest import VISITOR
+from tests.shoppers import log_in, new_customer
 
 
 @pytest.fixture
@@ -35,8 +36,26 @@ def begins(tmp_path, settings, fake):
     ("/oauth/oidc/callback?state=x&code=y", 400, "BEGIN"),
     ("/", 200, "BEGIN"),
     ("/account/login", 200, "BEGIN"),
+    # The browser back from a gateway: a payment the gateway reports paid is settled.
+    ("/payments/wechat/return", 404, "BEGIN IMMEDIATE"),
 ])
 def test_a_get_writes_only_where_its_route_says_so(begins, url, status, begin):
     app, statements = begins
+    app.get(url, status=status)
+    assert statements and set(statements) == {begin}
+
+
+@pytest.mark.parametrize("url, status, begin", [
+    # Reading a wallet or the payment options opens the shopper's ledger accounts at first.
+    ("/account/wallet", 200, "BEGIN IMMEDIATE"),
+    ("/account/wallet/history?kind=points", 200, "BEGIN IMMEDIATE"),
+    ("/orders/12345678901234567890/pay", 404, "BEGIN IMMEDIATE"),
+    ("/orders/12345678901234567890/pay/status", 404, "BEGIN"),
+])
+def test_a_shoppers_get_writes_only_where_its_route_says_so(begins, url, status, begin):
+    app, statements = begins
+    shop = app.app.registry.shop
+    log_in(shop, app, new_customer(shop))
+    statements.clear()
     app.get(url, status=status)
     assert statements and set(statements) == {begin}

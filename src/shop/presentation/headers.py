@@ -7,7 +7,7 @@ the last-resort 500 page included.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from pyramid.config import Configurator
 from pyramid.request import Request
@@ -16,17 +16,25 @@ from pyramid.tweens import INGRESS
 
 from shop.presentation.sessions import guest_cart_token, session_token
 
-CSP = "; ".join([
-    "default-src 'self'",
-    "img-src 'self' data:",
-    "style-src 'self'",
-    "script-src 'self'",
-    "font-src 'self'",
-    "object-src 'none'",
-    "base-uri 'self'",
-    "form-action 'self'",
-    "frame-ancestors 'none'",
-])
+
+def content_security_policy(form_targets: Iterable[str] = ()) -> str:
+    """The policy; ``form_targets`` are sources a page's forms may also be sent to (a payment
+    gateway's page), or redirected to after sending: browsers hold a form's redirect to
+    ``form-action`` too."""
+    return "; ".join([
+        "default-src 'self'",
+        "img-src 'self' data:",
+        "style-src 'self'",
+        "script-src 'self'",
+        "font-src 'self'",
+        "object-src 'none'",
+        "base-uri 'self'",
+        " ".join(["form-action 'self'", *form_targets]),
+        "frame-ancestors 'none'",
+    ])
+
+
+CSP = content_security_policy()
 
 #: Pages under these paths are someone's own (account, back office, a login under way, a cart).
 PERSONAL_PATHS = ("/account", "/admin", "/oauth", "/cart")

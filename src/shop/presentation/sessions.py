@@ -61,6 +61,18 @@ def forget_guest_cart(request: Request, response: Response) -> None:
     response.delete_cookie(guest_cart_cookie_name(request), path="/")
 
 
+def private_cookie_name(request: Request, name: str) -> str:
+    """``name`` as the shop's own cookies are named: ``__Host-`` with ``shop.secure_cookies``."""
+    return f"__Host-{name}" if _secure(request) else name
+
+
+def keep_private_cookie(request: Request, response: Response, name: str, value: str,
+                        max_age: int) -> None:
+    """A cookie only this site's pages send back, which no script reads."""
+    response.set_cookie(private_cookie_name(request, name), value, max_age=max_age, path="/",
+                        secure=_secure(request), httponly=True, samesite="Lax")
+
+
 def forget(request: Request, response: Response) -> None:
     response.delete_cookie(cookie_name(request), path="/")
     new_csrf_token(request)

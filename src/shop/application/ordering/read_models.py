@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
+from shop.application.ordering.payment_methods import ONLINE
 from shop.application.ordering.pricing import Breakdown
 from shop.application.ordering.states import AWAITING_PAYMENT
 
@@ -68,6 +69,11 @@ class CheckoutView:
                 and self.payment_method is not None)
 
 
+def payable_online(state: str, payment_method: str) -> bool:
+    """Whether the shopper pays the order now, on its payment page (not on delivery)."""
+    return state == AWAITING_PAYMENT and payment_method == ONLINE
+
+
 @dataclass(frozen=True)
 class PlacedOrder:
     number: str
@@ -75,6 +81,10 @@ class PlacedOrder:
     payment_method: str
     payable: Decimal
     pay_by: datetime | None
+
+    @property
+    def can_pay(self) -> bool:
+        return payable_online(self.state, self.payment_method)
 
 
 @dataclass(frozen=True)
@@ -116,6 +126,10 @@ class OrderSummary:
     @property
     def awaiting_payment(self) -> bool:
         return self.state == AWAITING_PAYMENT
+
+    @property
+    def can_pay(self) -> bool:
+        return payable_online(self.state, self.payment_method)
 
 
 @dataclass(frozen=True)

@@ -8,6 +8,7 @@ import colander
 
 from shop.application.i18n import _
 from shop.application.money import Money
+from shop.application.validation import MAX_KEY
 
 GATEWAY_NAMES = ("alipay", "wechat", "unionpay")
 
@@ -15,8 +16,8 @@ GATEWAY_NAMES = ("alipay", "wechat", "unionpay")
 class PaySchema(colander.MappingSchema):
     """Any of the internal means, then optionally a gateway for the rest."""
 
-    gift_card = colander.SchemaNode(colander.Int(), missing=None,
-                                    validator=colander.Range(min=1))
+    gift_card = colander.SchemaNode(colander.Int(), missing=None, validator=colander.Range(
+        1, MAX_KEY, max_err=_("Choose one of your gift cards")))
     gift_card_code = colander.SchemaNode(colander.String(), missing="",
                                          validator=colander.Length(max=40))
     gift_card_pin = colander.SchemaNode(colander.String(), missing="",

@@ -41,3 +41,6 @@ def includeme(config: Configurator) -> None:
                           order=930)
     config.include(".dead_letters")
     config.include(".shipping")
+    config.include(".gift_cards")
+    config.include(".payment_alerts")
+    config.include(".top_ups")

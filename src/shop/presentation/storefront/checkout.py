@@ -8,6 +8,9 @@ choices' fees and amounts, so that nothing typed is lost; ``static/checkout.js``
 soon as a choice changes. A new address has a form of its own (/checkout/address), which comes
 back to the checkout with that address chosen.
 
+An order to pay online is then shown on its payment page (收银台), one paid on delivery on its
+own page.
+
 A guest is sent to the login page and back (the forbidden view does that for any page that
 needs ``account:self``); the guest's cart was merged into theirs at login.
 """
@@ -101,8 +104,10 @@ def place(request: Request) -> Any:
         return _page(request, posted, errors=exc.errors, status=400)
     except Conflict as exc:
         return _page(request, posted, conflict=exc.args[0] if exc.args else None, status=409)
-    return HTTPSeeOther(location=request.route_path("order", number=placed.number,
-                                                    _query={"done": "placed"}))
+    # An order to pay now goes to its payment page (收银台); one paid on delivery to its page.
+    return HTTPSeeOther(location=request.route_path(
+        "order_pay" if placed.can_pay else "order", number=placed.number,
+        _query={"done": "placed"}))
 
 
 @view_config(route_name="checkout_address", request_method="POST", renderer=PAGE,

@@ -27,6 +27,7 @@ ORDER_PAGE = template("ordering/order.jinja2")
 #: What an order's page says after a form's redirect (``?done=...``).
 DONE = {
     "placed": _("Your order is placed."),
+    "paid": _("Thank you: the order is paid."),
     "cancelled": _("The order is cancelled."),
     "changed": _("The delivery details are changed."),
     "received": _("Thank you: the order is completed."),

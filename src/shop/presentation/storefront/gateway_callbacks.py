@@ -1,0 +1,57 @@
+"""What the payment gateways send back: their notifications (异步通知), server to server, and the
+shopper's browser returning from their pages (同步返回).
+
+Neither carries the shop's CSRF token: a notification comes from the gateway's servers and a
+return is often a POST from the gateway's page (UnionPay's front notification). What proves them
+is the gateway's signature, which the service has the adapter verify. A notification needs no
+session; a return may come without the shopper's cookie too (SameSite keeps it off a POST from
+another site), and goes to the order's page all the same, which asks them to sign in if need
+be. Bodies are bounded like every request's (``untrusted.MAX_BODY_BYTES``).
+"""
+
+from __future__ import annotations
+
+from pyramid.config import Configurator
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
+from pyramid.request import Request
+from pyramid.response import Response
+from pyramid.view import view_config
+
+from shop.application.payments.gateways.port import HttpRequest
+from shop.presentation.security import PUBLIC
+
+
+def _callback(request: Request) -> tuple[str, HttpRequest]:
+    """The gateway named in the path, and the request as its adapter reads it; an unknown
+    gateway is no page at all."""
+    gateway = request.matchdict["gateway"]
+    if gateway not in request.registry.shop.gateways:
+        raise HTTPNotFound()
+    return gateway, HttpRequest(headers=dict(request.headers.items()), body=request.body,
+                                query=dict(request.GET.items()))
+
+
+@view_config(route_name="payment_notify", request_method="POST", permission=PUBLIC,
+             require_csrf=False)
+def notify(request: Request) -> Response:
+    """The answer the gateway expects: it sends the notification again until it is accepted,
+    which happens only once the shop recorded it (the transaction commits before the answer
+    leaves)."""
+    ack = request.shop.payments.notify(*_callback(request))
+    return Response(body=ack.body, status=ack.status, content_type=ack.content_type,
+                    charset=None)
+
+
+@view_config(route_name="payment_return", request_method=("GET", "POST"), permission=PUBLIC,
+             require_csrf=False)
+def returned(request: Request) -> Response:
+    """To the order's page; the service asks the gateway about a payment still pending (a return
+    proves nothing by itself). Not the shopper's payment, or not verified: not found."""
+    number = request.shop.payments.returned(*_callback(request))
+    return HTTPSeeOther(location=request.route_path("order", number=number))
+
+
+def includeme(config: Configurator) -> None:
+    config.add_route("payment_notify", "/payments/{gateway}/notify")
+    # Settling a payment the gateway reports paid writes, on a GET too.
+    config.add_route("payment_return", "/payments/{gateway}/return", writes_on_get=True)
