@@ -248,3 +248,12 @@ def test_the_same_payment_form_sent_twice_holds_once(shop, sku):
     with shop.transaction(who.actor) as tx:
         assert tx.payments.options(number).due == Decimal("60.00")
         assert tx.payments.options(number).request_key != key  # each form its own
+
+
+def test_a_gift_card_batch_form_sent_twice_issues_once(system):
+    form = {"name": "新年卡", "value": "50.00", "quantity": "3", "expires_on": "2099-01-01",
+            "request_key": "form-7"}
+    assert len(system.gift_cards.issue(form).cards) == 3
+    with pytest.raises(Conflict):
+        system.gift_cards.issue(form)
+    assert [batch.quantity for batch in system.gift_cards.batches()] == [3]

@@ -389,10 +389,12 @@ def test_the_return_goes_to_the_order_and_settles_what_the_gateway_reports(shop,
     form.submit(status=303)
     [started] = gateways["alipay"].started
     payment = started.out_trade_no
-    # The browser comes back to the return URL the shop gave, with the gateway's signature.
+    # The browser comes back to the return URL the shop gave, with the gateway's own signed
+    # parameters added (as Alipay adds out_trade_no and its sign).
     back_to = urlsplit(started.return_url)
     assert back_to.path == "/payments/alipay/return"
-    query = {**dict(parse_qsl(back_to.query)), "sign": sign(payment.encode())}
+    query = {**dict(parse_qsl(back_to.query)), "out_trade_no": payment,
+             "sign": sign(payment.encode())}
     # Not paid yet: back to the order, still awaiting payment.
     back = web.get("/payments/alipay/return", query, status=303)
     assert back.location.endswith(f"/orders/{number}")

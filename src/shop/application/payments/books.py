@@ -29,18 +29,32 @@ PTS = "PTS"
 __all__ = ["CNY", "PTS", "Books", "Overdrawn"]
 
 
+def _customer(customer_id: int, kind: str) -> str:
+    return f"customer:{customer_id}:{kind}"
+
+
 class Books:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
         self.ledger = LedgerRepository(uow._session)
 
     def balance_account(self, customer_id: int) -> AccountRecord:
-        return self.ledger.open(f"customer:{customer_id}:balance", "balance", CNY,
+        return self.ledger.open(_customer(customer_id, "balance"), "balance", CNY,
                                 customer_id=customer_id)
 
     def points_account(self, customer_id: int) -> AccountRecord:
-        return self.ledger.open(f"customer:{customer_id}:points", "points", PTS,
+        return self.ledger.open(_customer(customer_id, "points"), "points", PTS,
                                 customer_id=customer_id)
+
+    def existing(self, customer_id: int, kind: str) -> AccountRecord | None:
+        """A shopper's ``balance`` or ``points`` account if it was ever opened: what reading
+        pages use, so that looking opens nothing."""
+        return self.ledger.by_code(_customer(customer_id, kind))
+
+    def balance_of(self, customer_id: int) -> Decimal:
+        """A shopper's balance, read only (no account yet: nothing on it)."""
+        found = self.existing(customer_id, "balance")
+        return found.balance if found else Decimal("0.00")
 
     def order_account(self, number: str) -> AccountRecord:
         return self.ledger.open(f"order:{number}", "order", CNY)

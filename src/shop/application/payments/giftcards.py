@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 import colander
 
 from shop.application.actors import Permission
-from shop.application.errors import Forbidden, Invalid
+from shop.application.errors import Conflict, Forbidden, Invalid
 from shop.application.i18n import _
 from shop.application.money import Money
 from shop.application.payments.books import CNY, Books
@@ -106,6 +106,9 @@ class BatchSchema(colander.MappingSchema):
         1, MAX_BATCH, min_err=_("At least one card"),
         max_err=_("At most ${max} cards per batch")))
     expires_on = colander.SchemaNode(colander.Date())
+    #: The issuing form's one-time key: sent twice (a reload), it issues one batch.
+    request_key = colander.SchemaNode(colander.String(), missing=None,
+                                      validator=colander.Length(1, 64))
 
 
 class CardSchema(colander.MappingSchema):
@@ -130,7 +133,10 @@ class GiftCardService:
             raise Invalid({"expires_on": _("Choose a day in the future")})
         value, quantity = values["value"], values["quantity"]
         batch_id = self.repo.add_batch(values["name"], value, quantity, expires,
-                                       self.uow.actor.name)
+                                       self.uow.actor.name, values["request_key"])
+        if batch_id is None:
+            raise Conflict(_("This batch was issued already; its codes and PINs were shown "
+                             "once, when it was issued"))
         cards = self._draw(quantity)
         source = self.books.shop_account("gift_cards")
         ledger = LedgerRepository(self.uow._session)

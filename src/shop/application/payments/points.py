@@ -57,9 +57,18 @@ class Points:
                                memo=memo, expires_at=expires)
 
     def available(self, customer_id: int) -> int:
+        """The live points, expiring what is due first (a writing step: before spending)."""
         account = self.books.points_account(customer_id)
         self.expire(account)
         return int(self.books.ledger.get(account.id).balance)
+
+    def live(self, customer_id: int) -> int:
+        """The live points, read only: the balance less what is due to expire now."""
+        account = self.books.existing(customer_id, "points")
+        if account is None:
+            return 0
+        due, debits = self.books.ledger.expiring(account.id, self.uow.clock.now())
+        return int(account.balance - max(due - debits, Decimal(0)))
 
     def spend(self, customer_id: int, points: int, reference: str, *, order_number: str,
               payment_number: str) -> None:

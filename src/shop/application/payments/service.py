@@ -30,7 +30,7 @@ from shop.application.i18n import _
 from shop.application.inventory.stock import StockLine
 from shop.application.ordering import states
 from shop.application.ordering.lifecycle import OrderLifecycle, stock_owner
-from shop.application.ordering.payment_methods import ONLINE
+from shop.application.ordering.read_models import payable_online
 from shop.application.payments.allocation import Refundable, allocate
 from shop.application.payments.books import Books, Overdrawn
 from shop.application.payments.gateways.port import (
@@ -130,12 +130,12 @@ class PaymentService:
         covered = self._tenders.covered(payments)
         due = max(order.payable - covered, Decimal("0.00"))
         customer_id = order.customer_id
-        points = self._points.available(customer_id)
+        points = self._points.live(customer_id)
         usable = min(points, self._points.for_amount(min(
             (order.payable * self._rules.points_max_share).quantize(Decimal("0.01")), due)))
         return PaymentOptions(
             order_number=order.number, payable=order.payable, covered=covered, due=due,
-            pay_by=order.pay_by, balance=self._books.balance_account(customer_id).balance,
+            pay_by=order.pay_by, balance=self._books.balance_of(customer_id),
             points=points, points_usable=max(usable - self._points_used(payments), 0),
             point_value=self._rules.point_value,
             gift_cards=tuple(card for card in GiftCardService(self.uow).mine()
@@ -155,6 +155,8 @@ class PaymentService:
         """
         self._shopper()
         values = validate(PaySchema(), data)
+        if values["installments"] and values["gateway"] != "alipay":
+            raise Invalid({"installments": _("Installments are offered with Alipay only")})
         order = self._own(number, lock=True)
         self._require_payable(order)
         with self.uow._session.begin_nested():
@@ -606,7 +608,7 @@ class PaymentService:
         return found
 
     def _require_payable(self, order: OrderRecord) -> None:
-        if order.state != states.AWAITING_PAYMENT or order.payment_method != ONLINE:
+        if not payable_online(order.state, order.payment_method):
             raise Conflict(_("This order is not awaiting payment"))
         if order.pay_by is not None and order.pay_by <= self.uow.clock.now():
             raise Conflict(_("The time to pay this order has run out"))

@@ -68,22 +68,25 @@ class WalletService:
         self.points = Points(uow, self.books, self.rules)
 
     def mine(self) -> Wallet:
+        """Read only: a shopper who never had a balance or points has none (no account is
+        opened by looking)."""
         customer_id = self._shopper()
-        balance = self.books.balance_account(customer_id)
-        points = self.books.points_account(customer_id)
-        available = self.points.available(customer_id)
-        return Wallet(balance.balance, available, self.rules.point_value,
+        balance = self.books.existing(customer_id, "balance")
+        points = self.books.existing(customer_id, "points")
+        return Wallet(balance.balance if balance else Decimal("0.00"),
+                      self.points.live(customer_id), self.rules.point_value,
                       tuple(GiftCardService(self.uow).mine()),
-                      self._history(balance.id, None), self._history(points.id, None))
+                      self._history(balance.id if balance else None, None),
+                      self._history(points.id if points else None, None))
 
     def history(self, kind: str, before: int | None = None,
                 card_id: int | None = None) -> tuple[WalletLine, ...]:
         """Older lines of one of the shopper's accounts (keyset: ``before`` an entry id)."""
         customer_id = self._shopper()
-        if kind == "balance":
-            account_id = self.books.balance_account(customer_id).id
-        elif kind == "points":
-            account_id = self.books.points_account(customer_id).id
+        account_id: int | None
+        if kind in ("balance", "points"):
+            found = self.books.existing(customer_id, kind)
+            account_id = found.id if found else None
         elif kind == "gift_card" and card_id is not None:
             account_id = GiftCardService(self.uow).owned(card_id).account_id
         else:
@@ -110,7 +113,10 @@ class WalletService:
                                       "reason": values["reason"]})
         return after
 
-    def _history(self, account_id: int, before: int | None) -> tuple[WalletLine, ...]:
+    def _history(self, account_id: int | None,
+                 before: int | None) -> tuple[WalletLine, ...]:
+        if account_id is None:
+            return ()
         zone = self.uow.settings.current().zone
         return tuple(_line(entry, zone) for entry in self.books.ledger.entries(
             account_id, before=before, limit=HISTORY))

@@ -108,7 +108,7 @@ class RewardsService:
         actor = self.uow.actor
         if actor.id != customer_id or actor.kind != "shopper":
             actor.require(Permission.CUSTOMER_VIEW)
-        return self.points.available(customer_id)
+        return self.points.live(customer_id)
 
     def my_rewards(self) -> RewardsSummary:
         """The signed-in shopper's balance, referral code and latest journal entries."""
@@ -118,12 +118,12 @@ class RewardsService:
         if customer is None:
             raise Forbidden("rewards belong to a signed-in shopper")
         zone = self.uow.settings.current().zone  # times are shown in the shop's time zone
-        balance = self.points.available(customer.id)
-        account = self.books.points_account(customer.id)
+        account = self.books.existing(customer.id, "points")
+        entries = self.books.ledger.entries(account.id, limit=RECENT_ENTRIES) if account else []
         recent = [PointsLine(int(e.amount) if e.direction == "credit" else -int(e.amount),
                              e.kind, REASON_LABELS.get(e.kind, e.kind),
-                             e.created_at.astimezone(zone))
-                  for e in self.books.ledger.entries(account.id, limit=RECENT_ENTRIES)]
+                             e.created_at.astimezone(zone)) for e in entries]
+        balance = self.points.live(customer.id)
         return RewardsSummary(balance, customer.referral_code, recent)
 
     def _grant(self, customer_id: int, points: int, reason: str, reference: str) -> Grant:

@@ -26,6 +26,8 @@ class GiftCardBatch(Base):
     quantity: Mapped[int] = mapped_column(Integer)
     expires_at: Mapped[datetime]
     issued_by: Mapped[str] = mapped_column(String(120))
+    #: The issuing form's one-time key (unique; NULL for scripts, which need none).
+    request_key: Mapped[str | None] = mapped_column(String(64), unique=True)
     created_at: Mapped[datetime] = stamped()
 
 

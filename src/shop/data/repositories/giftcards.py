@@ -11,7 +11,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from shop.data.models import GiftCard, GiftCardBatch, LedgerAccount
-from shop.data.repositories.rows import append_rows
+from shop.data.repositories.rows import append_rows, insert_unless_taken
 
 
 @dataclass(frozen=True, slots=True)
@@ -49,12 +49,11 @@ class GiftCardRepository:
         self.session = session
 
     def add_batch(self, name: str, value: Decimal, quantity: int, expires_at: datetime,
-                  issued_by: str) -> int:
-        batch = GiftCardBatch(name=name, value=value, quantity=quantity, expires_at=expires_at,
-                              issued_by=issued_by)
-        self.session.add(batch)
-        self.session.flush()
-        return batch.id
+                  issued_by: str, request_key: str | None) -> int | None:
+        """The new batch's id; None when its request key was used before."""
+        return insert_unless_taken(self.session, GiftCardBatch, {
+            "name": name, "value": value, "quantity": quantity, "expires_at": expires_at,
+            "issued_by": issued_by, "request_key": request_key}, "request_key")
 
     def add_cards(self, rows: Sequence[dict[str, object]]) -> None:
         append_rows(self.session, GiftCard, rows)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import secrets
 from typing import Any
 from urllib.parse import quote
 
@@ -28,7 +29,7 @@ from shop.presentation.untrusted import echoed
 VIEW = Permission.FINANCE_VIEW
 MANAGE = Permission.FINANCE_MANAGE
 LIST = template("admin/gift_cards.jinja2")
-FIELDS = ["name", "value", "quantity", "expires_on"]
+FIELDS = ["name", "value", "quantity", "expires_on", "request_key"]
 PAGE_SIZE = 50
 
 
@@ -43,6 +44,8 @@ def _list(request: Request, values: dict[str, Any], errors: dict[str, str]) -> d
     if before is not None and before_id is None:
         raise HTTPNotFound()
     batches = request.shop.gift_cards.batches(before_id, PAGE_SIZE)
+    # A new key for each form shown: the same form sent twice issues one batch.
+    values = {**values, "request_key": secrets.token_urlsafe(24)}
     return {"batches": batches, "values": echoed(values), "errors": errors,
             "may_issue": request.actor.can(MANAGE), "max_batch": MAX_BATCH,
             "older": batches[-1].id if len(batches) == PAGE_SIZE else None}

@@ -156,7 +156,5 @@ def _origin(url: str) -> str:
 
 
 def includeme(config: Configurator) -> None:
-    # Reading the payment options opens the shopper's balance and points accounts the first
-    # time (in the ledger): a GET that may write.
-    config.add_route("order_pay", r"/orders/{number:[0-9]+}/pay", writes_on_get=True)
+    config.add_route("order_pay", r"/orders/{number:[0-9]+}/pay")
     config.include(".payment_code")

@@ -101,8 +101,6 @@ def history(request: Request) -> dict[str, Any]:
 
 
 def includeme(config: Configurator) -> None:
-    # Reading a wallet opens the shopper's balance and points accounts the first time (in the
-    # ledger): GETs that may write.
-    config.add_route("wallet", "/account/wallet", writes_on_get=True)
+    config.add_route("wallet", "/account/wallet")
     config.add_route("wallet_gift_card", "/account/wallet/gift-cards")
-    config.add_route("wallet_history", "/account/wallet/history", writes_on_get=True)
+    config.add_route("wallet_history", "/account/wallet/history")

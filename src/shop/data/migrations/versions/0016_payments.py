@@ -46,8 +46,10 @@ def upgrade() -> None:
     sa.Column('quantity', sa.Integer(), nullable=False),
     sa.Column('expires_at', shop.data.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('issued_by', sa.String(length=120), nullable=False),
+    sa.Column('request_key', sa.String(length=64), nullable=True),
     sa.Column('created_at', shop.data.models.base.UTCDateTime(timezone=True), nullable=False),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_gift_card_batch'))
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_gift_card_batch')),
+    sa.UniqueConstraint('request_key', name=op.f('uq_gift_card_batch_request_key'))
     )
     op.create_table('payment_alert',
     sa.Column('id', sa.Integer(), nullable=False),
