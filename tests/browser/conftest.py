@@ -10,12 +10,13 @@ import os
 import threading
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from waitress.server import create_server
 
 from shop.application import Shop
-from shop.presentation import make_app
+from shop.presentation import served
 
 CHROMIUM = os.environ.get("SHOP_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
@@ -35,19 +36,29 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 @pytest.fixture(scope="session")
 def live_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
-    """The demo shop (so the README's screenshots show a believable one), served; yields the
-    base URL and the shop."""
-    url = f"sqlite:///{tmp_path_factory.mktemp('live') / 'shop.sqlite'}"
-    shop = Shop.from_settings({"sqlalchemy.url": url, "shop.default_locale": "zh_CN"})
-    shop.upgrade_database()
-    with shop.transaction(actor=shop.system_actor("browser-tests"), locale="en") as tx:
+    """The demo shop (so the README's screenshots show a believable one), served as ``make
+    run`` serves it, gateway simulators included; yields the base URL and the shop."""
+    directory = tmp_path_factory.mktemp("live")
+    url = f"sqlite:///{directory / 'shop.sqlite'}"
+    loader = Shop.from_settings({"sqlalchemy.url": url, "shop.default_locale": "zh_CN"})
+    loader.upgrade_database()
+    with loader.transaction(actor=loader.system_actor("browser-tests"), locale="en") as tx:
         tx.demo.load(DEMO_PRODUCTS)
-    settings = {"sqlalchemy.url": url, "shop.default_locale": "zh_CN"}
-    server = create_server(make_app(settings, shop=shop), host="127.0.0.1", port=0, threads=4)
+    loader.dispose()
+    # The simulators need the shop's address before it is served: bind the port first.
+    app: list[Any] = []
+    server = create_server(lambda environ, start: app[0](environ, start), host="127.0.0.1",
+                           port=0, threads=8)
+    base = f"http://127.0.0.1:{server.effective_port}"
+    shop, served_app = served({
+        "sqlalchemy.url": url, "shop.default_locale": "zh_CN", "shop.public_url": base,
+        "shop.payments.gateways": "alipay wechat unionpay",
+        "shop.payments.simulators": str(directory / "simulators")})
+    app.append(served_app)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
-        yield {"url": f"http://127.0.0.1:{server.effective_port}", "shop": shop}
+        yield {"url": base, "shop": shop}
     finally:
         server.close()
         shop.dispose()

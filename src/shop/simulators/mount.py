@@ -14,6 +14,7 @@ real gateways do.
 
 from __future__ import annotations
 
+import urllib.parse
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -58,6 +59,15 @@ def simulators_from_settings(settings: Mapping[str, Any], clock: Clock) -> Simul
         apps[name] = make(where, base_url=url, clock=clock)
         wanted.update(shop_settings(where, url))
     return Simulators(apps, wanted)
+
+
+def scan_page(settings: Mapping[str, Any], gateway: str, code_text: str) -> str | None:
+    """Where a person "scans" a payment code in development: the WeChat Pay simulator's phone
+    page for the code (a path on the shop's host); None when no simulator serves ``gateway``."""
+    names = str(settings.get("shop.payments.gateways") or "").replace(",", " ").split()
+    if gateway != "wechat" or gateway not in names or not str(settings.get(SETTING) or ""):
+        return None
+    return f"{PREFIX}/wechat/scan?" + urllib.parse.urlencode({"code_url": code_text})
 
 
 class SimulatorApp:

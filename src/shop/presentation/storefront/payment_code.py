@@ -32,6 +32,7 @@ from shop.application.payments.service import METHOD_LABELS
 from shop.presentation.i18n import _
 from shop.presentation.sessions import keep_private_cookie, private_cookie_name, session_token
 from shop.presentation.templating import template
+from shop.simulators.mount import scan_page
 
 COOKIE = "shop_pay_code"
 #: WeChat Pay's Native code is valid for two hours.
@@ -97,6 +98,9 @@ def qr_page(request: Request) -> Any:
             scale=SCALE, light="#fff", title=request.localizer.translate(_("Payment code"))))
         if code else None,
         "checked": "checked" in request.GET,
+        # Development (make run): no phone scans this code, the WeChat Pay simulator's does.
+        "simulator_scan": scan_page(request.registry.settings, code.gateway, code.text)
+        if code else None,
     }
 
 
