@@ -65,10 +65,10 @@ def database(kind: str, pg_url: str) -> Iterator[str]:
                 yield url
 
 
-def open_shop(url: str, pool: int) -> Shop:
+def open_shop(url: str, pool: int, **settings: str) -> Shop:
     return Shop(make_engine(url, pool_size=pool, max_overflow=0, pool_timeout=120),
                 {"shop.argon2.memory_kib": "19456", "shop.argon2.time_cost": "1",
-                 "shop.argon2.parallelism": "1"})
+                 "shop.argon2.parallelism": "1", **settings})
 
 
 def build_catalog(shop: Shop, scenario: str, orders: int) -> dict[str, int]:

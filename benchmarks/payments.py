@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import http.client
+import logging
 import queue
 import random
 import statistics
@@ -140,7 +141,7 @@ def double_credits(shop) -> tuple[int, int, int]:
 
 
 def run(kind: str, url: str, count: int, senders: int, duplicates: float) -> dict:
-    shop = open_shop(url, pool=senders + 4)
+    shop = open_shop(url, pool=senders + 4, **{"shop.public_url": "http://127.0.0.1"})
     shop.upgrade_database()
     with tempfile.TemporaryDirectory() as keys:
         print(f"{kind}: preparing {count} paid trades", flush=True)
@@ -167,6 +168,7 @@ def run(kind: str, url: str, count: int, senders: int, duplicates: float) -> dic
 
 
 def main() -> None:
+    logging.getLogger("waitress").setLevel(logging.ERROR)  # "task queue depth" is the point
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--database", choices=("sqlite", "postgresql", "both"), default="both")
     parser.add_argument("--postgresql-url", default=DEFAULT_PG)
