@@ -71,7 +71,7 @@ def prepare(shop, count: int, keys: Path) -> list[Notice]:
         name = GATEWAYS[n % 2]
         with shop.transaction(who.actor) as tx:
             result = tx.payments.pay(number, {"gateway": name})
-        gateways.open_cashier(result.next_step)
+        gateways.open_cashier(who.actor, result.payment_number)
         gateways.simulators[name].pay(result.payment_number)
         pending.append((name, result.payment_number))
         if (n + 1) % 200 == 0:

@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any
 
 from shop.application import Shop
+from shop.application.actors import Actor
 from shop.application.clock import Clock
+from shop.application.payments.calls import start_payment
 from shop.application.payments.gateways.http import Call, WsgiTransport
 from shop.application.payments.gateways.port import Acknowledgement, HttpRequest, NextStep
 from shop.application.payments.gateways.registry import BUILDERS
@@ -35,14 +37,17 @@ class Gateways:
     transport: WsgiTransport
     outbox: list[Sent] = field(default_factory=list)
 
-    def open_cashier(self, step: NextStep) -> None:
-        """What the shopper's browser does with the next step: open the gateway's page."""
+    def open_cashier(self, actor: Actor, payment_number: str) -> NextStep:
+        """Start the payment at its gateway (as the payment page does after its commit) and do
+        what the shopper's browser does with the next step: open the gateway's page."""
+        _gateway, step = start_payment(self.shop, payment_number, actor)
         if step.kind == "post_form":
             self.transport(Call("POST", step.url,
                                 {"Content-Type": "application/x-www-form-urlencoded"},
                                 urllib.parse.urlencode(dict(step.fields)).encode()))
         elif step.kind == "redirect":
             self.transport(Call("GET", step.url))
+        return step
 
     def deliver(self, sent: Sent) -> Acknowledgement:
         with self.shop.transaction() as tx:

@@ -107,7 +107,8 @@ def test_the_shops_jobs_deliver_dispatch_and_purge(shop, tmp_path):
     assert outcomes["track-shipments"].result == {"polled": 0, "events": 0, "delivered": 0,
                                                   "failed": 0}  # tracking is off here
     assert outcomes["send-refunds"].result == {"succeeded": 0, "pending": 0, "failed": 0}
-    assert outcomes["check-pending-payments"].result == {"checked": 0, "captured": 0}
+    assert outcomes["check-pending-payments"].result == {"checked": 0, "captured": 0,
+                                                           "closed": 0}
     assert outcomes["expire-points"].result == {"accounts": 0, "points": 0}
     assert (tmp_path / "sms" / f"{message_id:08d}.txt").exists()
     with shop.transaction(actor=shop.system_actor("tests")) as tx:

@@ -16,8 +16,10 @@ ISSUER, CLIENT, SECRET, NONCE = "https://id.example.com", "shop-web", "s3cret", 
 
 
 def claims(**changes):
+    """Valid for a day: the parametrized tokens are made when the tests are collected, which
+    in a full run is many minutes before they are checked."""
     now = int(time.time())
-    return {"iss": ISSUER, "aud": CLIENT, "sub": "person-1", "exp": now + 300, "iat": now,
+    return {"iss": ISSUER, "aud": CLIENT, "sub": "person-1", "exp": now + 86400, "iat": now,
             "nonce": NONCE, **changes}
 
 

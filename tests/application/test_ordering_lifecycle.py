@@ -284,7 +284,7 @@ def test_a_new_address_must_be_served_at_the_fee_paid_and_remarks_stay(shop, sku
     assert order.delivery.recipient == "李四" and order.remarks == "周末送"
 
 
-def test_the_shopper_is_told_when_the_order_is_placed_and_when_it_ships(shop, skus, clock):
+def test_the_shopper_is_told_when_the_order_is_placed_paid_and_shipped(shop, skus, clock):
     who = buyer(shop)  # an account with an email and no mobile
     placed = place(shop, who, {skus[0]: 1})
     shop.run_job("dispatch-events")
@@ -298,6 +298,7 @@ def test_the_shopper_is_told_when_the_order_is_placed_and_when_it_ships(shop, sk
                                           OutboxMessage.body)
                                    .order_by(OutboxMessage.id)).all()
     assert [(channel, subject) for channel, subject, _ in sent] == [
-        ("email", "订单已提交"), ("email", "订单已发货")]
+        ("email", "订单已提交"), ("email", "付款成功"), ("email", "订单已发货")]
     assert placed.number in sent[0][2] and "¥62.00" in sent[0][2] and "请在" in sent[0][2]
-    assert "顺丰速运" in sent[1][2] and "SF1234567890" in sent[1][2]
+    assert placed.number in sent[1][2] and "¥62.00" in sent[1][2]
+    assert "顺丰速运" in sent[2][2] and "SF1234567890" in sent[2][2]

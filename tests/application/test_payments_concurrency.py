@@ -82,7 +82,7 @@ def test_two_refunds_of_sixty_percent_at_once_refund_once(committed, clock, gate
     [number] = _orders(committed, who, 1)
     with committed.transaction(who.actor) as tx:
         step = tx.payments.pay(number, {"gateway": "alipay"})
-    gateways.open_cashier(step.next_step)
+    gateways.open_cashier(who.actor, step.payment_number)
     gateways.simulators["alipay"].pay(step.payment_number)
     gateways.flush()
 
@@ -95,7 +95,7 @@ def test_two_refunds_of_sixty_percent_at_once_refund_once(committed, clock, gate
         return "refunded"
 
     assert at_once(2, refund) == Counter({"refunded": 1, "refused: amount": 1})
-    committed.run_job("dispatch-events")
+    committed.run_job("send-refunds")
     refunds = gateways.simulators["alipay"].refunds.values()
     assert [r.amount for r in refunds] == [Decimal("60.00")]
     assert_books_balance(committed)
@@ -108,7 +108,7 @@ def test_the_same_notification_ten_times_at_once_pays_once(committed, clock, gat
     [number] = _orders(committed, who, 1)
     with committed.transaction(who.actor) as tx:
         step = tx.payments.pay(number, {"gateway": "unionpay"})
-    gateways.open_cashier(step.next_step)
+    gateways.open_cashier(who.actor, step.payment_number)
     gateways.simulators["unionpay"].pay(step.payment_number)
     [sent] = gateways.outbox
     answers = at_once(10, lambda n: gateways.deliver(sent).body.decode())

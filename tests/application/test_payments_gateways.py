@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from shop.application.payments.calls import check_payment
 from shop.application.payments.gateways.port import GatewayUnavailable, HttpRequest
 from shop.data.models import GatewayEvent, OutboxMessage, PaymentAlert
 from tests.gateway_support import NAMES, install
@@ -21,6 +22,7 @@ from tests.payments_support import (
     order_of,
     order_state,
     pay,
+    top_up,
     wallet,
 )
 
@@ -53,7 +55,7 @@ def gateways(shop, clock, gateway_keys):
 
 def _start(shop, gateways, who, number, name, **means):
     result = pay(shop, who, number, gateway=name, **means)
-    gateways.open_cashier(result.next_step)
+    gateways.open_cashier(who.actor, result.payment_number)
     return result.payment_number
 
 
@@ -110,7 +112,9 @@ def test_the_shoppers_return_before_the_notification_still_pays_once(shop, gatew
         headers, body = simulator.notification(payment)  # the front notify the browser posts
         request = HttpRequest(headers, body)
     with shop.transaction(who.actor) as tx:
-        assert tx.payments.returned(name, request) == number  # asks the gateway: paid
+        back = tx.payments.returned(name, request)
+    assert (back.order_number, back.pending) == (number, True)
+    assert check_payment(shop, back.payment_number, who.actor) == "captured"  # the gateway: paid
     assert order_state(shop, who, number) == "awaiting_shipment"
     assert all(answer.status < 300 for answer in gateways.flush())  # then the notification
     with shop.transaction(who.actor) as tx:
@@ -148,18 +152,24 @@ def test_a_bad_signature_is_refused_flagged_and_credits_nothing(shop, gateways, 
     assert _count(shop, GatewayEvent) == 0
 
 
-def test_an_unreachable_gateway_leaves_the_order_payable_and_holds_nothing(shop, gateways, sku):
+def test_an_unreachable_gateway_leaves_the_order_payable_and_charges_once(shop, gateways, sku):
     who = buyer(shop)
     grant_points(shop, who, 1000)
     number = order_of(shop, who, sku)
+    result = pay(shop, who, number, points="1000", gateway="wechat")
     gateways.simulators["wechat"].unreachable = True
     with pytest.raises(GatewayUnavailable):
-        pay(shop, who, number, points="1000", gateway="wechat")
-    assert wallet(shop, who)[1] == 1000  # the points were not held either
+        gateways.open_cashier(who.actor, result.payment_number)
+    assert order_state(shop, who, number) == "awaiting_payment"
+    assert wallet(shop, who)[1] == 0  # the points stay set aside for this order
     gateways.simulators["wechat"].unreachable = False
-    _paid_at_gateway(shop, gateways, who, number, "wechat", points="1000")
+    again = pay(shop, who, number, gateway="wechat")  # the shopper tries again: same trade
+    assert again.payment_number == result.payment_number
+    gateways.open_cashier(who.actor, again.payment_number)
+    gateways.simulators["wechat"].pay(again.payment_number)
     gateways.flush()
     assert order_state(shop, who, number) == "awaiting_shipment"
+    assert list(gateways.simulators["wechat"].trades) == [result.payment_number]
 
 
 @pytest.mark.parametrize("name", NAMES)
@@ -175,10 +185,8 @@ def test_split_tender_cancelled_gives_everything_back(shop, gateways, sku, name)
     assert order_state(shop, who, number) == "awaiting_shipment"
     with shop.transaction(who.actor) as tx:
         tx.orders.cancel(number)
-    shop.run_job("dispatch-events")  # the refund is sent after the commit
+    shop.run_job("send-refunds")  # the refund is sent after the commit
     gateways.flush()  # UnionPay confirms its refunds by notification
-    if name == "unionpay":
-        shop.run_job("send-refunds")
     assert wallet(shop, who) == (before[0], before[1], [Decimal("30.00")])
     with shop.transaction(who.actor) as tx:
         tenders = {t.method: t for t in tx.payments.tenders_of(number)}
@@ -224,7 +232,7 @@ def test_a_late_payment_is_refunded_when_the_stock_is_gone(shop, gateways, sku, 
     order_of(shop, other, sku, 3)  # someone else took them meanwhile
     _notify_again(shop, gateways, "alipay", payment)
     assert order_state(shop, who, number) == "closed"
-    shop.run_job("dispatch-events")
+    shop.run_job("send-refunds")
     assert _refunded_at(gateways.simulators["alipay"]) == Decimal("264.00")  # free shipping
     assert _count(shop, PaymentAlert, PaymentAlert.kind == "late_payment_refunded") == 1
     assert_books_balance(shop)
@@ -238,7 +246,7 @@ def test_a_refund_that_could_not_reach_the_gateway_is_sent_later_once(shop, gate
     gateways.simulators["alipay"].unreachable = True
     with shop.transaction(who.actor) as tx:
         tx.orders.cancel(number)
-    shop.run_job("dispatch-events")
+    assert shop.run_job("send-refunds") == {"succeeded": 0, "pending": 1, "failed": 0}
     assert _refunded_at(gateways.simulators["alipay"]) == 0
     gateways.simulators["alipay"].unreachable = False
     for _ in range(2):
@@ -273,5 +281,17 @@ def test_the_same_form_sent_twice_starts_one_trade(shop, gateways, sku):
     first = pay(shop, who, number, gateway="wechat", request_key="form-1")
     again = pay(shop, who, number, gateway="wechat", request_key="form-1")
     assert again.payment_number == first.payment_number
-    assert again.next_step.qr_text == first.next_step.qr_text
+    steps = [gateways.open_cashier(who.actor, first.payment_number) for _ in range(2)]
+    assert steps[0].qr_text == steps[1].qr_text  # started twice: one trade
     assert list(gateways.simulators["wechat"].trades) == [first.payment_number]
+
+
+def test_a_trade_the_shop_closed_is_closed_at_its_gateway_after_the_commit(shop, gateways, sku):
+    who = buyer(shop)
+    top_up(shop, who, "10.00")
+    number = order_of(shop, who, sku)
+    first = _start(shop, gateways, who, number, "alipay")
+    pay(shop, who, number, balance="10.00")  # a means added: the trade of 100.00 is stale
+    assert shop.run_job("check-pending-payments")["closed"] == 1
+    assert gateways.simulators["alipay"].trades[first].status == "TRADE_CLOSED"
+    assert shop.run_job("check-pending-payments")["closed"] == 0  # told once

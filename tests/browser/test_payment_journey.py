@@ -80,7 +80,7 @@ def test_pay_with_gift_card_points_and_alipay_then_cancel_and_get_it_all_back(pa
     page.fill("#cancel-reason", "不想要了")
     page.click("#cancel-order")
     expect(page.locator(".order-state").first).to_have_attribute("data-state", "cancelled")
-    shop.run_job("dispatch-events")  # the Alipay part is refunded after the commit
+    shop.run_job("send-refunds")  # the Alipay part is refunded after the commit
 
     page.goto(base + "/account/wallet")
     expect(page.locator("#wallet-points")).to_have_text("1100")  # the points are back

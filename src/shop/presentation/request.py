@@ -1,7 +1,9 @@
 """What a request carries: the application facade bound to its transaction and its actor.
 
 Whether the unit of work may write is decided per request: any unsafe method does, and so does a
-GET to a route declared ``writes_on_get=True`` (starting an OAuth login records the attempt).
+GET to a route declared ``writes_on_get=True`` (starting an OAuth login records the attempt);
+a route declared ``reads_only=True`` never does, a POST included (a gateway's return, which
+writes through transactions of its own around a call to the gateway).
 On SQLite a writing unit of work takes the write lock up front (``BEGIN IMMEDIATE``); a read-only
 one begins a deferred transaction that never blocks a writer, and would fail with "database is
 locked" if it tried to write after all.
@@ -41,13 +43,24 @@ class WritesOnGet:
         return True
 
 
+class ReadsOnly(WritesOnGet):
+    """Route predicate ``reads_only=True``: the request's own unit of work never writes."""
+
+    def text(self) -> str:
+        return f"reads_only = {self.value}"
+
+    phash = text
+
+
 def writes(request: Request) -> bool:
     """Whether this request's unit of work may write."""
+    route = _route(request)
+    predicates = route.predicates if route is not None else ()
+    if any(isinstance(p, ReadsOnly) and p.value for p in predicates):
+        return False
     if request.method not in SAFE_METHODS:
         return True
-    route = _route(request)
-    return route is not None and any(isinstance(p, WritesOnGet) and p.value
-                                     for p in route.predicates)
+    return any(type(p) is WritesOnGet and p.value for p in predicates)
 
 
 def _route(request: Request) -> Any:
@@ -113,5 +126,6 @@ def actor(request: Request) -> Actor:
 
 def includeme(config: Configurator) -> None:
     config.add_route_predicate("writes_on_get", WritesOnGet)
+    config.add_route_predicate("reads_only", ReadsOnly)
     config.add_request_method(shop, "shop", reify=True)
     config.add_request_method(actor, "actor", reify=True)

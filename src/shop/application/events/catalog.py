@@ -80,15 +80,6 @@ class ShipmentDelivered(Event):
     shipment_id: int
 
 
-@dataclass(frozen=True)
-class RefundRequested(Event):
-    """Money is to go back through a gateway (a cancelled paid order, a late or duplicate
-    payment, staff's refund). The handler sends it; a retry reuses the refund's number."""
-
-    name: ClassVar[str] = "payment.refund_requested"
-    refund_id: int
-
-
 EVENT_TYPES: dict[str, type[Event]] = {kind.name: kind for kind in (
     CustomerRegistered, StockChanged, OrderPlaced, OrderPaid, OrderEnded, OrderShipped,
-    ShipmentDelivered, RefundRequested)}
+    ShipmentDelivered)}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from shop.application.events.catalog import OrderPaid, RefundRequested
+from shop.application.events.catalog import OrderPaid
 from shop.application.events.handlers import handles
 
 if TYPE_CHECKING:
@@ -17,10 +17,4 @@ def earn_points(uow: UnitOfWork, event: OrderPaid) -> None:
     uow.payments.earn_points(event.order_id)
 
 
-@handles(RefundRequested, "payments.send_refund")
-def send_refund(uow: UnitOfWork, event: RefundRequested) -> None:
-    """Send a gateway refund once its request is committed (the same number on every try)."""
-    uow.payments.send_refund(event.refund_id)
-
-
-HANDLERS = (earn_points, send_refund)
+HANDLERS = (earn_points,)

@@ -4,7 +4,8 @@ another's locks; a crash loses at most the item in hand, which the next run pick
 - ``send-refunds``: gateway refunds still pending (the gateway was down, or still processing),
   sent again with their own numbers, so the gateway refunds once;
 - ``check-pending-payments``: gateway payments with no news for a while are asked about (a
-  notification that never came still pays the order);
+  notification that never came still pays the order), and trades the shop closed are closed
+  at their gateway;
 - ``expire-points``: points whose lots reached their expiry.
 """
 
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING
 
+from shop.application.payments.calls import check_payment, close_at_gateway, send_refund
 from shop.data.repositories.ledger import LedgerRepository
 from shop.data.repositories.payments import PaymentRepository
 
@@ -38,6 +40,7 @@ class RefundsSent:
 class PaymentsChecked:
     checked: int
     captured: int
+    closed: int
 
 
 @dataclass(frozen=True)
@@ -53,8 +56,7 @@ def send_refunds(shop: Shop, *, limit: int = BATCH) -> RefundsSent:
     counts = {"succeeded": 0, "pending": 0, "failed": 0}
     for refund_id in pending:
         try:
-            with shop.transaction(actor) as tx:
-                state = tx.payments.send_refund(refund_id)
+            state = send_refund(shop, refund_id, actor)
         except Exception:  # one refund's failure must not hold up the others
             log.exception("sending refund %s failed", refund_id)
             state = "pending"
@@ -66,14 +68,19 @@ def check_pending_payments(shop: Shop, *, limit: int = BATCH) -> PaymentsChecked
     actor = shop.system_actor("check-pending-payments")
     with shop.transaction(actor, writes=False) as tx:
         quiet = PaymentRepository(tx._session).pending_before(tx.clock.now() - QUIET, limit)
-    captured = 0
+        closing = tx.payments.closed_unannounced(limit)
+    captured = closed = 0
     for payment in quiet:
         try:
-            with shop.transaction(actor) as tx:
-                captured += tx.payments.check_with_gateway(payment.number) == "captured"
+            captured += check_payment(shop, payment.number, actor) == "captured"
         except Exception:
             log.exception("checking payment %s failed", payment.number)
-    return PaymentsChecked(len(quiet), captured)
+    for gateway, number in closing:
+        try:
+            closed += close_at_gateway(shop, gateway, number, actor)
+        except Exception:
+            log.exception("closing trade %s failed", number)
+    return PaymentsChecked(len(quiet), captured, closed)
 
 
 def expire_points(shop: Shop, *, limit: int = BATCH) -> PointsExpired:

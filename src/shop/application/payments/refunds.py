@@ -4,24 +4,25 @@ gateway after the commit.
 The claim is a conditional UPDATE of the payment's ``refunded`` that keeps it within what was
 captured, so of two partial refunds of 60% requested at once exactly one is claimed. A gateway
 refund is a ``payment_refund`` row with its own number, committed before anything is sent: the
-``payment.refund_requested`` handler (and the ``send-refunds`` job, for one that could not be
-sent) sends it with that number, so a refund that timed out after the gateway did it is not
-done twice. The gateway's "no" gives the claim back and the money back to sales, and raises an
+``send-refunds`` job sends it with that number outside any transaction and records the answer
+(``shop.application.payments.calls``), so a refund that timed out after the gateway did it is
+not done twice. The gateway's "no" gives the claim back and the money back to sales, and raises an
 alert for finance.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from shop.application.errors import Conflict
-from shop.application.events.catalog import RefundRequested
 from shop.application.i18n import _
 from shop.application.payments.books import Books
 from shop.application.payments.gateways.port import (
+    GatewayError,
     GatewayRefused,
-    GatewayUnavailable,
+    RefundOutcome,
     RefundRequest,
 )
 from shop.application.payments.tenders import INTERNAL, Tenders
@@ -30,6 +31,12 @@ from shop.data.repositories.payments import PaymentRecord, PaymentRepository, Re
 
 if TYPE_CHECKING:
     from shop.application import UnitOfWork
+
+
+@dataclass(frozen=True)
+class RefundCall:
+    gateway: str
+    request: RefundRequest
 
 
 class Refunds:
@@ -59,35 +66,35 @@ class Refunds:
         if internal:
             self.tenders.give_back(order, payment, amount, points, f"refund:{number}", "refund",
                                    to_balance)
-        else:
-            self.uow._events.record(RefundRequested.name,
-                                    RefundRequested(refund_id=refund.id).to_payload())
         return refund
 
-    def send(self, refund_id: int) -> str:
-        """Send a pending gateway refund (system): its state afterwards."""
+    def call(self, refund_id: int) -> RefundCall | None:
+        """What to send the gateway for a pending refund (None when it is not pending)."""
+        refund = self.repo.refund(refund_id)
+        if refund is None or refund.state != "pending":
+            return None
+        payment = self.repo.by_id(refund.payment_id)
+        assert payment is not None
+        return RefundCall(payment.method, RefundRequest(
+            out_trade_no=payment.number, trade_no=payment.trade_no, refund_no=refund.number,
+            amount=refund.amount, total=payment.amount, reason=refund.reason,
+            notify_url=self.uow.shop.link(f"/payments/{payment.method}/notify")))
+
+    def record(self, refund_id: int, answer: RefundOutcome | GatewayError) -> str:
+        """What the gateway answered to a sent refund; the refund's state afterwards."""
         refund = self.repo.refund(refund_id, lock=True)
         if refund is None or refund.state != "pending":
             return refund.state if refund else "missing"
         payment = self.repo.by_id(refund.payment_id)
         assert payment is not None
-        gateway = self.uow.shop.gateways.get(payment.method)
-        if gateway is None:
-            self.repo.note_refund_attempt(refund.id, f"gateway {payment.method} not configured")
-            return "pending"
-        try:
-            outcome = gateway.refund(RefundRequest(
-                out_trade_no=payment.number, trade_no=payment.trade_no, refund_no=refund.number,
-                amount=refund.amount, total=payment.amount, reason=refund.reason,
-                notify_url=self.uow.shop.link(f"/payments/{payment.method}/notify")))
-        except GatewayUnavailable as exc:
-            self.repo.note_refund_attempt(refund.id, str(exc))
-            return "pending"
-        except GatewayRefused as exc:
-            self.fail(refund, payment, f"{exc.code}: {exc.message}")
+        if isinstance(answer, GatewayRefused):
+            self.fail(refund, payment, f"{answer.code}: {answer.message}")
             return "failed"
-        if outcome.state == "succeeded":
-            self.succeed(refund, payment, outcome.gateway_refund_id)
+        if isinstance(answer, GatewayError):
+            self.repo.note_refund_attempt(refund.id, str(answer))
+            return "pending"
+        if answer.state == "succeeded":
+            self.succeed(refund, payment, answer.gateway_refund_id)
             return "succeeded"
         self.repo.note_refund_attempt(refund.id, "the gateway is processing it")
         return "pending"

@@ -18,11 +18,10 @@ from __future__ import annotations
 import json
 import secrets
 from collections.abc import Mapping
-from contextlib import suppress
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from shop.application.actors import Permission
 from shop.application.errors import Conflict, Forbidden, Invalid, NotFound
@@ -36,18 +35,19 @@ from shop.application.payments.books import Books, Overdrawn
 from shop.application.payments.gateways.port import (
     Acknowledgement,
     BadNotification,
+    Device,
     Gateway,
     GatewayError,
-    GatewayRefused,
     HttpRequest,
-    NextStep,
     Notification,
     PayRequest,
+    RefundOutcome,
+    TradeStatus,
 )
 from shop.application.payments.giftcards import GiftCardService, GiftCardView
 from shop.application.payments.points import Points
 from shop.application.payments.reconciliation import Reconciliation, reconcile
-from shop.application.payments.refunds import Refunds
+from shop.application.payments.refunds import RefundCall, Refunds
 from shop.application.payments.rules import PaymentRules
 from shop.application.payments.schemas import PaySchema, RefundSchema
 from shop.application.payments.tenders import GATEWAYS, INTERNAL, Tenders
@@ -97,9 +97,18 @@ class PaymentOptions:
 
 @dataclass(frozen=True)
 class PayResult:
+    """``paid``, or the gateway payment to start now (``calls.start_payment``, with no
+    transaction open), or neither: means set aside, more to pay."""
+
     paid: bool
-    next_step: NextStep | None = None
     payment_number: str = ""
+
+
+@dataclass(frozen=True)
+class Returned:
+    order_number: str
+    payment_number: str
+    pending: bool  # ask the gateway (with no transaction open)
 
 
 @dataclass(frozen=True)
@@ -150,8 +159,9 @@ class PaymentService:
         ``balance`` (an amount), ``gateway`` with ``device`` and ``installments``.
 
         All or nothing: a refused means (``Invalid`` naming its field) leaves no hold behind.
-        ``GatewayUnavailable`` when the gateway cannot be reached: nothing is held and the
-        order stays payable.
+        Nothing here calls a gateway: a gateway payment is started after the commit
+        (``calls.start_payment``); if the gateway cannot be reached then, the means held stay
+        held, the order stays payable and the same payment is started again on the next try.
         """
         self._shopper()
         values = validate(PaySchema(), data)
@@ -173,19 +183,17 @@ class PaymentService:
                 return PayResult(paid=True)
             if not values["gateway"]:
                 return PayResult(paid=False)
-            payment, step = self._start(order, due, values, key)
-            return PayResult(paid=False, next_step=step, payment_number=payment.number)
+            return PayResult(paid=False,
+                             payment_number=self._start(order, due, values, key).number)
 
     def _again(self, order: OrderRecord, key: str, payments: list[PaymentRecord],
                due: Decimal) -> PayResult:
-        """The same form again: nothing more is held; a gateway payment it started is started
-        again under the same number (the gateway sees one trade)."""
+        """The same form again: nothing more is held; a gateway payment it started is the one
+        to start again (same number: the gateway sees one trade)."""
         started = [p for p in payments if p.request_key == key and p.method in GATEWAYS]
         if due <= 0 or not started or started[-1].state != "pending":
             return PayResult(paid=due <= 0)
-        payment = started[-1]
-        return PayResult(paid=False, next_step=self._request_start(order, payment),
-                         payment_number=payment.number)
+        return PayResult(paid=False, payment_number=started[-1].number)
 
     def status(self, number: str) -> PaymentStatus:
         """For the page that waits for a payment (the WeChat QR page polls it)."""
@@ -195,10 +203,11 @@ class PaymentService:
         return PaymentStatus(order.number, order.state, order.state not in (
             states.AWAITING_PAYMENT, states.CANCELLED, states.CLOSED), due)
 
-    def returned(self, gateway_name: str, request: HttpRequest) -> str:
-        """The shopper's browser came back from the gateway: the order's number. The return is
-        no proof of payment, so a payment still pending is asked of the gateway (which settles it
-        exactly as its notification would, whichever arrives first)."""
+    def returned(self, gateway_name: str, request: HttpRequest) -> Returned:
+        """The shopper's browser came back from the gateway: which order, and whether its
+        payment is still pending. The return is no proof of payment: the caller asks the
+        gateway about a pending one with no transaction open (``calls.check_payment``), which
+        settles it exactly as its notification would, whichever arrives first."""
         gateway = self._gateway(gateway_name)
         try:
             out_trade_no = gateway.verify_return(request)
@@ -211,25 +220,38 @@ class PaymentService:
         assert order is not None
         if self.uow.actor.kind == "shopper" and order.customer_id != self.uow.actor.id:
             raise NotFound("no such payment")
-        if payment.state == "pending":
-            self.check_with_gateway(payment.number)
-        return order.number
+        return Returned(order.number, payment.number, payment.state == "pending")
 
-    def check_with_gateway(self, payment_number: str) -> str:
-        """Ask the gateway about a pending payment and settle what it says; the state after."""
+    def pending_gateway(self, payment_number: str) -> str | None:
+        """The gateway of a payment still waiting for it (None otherwise): the first step of
+        asking the gateway."""
+        payment = self._repo.by_number(payment_number)
+        return payment.method if payment and payment.state == "pending" \
+            and payment.method in GATEWAYS else None
+
+    def settle_reported(self, payment_number: str, trade: TradeStatus) -> str:
+        """What the gateway's query said of a payment, settled as its notification would be;
+        the payment's state afterwards."""
         payment = self._repo.by_number(payment_number)
         if payment is None or payment.method not in GATEWAYS:
             raise NotFound("no such payment")
-        gateway = self._gateway(payment.method)
-        try:
-            trade = gateway.query(payment.number)
-        except GatewayError:
-            return payment.state
         if trade.state == "paid" and trade.amount == payment.amount:
-            self._settle_paid(gateway.name, payment.number, trade.amount, trade.trade_no)
+            self._settle_paid(payment.method, payment.number, trade.amount, trade.trade_no)
         found = self._repo.by_number(payment_number)
         assert found is not None
         return found.state
+
+    def closed_unannounced(self, limit: int) -> list[tuple[str, str]]:
+        """(gateway, payment number) of trades the shop closed and their gateway not yet
+        (system only)."""
+        self.uow.actor.require_system()
+        return [(p.method, p.number) for p in self._repo.closed_unannounced(limit)]
+
+    def announced_closed(self, payment_number: str) -> None:
+        self.uow.actor.require_system()
+        payment = self._repo.by_number(payment_number)
+        if payment is not None:
+            self._repo.announce_closed(payment.id)
 
     # -- notifications -------------------------------------------------------------------------
 
@@ -409,11 +431,15 @@ class PaymentService:
             self._refunds.request(order, by_id[share.payment_id], share.amount, reason,
                                  points=share.points, to_balance=share.to_balance)
 
-    def send_refund(self, refund_id: int) -> str:
-        """Send a pending gateway refund (the ``payment.refund_requested`` handler and the
-        ``send-refunds`` job; system only)."""
+    def refund_call(self, refund_id: int) -> RefundCall | None:
+        """What to send the gateway for a pending refund (the ``send-refunds`` job; system)."""
         self.uow.actor.require_system()
-        return self._refunds.send(refund_id)
+        return self._refunds.call(refund_id)
+
+    def record_refund(self, refund_id: int, answer: RefundOutcome | GatewayError) -> str:
+        """The gateway's answer to a sent refund (system); the refund's state afterwards."""
+        self.uow.actor.require_system()
+        return self._refunds.record(refund_id, answer)
 
     def expire_points(self, account_id: int) -> int:
         """Expire the points due on one points account (the ``expire-points`` job; system)."""
@@ -548,7 +574,9 @@ class PaymentService:
             raise Invalid({field: _("Not enough left to pay that much")}) from None
 
     def _start(self, order: OrderRecord, due: Decimal, values: Mapping[str, Any],
-               key: str | None) -> tuple[PaymentRecord, NextStep]:
+               key: str | None) -> PaymentRecord:
+        """The pending payment at the chosen gateway for what is due: the same one as a moment
+        ago for the same choice, else a new one (the others closed)."""
         name = values["gateway"]
         self._gateway(name)
         payments = self._repo.for_order(order.id)
@@ -565,33 +593,39 @@ class PaymentService:
                                      method=name, state="pending", amount=due,
                                      device=values["device"],
                                      installments=values["installments"], request_key=key)
-        return payment, self._request_start(order, payment)
+        return payment
 
-    def _request_start(self, order: OrderRecord, payment: PaymentRecord) -> NextStep:
-        """Ask the gateway to start ``payment`` (again: same number, same amount)."""
+    def start_request(self, payment_number: str) -> tuple[str, PayRequest]:
+        """(gateway, what to ask it) to start one of the shopper's pending payments: the
+        first step of ``calls.start_payment``, which asks with no transaction open. Again
+        for the same payment: the same number and amount, so the gateway sees one trade."""
+        payment = self._repo.by_number(payment_number) \
+            if isinstance(payment_number, str) else None
+        order = self._orders.find_by_id(payment.order_id) if payment else None
+        if payment is None or order is None or order.customer_id != self._shopper() \
+                or payment.method not in GATEWAYS:
+            raise NotFound("no such payment")
+        if payment.state != "pending" or not payable_online(order.state,
+                                                            order.payment_method):
+            raise Conflict(_("This order is not awaiting payment"))
         shop, name = self.uow.shop, payment.method
-        try:
-            return self._gateway(name).start(PayRequest(
-                out_trade_no=payment.number, amount=payment.amount,
-                subject=f"订单 {order.number}", device=payment.device,  # type: ignore[arg-type]
-                notify_url=shop.link(f"/payments/{name}/notify"),
-                return_url=shop.link(f"/payments/{name}/return"),
-                client_ip=self.uow.client_ip or "127.0.0.1",
-                expires_at=order.pay_by or self.uow.clock.now() + timedelta(hours=2),
-                installments=payment.installments))
-        except GatewayRefused as exc:
-            raise Conflict(_("The payment service refused: ${why}",
-                             mapping={"why": exc.message or exc.code})) from None
+        self._gateway(name)
+        return name, PayRequest(
+            out_trade_no=payment.number, amount=payment.amount,
+            subject=f"订单 {order.number}", device=cast(Device, payment.device),
+            notify_url=shop.link(f"/payments/{name}/notify"),
+            return_url=shop.link(f"/payments/{name}/return"),
+            client_ip=self.uow.client_ip or "127.0.0.1",
+            expires_at=order.pay_by or self.uow.clock.now() + timedelta(hours=2),
+            installments=payment.installments)
 
     def _close_pending(self, payments: list[PaymentRecord]) -> None:
-        """Close the order's pending gateway trades so a stale page cannot pay them (a trade
-        paid anyway is a late payment: see ``_late``)."""
+        """Close the order's pending gateway trades; the ``check-pending-payments`` job tells
+        their gateways after the commit, so a stale page cannot pay them (a trade paid anyway
+        is a late payment: see ``_late``)."""
         for payment in payments:
-            if payment.state == "pending" and self._repo.move(payment.id, ("pending",), "closed"):
-                gateway = self.uow.shop.gateways.get(payment.method)
-                if gateway is not None:  # unreachable or refused: a late payment is still caught
-                    with suppress(GatewayError):
-                        gateway.close(payment.number)
+            if payment.state == "pending":
+                self._repo.move(payment.id, ("pending",), "closed")
 
     def _complete(self, order: OrderRecord) -> None:
         payments = self._repo.for_order(order.id)

@@ -16,7 +16,16 @@ from __future__ import annotations
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import CheckConstraint, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    Boolean,
+    CheckConstraint,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from shop.data.models.base import Base, stamped
@@ -58,6 +67,9 @@ class Payment(Base):
     installments: Mapped[int] = mapped_column(Integer, default=0)
     #: The payment form's one-time key: a form sent twice finds what the first sending did.
     request_key: Mapped[str | None] = mapped_column(String(64))
+    #: A trade the shop closed (``state`` closed) that its gateway has been told to close too;
+    #: the ``check-pending-payments`` job tells it, outside any transaction.
+    closed_at_gateway: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = stamped()
     updated_at: Mapped[datetime] = stamped(on_update=True)
     captured_at: Mapped[datetime | None]

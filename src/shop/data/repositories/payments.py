@@ -130,6 +130,19 @@ class PaymentRepository:
             .values(refunded=Payment.refunded - amount, updated_at=self._now())
             .execution_options(synchronize_session=False))
 
+    def closed_unannounced(self, limit: int) -> list[PaymentRecord]:
+        """Gateway trades the shop closed that their gateway has not been told about yet."""
+        return [PaymentRecord(*row) for row in self.session.execute(
+            select(*_PAYMENT).where(Payment.state == "closed",
+                                    Payment.closed_at_gateway.is_(False),
+                                    Payment.method.in_(("alipay", "wechat", "unionpay")))
+            .order_by(Payment.id).limit(limit))]
+
+    def announce_closed(self, payment_id: int) -> None:
+        self.session.execute(update(Payment).where(Payment.id == payment_id)
+                             .values(closed_at_gateway=True)
+                             .execution_options(synchronize_session=False))
+
     def pending_before(self, before: datetime, limit: int) -> list[PaymentRecord]:
         """Gateway payments still waiting for news (the query job asks the gateway)."""
         return [PaymentRecord(*row) for row in self.session.execute(

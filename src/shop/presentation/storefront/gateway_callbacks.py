@@ -17,7 +17,8 @@ from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from shop.application.payments.gateways.port import HttpRequest
+from shop.application.payments.calls import check_payment
+from shop.application.payments.gateways.port import BadNotification, HttpRequest
 from shop.presentation.security import PUBLIC
 
 
@@ -45,13 +46,23 @@ def notify(request: Request) -> Response:
 @view_config(route_name="payment_return", request_method=("GET", "POST"), permission=PUBLIC,
              require_csrf=False)
 def returned(request: Request) -> Response:
-    """To the order's page; the service asks the gateway about a payment still pending (a return
-    proves nothing by itself). Not the shopper's payment, or not verified: not found."""
-    number = request.shop.payments.returned(*_callback(request))
-    return HTTPSeeOther(location=request.route_path("order", number=number))
+    """To the order's page, after asking the gateway about a payment still pending (a return
+    proves nothing by itself), with no transaction of this request writing meanwhile. Not the
+    shopper's payment, or not verified: not found."""
+    gateway, http = _callback(request)
+    shop = request.registry.shop
+    try:
+        payment = shop.gateways[gateway].verify_return(http)
+    except BadNotification:
+        raise HTTPNotFound() from None
+    # Before this request's own unit of work reads anything: the check commits apart.
+    check_payment(shop, payment, shop.system_actor("payment-return"))
+    back = request.shop.payments.returned(gateway, http)
+    return HTTPSeeOther(location=request.route_path("order", number=back.order_number))
 
 
 def includeme(config: Configurator) -> None:
     config.add_route("payment_notify", "/payments/{gateway}/notify")
-    # Settling a payment the gateway reports paid writes, on a GET too.
-    config.add_route("payment_return", "/payments/{gateway}/return", writes_on_get=True)
+    # Settling a payment the gateway reports paid writes in a transaction of its own, after
+    # the call to the gateway; the request's own transaction only reads.
+    config.add_route("payment_return", "/payments/{gateway}/return", reads_only=True)

@@ -20,13 +20,14 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from pyramid.config import Configurator
-from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.renderers import render_to_response
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.view import view_config
 
-from shop.application import Conflict, Invalid, Permission, Throttled
+from shop.application import Conflict, Invalid, NotFound, Permission, Throttled
+from shop.application.payments.calls import start_payment
 from shop.application.payments.gateways.port import GatewayUnavailable, NextStep
 from shop.application.payments.service import METHOD_LABELS, PayResult
 from shop.presentation.headers import content_security_policy
@@ -57,8 +58,8 @@ DONE = {
 TENDER_STATES = {"held": _("Set aside"), "pending": _("Awaiting the payment service"),
                  "captured": _("Paid"), "released": _("Given back"), "failed": _("Failed"),
                  "closed": _("Closed")}
-UNAVAILABLE = _("The payment service could not be reached. Nothing was charged and nothing is "
-                "set aside: please try again.")
+UNAVAILABLE = _("The payment service could not be reached. Nothing was charged: please try "
+                "again.")
 
 
 def device(request: Request) -> str:
@@ -112,27 +113,41 @@ def pay(request: Request) -> Any:
         return _page(request, form, conflict=exc.message, status=429)
     except Conflict as exc:
         return _page(request, form, conflict=exc.args[0] if exc.args else None, status=409)
-    except GatewayUnavailable:
-        return _page(request, form, conflict=UNAVAILABLE, status=503)
     return _next(request, number, result)
 
 
 def _next(request: Request, number: str, result: PayResult) -> Response:
-    """Where the browser goes after the service took the form."""
-    step = result.next_step
+    """Where the browser goes after the service took the form (and committed it)."""
     if result.paid:
         return HTTPSeeOther(location=request.route_path("order", number=number,
                                                         _query={"done": "paid"}))
-    if step is None:  # internal means set aside, more to pay
+    if not result.payment_number:  # internal means set aside, more to pay
         return HTTPSeeOther(location=request.route_path("order_pay", number=number,
                                                         _query={"done": "held"}))
+    return HTTPSeeOther(location=request.route_path(
+        "order_pay_go", number=number, _query={"payment": result.payment_number}))
+
+
+@view_config(route_name="order_pay_go", request_method="GET", renderer=PAGE,
+             permission=Permission.ACCOUNT_SELF)
+def go(request: Request) -> Any:
+    """On to the gateway: the shop asks it to start the payment now, with no transaction of
+    its own open (a slow gateway holds no lock), and sends the browser where it says."""
+    number, payment = request.matchdict["number"], request.GET.get("payment", "")
+    try:
+        gateway, step = start_payment(request.registry.shop, payment, request.shop.actor)
+    except NotFound:
+        raise HTTPNotFound() from None
+    except Conflict as exc:
+        return _page(request, conflict=exc.args[0] if exc.args else None, status=409)
+    except GatewayUnavailable:
+        return _page(request, conflict=UNAVAILABLE, status=503)
     if step.kind == "post_form":
         return _gateway_form(request, number, step)
     if step.kind == "qr":
         response = HTTPSeeOther(location=request.route_path(
-            "order_pay_qr", number=number, _query={"payment": result.payment_number}))
-        keep_code(request, response, number, result.payment_number,
-                  request.POST.get("gateway", ""), step.qr_text)
+            "order_pay_qr", number=number, _query={"payment": payment}))
+        keep_code(request, response, number, payment, gateway, step.qr_text)
         return response
     return HTTPSeeOther(location=step.url)
 
@@ -157,4 +172,5 @@ def _origin(url: str) -> str:
 
 def includeme(config: Configurator) -> None:
     config.add_route("order_pay", r"/orders/{number:[0-9]+}/pay")
+    config.add_route("order_pay_go", r"/orders/{number:[0-9]+}/pay/go")
     config.include(".payment_code")

@@ -146,6 +146,7 @@ def upgrade() -> None:
     sa.Column('device', sa.String(length=10), nullable=False),
     sa.Column('installments', sa.Integer(), nullable=False),
     sa.Column('request_key', sa.String(length=64), nullable=True),
+    sa.Column('closed_at_gateway', sa.Boolean(), nullable=False),
     sa.Column('created_at', shop.data.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('updated_at', shop.data.models.base.UTCDateTime(timezone=True), nullable=False),
     sa.Column('captured_at', shop.data.models.base.UTCDateTime(timezone=True), nullable=True),
