@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from shop.data import CLOCK
 from shop.data.models import GatewayEvent, Payment, PaymentAlert, PaymentRefund
+from shop.data.repositories.money import to_fen
 from shop.data.repositories.rows import insert_unless_taken
 
 
@@ -117,8 +118,8 @@ class PaymentRepository:
         result = self.session.execute(
             update(Payment)
             .where(Payment.id == payment_id, Payment.state == "captured",
-                   Payment.refunded + amount <= Payment.amount)
-            .values(refunded=Payment.refunded + amount, updated_at=self._now())
+                   to_fen(Payment.refunded + amount - Payment.amount) <= 0)
+            .values(refunded=to_fen(Payment.refunded + amount), updated_at=self._now())
             .execution_options(synchronize_session=False))
         return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
 
@@ -126,7 +127,7 @@ class PaymentRepository:
         """A refund the gateway refused gives its claim back."""
         self.session.execute(
             update(Payment).where(Payment.id == payment_id)
-            .values(refunded=Payment.refunded - amount, updated_at=self._now())
+            .values(refunded=to_fen(Payment.refunded - amount), updated_at=self._now())
             .execution_options(synchronize_session=False))
 
     def pending_before(self, before: datetime, limit: int) -> list[PaymentRecord]:

@@ -1,0 +1,58 @@
+"""What the stateful payments test (``test_payments_stateful.py``) found, each pinned to the
+shortest sequence that shows it."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+import pytest
+
+from tests.gateway_support import install
+from tests.ordering_support import buyer, place, prepare_shop, sku_codes
+from tests.payments_support import (
+    assert_books_balance,
+    gift_card,
+    order_state,
+    pay,
+    top_up,
+    wallet,
+)
+
+#: + 12.00 express below 199.00
+PRICES = ("33.33", "57.01", "188.87")
+
+
+@pytest.fixture
+def skus(system: Any) -> list[str]:
+    prepare_shop(system)
+    return [sku_codes(system, stock=10, price=price)[0] for price in PRICES]
+
+
+def test_a_hold_and_a_capture_that_add_up_only_to_the_fen_pay_the_order(shop, clock, skus,
+                                                                        gateway_keys):
+    """5.05 + 561.56 is 566.6099999999999 in a float (SQLite's NUMERIC): the sale of 566.61
+    was refused as an overdraft and the notification failed."""
+    gateways = install(shop, clock, gateway_keys)
+    who = buyer(shop)
+    top_up(shop, who, "5.05")
+    number = place(shop, who, {skus[2]: 3}).number  # 566.61, shipping free
+    result = pay(shop, who, number, balance="5.05", gateway="alipay")
+    gateways.open_cashier(result.next_step)
+    gateways.simulators["alipay"].pay(result.payment_number)
+    assert [answer.body for answer in gateways.flush()] == [b"success"]
+    assert order_state(shop, who, number) == "awaiting_shipment"
+    assert_books_balance(shop)
+
+
+def test_refunds_that_add_up_only_to_the_fen_refund_the_whole_tender(shop, system, skus):
+    """0.01 + 1.12 is 1.1300000000000001 in a float: the second refund's claim was refused."""
+    who = buyer(shop)
+    top_up(shop, who, "1.13")
+    card = gift_card(shop, "44.20")
+    number = place(shop, who, {skus[0]: 1}).number  # 45.33
+    assert pay(shop, who, number, balance="1.13", gift_card_code=card.code,
+               gift_card_pin=card.pin).paid
+    for amount in ("0.01", "1.12"):
+        system.payments.refund(number, {"amount": amount, "reason": "RMA"})
+    assert wallet(shop, who)[0] == Decimal("1.13")
