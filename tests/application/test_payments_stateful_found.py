@@ -8,11 +8,13 @@ from typing import Any
 
 import pytest
 
+from shop.data.repositories.ledger import LedgerRepository
 from tests.gateway_support import install
 from tests.ordering_support import buyer, place, prepare_shop, sku_codes
 from tests.payments_support import (
     assert_books_balance,
     gift_card,
+    grant_points,
     order_state,
     pay,
     top_up,
@@ -56,3 +58,17 @@ def test_refunds_that_add_up_only_to_the_fen_refund_the_whole_tender(shop, syste
     for amount in ("0.01", "1.12"):
         system.payments.refund(number, {"amount": amount, "reason": "RMA"})
     assert wallet(shop, who)[0] == Decimal("1.13")
+
+
+def test_points_given_back_take_their_worth_out_of_the_order(shop, skus):
+    """The points and their worth in CNY went back under one reference, so the CNY never
+    moved: the order's account kept it."""
+    who = buyer(shop)
+    grant_points(shop, who, 1000)
+    number = place(shop, who, {skus[0]: 1}).number
+    pay(shop, who, number, points="500")
+    with shop.transaction(who.actor) as tx:
+        tx.orders.cancel(number)
+    assert wallet(shop, who)[1] == 1000
+    with shop.transaction() as tx:
+        assert LedgerRepository(tx._session).by_code(f"order:{number}").balance == 0
