@@ -8,6 +8,7 @@ from typing import Any
 
 import pytest
 
+from shop.application import Shop
 from shop.data.repositories.ledger import LedgerRepository
 from tests.gateway_support import install
 from tests.ordering_support import buyer, place, prepare_shop, sku_codes
@@ -72,3 +73,18 @@ def test_points_given_back_take_their_worth_out_of_the_order(shop, skus):
     assert wallet(shop, who)[1] == 1000
     with shop.transaction() as tx:
         assert LedgerRepository(tx._session).by_code(f"order:{number}").balance == 0
+
+
+def test_a_refund_of_less_than_a_point_goes_to_the_balance(connection, settings, clock, skus):
+    """With a point worth 0.07, a share of 0.05 is no whole point: the points part moved 0.00,
+    which the journal refuses, and the refund failed."""
+    shop = Shop(connection, settings | {"shop.points.value": "0.07"}, clock=clock)
+    who = buyer(shop)
+    grant_points(shop, who, 100)
+    top_up(shop, who, "38.33")
+    number = place(shop, who, {skus[0]: 1}).number  # 45.33: 7.00 by points
+    assert pay(shop, who, number, points="100", balance="38.33").paid
+    with shop.transaction(shop.system_actor("tests")) as tx:
+        tx.payments.refund(number, {"amount": "38.38", "reason": "RMA"})
+    assert wallet(shop, who)[:2] == (Decimal("38.38"), 0)
+    assert_books_balance(shop)

@@ -93,10 +93,12 @@ class Tenders:
                                       order_number=order_number,
                                       payment_number=payment_number)
             # Its own reference: the points moved under ``reference`` already (one reference
-            # moves once, whatever its unit), and this is their worth in CNY going back.
-            self.books.move(reference + ":funding", order_account,
-                            self.books.shop_account("points_funding"), amount - to_balance, kind,
-                            order_number=order_number, payment_number=payment_number)
+            # moves once, whatever its unit), and this is their worth in CNY going back; none
+            # when the share is worth less than a point (it all goes to the balance).
+            if amount > to_balance:
+                self.books.move(reference + ":funding", order_account,
+                                self.books.shop_account("points_funding"), amount - to_balance,
+                                kind, order_number=order_number, payment_number=payment_number)
             if to_balance:
                 self.books.move(reference + ":rest", order_account,
                                 self.books.balance_account(order.customer_id), to_balance,
