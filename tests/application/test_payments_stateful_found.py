@@ -75,6 +75,24 @@ def test_points_given_back_take_their_worth_out_of_the_order(shop, skus):
         assert LedgerRepository(tx._session).by_code(f"order:{number}").balance == 0
 
 
+def test_a_payment_refunded_as_late_earns_no_points(shop, clock, skus, gateway_keys):
+    """A trade paid at Alipay whose notification came after the order was paid by WeChat Pay
+    is refunded; the order earned points for both."""
+    gateways = install(shop, clock, gateway_keys)
+    who = buyer(shop)
+    number = place(shop, who, {skus[1]: 1}).number  # 69.01
+    first = pay(shop, who, number, gateway="alipay")
+    gateways.open_cashier(first.next_step)
+    gateways.simulators["alipay"].pay(first.payment_number)
+    late = gateways.outbox.pop()
+    second = pay(shop, who, number, gateway="wechat")
+    gateways.simulators["wechat"].pay(second.payment_number)
+    gateways.flush()
+    assert gateways.deliver(late).status == 200
+    shop.run_job("dispatch-events")
+    assert wallet(shop, who)[1] == 69
+
+
 def test_a_refund_of_less_than_a_point_goes_to_the_balance(connection, settings, clock, skus):
     """With a point worth 0.07, a share of 0.05 is no whole point: the points part moved 0.00,
     which the journal refuses, and the refund failed."""
