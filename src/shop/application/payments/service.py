@@ -463,8 +463,11 @@ class PaymentService:
         if order is None or self._rules.points_per_yuan == 0 or order.state in (
                 states.AWAITING_PAYMENT, states.CANCELLED, states.CLOSED):
             return 0
-        paid = sum((p.amount for p in self._repo.for_order(order.id)
-                    if p.state == "captured" and p.method != "points"), Decimal("0.00"))
+        # What the sale took less its points: a payment that came late or twice and went back
+        # in full is captured too, but the shopper did not pay the order with it.
+        paid = order.payable - sum((p.amount for p in self._repo.for_order(order.id)
+                                    if p.state == "captured" and p.method == "points"),
+                                   Decimal("0.00"))
         points = int(paid) * self._rules.points_per_yuan
         granted = self._points.grant(order.customer_id, points, "points_earn",
                                     f"earn:{order.number}", memo=order.number)

@@ -11,6 +11,8 @@ a step repeated (a retried request, a duplicate notification) moves nothing the 
     release:<payment>   order → the means             an unpaid order's hold given back
     unsale:<refund>     shop:sales → order            a refund of a paid order starts
     refund:<refund>     order → the means / gateway   …and reaches the means
+    <release or refund>:funding                       points given back: their worth in CNY
+                        order → shop:points_funding   (the points move under the plain one)
 
 A gift card that has expired by the time its value comes back cannot be spent again, so the
 value goes to the shopper's account balance instead (memo "gift card expired"): nobody loses it.
@@ -91,9 +93,13 @@ class Tenders:
                                       spent_expiry=spent[0].expires_at if spent else None,
                                       order_number=order_number,
                                       payment_number=payment_number)
-            self.books.move(reference, order_account, self.books.shop_account("points_funding"),
-                            amount - to_balance, kind, order_number=order_number,
-                            payment_number=payment_number)
+            # Its own reference: the points moved under ``reference`` already (one reference
+            # moves once, whatever its unit), and this is their worth in CNY going back; none
+            # when the share is worth less than a point (it all goes to the balance).
+            if amount > to_balance:
+                self.books.move(reference + ":funding", order_account,
+                                self.books.shop_account("points_funding"), amount - to_balance,
+                                kind, order_number=order_number, payment_number=payment_number)
             if to_balance:
                 self.books.move(reference + ":rest", order_account,
                                 self.books.balance_account(order.customer_id), to_balance,

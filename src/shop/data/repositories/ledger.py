@@ -18,6 +18,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from shop.data.models import LedgerAccount, LedgerEntry
+from shop.data.repositories.money import to_fen
 from shop.data.repositories.rows import append_rows, insert_unless_taken
 
 
@@ -166,8 +167,8 @@ class LedgerRepository:
         result = self.session.execute(
             update(LedgerAccount)
             .where(LedgerAccount.id == account_id, LedgerAccount.may_go_negative.is_(False),
-                   LedgerAccount.balance + delta >= 0)
-            .values(balance=LedgerAccount.balance + delta)
+                   to_fen(LedgerAccount.balance + delta) >= 0)
+            .values(balance=to_fen(LedgerAccount.balance + delta))
             .execution_options(synchronize_session=False))
         if result.rowcount == 1:  # type: ignore[attr-defined]
             return True

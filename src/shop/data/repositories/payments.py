@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from shop.data import CLOCK
 from shop.data.models import GatewayEvent, Payment, PaymentAlert, PaymentRefund
+from shop.data.repositories.money import to_fen
 from shop.data.repositories.rows import insert_unless_taken
 
 
@@ -118,8 +119,8 @@ class PaymentRepository:
         result = self.session.execute(
             update(Payment)
             .where(Payment.id == payment_id, Payment.state == "captured",
-                   Payment.refunded + amount <= Payment.amount)
-            .values(refunded=Payment.refunded + amount, updated_at=self._now())
+                   to_fen(Payment.refunded + amount - Payment.amount) <= 0)
+            .values(refunded=to_fen(Payment.refunded + amount), updated_at=self._now())
             .execution_options(synchronize_session=False))
         return result.rowcount == 1  # type: ignore[attr-defined, no-any-return]
 
@@ -127,7 +128,7 @@ class PaymentRepository:
         """A refund the gateway refused gives its claim back."""
         self.session.execute(
             update(Payment).where(Payment.id == payment_id)
-            .values(refunded=Payment.refunded - amount, updated_at=self._now())
+            .values(refunded=to_fen(Payment.refunded - amount), updated_at=self._now())
             .execution_options(synchronize_session=False))
 
     def closed_unannounced(self, limit: int) -> list[PaymentRecord]:
