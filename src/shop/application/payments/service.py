@@ -283,8 +283,10 @@ class PaymentService:
         if note.kind == "refunded":
             refund = self._repo.refund_by_number(note.refund_no)
             payment = self._repo.by_id(refund.payment_id) if refund else None
+            # Alipay's refund_fee is the trade's total refunded so far, the others' the refund's
+            # own amount: either way never more than the shop set aside for refunds.
             if refund is None or payment is None or payment.method != gateway.name \
-                    or refund.amount != note.amount:
+                    or not refund.amount <= note.amount <= payment.refunded:
                 self._alert(gateway.name, "unknown_refund", note.out_trade_no,
                             f"refund {note.refund_no} of {note.amount} matches no refund",
                             note.raw)
@@ -341,13 +343,16 @@ class PaymentService:
         or cancelled, or a second trade paid after the first completed the order.
 
         With ``shop.payments.late_payment = complete`` (the default) a closed or cancelled
-        order is completed when everything it held can be held again: its stock re-reserved and
-        its released means held again (all or nothing, in a savepoint). Otherwise, and always
-        for an order paid already, the payment is refunded in full automatically. Either way
+        order that was never paid is completed when everything it held can be held again: its
+        stock re-reserved and its released means held again (all or nothing, in a savepoint).
+        Otherwise, and always for an order paid once already, the payment is refunded in full
+        automatically. Either way
         finance sees an alert saying which.
         """
         if order.state in (states.CLOSED, states.CANCELLED) and \
-                self._rules.late_payment == "complete" and self._revive(order, payment, payments):
+                self._rules.late_payment == "complete" and \
+                not self._books.ledger.done(f"sale:{order.number}") and \
+                self._revive(order, payment, payments):
             self._alert(payment.method, "late_payment_completed", payment.number,
                         f"order {order.number} was {order.state}; stock and means held again, "
                         "order completed")
