@@ -10,6 +10,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from shop.application import Invalid
 from shop.application.payments.calls import check_payment
 from shop.application.payments.gateways.port import GatewayUnavailable, HttpRequest
 from shop.data.models import GatewayEvent, OutboxMessage, PaymentAlert
@@ -295,3 +296,22 @@ def test_a_trade_the_shop_closed_is_closed_at_its_gateway_after_the_commit(shop,
     assert shop.run_job("check-pending-payments")["closed"] == 1
     assert gateways.simulators["alipay"].trades[first].status == "TRADE_CLOSED"
     assert shop.run_job("check-pending-payments")["closed"] == 0  # told once
+
+
+def test_alipay_installments_are_offered_with_their_fees_and_refused_below_the_minimum(
+        shop, gateways, system, sku):
+    who = buyer(shop)
+    small = order_of(shop, who, sku)  # 100.00: at the minimum
+    with shop.transaction(who.actor) as tx:
+        plans = tx.payments.options(small).installment_plans
+    assert [(p.periods, p.fee, p.total) for p in plans] == [
+        (3, Decimal("2.30"), Decimal("102.30")), (6, Decimal("4.50"), Decimal("104.50")),
+        (12, Decimal("7.50"), Decimal("107.50"))]
+    top_up(shop, who, "10.00")
+    with pytest.raises(Invalid) as refused:  # 90.00 left: below the minimum
+        pay(shop, who, small, balance="10.00", gateway="alipay", installments="3")
+    assert set(refused.value.errors) == {"installments"}
+    assert wallet(shop, who)[0] == Decimal("10.00")  # nothing held
+    result = pay(shop, who, small, gateway="alipay", installments="6")
+    step = gateways.open_cashier(who.actor, result.payment_number)
+    assert '"hb_fq_num":"6"' in step.fields["biz_content"].replace(" ", "")

@@ -32,6 +32,7 @@ from shop.application.ordering.lifecycle import OrderLifecycle, stock_owner
 from shop.application.ordering.read_models import payable_online
 from shop.application.payments.allocation import Refundable, allocate
 from shop.application.payments.books import Books, Overdrawn
+from shop.application.payments.gateways.installments import InstallmentPlan
 from shop.application.payments.gateways.port import (
     Acknowledgement,
     BadNotification,
@@ -40,6 +41,7 @@ from shop.application.payments.gateways.port import (
     GatewayError,
     HttpRequest,
     Notification,
+    OffersInstallments,
     PayRequest,
     RefundOutcome,
     TradeStatus,
@@ -93,6 +95,8 @@ class PaymentOptions:
     tenders: tuple[TenderView, ...]
     #: A one-time key for the payment form (``request_key``).
     request_key: str
+    #: Alipay's 花呗分期 plans for what is due, with their fees (none below the minimum).
+    installment_plans: tuple[InstallmentPlan, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -151,7 +155,13 @@ class PaymentService:
                              if not card.expired and card.balance > 0),
             gateways=tuple(name for name in GATEWAYS if name in self.uow.shop.gateways),
             tenders=tuple(self._tender(payment) for payment in payments),
-            request_key=secrets.token_urlsafe(24))
+            request_key=secrets.token_urlsafe(24),
+            installment_plans=tuple(self._installment_plans(due)))
+
+    def _installment_plans(self, due: Decimal) -> list[InstallmentPlan]:
+        gateway = self.uow.shop.gateways.get("alipay")
+        return gateway.installment_plans(due) \
+            if isinstance(gateway, OffersInstallments) and due > 0 else []
 
     def pay(self, number: str, data: Mapping[str, Any]) -> PayResult:
         """Commit internal means and/or choose a gateway for what is left: ``gift_card`` (id of
@@ -183,6 +193,11 @@ class PaymentService:
                 return PayResult(paid=True)
             if not values["gateway"]:
                 return PayResult(paid=False)
+            if values["installments"] and values["installments"] not in {
+                    plan.periods for plan in self._installment_plans(due)}:
+                raise Invalid({"installments": _(
+                    "Installments are not offered for ${amount}", mapping={
+                        "amount": f"¥{due:.2f}"})})
             return PayResult(paid=False,
                              payment_number=self._start(order, due, values, key).number)
 

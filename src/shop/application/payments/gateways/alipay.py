@@ -55,7 +55,13 @@ from shop.application.clock import Clock
 from shop.application.errors import Invalid
 from shop.application.money import from_yuan, to_money, to_yuan
 from shop.application.payments.gateways.http import Call, Transport
-from shop.application.payments.gateways.installments import MINIMUM, PERIODS, SELLER_PERCENTS
+from shop.application.payments.gateways.installments import (
+    MINIMUM,
+    PERIODS,
+    SELLER_PERCENTS,
+    InstallmentPlan,
+    plans,
+)
 from shop.application.payments.gateways.port import (
     Acknowledgement,
     BadNotification,
@@ -181,6 +187,11 @@ class AlipayGateway:
         self.config = config
         self.transport = transport
         self.clock = clock
+
+    def installment_plans(self, amount: Decimal) -> list[InstallmentPlan]:
+        """The 花呗分期 plans this merchant offers for ``amount`` (none below the minimum)."""
+        return plans(amount, self.config.installment_seller_percent,
+                     self.config.installment_minimum)
 
     # -- paying -------------------------------------------------------------------------------
 

@@ -20,7 +20,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from shop.application.payments.gateways.installments import InstallmentPlan
 
 #: Where the shopper is paying from: desktop gets Alipay page pay / WeChat Native (QR),
 #: mobile gets Alipay WAP pay / WeChat H5.
@@ -192,3 +195,11 @@ class Gateway(Protocol):
 
     def statement(self, day: date) -> list[StatementLine]:
         """The gateway's statement of ``day`` (the shop's time zone), for reconciliation."""
+
+
+@runtime_checkable
+class OffersInstallments(Protocol):
+    """A gateway that lets the shopper repay over several periods (Alipay's 花呗分期)."""
+
+    def installment_plans(self, amount: Decimal) -> list[InstallmentPlan]:
+        """The plans offered for ``amount``, with their fees (none below the minimum)."""
