@@ -173,7 +173,7 @@ def test_a_gift_card_belongs_to_whoever_used_it_first(shop, sku):
     number = order_of(shop, second, sku)
     with pytest.raises(Invalid) as refused:
         pay(shop, second, number, gift_card_code=card.code, gift_card_pin=card.pin)
-    assert set(refused.value.errors) == {"code"}
+    assert set(refused.value.errors) == {"gift_card_code"}  # the payment form's field
     number = order_of(shop, first, sku)
     assert not pay(shop, first, number, gift_card=str(view.id)).paid  # no PIN: it is mine
     assert wallet(shop, first)[2] == [Decimal("0.00")]

@@ -649,8 +649,9 @@ class PaymentsMachine(RuleBasedStateMachine):
             return
         released = [t for t in order.tenders if t.state == "released"]
         again = [Tender(t.method, t.amount, "captured", t.points, t.card) for t in released]
+        # Only an order never paid is completed by a late payment; one paid once is refunded.
         if order.state in ("closed", "cancelled") and self.late == "complete" \
-                and self.can_take(order.who, again) \
+                and not order.sales and self.can_take(order.who, again) \
                 and order.covered() + sum((t.amount for t in again), ZERO) == order.payable:
             for tender in again:
                 self.take(order.who, tender)

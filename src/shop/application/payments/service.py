@@ -98,6 +98,11 @@ class PaymentOptions:
     #: Alipay's 花呗分期 plans for what is due, with their fees (none below the minimum).
     installment_plans: tuple[InstallmentPlan, ...] = ()
 
+    @property
+    def points_usable_worth(self) -> Decimal:
+        """What the usable points pay, in CNY."""
+        return (self.point_value * self.points_usable).quantize(Decimal("0.01"))
+
 
 @dataclass(frozen=True)
 class PayResult:
@@ -141,7 +146,7 @@ class PaymentService:
         order = self._own(number)
         payments = self._repo.for_order(order.id)
         covered = self._tenders.covered(payments)
-        due = max(order.payable - covered, Decimal("0.00"))
+        due = _due(order, covered)
         customer_id = order.customer_id
         points = self._points.live(customer_id)
         usable = min(points, self._points.for_amount(min(
@@ -213,8 +218,7 @@ class PaymentService:
     def status(self, number: str) -> PaymentStatus:
         """For the page that waits for a payment (the WeChat QR page polls it)."""
         order = self._own(number)
-        due = max(order.payable - self._tenders.covered(self._repo.for_order(order.id)),
-                  Decimal("0.00"))
+        due = _due(order, self._tenders.covered(self._repo.for_order(order.id)))
         return PaymentStatus(order.number, order.state, order.state not in (
             states.AWAITING_PAYMENT, states.CANCELLED, states.CLOSED), due)
 
@@ -554,8 +558,12 @@ class PaymentService:
         cards = GiftCardService(self.uow)
         card = None
         if values["gift_card_code"]:
-            card = cards.unlock({"code": values["gift_card_code"],
-                                 "pin": values["gift_card_pin"]})
+            try:
+                card = cards.unlock({"code": values["gift_card_code"],
+                                     "pin": values["gift_card_pin"]})
+            except Invalid as exc:  # the card service names its own form's fields
+                raise Invalid({"gift_card_" + name: message
+                               for name, message in exc.errors.items()}) from None
         elif values["gift_card"] is not None:
             card = cards.owned(values["gift_card"])
         if card is not None:
@@ -709,6 +717,10 @@ class PaymentService:
         if order is None:
             raise NotFound("no such order")
         return order
+
+
+def _due(order: OrderRecord, covered: Decimal) -> Decimal:
+    return max(order.payable - covered, Decimal("0.00"))
 
 
 def _adds_internal(values: Mapping[str, Any]) -> bool:

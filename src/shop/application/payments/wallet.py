@@ -59,6 +59,11 @@ class Wallet:
     balance_history: tuple[WalletLine, ...]
     points_history: tuple[WalletLine, ...]
 
+    @property
+    def points_worth(self) -> Decimal:
+        """What the points pay at checkout, in CNY."""
+        return (self.point_value * self.points).quantize(Decimal("0.01"))
+
 
 class WalletService:
     def __init__(self, uow: UnitOfWork) -> None:

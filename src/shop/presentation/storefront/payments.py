@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from decimal import Decimal
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -43,7 +42,6 @@ FIELDS = ("gift_card", "gift_card_code", "gift_card_pin", "points", "balance", "
 #: The installment plans (分期) the page offers, by the gateway that takes them.
 INSTALLMENTS = {"alipay": (0, 3, 6, 12)}
 #: What the gift card service names the fields of a typed card, as this form names them.
-CARD_FIELDS = {"code": "gift_card_code", "pin": "gift_card_pin"}
 #: Browsers on phones and tablets, which the gateways send to their mobile pages.
 MOBILE = re.compile(r"Mobi|Android|iPhone|iPad|iPod|HarmonyOS|Windows Phone", re.IGNORECASE)
 #: The page may send its form to a gateway's page (the answer redirects there): any HTTPS one.
@@ -78,13 +76,11 @@ def _page(request: Request, form: Mapping[str, Any] | None = None, *,
     return {
         "order": request.shop.orders.get(number),
         "options": options,
-        "points_worth": (options.point_value * options.points_usable).quantize(Decimal("0.01")),
         "gateways": [(name, translate(METHOD_LABELS[name])) for name in options.gateways],
         "installments": INSTALLMENTS,
         "tender_states": {state: translate(label) for state, label in TENDER_STATES.items()},
         "form": echoed({k: v for k, v in (form or {}).items() if k != "gift_card_pin"}),
-        "errors": {CARD_FIELDS.get(name, name): translate(message)
-                   for name, message in (errors or {}).items()},
+        "errors": {name: translate(message) for name, message in (errors or {}).items()},
         "conflict": translate(conflict) if conflict is not None else None,
         "notice": translate(done) if done is not None else None,
     }

@@ -9,7 +9,6 @@ meanwhile never shifts a page. A page that is full may have older lines: it link
 from __future__ import annotations
 
 from collections.abc import Sequence
-from decimal import Decimal
 from typing import Any
 
 from pyramid.config import Configurator
@@ -51,7 +50,6 @@ def _page(request: Request, *, values: dict[str, Any] | None = None,
     done = DONE.get(request.GET.get("done", "")) if error is None else None
     return {
         "wallet": wallet,
-        "points_worth": (wallet.point_value * wallet.points).quantize(Decimal("0.01")),
         "older": {"balance": older(wallet.balance_history),
                   "points": older(wallet.points_history)},
         "values": echoed(values or {}),
