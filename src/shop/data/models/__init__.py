@@ -33,6 +33,15 @@ from shop.data.models.messaging import OutboxMessage
 from shop.data.models.oauth import OAuthAttempt, OAuthIdentity
 from shop.data.models.ordering import Order, OrderInvoice, OrderLine, OrderTransition
 from shop.data.models.payments import GatewayEvent, Payment, PaymentAlert, PaymentRefund
+from shop.data.models.promotions import (
+    Coupon,
+    CouponBatch,
+    CouponTemplate,
+    DiscountUse,
+    FlashSaleItem,
+    Promotion,
+    PromotionTemplate,
+)
 from shop.data.models.reference import ReferenceRevision
 from shop.data.models.sessions import WebSession
 from shop.data.models.settings import ShopSetting
@@ -51,9 +60,14 @@ __all__ = [
     "Cart",
     "CartLine",
     "Category",
+    "Coupon",
+    "CouponBatch",
+    "CouponTemplate",
     "Customer",
+    "DiscountUse",
     "DomainEvent",
     "EventDelivery",
+    "FlashSaleItem",
     "GatewayEvent",
     "GiftCard",
     "GiftCardBatch",
@@ -76,6 +90,8 @@ __all__ = [
     "Product",
     "ProductAttributeValue",
     "ProductImage",
+    "Promotion",
+    "PromotionTemplate",
     "ReferenceRevision",
     "Role",
     "RolePermission",

@@ -133,6 +133,7 @@ class Sku(Base):
     __tablename__ = "sku"
     __table_args__ = (
         CheckConstraint("price >= 0", name="price_not_negative"),
+        CheckConstraint("floor_price >= 0", name="floor_price_not_negative"),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -140,6 +141,9 @@ class Sku(Base):
     code: Mapped[str] = mapped_column(String(80), unique=True)
     price: Mapped[Decimal]
     list_price: Mapped[Decimal | None]
+    #: The lowest price any combination of promotions may sell a unit at (价格底线).
+    floor_price: Mapped[Decimal] = mapped_column(default=Decimal("0.00"),
+                                                 server_default="0")
     weight_grams: Mapped[int] = mapped_column(Integer, default=0)
     barcode: Mapped[str | None] = mapped_column(String(32), index=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
