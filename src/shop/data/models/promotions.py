@@ -110,7 +110,6 @@ class DiscountUse(Base):
 
     __tablename__ = "discount_use"
     __table_args__ = (
-        UniqueConstraint("promotion_id", "order_id"),
         UniqueConstraint("coupon_id", "order_id"),
         Index("ix_discount_use_promotion_customer", "promotion_id", "customer_id"),
         CheckConstraint("(promotion_id IS NULL) <> (coupon_id IS NULL)", name="one_source"),
@@ -122,7 +121,9 @@ class DiscountUse(Base):
     coupon_id: Mapped[int | None] = mapped_column(ForeignKey("coupon.id"))
     customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id"))
     order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id"), index=True)
-    #: Flash-sale units taken (what goes back to the quota), else 0.
+    #: A flash sale's use is one row per SKU: the units taken from that SKU's quota (what goes
+    #: back to it); other uses name no SKU and take no units.
+    sku_id: Mapped[int | None] = mapped_column(ForeignKey("sku.id"))
     units: Mapped[int] = mapped_column(Integer, default=0)
     amount: Mapped[Decimal]
     used_at: Mapped[datetime] = stamped()

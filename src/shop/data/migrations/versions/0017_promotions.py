@@ -145,6 +145,7 @@ def upgrade() -> None:
     sa.Column('coupon_id', sa.Integer(), nullable=True),
     sa.Column('customer_id', sa.Integer(), nullable=False),
     sa.Column('order_id', sa.Integer(), nullable=False),
+    sa.Column('sku_id', sa.Integer(), nullable=True),
     sa.Column('units', sa.Integer(), nullable=False),
     sa.Column('amount', sa.Numeric(precision=14, scale=2), nullable=False),
     sa.Column('used_at', shop.data.models.base.UTCDateTime(timezone=True), nullable=False),
@@ -155,9 +156,9 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['customer_id'], ['customer.id'], name=op.f('fk_discount_use_customer_id_customer')),
     sa.ForeignKeyConstraint(['order_id'], ['shop_order.id'], name=op.f('fk_discount_use_order_id_shop_order')),
     sa.ForeignKeyConstraint(['promotion_id'], ['promotion.id'], name=op.f('fk_discount_use_promotion_id_promotion')),
+    sa.ForeignKeyConstraint(['sku_id'], ['sku.id'], name=op.f('fk_discount_use_sku_id_sku')),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_discount_use')),
-    sa.UniqueConstraint('coupon_id', 'order_id', name=op.f('uq_discount_use_coupon_id')),
-    sa.UniqueConstraint('promotion_id', 'order_id', name=op.f('uq_discount_use_promotion_id'))
+    sa.UniqueConstraint('coupon_id', 'order_id', name=op.f('uq_discount_use_coupon_id'))
     )
     with op.batch_alter_table('discount_use', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_discount_use_order_id'), ['order_id'], unique=False)
