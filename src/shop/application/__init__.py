@@ -64,6 +64,7 @@ from shop.application.payments.gateways.registry import gateways_from_settings
 from shop.application.payments.giftcards import GiftCardService
 from shop.application.payments.service import PaymentService
 from shop.application.payments.wallet import WalletService
+from shop.application.promotions.campaigns import CampaignService
 from shop.application.public_url import MissingPublicUrl, absolute_link, public_url_from_settings
 from shop.application.reference import ReferenceCache, ReferenceReader
 from shop.application.regions.service import RegionService
@@ -397,6 +398,10 @@ class UnitOfWork:
     @cached_property
     def shipments(self) -> ShipmentService:
         return ShipmentService(self)
+
+    @cached_property
+    def promotions(self) -> CampaignService:
+        return CampaignService(self)
 
     @cached_property
     def staff(self) -> StaffService:

@@ -24,6 +24,8 @@ class Permission(StrEnum):
     STOCK_VIEW = "wms:stock:view"
     STOCK_MANAGE = "wms:stock:manage"
     PURCHASING_MANAGE = "purchasing:order:manage"
+    PROMOTION_VIEW = "marketing:promotion:view"
+    PROMOTION_MANAGE = "marketing:promotion:manage"
     FINANCE_VIEW = "finance:ledger:view"
     FINANCE_MANAGE = "finance:ledger:manage"
     STAFF_MANAGE = "system:staff:manage"

@@ -1,7 +1,8 @@
 """The built-in roles and their permission sets, kept here in code.
 
-Migration 0004 seeds a row per role so assignments can refer to it; the permission sets are read
-from here, never from the database, so they cannot drift and cannot be edited from a form. The
+Migrations 0004 (and 0017, marketing) seed a row per role so assignments can refer to it; the
+permission sets are read from here, never from the database, so they cannot drift and cannot be
+edited from a form. The
 administrator holds every staff permission, including ones added to ``Permission`` later.
 """
 
@@ -31,6 +32,7 @@ BUILTIN_ROLES: dict[str, frozenset[str]] = {
                                 P.ORDER_VIEW, P.ORDER_MANAGE),
     "warehouse": _values(P.ADMIN_ACCESS, P.STOCK_VIEW, P.STOCK_MANAGE, P.ORDER_VIEW),
     "purchasing": _values(P.ADMIN_ACCESS, P.PURCHASING_MANAGE, P.STOCK_VIEW),
+    "marketing": _values(P.ADMIN_ACCESS, P.PROMOTION_VIEW, P.PROMOTION_MANAGE, P.CATALOG_VIEW),
     "finance": _values(P.ADMIN_ACCESS, P.FINANCE_VIEW, P.FINANCE_MANAGE, P.ORDER_VIEW),
 }
 

@@ -18,6 +18,8 @@ LABELS = {
     Permission.STOCK_VIEW: _("View stock"),
     Permission.STOCK_MANAGE: _("Manage stock"),
     Permission.PURCHASING_MANAGE: _("Manage purchasing"),
+    Permission.PROMOTION_VIEW: _("View promotions and coupons"),
+    Permission.PROMOTION_MANAGE: _("Run promotions and coupons"),
     Permission.FINANCE_VIEW: _("View finance"),
     Permission.FINANCE_MANAGE: _("Manage finance"),
     Permission.STAFF_MANAGE: _("Manage staff accounts"),

@@ -49,6 +49,11 @@ class LineRecord:
     product_name_en: str
     cover_image_url: str | None
     is_published: bool
+    #: What promotions look at: the product, its category and brand, the SKU's floor price.
+    product_id: int
+    category_id: int
+    brand_id: int | None
+    floor_price: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -67,6 +72,9 @@ class CheckoutLineRecord:
     cover_image_url: str | None
     is_published: bool
     reserves_stock: bool
+    category_id: int
+    brand_id: int | None
+    floor_price: Decimal
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,7 +147,8 @@ class CartRepository:
                    CartLine.price_when_added, Sku.code.label("sku_code"), Sku.price,
                    Product.slug.label("product_slug"), Product.name_zh.label("product_name_zh"),
                    Product.name_en.label("product_name_en"), Product.cover_image_url,
-                   Product.is_published)
+                   Product.is_published, Sku.product_id, Product.category_id, Product.brand_id,
+                   Sku.floor_price)
             .join(Sku, Sku.id == CartLine.sku_id).join(Product, Product.id == Sku.product_id)
             .where(CartLine.cart_id == cart_id).order_by(CartLine.id))
         return [LineRecord(**row._mapping) for row in rows]
@@ -151,7 +160,8 @@ class CartRepository:
                    Sku.code.label("sku_code"), Sku.price, Sku.weight_grams,
                    Product.slug.label("product_slug"), Product.name_zh.label("product_name_zh"),
                    Product.name_en.label("product_name_en"), Product.cover_image_url,
-                   Product.is_published, Product.reserves_stock)
+                   Product.is_published, Product.reserves_stock, Product.category_id,
+                   Product.brand_id, Sku.floor_price)
             .join(Sku, Sku.id == CartLine.sku_id).join(Product, Product.id == Sku.product_id)
             .where(CartLine.cart_id == cart_id, CartLine.selected).order_by(CartLine.id))
         return [CheckoutLineRecord(**row._mapping) for row in rows]

@@ -109,6 +109,14 @@ class OrderRepository:
 
     # -- placing -----------------------------------------------------------------------------
 
+    def has_kept_order(self, customer_id: int) -> bool:
+        """Whether the shopper has an order that was not cancelled or closed unpaid (one
+        probe of ``ix_shop_order_customer_id``)."""
+        return self.session.scalar(
+            select(Order.id).where(Order.customer_id == customer_id,
+                                   Order.state.not_in(("cancelled", "closed"))).limit(1)) \
+            is not None
+
     def number_for_key(self, customer_id: int, idempotency_key: str) -> str | None:
         """The order a checkout form with this key already placed, if any."""
         return self.session.scalar(select(Order.number).where(

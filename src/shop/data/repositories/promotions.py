@@ -1,0 +1,279 @@
+"""Campaigns, their templates, flash-sale quotas and the discounts orders took
+(see ``shop.data.models.promotions``)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy.orm import Session
+
+from shop.data.models import (
+    DiscountUse,
+    FlashSaleItem,
+    Product,
+    Promotion,
+    PromotionTemplate,
+    Sku,
+)
+from shop.data.repositories.rows import append_rows, insert_unless_taken
+
+#: More campaigns live at once than a shop runs: the engine never reads past this many.
+MAX_LIVE = 500
+
+
+@dataclass(frozen=True, slots=True)
+class PromotionRecord:
+    id: int
+    code: str
+    name_zh: str
+    name_en: str
+    description_zh: str
+    description_en: str
+    kind: str
+    rule: str
+    scope: str
+    stacking: str
+    starts_at: datetime
+    ends_at: datetime
+    channels: str
+    member_groups: str
+    per_customer_limit: int | None
+    total_limit: int | None
+    used_count: int
+    state: str
+    created_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class FlashItemRecord:
+    promotion_id: int
+    sku_id: int
+    price: Decimal
+    quota: int
+    sold: int
+
+
+@dataclass(frozen=True, slots=True)
+class TemplateRecord:
+    id: int
+    name: str
+    kind: str
+    preset: str
+    created_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class UseRecord:
+    id: int
+    promotion_id: int
+    sku_id: int | None
+    units: int
+    amount: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class SkuFloor:
+    id: int
+    code: str
+    price: Decimal
+    floor_price: Decimal
+
+
+_PROMOTION = [getattr(Promotion, name) for name in PromotionRecord.__slots__]
+_FLASH = [getattr(FlashSaleItem, name) for name in FlashItemRecord.__slots__]
+_TEMPLATE = [getattr(PromotionTemplate, name) for name in TemplateRecord.__slots__]
+
+
+class PromotionRepository:
+    def __init__(self, session: Session) -> None:
+        self.session = session
+
+    # -- campaigns ---------------------------------------------------------------------------
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Writes that stand or fall together: an exception undoes them, and only them."""
+        with self.session.begin_nested():
+            yield
+
+    def create(self, row: dict[str, Any]) -> int | None:
+        """The new campaign's id; None when its code is taken."""
+        return insert_unless_taken(self.session, Promotion, row, "code")
+
+    def add_flash_items(self, rows: Sequence[dict[str, Any]]) -> None:
+        append_rows(self.session, FlashSaleItem, rows)
+
+    def get(self, promotion_id: int) -> PromotionRecord | None:
+        row = self.session.execute(select(*_PROMOTION).where(Promotion.id == promotion_id)).first()
+        return PromotionRecord(*row) if row else None
+
+    def by_code(self, code: str) -> PromotionRecord | None:
+        row = self.session.execute(select(*_PROMOTION).where(Promotion.code == code)).first()
+        return PromotionRecord(*row) if row else None
+
+    def live(self, now: datetime) -> list[PromotionRecord]:
+        """Active campaigns not yet ended (those yet to start included: pages count down to
+        them), by code: one range of ``ix_promotion_state_ends_at``."""
+        return [PromotionRecord(*row) for row in self.session.execute(
+            select(*_PROMOTION).where(Promotion.state == "active", Promotion.ends_at > now)
+            .order_by(Promotion.code).limit(MAX_LIVE))]
+
+    def page(self, before: int | None, limit: int) -> list[PromotionRecord]:
+        statement = select(*_PROMOTION)
+        if before is not None:
+            statement = statement.where(Promotion.id < before)
+        return [PromotionRecord(*row) for row in self.session.execute(
+            statement.order_by(Promotion.id.desc()).limit(limit))]
+
+    def set_state(self, promotion_id: int, state: str) -> bool:
+        result = self.session.execute(
+            update(Promotion).where(Promotion.id == promotion_id, Promotion.state != state)
+            .values(state=state).execution_options(synchronize_session=False))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def flash_items(self, promotion_ids: Sequence[int]) -> list[FlashItemRecord]:
+        if not promotion_ids:
+            return []
+        return [FlashItemRecord(*row) for row in self.session.execute(
+            select(*_FLASH).where(FlashSaleItem.promotion_id.in_(promotion_ids))
+            .order_by(FlashSaleItem.promotion_id, FlashSaleItem.sku_id))]
+
+    def sku_floors(self, codes: Sequence[str]) -> list[SkuFloor]:
+        if not codes:
+            return []
+        return [SkuFloor(*row) for row in self.session.execute(
+            select(Sku.id, Sku.code, Sku.price, Sku.floor_price).where(Sku.code.in_(codes)))]
+
+    def product_ids(self, slugs: Sequence[str]) -> dict[str, int]:
+        if not slugs:
+            return {}
+        return {slug: key for slug, key in self.session.execute(
+            select(Product.slug, Product.id).where(Product.slug.in_(slugs)))}
+
+    def sku_ids(self, codes: Sequence[str]) -> dict[str, int]:
+        if not codes:
+            return {}
+        return {code: key for code, key in self.session.execute(
+            select(Sku.code, Sku.id).where(Sku.code.in_(codes)))}
+
+    def sku_names(self, sku_ids: Sequence[int]) -> list[tuple[int, str, str]]:
+        if not sku_ids:
+            return []
+        return [(sku_id, zh, en) for sku_id, zh, en in self.session.execute(
+            select(Sku.id, Product.name_zh, Product.name_en)
+            .join(Product, Product.id == Sku.product_id).where(Sku.id.in_(sku_ids)))]
+
+    def floors_of(self, sku_ids: Sequence[int]) -> dict[int, Decimal]:
+        if not sku_ids:
+            return {}
+        return {sku_id: floor for sku_id, floor in self.session.execute(
+            select(Sku.id, Sku.floor_price).where(Sku.id.in_(sku_ids)))}
+
+    # -- templates ---------------------------------------------------------------------------
+
+    def add_template(self, row: dict[str, Any]) -> int | None:
+        """The new template's id; None when its name is taken."""
+        return insert_unless_taken(self.session, PromotionTemplate, row, "name")
+
+    def templates(self, limit: int) -> list[TemplateRecord]:
+        return [TemplateRecord(*row) for row in self.session.execute(
+            select(*_TEMPLATE).order_by(PromotionTemplate.name).limit(limit))]
+
+    def template(self, template_id: int) -> TemplateRecord | None:
+        row = self.session.execute(
+            select(*_TEMPLATE).where(PromotionTemplate.id == template_id)).first()
+        return TemplateRecord(*row) if row else None
+
+    # -- uses --------------------------------------------------------------------------------
+
+    def uses_by(self, customer_id: int,
+                promotion_ids: Sequence[int]) -> dict[int, tuple[int, dict[int, int]]]:
+        """For each campaign: how many of this shopper's orders used it, and the flash-sale
+        units per SKU they took (given-back uses not counted). One query."""
+        if not promotion_ids:
+            return {}
+        found: dict[int, tuple[int, dict[int, int]]] = {}
+        orders: dict[int, set[int]] = {}
+        for promotion_id, order_id, sku_id, units in self.session.execute(
+                select(DiscountUse.promotion_id, DiscountUse.order_id, DiscountUse.sku_id,
+                       DiscountUse.units)
+                .where(DiscountUse.customer_id == customer_id,
+                       DiscountUse.promotion_id.in_(promotion_ids),
+                       DiscountUse.returned_at.is_(None))):
+            orders.setdefault(promotion_id, set()).add(order_id)
+            units_by_sku = found.setdefault(promotion_id, (0, {}))[1]
+            if sku_id is not None:
+                units_by_sku[sku_id] = units_by_sku.get(sku_id, 0) + units
+        return {pid: (len(orders[pid]), units) for pid, (_n, units) in found.items()}
+
+    def take_use(self, promotion_id: int) -> bool:
+        """One more use of the campaign unless its total limit is reached (one statement)."""
+        result = self.session.execute(
+            update(Promotion).where(
+                Promotion.id == promotion_id, Promotion.state == "active",
+                or_(Promotion.total_limit.is_(None), Promotion.used_count < Promotion.total_limit))
+            .values(used_count=Promotion.used_count + 1)
+            .execution_options(synchronize_session=False))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def take_flash(self, promotion_id: int, sku_id: int, units: int) -> bool:
+        """``units`` of the SKU's flash-sale quota, unless fewer are left (one statement)."""
+        result = self.session.execute(
+            update(FlashSaleItem).where(
+                FlashSaleItem.promotion_id == promotion_id, FlashSaleItem.sku_id == sku_id,
+                FlashSaleItem.sold + units <= FlashSaleItem.quota)
+            .values(sold=FlashSaleItem.sold + units)
+            .execution_options(synchronize_session=False))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def record_uses(self, rows: Sequence[dict[str, Any]]) -> None:
+        append_rows(self.session, DiscountUse, rows)
+
+    def return_uses(self, order_id: int, now: datetime) -> list[UseRecord]:
+        """Mark the order's campaign uses given back and put what they took back (the use
+        counts and flash-sale quotas). Only uses this call marked are put back, so two
+        concurrent calls (a cancel racing the close job) give back once."""
+        uses = [UseRecord(*row) for row in self.session.execute(
+            select(DiscountUse.id, DiscountUse.promotion_id, DiscountUse.sku_id,
+                   DiscountUse.units, DiscountUse.amount)
+            .where(DiscountUse.order_id == order_id, DiscountUse.promotion_id.is_not(None),
+                   DiscountUse.returned_at.is_(None)))]
+        returned = []
+        for use in uses:
+            marked = self.session.execute(
+                update(DiscountUse).where(DiscountUse.id == use.id,
+                                          DiscountUse.returned_at.is_(None))
+                .values(returned_at=now).execution_options(synchronize_session=False))
+            if not marked.rowcount:  # type: ignore[attr-defined]
+                continue
+            returned.append(use)
+            if use.sku_id is not None:
+                self.session.execute(
+                    update(FlashSaleItem).where(FlashSaleItem.promotion_id == use.promotion_id,
+                                                FlashSaleItem.sku_id == use.sku_id)
+                    .values(sold=FlashSaleItem.sold - use.units)
+                    .execution_options(synchronize_session=False))
+        # Each campaign counted one use per order, however many SKUs it priced.
+        for promotion_id in {use.promotion_id for use in returned}:
+            self.session.execute(
+                update(Promotion).where(Promotion.id == promotion_id, Promotion.used_count > 0)
+                .values(used_count=Promotion.used_count - 1)
+                .execution_options(synchronize_session=False))
+        return returned
+
+    def given(self, promotion_id: int) -> tuple[int, Decimal]:
+        """Orders that kept this campaign's discount, and the discount they kept."""
+        orders, amount = self.session.execute(
+            select(func.count(func.distinct(DiscountUse.order_id)),
+                   func.coalesce(func.sum(DiscountUse.amount), 0))
+            .where(and_(DiscountUse.promotion_id == promotion_id,
+                        DiscountUse.returned_at.is_(None)))).one()
+        return int(orders), Decimal(amount).quantize(Decimal("0.01"))
