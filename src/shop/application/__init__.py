@@ -65,6 +65,7 @@ from shop.application.payments.giftcards import GiftCardService
 from shop.application.payments.service import PaymentService
 from shop.application.payments.wallet import WalletService
 from shop.application.promotions.campaigns import CampaignService
+from shop.application.promotions.coupons import CouponService
 from shop.application.public_url import MissingPublicUrl, absolute_link, public_url_from_settings
 from shop.application.reference import ReferenceCache, ReferenceReader
 from shop.application.regions.service import RegionService
@@ -378,6 +379,10 @@ class UnitOfWork:
     @cached_property
     def gift_cards(self) -> GiftCardService:
         return GiftCardService(self)
+
+    @cached_property
+    def coupons(self) -> CouponService:
+        return CouponService(self)
 
     @cached_property
     def wallet(self) -> WalletService:

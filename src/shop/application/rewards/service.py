@@ -77,13 +77,14 @@ class RewardsService:
     def on_registered(self, customer_id: int) -> Grant:
         """The registration gift, once per account (system actor only).
 
-        The ``customer.registered`` handler calls it, whichever way the account was made. When
-        promotions exist, the registration coupon is granted here too, under the same
-        once-per-account reference.
+        The ``customer.registered`` handler calls it, whichever way the account was made. The
+        registration coupons are granted here too, each once per account (its own unique key),
+        whatever the points setting.
         """
         self.uow.actor.require_system()
         if self.customers.get(customer_id) is None:
             raise NotFound(f"no customer {customer_id}")
+        self.uow.coupons.on_registered(customer_id)
         points = self._setting(REGISTRATION_POINTS_SETTING, DEFAULT_REGISTRATION_POINTS)
         return self._grant(customer_id, points, REGISTRATION_GIFT,
                            f"registration-gift:{customer_id}")
