@@ -54,11 +54,12 @@ def orders(shop: Shop, who: Actor, count: int = 1) -> list[int]:
            "recipient": "张三", "mobile": "13800138000", "province_code": "110000",
            "city_code": "110100", "street": "建国路 1 号"}
     with shop.transaction(shop.system_actor("tests")) as tx:
-        # Core rows: the session is told it changed, or its commit would roll them back.
-        zope.sqlalchemy.mark_changed(tx._session)
-        return append_rows_returning_ids(tx._session, Order, [
+        keys = append_rows_returning_ids(tx._session, Order, [
             {**row, "number": secrets.token_hex(10), "idempotency_key": secrets.token_hex(16)}
             for _ in range(count)])
+        # Core rows only: the session must be told it changed, or its commit rolls them back.
+        zope.sqlalchemy.mark_changed(tx._session)
+        return keys
 
 
 def staff_uow(tx: UnitOfWork, *permissions: Permission) -> UnitOfWork:

@@ -155,9 +155,10 @@ def test_a_batch_of_codes_is_issued_once_per_request_key_and_within_the_total(sh
     with shop.transaction(MARKETER) as tx, pytest.raises(Conflict):
         tx.coupons.issue_codes(template.id, 5, "form-1")
     before = written(shop)
-    with shop.transaction(MARKETER) as tx, pytest.raises(Invalid) as refused:
-        tx.coupons.issue_codes(template.id, 2, "form-2")
-    assert list(refused.value.errors) == ["quantity"] and written(shop) == before
+    for quantity in (2, 0, 5001, "1.5"):  # more than is left, or not a quantity at all
+        with shop.transaction(MARKETER) as tx, pytest.raises(Invalid) as refused:
+            tx.coupons.issue_codes(template.id, quantity, "form-2")
+        assert list(refused.value.errors) == ["quantity"] and written(shop) == before
     issue(shop, template.id, 1, "form-2")  # the refused key was not spent
     with shop.transaction(MARKETER) as tx:
         report = tx.coupons.report(template.id)
