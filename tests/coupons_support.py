@@ -9,6 +9,7 @@ from decimal import Decimal
 from typing import Any
 
 import zope.sqlalchemy
+from sqlalchemy import update
 
 from shop.application import Actor, Permission, Shop, UnitOfWork
 from shop.application.accounts.customers import CustomerAccounts
@@ -60,6 +61,12 @@ def orders(shop: Shop, who: Actor, count: int = 1) -> list[int]:
         # Core rows only: the session must be told it changed, or its commit rolls them back.
         zope.sqlalchemy.mark_changed(tx._session)
         return keys
+
+
+def end(shop: Shop, order_id: int, state: str = "closed") -> None:
+    """The order ended unpaid (``closed``) or was called off (``cancelled``)."""
+    with shop.transaction(shop.system_actor("tests")) as tx:
+        tx._session.execute(update(Order).where(Order.id == order_id).values(state=state))
 
 
 def staff_uow(tx: UnitOfWork, *permissions: Permission) -> UnitOfWork:

@@ -17,6 +17,7 @@ from shop.application.security.throttle import Throttled
 from shop.data.models import AuditEntry, Coupon, CouponBatch, CouponTemplate, DiscountUse
 from tests.coupons_support import (
     MARKETER,
+    end,
     grant,
     new_template,
     orders,
@@ -51,7 +52,10 @@ def redeem(shop, who, offer, order_id, amount="20.00"):
         tx.coupons.redeem(offer, who.id, order_id, amount)
 
 
-def give_back(shop, order_id):
+def give_back(shop, order_id, ended="closed"):
+    """What ordering does when an order closes unpaid or is cancelled."""
+    if ended:
+        end(shop, order_id, ended)
     with shop.transaction(shop.system_actor("close-unpaid")) as tx:
         tx.coupons.give_back(order_id)
 
@@ -279,7 +283,7 @@ def test_my_coupons_by_tab_soonest_to_expire_first_one_query_per_page(shop, cloc
     assert [(c.valid_until - clock.now()).days for c in first.items + second.items] == \
         [1, 3, 5, 9]
     assert second.next_after is None
-    assert page_queries <= 2  # the page, and the session's own bookkeeping at most
+    assert page_queries == 1
     [order_id] = orders(shop, who)
     redeem(shop, who, usable(shop, who)[0], order_id)
     clock.advance(timedelta(days=4))
@@ -330,6 +334,7 @@ def test_a_coupon_is_redeemed_once_and_an_unpaid_orders_coupon_comes_back_once(s
     [again] = usable(shop, who)
     redeem(shop, who, again, second)
     give_back(shop, first)  # a second call for the first order changes nothing
+    give_back(shop, second, ended=None)  # nor a call for an order that did not end
     assert usable(shop, who) == [] and mine(shop, who, "used").items[0].id == offer.coupon_id
     with shop.transaction(MARKETER) as tx:
         report = tx.coupons.report(template.id)
@@ -375,7 +380,7 @@ def test_a_public_code_is_used_once_per_shopper_and_found_again_when_given_back(
     assert find(first) is None
     with pytest.raises(Conflict):
         redeem(shop, first, offer, two)
-    give_back(shop, one)
+    give_back(shop, one, "cancelled")
     back = find(first)
     assert not back.public and usable(shop, first) == [back]
     redeem(shop, first, back, two)

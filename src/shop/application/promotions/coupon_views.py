@@ -55,11 +55,6 @@ class TemplateView(Terms):
     def id(self) -> int:
         return self.template_id
 
-    @property
-    def left(self) -> int | None:
-        """How many more may be issued (None: no limit)."""
-        return None if self.total_quantity is None else self.total_quantity - self.issued_count
-
 
 @dataclass(frozen=True)
 class CouponOffer(Terms):

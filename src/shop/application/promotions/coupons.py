@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from shop.application.actors import Permission
 from shop.application.errors import Conflict, Forbidden, Invalid, NotFound
 from shop.application.i18n import _
+from shop.application.ordering.states import CANCELLED, CLOSED
 from shop.application.promotions.coupon_codes import (
     PUBLIC_CODE,
     draw_code,
@@ -66,6 +67,8 @@ TABS = ("usable", "used", "expired")
 MAX_PAGE = 50
 #: More coupons than a checkout lists, or templates than the center shows, is not a page.
 MAX_LISTED = 100
+#: The states of an order whose coupons go back (ended unpaid, or called off).
+ENDED = (CLOSED, CANCELLED)
 GONE = _("This coupon has just been used or has expired")
 WRONG_CODE = _("That code is not a coupon you can add")
 
@@ -308,8 +311,10 @@ class CouponService:
 
     def give_back(self, order_id: int) -> None:
         """The order ended unpaid or was cancelled: its coupon uses are marked returned, and
-        its coupons still unexpired are usable again (expired ones stay used). A second call
-        changes nothing. The order's shopper, staff who manage orders, or the system."""
+        its coupons still unexpired are usable again (expired ones stay used). Called after
+        the order moved to ``closed`` or ``cancelled``; for an order in any other state, and
+        a second time, it changes nothing. The order's shopper, staff who manage orders, or
+        the system."""
         actor = self.uow.actor
         if actor.kind == "shopper" and actor.id is not None:
             actor.require(Permission.ACCOUNT_SELF)
@@ -317,7 +322,7 @@ class CouponService:
         else:
             actor.require(Permission.ORDER_MANAGE)
             customer = None
-        self.repo.give_back(order_id, customer, self.uow.clock.now())
+        self.repo.give_back(order_id, ENDED, customer, self.uow.clock.now())
 
     def on_registered(self, customer_id: int) -> int:
         """The registration gift: one coupon of each active registration template, once per

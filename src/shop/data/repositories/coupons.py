@@ -217,12 +217,14 @@ class CouponRepository:
             "coupon_id": coupon_id, "customer_id": customer_id, "order_id": order_id,
             "amount": amount}])
 
-    def give_back(self, order_id: int, customer_id: int | None, now: datetime) -> list[int]:
-        """Mark the order's unreturned coupon uses returned, and put back those of its
-        coupons still unexpired; the ids of the coupons whose uses were returned. A second
-        call finds no unreturned use and changes nothing."""
-        condition = [DiscountUse.order_id == order_id, DiscountUse.coupon_id.is_not(None),
-                     DiscountUse.returned_at.is_(None)]
+    def give_back(self, order_id: int, ended: Sequence[str], customer_id: int | None,
+                  now: datetime) -> list[int]:
+        """If the order is in one of the ``ended`` states: mark its unreturned coupon uses
+        returned, and put back those of its coupons still unexpired; the ids of the coupons
+        whose uses were returned. A second call finds no unreturned use and changes nothing."""
+        condition = [DiscountUse.order_id.in_(select(Order.id).where(Order.id == order_id,
+                                                                     Order.state.in_(ended))),
+                     DiscountUse.coupon_id.is_not(None), DiscountUse.returned_at.is_(None)]
         if customer_id is not None:
             condition.append(DiscountUse.customer_id == customer_id)
         returned = [key for key in self.session.scalars(
