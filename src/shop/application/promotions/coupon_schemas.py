@@ -4,7 +4,8 @@ reads back (``CouponOffer.scope`` / ``.stacking``)."""
 
 from __future__ import annotations
 
-from datetime import tzinfo
+from collections.abc import Iterator
+from datetime import datetime, tzinfo
 from decimal import Decimal
 from typing import Any
 
@@ -106,7 +107,7 @@ class TemplateTermsSchema(colander.MappingSchema):
     on_registration = colander.SchemaNode(colander.Boolean(), missing=False)
 
 
-def template_schema(zone: tzinfo) -> colander.SchemaNode:
+def template_schema(zone: tzinfo, now: datetime) -> colander.SchemaNode:
     """A new template; a time given without a zone is read in the shop's zone."""
 
     class TemplateSchema(TemplateTermsSchema):
@@ -130,7 +131,44 @@ def template_schema(zone: tzinfo) -> colander.SchemaNode:
             colander.String(), preparer=_public_code, missing=None,
             validator=colander.Regex(PUBLIC_CODE, msg=_("4 to 20 letters and digits")))
 
-    return TemplateSchema()
+    def consistent(node: colander.SchemaNode, value: dict[str, Any]) -> None:
+        error = colander.Invalid(node)
+        for field, message in _inconsistencies(value, now):
+            error[field] = message
+        if error.children:
+            raise error
+
+    return TemplateSchema(validator=consistent)
+
+
+def _inconsistencies(value: dict[str, Any], now: datetime) -> Iterator[tuple[str, Any]]:
+    """The fields the kind needs, and a validity that is a fixed window (ending in the
+    future, after its start) or a number of days from issue, never both."""
+    if value["kind"] == "amount" and value["amount"] is None:
+        yield "amount", _("Enter the amount it takes off")
+    if value["kind"] == "percent" and value["percent"] is None:
+        yield "percent", _("Enter the percentage it takes off")
+    start, end = value["valid_from"], value["valid_until"]
+    if value["valid_days"] is not None:
+        if start is not None or end is not None:
+            yield "valid_days", _("Give either a window or a number of days")
+    elif end is None:
+        yield "valid_until", _("Give an end, or a number of days from issue")
+    elif end <= now:
+        yield "valid_until", _("Choose a time in the future")
+    elif start is not None and start >= end:
+        yield "valid_until", _("The end must come after the start")
+
+
+def stored_terms(values: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """A valid template as stored: the discount fields its kind does not use cleared, and a
+    fixed window starting now unless told otherwise."""
+    kind, window = values["kind"], values["valid_days"] is None
+    return {**values,
+            "amount": values["amount"] if kind == "amount" else None,
+            "percent": values["percent"] if kind == "percent" else None,
+            "cap": values["cap"] if kind == "percent" else None,
+            "valid_from": (values["valid_from"] or now) if window else None}
 
 
 class IssueSchema(colander.MappingSchema):

@@ -37,6 +37,7 @@ from shop.application.promotions.coupon_schemas import (
     IssueSchema,
     RedeemSchema,
     TemplateTermsSchema,
+    stored_terms,
     template_schema,
 )
 from shop.application.promotions.coupon_views import (
@@ -84,11 +85,10 @@ class CouponService:
         """A new template (PROMOTION_MANAGE; audited). See ``coupon_schemas`` for the fields:
         a fixed window (``valid_from`` < ``valid_until``) or ``valid_days`` after issue."""
         self.uow.actor.require(Permission.PROMOTION_MANAGE)
-        values = validate(template_schema(self.uow.settings.current().zone), data)
         now = self.uow.clock.now()
-        row = {**values, **_discount(values), **_validity(values, now),
-               "scope": _document(values["scope"]), "stacking": _document(values["stacking"]),
-               "created_by": self.uow.actor.name}
+        values = validate(template_schema(self.uow.settings.current().zone, now), data)
+        row = {**stored_terms(values, now), "scope": _document(values["scope"]),
+               "stacking": _document(values["stacking"]), "created_by": self.uow.actor.name}
         template_id = self.repo.add_template(row)
         if template_id is None:
             raise Invalid({"public_code": _("This code is taken by another coupon")})
@@ -136,7 +136,8 @@ class CouponService:
     def issue_codes(self, template_id: int, quantity: int | str,
                     request_key: str | None) -> IssuedCodes:
         """A batch of unowned codes, each bound by the first shopper who enters it; returned
-        this once. A request key sent again issues nothing (``Conflict``)."""
+        this once. A request key sent again issues nothing (``Conflict``). A template valid
+        for some days counts them from the batch's issue, not from a code's binding."""
         self.uow.actor.require(Permission.PROMOTION_MANAGE)
         values = validate(IssueSchema(), {"quantity": quantity, "request_key": request_key})
         template, now = self._issuable(template_id), self.uow.clock.now()
@@ -395,36 +396,6 @@ class CouponService:
             return
         if self._shopper() != customer_id:
             raise Forbidden("a shopper uses only their own coupons")
-
-
-def _discount(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The fields the kind needs, checked; those it does not use, cleared."""
-    kind = values["kind"]
-    if kind == "amount" and values["amount"] is None:
-        raise Invalid({"amount": _("Enter the amount it takes off")})
-    if kind == "percent" and values["percent"] is None:
-        raise Invalid({"percent": _("Enter the percentage it takes off")})
-    return {"amount": values["amount"] if kind == "amount" else None,
-            "percent": values["percent"] if kind == "percent" else None,
-            "cap": values["cap"] if kind == "percent" else None}
-
-
-def _validity(values: Mapping[str, Any], now: datetime) -> dict[str, Any]:
-    """A fixed window (from now unless given) or a number of days from issue, never both."""
-    valid_from, valid_until, days = values["valid_from"], values["valid_until"], \
-        values["valid_days"]
-    if days is not None:
-        if valid_from is not None or valid_until is not None:
-            raise Invalid({"valid_days": _("Give either a window or a number of days")})
-        return {"valid_from": None, "valid_until": None, "valid_days": days}
-    if valid_until is None:
-        raise Invalid({"valid_until": _("Give an end, or a number of days from issue")})
-    if valid_until <= now:
-        raise Invalid({"valid_until": _("Choose a time in the future")})
-    valid_from = now if valid_from is None else valid_from
-    if valid_from >= valid_until:
-        raise Invalid({"valid_until": _("The end must come after the start")})
-    return {"valid_from": valid_from, "valid_until": valid_until, "valid_days": None}
 
 
 def _coupon_row(template: TemplateRecord, now: datetime, code: str, source: str,

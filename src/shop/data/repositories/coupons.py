@@ -14,7 +14,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, case, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from shop.data.models import Coupon, CouponBatch, CouponTemplate, Customer, DiscountUse, Order
@@ -222,9 +222,10 @@ class CouponRepository:
         """If the order is in one of the ``ended`` states: mark its unreturned coupon uses
         returned, and put back those of its coupons still unexpired; the ids of the coupons
         whose uses were returned. A second call finds no unreturned use and changes nothing."""
-        condition = [DiscountUse.order_id.in_(select(Order.id).where(Order.id == order_id,
-                                                                     Order.state.in_(ended))),
-                     DiscountUse.coupon_id.is_not(None), DiscountUse.returned_at.is_(None)]
+        condition: list[ColumnElement[bool]] = [
+            DiscountUse.order_id.in_(select(Order.id).where(Order.id == order_id,
+                                                            Order.state.in_(ended))),
+            DiscountUse.coupon_id.is_not(None), DiscountUse.returned_at.is_(None)]
         if customer_id is not None:
             condition.append(DiscountUse.customer_id == customer_id)
         returned = [key for key in self.session.scalars(
