@@ -364,8 +364,8 @@ class CouponService:
             batch_id = self.repo.add_batch(template.id, kind, count, self.uow.actor.name,
                                            request_key)
             if batch_id is None:
-                raise Conflict(_("This batch was issued already; its codes were shown once, "
-                                 "when it was issued"))
+                raise Conflict(_("This form was sent already and issued its coupons then; "
+                                 "nothing more was issued"))
             if not self.repo.take(template.id, count):
                 raise Invalid({"quantity": _("Only ${left} more of this coupon may be issued",
                                              mapping={"left": _left(template)})})
