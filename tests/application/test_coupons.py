@@ -144,6 +144,9 @@ def test_updating_keeps_the_total_above_what_was_issued_and_deactivating_stops_i
         tx.coupons.deactivate_template(template.id)
     assert (changed.name_zh, changed.total_quantity, changed.amount) == ("新名", 4,
                                                                          Decimal("20.00"))
+    with shop.transaction(MARKETER) as tx:
+        assert tx.coupons.templates() == [tx.coupons.template(template.id)]
+        assert not tx.coupons.templates()[0].is_active
     with shop.transaction(MARKETER) as tx, pytest.raises(Conflict):
         tx.coupons.issue_codes(template.id, 1, None)
 
@@ -207,6 +210,18 @@ def test_the_center_shows_what_is_left_and_claims_keep_both_limits(shop):
     with shop.transaction(second) as tx, pytest.raises(Conflict):
         tx.coupons.claim(template.id)  # the total
     assert rows(shop, Coupon) == 3
+
+
+def test_a_refused_claim_leaves_nothing_behind_when_its_caller_commits_anyway(shop):
+    template = new_template(shop, claimable=True, total_quantity=1)
+    first, second = shoppers(shop, 2)
+    with shop.transaction(first) as tx:
+        tx.coupons.claim(template.id)
+    with shop.transaction(second) as tx:
+        with pytest.raises(Conflict):
+            tx.coupons.claim(template.id)  # its coupon row went in before the total said no
+        tx.coupons.center()  # the caller goes on, and commits
+    assert rows(shop, Coupon) == 1 and mine(shop, second).items == ()
 
 
 def test_only_claimable_live_templates_are_claimed_by_a_signed_in_shopper(shop, clock):
