@@ -54,10 +54,48 @@ def share_out(amount: Decimal, weights: Sequence[Decimal]) -> list[Decimal]:
     total = sum(weights, ZERO)
     if amount == ZERO or total == ZERO:
         return [ZERO for _ in weights]
-    exact = [amount * weight / total for weight in weights]
+    return _to_the_fen(amount, [amount * weight / total for weight in weights])
+
+
+def share_out_capped(amount: Decimal, weights: Sequence[Decimal],
+                     caps: Sequence[Decimal]) -> list[Decimal]:
+    """Like ``share_out``, but no share exceeds its cap (fen amounts): what a capped share
+    cannot take goes to the others in proportion to their weights ("water-filling").
+
+    A promotion uses it to spread a discount over lines that each have a floor: a line at its
+    floor takes no more, and the fen still add up. A share with weight zero gets nothing, so
+    ``amount`` must not exceed the caps of the shares with a weight.
+    """
+    amount = to_money(amount)
+    if len(caps) != len(weights):
+        raise ValueError("one cap per weight")
+    open_ = [i for i, weight in enumerate(weights) if weight > ZERO]
+    if amount > sum((caps[i] for i in open_), ZERO):
+        raise ValueError(f"{amount} does not fit under the caps")
+    exact = [ZERO for _ in weights]
+    left = amount
+    while open_ and left > ZERO:
+        total = sum((weights[i] for i in open_), ZERO)
+        full = {i for i in open_ if left * weights[i] / total >= caps[i]}
+        if not full:
+            for i in open_:
+                exact[i] = left * weights[i] / total
+            break
+        # Pinning every share that overflows at once is safe: spreading what they leave
+        # only raises the others, so none of them would fall back under its cap.
+        for i in full:
+            exact[i] = caps[i]
+            left -= caps[i]
+        open_ = [i for i in open_ if i not in full]
+    return _to_the_fen(amount, exact)
+
+
+def _to_the_fen(amount: Decimal, exact: Sequence[Decimal]) -> list[Decimal]:
+    """Largest remainder: round each exact share down, then hand the fen left over one each
+    to the shares that lost the most (ties to the earlier one)."""
     shares = [share.quantize(FEN, rounding=ROUND_DOWN) for share in exact]
     left = int((amount - sum(shares, ZERO)) / FEN)
-    by_remainder = sorted(range(len(weights)), key=lambda i: (shares[i] - exact[i], i))
+    by_remainder = sorted(range(len(exact)), key=lambda i: (shares[i] - exact[i], i))
     for index in by_remainder[:left]:
         shares[index] += FEN
     return shares

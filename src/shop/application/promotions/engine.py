@@ -1,0 +1,235 @@
+"""The promotion engine: the best combination of offers for a cart, with its guard rails.
+
+Offers are processed in one fixed order — stage (price, items, order, coupon, shipping), then
+higher priority, then canonical key — so every combination is a subsequence of that order
+and the search walks it depth first: each offer is either taken, on the lines no
+incompatible offer took before it, or left out. Sharing the prefixes makes 2ⁿ combinations
+cost about 2ⁿ⁺¹ rule applications, and an offer that would add nothing is never taken (the
+combination without it is as good and has fewer offers).
+
+Only offers that give something on their own are searched: processing more offers first
+only lowers the lines' totals and takes lines away, so a threshold missed alone is missed in
+every combination. If more than ``MAX_SEARCHED`` offers qualify, the ones with the largest
+standalone saving are searched and the others are reported as ``search_limit``: that bounds
+the search at 2¹² combinations whatever the cart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from decimal import ROUND_DOWN, Decimal
+
+from shop.application.money import FEN, to_money
+from shop.application.ordering.pricing import share_out_capped
+from shop.application.promotions import explain
+from shop.application.promotions.offers import (
+    ZERO,
+    Context,
+    GiftWithPurchase,
+    Limits,
+    Line,
+    Offer,
+    Stage,
+    canonical_key,
+)
+from shop.application.promotions.results import Applied, Gift, Pricing
+from shop.application.promotions.rules import NOTHING, Effect, Slot, effect
+
+MAX_SEARCHED = 12
+
+
+@dataclass(frozen=True)
+class Step:
+    """One offer as it applied within a combination."""
+
+    index: int
+    shares: tuple[tuple[str, Decimal], ...]
+    spend: Decimal | None
+    frees_shipping: bool
+    capped: bool
+
+
+@dataclass(frozen=True)
+class State:
+    """The cart part-way through a combination."""
+
+    current: Mapping[str, Decimal]
+    #: Line totals when the current stage began: what thresholds measure.
+    base: Mapping[str, Decimal]
+    stage: Stage
+    headroom: Mapping[str, Decimal]
+    budget: Decimal | None
+    #: Which offers (by index) touched each line.
+    touched: Mapping[str, tuple[int, ...]]
+    steps: tuple[Step, ...] = ()
+    discount: Decimal = ZERO
+    shipping_saving: Decimal = ZERO
+    gift_units: int = 0
+    has_coupon: bool = False
+
+
+class Cart:
+    """The offers that passed the checks that need no arithmetic, in processing order, and
+    what applying them to this cart means."""
+
+    def __init__(self, lines: Sequence[Line], offers: Sequence[Offer], shipping_fee: Decimal,
+                 budget: Decimal | None) -> None:
+        self.lines = sorted(lines, key=lambda line: line.key)
+        self.keys = [canonical_key(offer) for offer in offers]
+        order = sorted(range(len(offers)), key=lambda i: (
+            offers[i].stage, -offers[i].stacking.priority, self.keys[i]))
+        self.offers = [offers[i] for i in order]
+        self.keys = [self.keys[i] for i in order]
+        self.scoped = [[line for line in self.lines if offer.scope.covers(line)]
+                       for offer in self.offers]
+        self.compatible = [[a.stacking.compatible(b.stacking) for b in self.offers]
+                           for a in self.offers]
+        self.shipping_fee = shipping_fee
+        totals = {line.key: line.total for line in self.lines}
+        self.start = State(current=totals, base=totals, stage=Stage.PRICE,
+                           headroom={line.key: line.headroom for line in self.lines},
+                           budget=budget, touched={line.key: () for line in self.lines})
+
+    def apply(self, state: State, index: int) -> tuple[Effect, State | None]:
+        """What offer ``index`` does after ``state``, and the state it leaves (None when it
+        adds nothing, or may not join: a second coupon)."""
+        offer = self.offers[index]
+        if offer.is_coupon and state.has_coupon:
+            return NOTHING, None
+        base = state.base if offer.stage == state.stage else state.current
+        slots = [Slot(line, state.current[line.key], base[line.key])
+                 for line in self.scoped[index]
+                 if all(self.compatible[index][other] for other in state.touched[line.key])]
+        if not slots:
+            return NOTHING, None
+        found = effect(offer.rule, slots)
+        if not found.touched:
+            return found, None
+        shares, capped = self._guarded(found, slots, state)
+        amount = sum(shares.values(), ZERO)
+        shipping = (self.shipping_fee if found.frees_shipping and not state.shipping_saving
+                    else ZERO)
+        if not (amount or shipping or found.gift):
+            return found, None
+        gift_units = offer.rule.gift_quantity if isinstance(offer.rule, GiftWithPurchase) else 0
+        touched = dict(state.touched)
+        for key in found.touched:
+            touched[key] += (index,)
+        return found, State(
+            current={key: total - shares.get(key, ZERO) for key, total in state.current.items()},
+            base=base, stage=offer.stage,
+            headroom={key: room - shares.get(key, ZERO) for key, room in state.headroom.items()},
+            budget=None if state.budget is None else state.budget - amount,
+            touched=touched,
+            steps=(*state.steps, Step(index, tuple((k, v) for k, v in shares.items() if v),
+                                      found.spend, bool(shipping), capped)),
+            discount=state.discount + amount,
+            shipping_saving=state.shipping_saving + shipping,
+            gift_units=state.gift_units + gift_units,
+            has_coupon=state.has_coupon or offer.is_coupon)
+
+    def _guarded(self, found: Effect, slots: Sequence[Slot], state: State
+                 ) -> tuple[dict[str, Decimal], bool]:
+        """The effect's discount within each line's floor and the maximum share that is left,
+        to the fen; True when a guard rail took something away. Offers processed earlier have
+        already used the room, so a cap always falls on the later offers."""
+        if found.per_line:
+            keys = list(found.per_line)
+            wanted = sum(found.per_line.values(), ZERO)
+            weights = [min(found.per_line[key], state.headroom[key]) for key in keys]
+            caps = weights
+            amount = sum(weights, ZERO)
+        else:
+            keys = [slot.line.key for slot in slots if slot.line.key in found.touched]
+            wanted = found.order_amount
+            weights = [state.current[key] for key in keys]
+            caps = [state.headroom[key] for key in keys]
+            amount = min(wanted, sum((cap for cap, weight in zip(caps, weights, strict=True)
+                                      if weight), ZERO))
+        if state.budget is not None:
+            amount = min(amount, state.budget)
+        return dict(zip(keys, share_out_capped(amount, weights, caps), strict=True)), \
+            amount < wanted
+
+    def run(self, indices: Sequence[int]) -> tuple[State, dict[int, Effect]]:
+        """Apply ``indices`` in processing order; what each one's rule found on the way."""
+        state, found = self.start, {}
+        for index in sorted(indices):
+            found[index], after = self.apply(state, index)
+            state = after or state
+        return state, found
+
+    def search(self, candidates: Sequence[int]) -> State:
+        """The best combination of ``candidates``: the largest saving, then the most gift
+        units, then the fewest offers, then the smallest canonical keys."""
+        best = self.start
+        best_rank = self.rank(best)
+
+        def visit(position: int, state: State) -> None:
+            nonlocal best, best_rank
+            if position == len(candidates):
+                rank = self.rank(state)
+                if rank < best_rank:
+                    best, best_rank = state, rank
+                return
+            _, taken = self.apply(state, candidates[position])
+            if taken is not None:
+                visit(position + 1, taken)
+            visit(position + 1, state)
+
+        visit(0, self.start)
+        return best
+
+    def rank(self, state: State) -> tuple[Decimal, int, int, tuple[str, ...]]:
+        return (-(state.discount + state.shipping_saving), -state.gift_units, len(state.steps),
+                tuple(sorted(self.keys[step.index] for step in state.steps)))
+
+
+def price(lines: Sequence[Line], offers: Sequence[Offer], context: Context, limits: Limits,
+          shipping_fee: Decimal = ZERO) -> Pricing:
+    """Price a cart: the best combination of ``offers`` and what it takes off which line.
+
+    The same lines and the same set of offers give the same ``Pricing`` whatever their order.
+    """
+    if len({line.key for line in lines}) != len(lines):
+        raise ValueError("line keys must be unique")
+    if len({offer.key for offer in offers}) != len(offers):
+        raise ValueError("offer keys must be unique")
+    if to_money(shipping_fee) != shipping_fee or shipping_fee < 0:
+        raise ValueError(f"not a shipping fee: {shipping_fee!r}")
+    items_total = to_money(sum((line.total for line in lines), ZERO))
+    budget = (None if limits.max_share is None
+              else (limits.max_share * items_total).quantize(FEN, rounding=ROUND_DOWN))
+    refused = [(offer, reason) for offer in offers
+               if (reason := explain.refusal(offer, lines, context))]
+    refused_keys = {offer.key for offer, _ in refused}
+    cart = Cart(lines, [offer for offer in offers if offer.key not in refused_keys],
+                shipping_fee, budget)
+    alone = {i: cart.apply(cart.start, i)[1] for i in range(len(cart.offers))}
+    qualified = sorted((i for i, state in alone.items() if state is not None),
+                       key=lambda i: (cart.rank(alone[i] or cart.start)[0], cart.keys[i]))
+    searched = sorted(qualified[:MAX_SEARCHED])
+    best = cart.search(searched)
+
+    shares: dict[str, Decimal] = {line.key: ZERO for line in lines}
+    applied = []
+    for step in best.steps:
+        offer = cart.offers[step.index]
+        for key, share in step.shares:
+            shares[key] += share
+        applied.append(Applied(offer.key, offer.name, offer.is_coupon,
+                               sum((share for _, share in step.shares), ZERO), step.shares))
+    skipped, near_misses = explain.explain(cart, best, refused, frozenset(qualified),
+                                           frozenset(qualified[MAX_SEARCHED:]))
+    return Pricing(
+        applied=tuple(applied), line_discounts=shares, discount_total=best.discount,
+        items_total=items_total,
+        free_shipping_by=next((cart.offers[step.index].key for step in best.steps
+                               if step.frees_shipping), None),
+        shipping_saving=best.shipping_saving,
+        gifts=tuple(Gift(cart.offers[step.index].key, rule.gift_sku_id, rule.gift_quantity)
+                    for step in best.steps
+                    if isinstance(rule := cart.offers[step.index].rule, GiftWithPurchase)),
+        near_misses=near_misses, skipped=skipped,
+        capped=any(step.capped for step in best.steps))
