@@ -66,6 +66,8 @@ from shop.application.payments.service import PaymentService
 from shop.application.payments.wallet import WalletService
 from shop.application.promotions.campaigns import CampaignService
 from shop.application.promotions.coupons import CouponService
+from shop.application.promotions.pricing import PromotionPricer
+from shop.application.promotions.showcase import Showcase
 from shop.application.public_url import MissingPublicUrl, absolute_link, public_url_from_settings
 from shop.application.reference import ReferenceCache, ReferenceReader
 from shop.application.regions.service import RegionService
@@ -407,6 +409,14 @@ class UnitOfWork:
     @cached_property
     def promotions(self) -> CampaignService:
         return CampaignService(self)
+
+    @cached_property
+    def showcase(self) -> Showcase:
+        return Showcase(self)
+
+    @cached_property
+    def _pricer(self) -> PromotionPricer:
+        return PromotionPricer(self)
 
     @cached_property
     def staff(self) -> StaffService:

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 
 from shop.application.cart.schemas import MAX_QUANTITY
 from shop.application.money import to_money
+from shop.application.promotions.read_models import PromotionSummary
 
 
 @dataclass(frozen=True)
@@ -28,6 +29,9 @@ class CartLineView:
     selected: bool
     #: None left, or the product is no longer sold.
     sold_out: bool
+    #: What the live campaigns take off this line, and the campaign the page groups it under.
+    discount: Decimal = Decimal("0.00")
+    promotion: str = ""
 
     @property
     def price_changed(self) -> bool:
@@ -61,6 +65,7 @@ class CartLineView:
 @dataclass(frozen=True)
 class CartView:
     lines: tuple[CartLineView, ...]
+    promotions: PromotionSummary = field(default_factory=PromotionSummary)
 
     @property
     def line_count(self) -> int:
@@ -70,6 +75,23 @@ class CartView:
     def selected_total(self) -> Decimal:
         return to_money(sum((line.line_total for line in self.lines if line.counts),
                             Decimal(0)))
+
+    @property
+    def selected_discount(self) -> Decimal:
+        return to_money(sum((line.discount for line in self.lines if line.counts), Decimal(0)))
+
+    @property
+    def selected_payable(self) -> Decimal:
+        """The chosen lines after the campaigns' discounts (before shipping and coupons)."""
+        return self.selected_total - self.selected_discount
+
+    @property
+    def groups(self) -> tuple[tuple[str, tuple[CartLineView, ...]], ...]:
+        """The lines grouped by the campaign they share (ungrouped ones last, under "")."""
+        names = [name for name in dict.fromkeys(line.promotion for line in self.lines) if name]
+        return tuple((name, tuple(line for line in self.lines if line.promotion == name))
+                     for name in [*names, ""]
+                     if any(line.promotion == name for line in self.lines))
 
     @property
     def selected_quantity(self) -> int:

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from shop.application.cart.read_models import CartChange, CartLineView, CartView
@@ -25,6 +26,9 @@ from shop.application.cart.schemas import (
 from shop.application.errors import Forbidden, Invalid, NotFound
 from shop.application.i18n import _
 from shop.application.locales import pick
+from shop.application.ordering.pricing import ZERO
+from shop.application.promotions.pricing import LineInput
+from shop.application.promotions.read_models import AppliedView, PromotionSummary
 from shop.application.sessions.service import token_hash
 from shop.application.validation import entity_key, validate
 from shop.data.repositories.cart import CartRecord, CartRepository, LineRecord
@@ -55,8 +59,30 @@ class CartService:
         sku_ids = [r.sku_id for r in records]
         labels = self._labels(sku_ids)
         available = self.uow.inventory.available(sku_ids)
-        return CartView(tuple(self._line(r, labels.get(r.sku_id, ""), available[r.sku_id])
-                              for r in records))
+        lines = [self._line(r, labels.get(r.sku_id, ""), available[r.sku_id]) for r in records]
+        return self._with_promotions(lines, records, self._customer_id())
+
+    def _with_promotions(self, lines: list[CartLineView], records: list[LineRecord],
+                         customer_id: int | None) -> CartView:
+        """The live campaigns over the lines that count (chosen and buyable): what each line
+        saves and under which campaign the page groups it, what applied and what nearly did.
+        Coupons are chosen at checkout."""
+        counting = {line.sku_code for line in lines if line.counts}
+        priced = self.uow._pricer.price(
+            [LineInput(key=r.sku_code, sku_id=r.sku_id, product_id=r.product_id,
+                       category_id=r.category_id, brand_id=r.brand_id, unit_price=r.price,
+                       quantity=r.quantity, floor_price=r.floor_price)
+             for r in records if r.sku_code in counting], customer_id)
+        pricing = priced.pricing
+        group: dict[str, str] = {}
+        for applied in pricing.applied:
+            for key, _amount in applied.lines:
+                group.setdefault(key, applied.name)
+        return CartView(
+            tuple(replace(line, discount=pricing.line_discounts.get(line.sku_code, ZERO),
+                          promotion=group.get(line.sku_code, "")) for line in lines),
+            PromotionSummary(tuple(AppliedView(a.name, a.amount) for a in pricing.applied),
+                             tuple(m.message for m in pricing.near_misses)))
 
     def line_count(self, guest_token: str | None = None) -> int:
         """How many lines the cart has, for the header's badge: one query, none for a visitor
@@ -174,6 +200,10 @@ class CartService:
         return True
 
     # -- steps -----------------------------------------------------------------------------
+
+    def _customer_id(self) -> int | None:
+        actor = self.uow.actor
+        return actor.id if actor.kind == "shopper" else None
 
     def _owner(self, guest_token: str | None, *, strict: bool = True) -> dict[str, Any] | None:
         """How to find the actor's cart; None for a guest without a (plausible) token.

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 from shop.application.actors import Permission
 from shop.application.catalog.indexing import ListingIndex
 from shop.application.demo import content
+from shop.application.demo.promotions import load_promotions
 from shop.application.demo.shipping import load_shipping_methods
 from shop.application.errors import Conflict
 from shop.data.repositories.bulk_load import BulkLoadRepository
@@ -64,6 +65,7 @@ class DemoService:
         ListingIndex(self.uow).rebuild(summaries=False)
         report("listing", 1, 1)
         load_shipping_methods(self.uow)
+        load_promotions(self.uow)
         # The load numbered its rows itself: the database's id sequences must learn of them, or
         # the next category a member of staff creates collides with one (PostgreSQL); and the
         # planner needs statistics of the tables just filled, or it plans for empty ones.

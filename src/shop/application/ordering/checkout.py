@@ -34,7 +34,8 @@ from shop.application.ordering import payment_methods, states
 from shop.application.ordering.lifecycle import stock_owner
 from shop.application.ordering.numbers import draw_order_number
 from shop.application.ordering.payment_methods import PaymentChoice
-from shop.application.ordering.pricing import Breakdown, breakdown, share_out
+from shop.application.ordering.pricing import ZERO, Breakdown, breakdown
+from shop.application.ordering.promotions import CheckoutOffers
 from shop.application.ordering.read_models import (
     CheckoutView,
     ItemView,
@@ -64,26 +65,32 @@ class CheckoutService:
         self._orders = OrderRepository(uow._session)
 
     def prepare(self, data: Mapping[str, Any] | None = None) -> CheckoutView:
-        """The checkout page for the signed-in shopper, with ``address``, ``shipping_method``
-        and ``payment_method`` chosen where given (and still possible), else the defaults."""
+        """The checkout page for the signed-in shopper, with ``address``, ``shipping_method``,
+        ``payment_method`` and ``coupon`` chosen where given (and still possible), else the
+        defaults (the best of the shopper's coupons)."""
         customer_id = self._customer_id()
         values = validate(CheckoutChoiceSchema(), data or {})
         records = self._selected(customer_id)
         available = self.uow.inventory.available([r.sku_id for r in records])
         variants = self._variants(records)
-        items = tuple(self._item(r, variants.get(r.sku_id, ("", "")), available.get(r.sku_id, 0))
-                      for r in records)
         addresses = tuple(self.uow.addresses.list())
         address = _chosen_address(addresses, values["address"])
-        totals = [item.line_total for item in items]
+        totals = [_line_total(r) for r in records]
         items_total = _total(totals)
         quotes = (self.uow.shipping.quote(address.province_code, address.city_code,
                                           _weight(records), items_total)
-                  if address is not None and items else [])
+                  if address is not None and records else [])
         shipping = tuple(ShippingChoice(q.code, q.name, q.fee, q.free) for q in quotes)
         chosen_shipping = next((s for s in shipping if s.code == values["shipping_method"]),
                                shipping[0] if shipping else None)
-        amounts = _breakdown(totals, chosen_shipping.fee if chosen_shipping else Decimal(0))
+        fee = chosen_shipping.fee if chosen_shipping else Decimal(0)
+        offers = CheckoutOffers(self.uow, customer_id, records)
+        priced = offers.price(values["coupon"], values["coupon_code"], fee)
+        amounts = _breakdown(totals, offers.fee_after(priced, fee),
+                             priced.pricing.discount_total)
+        items = tuple(self._item(r, variants.get(r.sku_id, ("", "")), available.get(r.sku_id, 0),
+                                 priced.pricing.line_discounts.get(r.sku_code, ZERO))
+                      for r in records)
         methods = (self._payment_choices(address.province_code, amounts)
                    if address is not None else ())
         chosen_method = next((m.code for m in methods if m.code == values["payment_method"]),
@@ -93,15 +100,20 @@ class CheckoutService:
             address_id=address.id if address is not None else None, shipping=shipping,
             shipping_method=chosen_shipping.code if chosen_shipping else None,
             payment_methods=methods, payment_method=chosen_method, breakdown=amounts,
-            idempotency_key=secrets.token_urlsafe(24))
+            idempotency_key=secrets.token_urlsafe(24), promotions=offers.summary(priced),
+            coupons=offers.choices(fee), coupon=offers.chosen(priced))
 
     def place(self, data: Mapping[str, Any]) -> PlacedOrder:
         """Place the order for the cart's chosen lines.
 
         ``data``: ``idempotency_key`` (from ``prepare``), ``address`` (an address-book id),
         ``shipping_method``, ``payment_method`` (``online`` or ``cod``), ``invoice`` (a mapping
-        for ``uow.invoices.resolve``; none when left out), ``remarks``, and optionally
+        for ``uow.invoices.resolve``; none when left out), ``remarks``, ``coupon`` (what
+        ``prepare`` chose, ``CheckoutView.coupon``; none when left out), and optionally
         ``expected_payable`` (the amount the shopper saw: the order is refused if that changed).
+        The live campaigns apply by themselves; one that ran out since (a flash sale's quota,
+        a coupon used in another tab) refuses the order with ``Conflict`` before anything is
+        paid.
 
         ``Invalid`` names a bad field; ``Conflict`` says what changed (sold out, price, an item
         no longer sold). The same key again returns the order already placed.
@@ -126,7 +138,10 @@ class CheckoutService:
         shipping = self.uow.shipping.price(values["shipping_method"], address.province_code,
                                            address.city_code, _weight(records),
                                            _total(totals))
-        amounts = _breakdown(totals, shipping.fee)
+        offers = CheckoutOffers(self.uow, customer_id, records)
+        priced = offers.price(values["coupon"], values["coupon_code"], shipping.fee)
+        amounts = _breakdown(totals, offers.fee_after(priced, shipping.fee),
+                             priced.pricing.discount_total)
         method = values["payment_method"]
         if method not in {m.code for m in self._payment_choices(address.province_code,
                                                                   amounts)}:
@@ -142,7 +157,9 @@ class CheckoutService:
             invoice = (self.uow.invoices.resolve(data["invoice"]) if data.get("invoice")
                        else InvoiceDetails.NONE)
             order_id, placed = self._write(customer_id, values, records, address,
-                                           shipping.code, shipping.name, amounts, invoice)
+                                           shipping.code, shipping.name, amounts, invoice,
+                                           priced.pricing.line_discounts)
+            offers.take(priced, order_id)
             self._carts.delete_skus(cart.id, [r.sku_id for r in records])
             self.uow._events.record(OrderPlaced.name, OrderPlaced(
                 order_id=order_id, customer_id=customer_id).to_payload())
@@ -152,8 +169,8 @@ class CheckoutService:
 
     def _write(self, customer_id: int, values: Mapping[str, Any],
                records: Sequence[CheckoutLineRecord], address: AddressView, shipping_code: str,
-               shipping_name: str, amounts: Breakdown,
-               invoice: InvoiceDetails) -> tuple[int, PlacedOrder]:
+               shipping_name: str, amounts: Breakdown, invoice: InvoiceDetails,
+               discounts: Mapping[str, Decimal]) -> tuple[int, PlacedOrder]:
         """The order's rows; its id, and what the shopper is told."""
         now = self.uow.clock.now()
         online = values["payment_method"] == payment_methods.ONLINE
@@ -178,7 +195,7 @@ class CheckoutService:
             order_id = self._orders.insert({**header, "number": number})
         variants = self._variants(records)
         totals = [_line_total(r) for r in records]
-        shares = share_out(amounts.discount_total, totals)
+        shares = [discounts.get(r.sku_code, ZERO) for r in records]
         self._orders.add_parts(
             [{"order_id": order_id, "position": position, "sku_id": r.sku_id,
               "product_id": r.product_id, "sku_code": r.sku_code,
@@ -264,13 +281,13 @@ class CheckoutService:
                 for sku_id, values in names.items()}
 
     def _item(self, record: CheckoutLineRecord, variant: tuple[str, str],
-              available: int) -> ItemView:
+              available: int, discount: Decimal) -> ItemView:
         return ItemView(
             sku_code=record.sku_code, product_slug=record.product_slug,
             name=pick(self.uow.locale, record.product_name_zh, record.product_name_en),
             variant=pick(self.uow.locale, *variant), image_url=record.cover_image_url,
             unit_price=record.price, quantity=record.quantity,
-            line_total=_line_total(record),
+            line_total=_line_total(record), discount_share=discount,
             # A product sold without reservation (付款减库存) may be ordered beyond its stock.
             available=(max(available, 0) if record.reserves_stock else record.quantity)
             if record.is_published else 0)
@@ -291,9 +308,10 @@ def _weight(records: Sequence[CheckoutLineRecord]) -> int:
     return grams
 
 
-def _breakdown(totals: Sequence[Decimal], shipping_fee: Decimal) -> Breakdown:
+def _breakdown(totals: Sequence[Decimal], shipping_fee: Decimal,
+               discount: Decimal) -> Breakdown:
     try:
-        return breakdown(totals, shipping_fee)
+        return breakdown(totals, shipping_fee, discount=discount)
     except ValueError:
         raise Invalid({"items": _("Too much for one order: buy fewer items")}) from None
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 from shop.application.ordering.payment_methods import ONLINE
 from shop.application.ordering.pricing import Breakdown
 from shop.application.ordering.states import AWAITING_PAYMENT
+from shop.application.promotions.read_models import CouponChoice, PromotionSummary
 
 if TYPE_CHECKING:
     from shop.application.addresses.service import AddressView
@@ -61,6 +62,10 @@ class CheckoutView:
     breakdown: Breakdown
     #: The form's one-time key: submitting it twice places one order.
     idempotency_key: str
+    #: What applied and what nearly did; the shopper's coupons and the one chosen ("": none).
+    promotions: PromotionSummary = field(default_factory=PromotionSummary)
+    coupons: tuple[CouponChoice, ...] = ()
+    coupon: str = ""
 
     @property
     def can_place(self) -> bool:

@@ -32,12 +32,27 @@ def _remarks(missing: str | None = "") -> colander.SchemaNode:
             "At most ${max} characters", mapping={"max": MAX_REMARKS})))
 
 
+def _coupon(missing: str | None) -> colander.SchemaNode:
+    return colander.SchemaNode(colander.String(allow_empty=True), title=_("Coupon"),
+                               preparer=_strip, missing=missing,
+                               validator=colander.Regex(r"^(auto|[0-9]{1,10})?$", msg=_(
+                                   "This coupon cannot be used: choose another")))
+
+
+def _coupon_code() -> colander.SchemaNode:
+    return colander.SchemaNode(colander.String(), title=_("Coupon code"), preparer=_strip,
+                               missing="", validator=colander.Length(0, 40))
+
+
 class CheckoutChoiceSchema(colander.MappingSchema):
     """What the checkout page was asked to show: every field may be left out."""
 
     address = _choice(_("Shipping address"), "", missing=None)
     shipping_method = _choice(_("Shipping method"), "", missing=None)
     payment_method = _choice(_("Payment method"), "", missing=None)
+    #: Left out: the coupon that saves most (see ``ordering.promotions``).
+    coupon = _coupon(missing=None)
+    coupon_code = _coupon_code()
 
 
 class PlaceOrderSchema(colander.MappingSchema):
@@ -52,6 +67,9 @@ class PlaceOrderSchema(colander.MappingSchema):
         validator=colander.OneOf((ONLINE, CASH_ON_DELIVERY)),
         missing_msg=_("Choose a payment method"))
     remarks = _remarks()
+    #: Left out: none.
+    coupon = _coupon(missing="")
+    coupon_code = _coupon_code()
     #: The payable the shopper saw; the order is refused if it is no longer what they pay.
     expected_payable = colander.SchemaNode(Money(), missing=None)
 

@@ -112,13 +112,14 @@ class OrderService:
     def cancel(self, number: str, data: Mapping[str, Any] | None = None) -> None:
         """Call the order off before it ships: its reservations are released and its stock is
         for sale again; what it held of the shopper's means goes back, and what was paid is
-        refunded to every means it came from (the gateway's part after the commit)."""
+        refunded to every means it came from (the gateway's part after the commit); its
+        coupon and its campaigns' uses come back too."""
         values = validate(CancelSchema(), data or {})
         order = self._own(number)
         if not _cancellable(order):
             raise Conflict(_("This order can no longer be cancelled"))
         self._lifecycle.move(order, states.CANCELLED, values["reason"])
-        self.uow.payments.settle_ended(order)
+        self._ended(order)
 
     def change_delivery(self, number: str, data: Mapping[str, Any]) -> None:
         """Before shipment: send it to another address of the shopper's book (``address``)
@@ -258,10 +259,17 @@ class OrderService:
             self._lifecycle.move(order, states.CLOSED, "not paid in time")
         except Conflict:
             return False
-        self.uow.payments.settle_ended(order)
+        self._ended(order)
         return True
 
     # -- steps -------------------------------------------------------------------------------
+
+    def _ended(self, order: OrderRecord) -> None:
+        """A cancelled or closed order gives back what it took: its holds and payments, its
+        campaigns' uses and flash-sale units, its coupon (unless it has expired)."""
+        self.uow.payments.settle_ended(order)
+        self.uow._pricer.give_back(order.id)
+        self.uow.coupons.give_back(order.id)
 
     def _customer_id(self) -> int:
         actor = self.uow.actor

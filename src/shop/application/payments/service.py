@@ -363,7 +363,8 @@ class PaymentService:
 
         With ``shop.payments.late_payment = complete`` (the default) a closed or cancelled
         order that was never paid is completed when everything it held can be held again: its
-        stock re-reserved and its released means held again (all or nothing, in a savepoint).
+        stock re-reserved, its coupon and campaign uses taken again, and its released means
+        held again (all or nothing, in a savepoint).
         Otherwise, and always for an order paid once already, the payment is refunded in full
         automatically. Either way
         finance sees an alert saying which.
@@ -392,6 +393,8 @@ class PaymentService:
                 if reserved:
                     self.uow._stock.reserve(stock_owner(order.number), reserved,
                                             self.uow.clock.now() + timedelta(days=1))
+                # The price it was placed at needs its discounts back.
+                self.uow._pricer.retake(order.id)
                 for released in payments:
                     if released.state == "released":
                         self._tenders.hold(order, released.method, released.amount,

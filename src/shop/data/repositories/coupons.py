@@ -241,6 +241,28 @@ class CouponRepository:
                 .execution_options(synchronize_session=False))
         return returned
 
+    def retake(self, order_id: int, now: datetime) -> bool:
+        """The order's given-back coupon uses, taken again for it (a late payment revived it):
+        False, changing nothing, when one of its coupons went to another order meanwhile. A
+        coupon that expired after the order was placed is still the order's: the order keeps
+        the price it was placed at."""
+        uses = list(self.session.execute(
+            select(DiscountUse.id, DiscountUse.coupon_id)
+            .where(DiscountUse.order_id == order_id, DiscountUse.coupon_id.is_not(None),
+                   DiscountUse.returned_at.is_not(None))))
+        for use_id, coupon_id in uses:
+            taken = affected(self.session.execute(
+                update(Coupon).where(Coupon.id == coupon_id, or_(
+                    Coupon.state == USABLE, Coupon.order_id == order_id))
+                .values(state=USED, order_id=order_id, used_at=now)
+                .execution_options(synchronize_session=False)))
+            if not taken:
+                return False
+            self.session.execute(update(DiscountUse).where(DiscountUse.id == use_id)
+                                 .values(returned_at=None)
+                                 .execution_options(synchronize_session=False))
+        return True
+
     # -- a shopper's coupons -----------------------------------------------------------------
 
     def usable(self, customer_id: int, now: datetime,

@@ -269,6 +269,20 @@ class PromotionRepository:
                 .execution_options(synchronize_session=False))
         return returned
 
+    def returned_uses(self, order_id: int) -> list[UseRecord]:
+        return [UseRecord(*row) for row in self.session.execute(
+            select(DiscountUse.id, DiscountUse.promotion_id, DiscountUse.sku_id,
+                   DiscountUse.units, DiscountUse.amount)
+            .where(DiscountUse.order_id == order_id, DiscountUse.promotion_id.is_not(None),
+                   DiscountUse.returned_at.is_not(None)))]
+
+    def unreturn(self, use_id: int) -> bool:
+        result = self.session.execute(
+            update(DiscountUse).where(DiscountUse.id == use_id,
+                                      DiscountUse.returned_at.is_not(None))
+            .values(returned_at=None).execution_options(synchronize_session=False))
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
     def given(self, promotion_id: int) -> tuple[int, Decimal]:
         """Orders that kept this campaign's discount, and the discount they kept."""
         orders, amount = self.session.execute(

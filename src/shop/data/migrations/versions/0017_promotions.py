@@ -8,6 +8,7 @@ Revises: 0016
 Create Date: 2026-12-02 03:11:48.212048
 """
 
+import secrets
 from collections.abc import Sequence
 
 import sqlalchemy as sa
@@ -187,6 +188,11 @@ def upgrade() -> None:
         batch_op.create_check_constraint(op.f('ck_sku_floor_price_not_negative'), 'floor_price >= 0')
 
     # ### end Alembic commands ###
+    # The live campaigns are reference data read once per change (see
+    # shop.application.reference): they start with a token no process has cached under.
+    revision_table = sa.table('reference_revision', sa.column('name', sa.String),
+                              sa.column('token', sa.String))
+    op.bulk_insert(revision_table, [{"name": "promotions", "token": secrets.token_hex(16)}])
     role = sa.table('role', sa.column('code', sa.String), sa.column('name_zh', sa.String),
                     sa.column('name_en', sa.String), sa.column('is_builtin', sa.Boolean))
     op.bulk_insert(role, [{"code": "marketing", "name_zh": "活动运营", "name_en": "Marketing",
@@ -194,6 +200,7 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
+    op.execute("DELETE FROM reference_revision WHERE name = 'promotions'")
     op.execute("DELETE FROM staff_role WHERE role_id IN "
                "(SELECT id FROM role WHERE code = 'marketing')")
     op.execute("DELETE FROM role WHERE code = 'marketing'")

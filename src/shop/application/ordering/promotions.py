@@ -1,0 +1,147 @@
+"""The checkout's side of promotions: the cart's chosen lines priced with the live campaigns
+and the shopper's coupons, the coupon choices the page offers, and — when the order is
+placed — the claims on every limited thing the price relied on.
+
+Which coupon: ``coupon`` is ``"auto"`` (the page's default: the one that saves most), ``""``
+(none), a coupon's id from the shopper's own, or ``coupon_code``, a code typed in (a public
+code, or a batch code the shopper has not added yet).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+from shop.application.errors import Invalid
+from shop.application.i18n import _
+from shop.application.locales import pick
+from shop.application.ordering.pricing import ZERO
+from shop.application.promotions.coupon_offers import coupon_offer, offer_key
+from shop.application.promotions.coupon_views import CouponOffer
+from shop.application.promotions.pricing import LineInput, Priced
+from shop.application.promotions.read_models import (
+    AppliedView,
+    CouponChoice,
+    PromotionSummary,
+)
+from shop.data.repositories.cart import CheckoutLineRecord
+
+if TYPE_CHECKING:
+    from shop.application import UnitOfWork
+
+AUTO = "auto"
+#: The page prices each of the shopper's coupons against the cart: the soonest to expire first,
+#: at most this many (a shopper with more sees the rest on 我的优惠券).
+MAX_CHOICES = 10
+
+
+class CheckoutOffers:
+    def __init__(self, uow: UnitOfWork, customer_id: int,
+                 records: Sequence[CheckoutLineRecord]) -> None:
+        self.uow = uow
+        self.customer_id = customer_id
+        self.lines = [LineInput(key=r.sku_code, sku_id=r.sku_id, product_id=r.product_id,
+                                category_id=r.category_id, brand_id=r.brand_id,
+                                unit_price=r.price, quantity=r.quantity,
+                                floor_price=r.floor_price) for r in records]
+        self._usable: list[CouponOffer] | None = None
+        self._typed: CouponOffer | None = None
+
+    def price(self, coupon: str | None, code: str, shipping_fee: Decimal) -> Priced:
+        """The best price with the coupon asked for; ``Invalid`` naming ``coupon`` or
+        ``coupon_code`` when it cannot be used by this shopper."""
+        chosen = self._chosen_coupons(coupon, code)
+        return self.uow._pricer.price(
+            self.lines, self.customer_id,
+            coupons=[coupon_offer(c, self.uow.locale) for c in chosen],
+            shipping_fee=shipping_fee)
+
+    def fee_after(self, priced: Priced, shipping_fee: Decimal) -> Decimal:
+        return ZERO if priced.pricing.free_shipping_by is not None else shipping_fee
+
+    def summary(self, priced: Priced) -> PromotionSummary:
+        pricing = priced.pricing
+        applied = [AppliedView(a.name, _saving(priced, a.offer_key), a.is_coupon,
+                               a.offer_key == pricing.free_shipping_by)
+                   for a in pricing.applied]
+        if pricing.free_shipping_by is not None and not any(
+                a.offer_key == pricing.free_shipping_by for a in pricing.applied):
+            offer = priced.offers[pricing.free_shipping_by]
+            applied.append(AppliedView(offer.name, pricing.shipping_saving, offer.is_coupon,
+                                       True))
+        names = self.uow._pricer.sku_names([g.sku_id for g in pricing.gifts])
+        return PromotionSummary(
+            tuple(applied), tuple(m.message for m in pricing.near_misses),
+            tuple((names.get(g.sku_id, ""), g.quantity) for g in pricing.gifts))
+
+    def choices(self, shipping_fee: Decimal) -> tuple[CouponChoice, ...]:
+        """Each of the shopper's usable coupons with what it would save on this order."""
+        found = []
+        for coupon in self._coupons()[:MAX_CHOICES]:
+            priced = self.uow._pricer.price(
+                self.lines, self.customer_id,
+                coupons=[coupon_offer(coupon, self.uow.locale)], shipping_fee=shipping_fee)
+            key = offer_key(coupon)
+            applies = key in _used(priced)
+            found.append(CouponChoice(str(coupon.coupon_id), pick(
+                self.uow.locale, coupon.name_zh, coupon.name_en),
+                _saving(priced, key) if applies else None))
+        return tuple(found)
+
+    def chosen(self, priced: Priced) -> str:
+        """What the page's coupon field should send to place the order as priced."""
+        coupon = self._applied(priced)
+        return str(coupon.coupon_id) if coupon is not None and coupon.coupon_id else ""
+
+    def take(self, priced: Priced, order_id: int) -> None:
+        """Claim what the order's price relied on (inside the order's savepoint)."""
+        self.uow._pricer.take(priced, order_id, self.customer_id, self.lines)
+        coupon = self._applied(priced)
+        if coupon is not None:
+            self.uow.coupons.redeem(coupon, self.customer_id, order_id,
+                                    _saving(priced, offer_key(coupon)))
+
+    # -- steps --------------------------------------------------------------------------------
+
+    def _coupons(self) -> list[CouponOffer]:
+        if self._usable is None:
+            self._usable = list(self.uow.coupons.usable_for_checkout(self.customer_id))
+        return self._usable
+
+    def _applied(self, priced: Priced) -> CouponOffer | None:
+        """The coupon the price used, if any (the engine uses one at most)."""
+        used = _used(priced)
+        candidates = [*self._coupons(), *([self._typed] if self._typed is not None else [])]
+        return next((c for c in candidates if offer_key(c) in used), None)
+
+    def _chosen_coupons(self, coupon: str | None, code: str) -> list[CouponOffer]:
+        if code:
+            typed = self.uow.coupons.find_public(code, self.customer_id)
+            if typed is None:
+                raise Invalid({"coupon_code": _(
+                    "No coupon has this code, or you have used it already")})
+            self._typed = typed
+            return [typed]
+        if coupon in (None, AUTO):
+            return self._coupons()
+        if coupon == "":
+            return []
+        found = [c for c in self._coupons() if str(c.coupon_id) == coupon]
+        if not found:
+            raise Invalid({"coupon": _("This coupon cannot be used: choose another")})
+        return found
+
+
+def _used(priced: Priced) -> set[str]:
+    """The keys of every offer the price used, free shipping's included."""
+    pricing = priced.pricing
+    return {a.offer_key for a in pricing.applied} | (
+        {pricing.free_shipping_by} if pricing.free_shipping_by is not None else set())
+
+
+def _saving(priced: Priced, key: str) -> Decimal:
+    """What one offer took off: its items' share, and the shipping if it made it free."""
+    pricing = priced.pricing
+    amount = sum((a.amount for a in pricing.applied if a.offer_key == key), ZERO)
+    return amount + (pricing.shipping_saving if pricing.free_shipping_by == key else ZERO)

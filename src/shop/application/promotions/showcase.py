@@ -1,0 +1,158 @@
+"""What catalog pages show of the live campaigns: ``uow.showcase``.
+
+A listing card carries a small tag (满200减20, 秒杀); a product page lists every campaign that
+applies to it with its tag, and a flash sale's price, countdown and remaining share. The
+campaigns come from the reference cache and are matched in memory, so a listing of any size
+costs no query for them; a product page reads its flash-sale quotas in one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+from shop.application.i18n import _
+from shop.application.locales import pick
+from shop.application.promotions.offers import Line
+from shop.application.promotions.pricing import Campaign, category_ancestors
+from shop.data.repositories.promotions import PromotionRepository
+
+if TYPE_CHECKING:
+    from shop.application import UnitOfWork
+
+
+@dataclass(frozen=True)
+class PromotionTag:
+    code: str
+    name: str
+    #: The short text on the tag: "满200减20", "8折", "秒杀".
+    label: Any
+    kind: str
+    ends_at: datetime
+
+
+@dataclass(frozen=True)
+class FlashOffer:
+    """A flash sale on one of the product's SKUs, live or about to start."""
+
+    code: str
+    name: str
+    sku_id: int
+    price: Decimal
+    starts_at: datetime
+    ends_at: datetime
+    #: What is left of the quota, and as a share of it (0–100) for the progress bar.
+    left: int
+    left_percent: int
+    live: bool
+
+
+@dataclass(frozen=True)
+class ProductPromotions:
+    tags: tuple[PromotionTag, ...]
+    flash: tuple[FlashOffer, ...]
+
+
+@dataclass(frozen=True)
+class CardKey:
+    """What a listing card is matched on."""
+
+    product_id: int
+    category_id: int
+    brand_id: int | None
+
+
+class Showcase:
+    def __init__(self, uow: UnitOfWork) -> None:
+        self.uow = uow
+
+    def tags_for_cards(self, cards: Sequence[CardKey]) -> dict[int, PromotionTag]:
+        """The first live campaign (by priority, then code) that covers each card's product:
+        no query."""
+        now = self.uow.clock.now()
+        live = sorted((c for c in self.uow._pricer.live().campaigns
+                       if c.record.starts_at <= now < c.record.ends_at
+                       and c.record.kind != "flash_sale"),
+                      key=lambda c: (-c.stacking.priority, c.record.code))
+        found = {}
+        for card in cards:
+            line = self._line(card)
+            for campaign in live:
+                if campaign.scope.covers(line):
+                    found[card.product_id] = self._tag(campaign)
+                    break
+        return found
+
+    def for_product(self, card: CardKey, sku_ids: Sequence[int]) -> ProductPromotions:
+        """Every campaign that covers the product (those about to start included), and its
+        SKUs' flash sales with what is left."""
+        now = self.uow.clock.now()
+        line = self._line(card)
+        campaigns = [c for c in self.uow._pricer.live().campaigns
+                     if c.record.ends_at > now and c.scope.covers(line)]
+        flash_ids = {c.record.id: c for c in campaigns if c.record.kind == "flash_sale"}
+        flash = []
+        for item in PromotionRepository(self.uow._session).flash_items(list(flash_ids)):
+            if item.sku_id not in sku_ids:
+                continue
+            campaign = flash_ids[item.promotion_id].record
+            left = max(0, item.quota - item.sold)
+            flash.append(FlashOffer(
+                campaign.code, pick(self.uow.locale, campaign.name_zh, campaign.name_en),
+                item.sku_id, item.price, campaign.starts_at, campaign.ends_at, left,
+                left * 100 // item.quota if item.quota else 0,
+                campaign.starts_at <= now))
+        tags = tuple(self._tag(c) for c in sorted(
+            campaigns, key=lambda c: (-c.stacking.priority, c.record.code))
+            if c.record.kind != "flash_sale" or any(f.code == c.record.code for f in flash))
+        return ProductPromotions(tags, tuple(flash))
+
+    def _line(self, card: CardKey) -> Line:
+        return Line(key=str(card.product_id), sku_id=0, product_id=card.product_id,
+                    brand_id=card.brand_id,
+                    category_ids=category_ancestors(self.uow.catalog.reference().categories,
+                                            card.category_id),
+                    unit_price=Decimal("0.01"), quantity=1)
+
+    def _tag(self, campaign: Campaign) -> PromotionTag:
+        record = campaign.record
+        return PromotionTag(record.code, pick(self.uow.locale, record.name_zh, record.name_en),
+                            tag_label(record.kind, campaign.rule), record.kind,
+                            record.ends_at)
+
+
+def tag_label(kind: str, rule: Any) -> Any:
+    """The few characters a tag shows, from the stored rule."""
+    if kind == "spend_save":
+        threshold, saving = rule["tiers"][0]
+        if rule.get("repeat"):
+            return _("Every ¥${threshold} saves ¥${saving}",
+                     mapping={"threshold": threshold, "saving": saving})
+        return _("¥${saving} off ¥${threshold}", mapping={"threshold": threshold,
+                                                         "saving": saving})
+    if kind == "percent_off":
+        # Chinese counts what is paid, in tenths: 20% off is 8折.
+        paid = (100 - Decimal(rule["percent"])) / 10
+        return _("${percent}% off", mapping={"percent": rule["percent"],
+                                             "tenths": f"{paid.normalize():f}"})
+    if kind == "amount_off":
+        return _("¥${amount} off each", mapping={"amount": rule["amount"]})
+    if kind == "buy_x_get_y":
+        return _("Buy ${buy} get ${get}", mapping={"buy": rule["buy"], "get": rule["get"]})
+    if kind == "n_for_price":
+        return _("Any ${count} for ¥${price}", mapping={"count": rule["count"],
+                                                        "price": rule["price"]})
+    if kind == "nth_discount":
+        return _("${percent}% off item ${nth}", mapping={"nth": rule["nth"],
+                                                         "percent": rule["percent"]})
+    if kind == "gift":
+        return _("Gift over ¥${threshold}", mapping={"threshold": rule["threshold"]})
+    if kind == "free_shipping":
+        return _("Free shipping over ¥${threshold}",
+                 mapping={"threshold": rule.get("threshold") or "0"})
+    if kind == "flash_sale":
+        return _("Flash sale")
+    return _("Special price")
