@@ -40,4 +40,5 @@ class LocalizedCatalog:
                  if record.brand_name_zh is not None else None)
         return ProductCard(record.id, record.slug, self.name(record), brand, record.price,
                            record.list_price, record.in_stock, record.cover_image_url,
-                           show_list_price(record.price, record.list_price))
+                           show_list_price(record.price, record.list_price),
+                           record.category_id, record.brand_id)

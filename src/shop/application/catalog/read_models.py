@@ -42,6 +42,9 @@ class ProductCard:
     image_url: str | None
     #: Whether the list price is struck through beside the price.
     show_list_price: bool
+    #: What promotions match a card on (``uow.showcase.tags_for_cards``).
+    category_id: int = 0
+    brand_id: int | None = None
 
 
 @dataclass(frozen=True)

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Any
 import colander
 
 from shop.application.actors import Permission
+from shop.application.catalog.read_models import ProductCard
 from shop.application.errors import Conflict, Invalid, NotFound
 from shop.application.i18n import _
 from shop.application.locales import pick
@@ -36,6 +37,7 @@ from shop.application.promotions.campaign_schemas import (
     words,
 )
 from shop.application.promotions.limits import max_share
+from shop.application.promotions.tags import tag_label
 from shop.application.validation import field_errors, validate
 from shop.data.repositories.promotions import PromotionRecord, PromotionRepository
 
@@ -43,6 +45,7 @@ if TYPE_CHECKING:
     from shop.application import UnitOfWork
 
 PAGE_SIZE = 50
+LANDING_PRODUCTS = 40
 #: The reference-data kind every campaign write renews (see ``shop.application.reference``).
 REFERENCE = "promotions"
 
@@ -65,6 +68,22 @@ class CampaignSummary:
 class CampaignPage:
     campaigns: tuple[CampaignSummary, ...]
     next_before: int | None
+
+
+@dataclass(frozen=True)
+class CampaignLanding:
+    """A campaign's landing page (活动页): what it is and the products it covers."""
+
+    code: str
+    name: str
+    description: str
+    kind: str
+    tag: Any
+    starts_at: datetime
+    ends_at: datetime
+    #: Started and not ended (a page may show a campaign that is about to start).
+    live: bool
+    products: tuple[ProductCard, ...]
 
 
 @dataclass(frozen=True)
@@ -149,6 +168,45 @@ class CampaignService:
     def get(self, promotion_id: int) -> CampaignSummary:
         self.uow.actor.require(Permission.PROMOTION_VIEW)
         return self._summary(self._get(promotion_id))
+
+    def landing(self, code: str) -> CampaignLanding:
+        """The landing page of an active campaign that has not ended (anyone): the products it
+        names, or the first page of the category or brand it covers, or the shop's best
+        sellers for a campaign on everything; at most ``LANDING_PRODUCTS``."""
+        record = self._repo.by_code(code) if isinstance(code, str) else None
+        now = self.uow.clock.now()
+        if record is None or record.state != "active" or record.ends_at <= now:
+            raise NotFound("no such campaign")
+        scope = json.loads(record.scope)
+        products = self._landing_products(record, scope)
+        return CampaignLanding(
+            record.code, pick(self.uow.locale, record.name_zh, record.name_en),
+            pick(self.uow.locale, record.description_zh, record.description_en), record.kind,
+            tag_label(record.kind, json.loads(record.rule)), record.starts_at, record.ends_at,
+            record.starts_at <= now, products)
+
+    def _landing_products(self, record: PromotionRecord,
+                          scope: Mapping[str, Any]) -> tuple[ProductCard, ...]:
+        named = list(scope.get("product_ids", ()))
+        sku_ids = list(scope.get("sku_ids", ()))
+        if record.kind == "flash_sale":
+            sku_ids += [item.sku_id for item in self._repo.flash_items([record.id])]
+        elif record.kind == "special_price":
+            sku_ids += [int(key) for key in json.loads(record.rule)["prices"]]
+        named += self._repo.products_of_skus(sku_ids)
+        catalog = self.uow.catalog
+        if named:
+            return tuple(map(catalog.localized.card, self._repo.cards(named, LANDING_PRODUCTS)))
+        reference = catalog.reference()
+        categories = [reference.categories[key] for key in scope.get("category_ids", ())
+                      if key in reference.categories]
+        if categories and categories[0].is_published:
+            return catalog.category_page(categories[0].slug, {}).products[:LANDING_PRODUCTS]
+        brands = [reference.brands[key] for key in scope.get("brand_ids", ())
+                  if key in reference.brands]
+        if brands and brands[0].is_published:
+            return catalog.brand_page(brands[0].slug, {}).products[:LANDING_PRODUCTS]
+        return catalog.home_page().best_sellers[:LANDING_PRODUCTS]
 
     # -- templates ----------------------------------------------------------------------------
 

@@ -14,10 +14,11 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
-from shop.application.i18n import _
+from shop.application.catalog.read_models import ProductCard, ProductPage
 from shop.application.locales import pick
 from shop.application.promotions.offers import Line
 from shop.application.promotions.pricing import Campaign, category_ancestors
+from shop.application.promotions.tags import tag_label
 from shop.data.repositories.promotions import PromotionRepository
 
 if TYPE_CHECKING:
@@ -40,7 +41,7 @@ class FlashOffer:
 
     code: str
     name: str
-    sku_id: int
+    sku_code: str
     price: Decimal
     starts_at: datetime
     ends_at: datetime
@@ -56,20 +57,11 @@ class ProductPromotions:
     flash: tuple[FlashOffer, ...]
 
 
-@dataclass(frozen=True)
-class CardKey:
-    """What a listing card is matched on."""
-
-    product_id: int
-    category_id: int
-    brand_id: int | None
-
-
 class Showcase:
     def __init__(self, uow: UnitOfWork) -> None:
         self.uow = uow
 
-    def tags_for_cards(self, cards: Sequence[CardKey]) -> dict[int, PromotionTag]:
+    def tags_for_cards(self, cards: Sequence[ProductCard]) -> dict[int, PromotionTag]:
         """The first live campaign (by priority, then code) that covers each card's product:
         no query."""
         now = self.uow.clock.now()
@@ -79,30 +71,29 @@ class Showcase:
                       key=lambda c: (-c.stacking.priority, c.record.code))
         found = {}
         for card in cards:
-            line = self._line(card)
+            line = self._line(card.id, card.category_id, card.brand_id)
             for campaign in live:
                 if campaign.scope.covers(line):
-                    found[card.product_id] = self._tag(campaign)
+                    found[card.id] = self._tag(campaign)
                     break
         return found
 
-    def for_product(self, card: CardKey, sku_ids: Sequence[int]) -> ProductPromotions:
+    def for_product(self, page: ProductPage) -> ProductPromotions:
         """Every campaign that covers the product (those about to start included), and its
-        SKUs' flash sales with what is left."""
+        SKUs' flash sales with what is left: one query, for the flash sales."""
         now = self.uow.clock.now()
-        line = self._line(card)
+        line = self._line(page.id, page.category.id, page.brand.id if page.brand else None)
         campaigns = [c for c in self.uow._pricer.live().campaigns
                      if c.record.ends_at > now and c.scope.covers(line)]
         flash_ids = {c.record.id: c for c in campaigns if c.record.kind == "flash_sale"}
         flash = []
-        for item in PromotionRepository(self.uow._session).flash_items(list(flash_ids)):
-            if item.sku_id not in sku_ids:
-                continue
+        for item, sku_code in PromotionRepository(self.uow._session).flash_items_of_product(
+                list(flash_ids), page.id):
             campaign = flash_ids[item.promotion_id].record
             left = max(0, item.quota - item.sold)
             flash.append(FlashOffer(
                 campaign.code, pick(self.uow.locale, campaign.name_zh, campaign.name_en),
-                item.sku_id, item.price, campaign.starts_at, campaign.ends_at, left,
+                sku_code, item.price, campaign.starts_at, campaign.ends_at, left,
                 left * 100 // item.quota if item.quota else 0,
                 campaign.starts_at <= now))
         tags = tuple(self._tag(c) for c in sorted(
@@ -110,11 +101,12 @@ class Showcase:
             if c.record.kind != "flash_sale" or any(f.code == c.record.code for f in flash))
         return ProductPromotions(tags, tuple(flash))
 
-    def _line(self, card: CardKey) -> Line:
-        return Line(key=str(card.product_id), sku_id=0, product_id=card.product_id,
-                    brand_id=card.brand_id,
+    def _line(self, product_id: int, category_id: int, brand_id: int | None) -> Line:
+        """A product as a line a scope can be asked about (no SKU: a SKU-scoped campaign shows
+        on its product's page through its flash items, not its tag)."""
+        return Line(key=str(product_id), sku_id=0, product_id=product_id, brand_id=brand_id,
                     category_ids=category_ancestors(self.uow.catalog.reference().categories,
-                                            card.category_id),
+                                                    category_id),
                     unit_price=Decimal("0.01"), quantity=1)
 
     def _tag(self, campaign: Campaign) -> PromotionTag:
@@ -122,37 +114,3 @@ class Showcase:
         return PromotionTag(record.code, pick(self.uow.locale, record.name_zh, record.name_en),
                             tag_label(record.kind, campaign.rule), record.kind,
                             record.ends_at)
-
-
-def tag_label(kind: str, rule: Any) -> Any:
-    """The few characters a tag shows, from the stored rule."""
-    if kind == "spend_save":
-        threshold, saving = rule["tiers"][0]
-        if rule.get("repeat"):
-            return _("Every ¥${threshold} saves ¥${saving}",
-                     mapping={"threshold": threshold, "saving": saving})
-        return _("¥${saving} off ¥${threshold}", mapping={"threshold": threshold,
-                                                         "saving": saving})
-    if kind == "percent_off":
-        # Chinese counts what is paid, in tenths: 20% off is 8折.
-        paid = (100 - Decimal(rule["percent"])) / 10
-        return _("${percent}% off", mapping={"percent": rule["percent"],
-                                             "tenths": f"{paid.normalize():f}"})
-    if kind == "amount_off":
-        return _("¥${amount} off each", mapping={"amount": rule["amount"]})
-    if kind == "buy_x_get_y":
-        return _("Buy ${buy} get ${get}", mapping={"buy": rule["buy"], "get": rule["get"]})
-    if kind == "n_for_price":
-        return _("Any ${count} for ¥${price}", mapping={"count": rule["count"],
-                                                        "price": rule["price"]})
-    if kind == "nth_discount":
-        return _("${percent}% off item ${nth}", mapping={"nth": rule["nth"],
-                                                         "percent": rule["percent"]})
-    if kind == "gift":
-        return _("Gift over ¥${threshold}", mapping={"threshold": rule["threshold"]})
-    if kind == "free_shipping":
-        return _("Free shipping over ¥${threshold}",
-                 mapping={"threshold": rule.get("threshold") or "0"})
-    if kind == "flash_sale":
-        return _("Flash sale")
-    return _("Special price")

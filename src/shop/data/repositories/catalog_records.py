@@ -70,6 +70,9 @@ class CardRecord:
     cover_image_url: str | None
     brand_name_zh: str | None
     brand_name_en: str | None
+    #: What promotions match a card on.
+    category_id: int
+    brand_id: int | None
 
 
 @dataclass(frozen=True, slots=True)

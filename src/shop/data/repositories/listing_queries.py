@@ -178,6 +178,7 @@ def card_columns() -> list[Any]:
         "name_en": Product.name_en, "price": Product.price, "list_price": Product.list_price,
         "in_stock": Product.in_stock, "cover_image_url": Product.cover_image_url,
         "brand_name_zh": Brand.name_zh, "brand_name_en": Brand.name_en,
+        "category_id": Product.category_id, "brand_id": Product.brand_id,
     })
 
 

@@ -14,6 +14,7 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from shop.data.models import (
+    Brand,
     DiscountUse,
     FlashSaleItem,
     Product,
@@ -21,6 +22,8 @@ from shop.data.models import (
     PromotionTemplate,
     Sku,
 )
+from shop.data.repositories.catalog_records import CardRecord
+from shop.data.repositories.listing_queries import card_columns
 from shop.data.repositories.rows import append_rows, insert_unless_taken
 
 #: More campaigns live at once than a shop runs: the engine never reads past this many.
@@ -145,6 +148,33 @@ class PromotionRepository:
         return [FlashItemRecord(*row) for row in self.session.execute(
             select(*_FLASH).where(FlashSaleItem.promotion_id.in_(promotion_ids))
             .order_by(FlashSaleItem.promotion_id, FlashSaleItem.sku_id))]
+
+    def flash_items_of_product(self, promotion_ids: Sequence[int],
+                               product_id: int) -> list[tuple[FlashItemRecord, str]]:
+        """The flash-sale items of these campaigns on the product's SKUs, with the SKU codes."""
+        if not promotion_ids:
+            return []
+        return [(FlashItemRecord(*row[:-1]), row[-1]) for row in self.session.execute(
+            select(*_FLASH, Sku.code).join(Sku, Sku.id == FlashSaleItem.sku_id)
+            .where(FlashSaleItem.promotion_id.in_(promotion_ids),
+                   Sku.product_id == product_id)
+            .order_by(FlashSaleItem.promotion_id, Sku.position))]
+
+    def cards(self, product_ids: Sequence[int], limit: int) -> list[CardRecord]:
+        """Published products' cards, best sellers first."""
+        if not product_ids:
+            return []
+        return [CardRecord(*row) for row in self.session.execute(
+            select(*card_columns()).select_from(Product)
+            .outerjoin(Brand, Brand.id == Product.brand_id)
+            .where(Product.id.in_(product_ids), Product.is_published)
+            .order_by(Product.sales_count.desc(), Product.id).limit(limit))]
+
+    def products_of_skus(self, sku_ids: Sequence[int]) -> list[int]:
+        if not sku_ids:
+            return []
+        return list(self.session.scalars(
+            select(Sku.product_id).where(Sku.id.in_(sku_ids)).distinct()))
 
     def sku_floors(self, codes: Sequence[str]) -> list[SkuFloor]:
         if not codes:
