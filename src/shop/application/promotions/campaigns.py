@@ -37,6 +37,8 @@ from shop.application.promotions.campaign_schemas import (
     words,
 )
 from shop.application.promotions.limits import max_share
+from shop.application.promotions.pricing import REFERENCE
+from shop.application.promotions.simulator import Simulation, simulate
 from shop.application.promotions.tags import tag_label
 from shop.application.validation import field_errors, validate
 from shop.data.repositories.promotions import PromotionRecord, PromotionRepository
@@ -46,8 +48,6 @@ if TYPE_CHECKING:
 
 PAGE_SIZE = 50
 LANDING_PRODUCTS = 40
-#: The reference-data kind every campaign write renews (see ``shop.application.reference``).
-REFERENCE = "promotions"
 
 
 @dataclass(frozen=True)
@@ -207,6 +207,12 @@ class CampaignService:
         if brands and brands[0].is_published:
             return catalog.brand_page(brands[0].slug, {}).products[:LANDING_PRODUCTS]
         return catalog.home_page().best_sellers[:LANDING_PRODUCTS]
+
+    def simulate(self, data: Mapping[str, Any]) -> Simulation:
+        """What a cart would get (``lines`` "SKU:qty, …", ``member_groups``, ``channel``,
+        ``at``, ``shipping_fee``, ``coupon_template``): which campaigns apply with what, and
+        why each other did not. ``marketing:promotion:view``; writes nothing."""
+        return simulate(self.uow, data)
 
     # -- templates ----------------------------------------------------------------------------
 

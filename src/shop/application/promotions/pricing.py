@@ -15,6 +15,7 @@ import json
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -22,7 +23,6 @@ from shop.application.errors import Conflict
 from shop.application.i18n import _
 from shop.application.locales import pick
 from shop.application.promotions import engine
-from shop.application.promotions.campaigns import REFERENCE
 from shop.application.promotions.limits import max_share
 from shop.application.promotions.offers import (
     AmountOff,
@@ -56,6 +56,8 @@ if TYPE_CHECKING:
     from shop.application import UnitOfWork
 
 PROMOTION_KEY = "promotion:"
+#: The reference-data kind every campaign write renews (see ``shop.application.reference``).
+REFERENCE = "promotions"
 
 
 @dataclass(frozen=True)
@@ -146,10 +148,11 @@ class PromotionPricer:
 
     def price(self, lines: Sequence[LineInput], customer_id: int | None, *,
               coupons: Sequence[Offer] = (), shipping_fee: Decimal = Decimal("0.00"),
-              channel: str = "web") -> Priced:
+              channel: str = "web", now: datetime | None = None,
+              groups: frozenset[str] | None = None) -> Priced:
         """The best price of ``lines`` for this visitor with the live campaigns and at most one
-        of ``coupons``."""
-        now = self.uow.clock.now()
+        of ``coupons``; ``now`` and ``groups`` let the staff simulator ask "what if"."""
+        now = now or self.uow.clock.now()
         categories = self.uow.catalog.reference().categories
         engine_lines = [Line(key=line.key, sku_id=line.sku_id, product_id=line.product_id,
                              brand_id=line.brand_id,
@@ -201,7 +204,8 @@ class PromotionPricer:
             offers[coupon.key] = coupon
         pricing = engine.price(
             engine_lines, list(offers.values()),
-            Context(now=now, channel=channel, groups=self.groups(customer_id)),
+            Context(now=now, channel=channel,
+                    groups=self.groups(customer_id) if groups is None else groups),
             Limits(max_share=max_share(self.uow.shop.settings)), shipping_fee=shipping_fee)
         return Priced(pricing, offers, flash,
                       {c.key: c.record.id for c in campaigns})

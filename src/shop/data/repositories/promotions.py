@@ -90,6 +90,21 @@ class SkuFloor:
     floor_price: Decimal
 
 
+@dataclass(frozen=True, slots=True)
+class SkuLineRecord:
+    """A SKU as a cart line would price it (the staff simulator builds carts from these)."""
+
+    code: str
+    sku_id: int
+    product_id: int
+    category_id: int
+    brand_id: int | None
+    price: Decimal
+    floor_price: Decimal
+    name_zh: str
+    name_en: str
+
+
 _PROMOTION = [getattr(Promotion, name) for name in PromotionRecord.__slots__]
 _FLASH = [getattr(FlashSaleItem, name) for name in FlashItemRecord.__slots__]
 _TEMPLATE = [getattr(PromotionTemplate, name) for name in TemplateRecord.__slots__]
@@ -175,6 +190,14 @@ class PromotionRepository:
             return []
         return list(self.session.scalars(
             select(Sku.product_id).where(Sku.id.in_(sku_ids)).distinct()))
+
+    def sku_lines(self, codes: Sequence[str]) -> list[SkuLineRecord]:
+        if not codes:
+            return []
+        return [SkuLineRecord(*row) for row in self.session.execute(
+            select(Sku.code, Sku.id, Sku.product_id, Product.category_id, Product.brand_id,
+                   Sku.price, Sku.floor_price, Product.name_zh, Product.name_en)
+            .join(Product, Product.id == Sku.product_id).where(Sku.code.in_(codes)))]
 
     def sku_floors(self, codes: Sequence[str]) -> list[SkuFloor]:
         if not codes:
