@@ -209,3 +209,23 @@ def test_a_new_customer_price_stops_after_the_first_order(shop, clock, stocked):
     place_as_shown(shop, who, first)
     later = prepared(shop, who, {stocked["a"]: 1})
     assert later.breakdown.discount_total == Decimal("0.00")
+
+
+def test_a_gift_with_purchase_comes_as_a_free_line_holding_its_stock(shop, clock, stocked):
+    with shop.transaction(shop.system_actor("tests")) as tx:
+        gift = sku_codes(tx, price="30.00", stock=1)[0]
+    start(shop, clock, "gift", "gift", {"threshold": "150.00", "gift_sku": gift})
+    who = buyer(shop)
+    view = prepared(shop, who, {stocked["b"]: 1})
+    assert len(view.promotions.gifts) == 1
+    placed = place_as_shown(shop, who, view)
+    order, lines = order_row(shop, placed.number)
+    assert [(line.sku_code, line.unit_price, line.line_total) for line in lines] == [
+        (stocked["b"], Decimal("150.00"), Decimal("150.00")),
+        (gift, Decimal("0.00"), Decimal("0.00"))]
+    assert order.items_total == Decimal("150.00")
+    # The only one left went with that order: the next one gets none, and is not refused.
+    other = buyer(shop)
+    again = prepared(shop, other, {stocked["b"]: 1})
+    placed = place_as_shown(shop, other, again)
+    assert [line.sku_code for line in order_row(shop, placed.number)[1]] == [stocked["b"]]

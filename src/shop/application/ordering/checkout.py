@@ -43,6 +43,7 @@ from shop.application.ordering.read_models import (
     ShippingChoice,
 )
 from shop.application.ordering.schemas import CheckoutChoiceSchema, PlaceOrderSchema
+from shop.application.promotions.pricing import Priced
 from shop.application.shipping.schemas import MAX_GRAMS
 from shop.application.validation import validate
 from shop.data.repositories.cart import CartRepository, CheckoutLineRecord
@@ -156,9 +157,9 @@ class CheckoutService:
             # Inside: a title the shopper asked to keep is kept only with the order.
             invoice = (self.uow.invoices.resolve(data["invoice"]) if data.get("invoice")
                        else InvoiceDetails.NONE)
-            order_id, placed = self._write(customer_id, values, records, address,
-                                           shipping.code, shipping.name, amounts, invoice,
-                                           priced.pricing.line_discounts)
+            order_id, placed = self._write(customer_id, values, records, self._gifts(priced),
+                                           address, shipping.code, shipping.name, amounts,
+                                           invoice, priced.pricing.line_discounts)
             offers.take(priced, order_id)
             self._carts.delete_skus(cart.id, [r.sku_id for r in records])
             self.uow._events.record(OrderPlaced.name, OrderPlaced(
@@ -168,10 +169,13 @@ class CheckoutService:
     # -- steps ---------------------------------------------------------------------------------
 
     def _write(self, customer_id: int, values: Mapping[str, Any],
-               records: Sequence[CheckoutLineRecord], address: AddressView, shipping_code: str,
+               bought: Sequence[CheckoutLineRecord], gifts: Sequence[CheckoutLineRecord],
+               address: AddressView, shipping_code: str,
                shipping_name: str, amounts: Breakdown, invoice: InvoiceDetails,
                discounts: Mapping[str, Decimal]) -> tuple[int, PlacedOrder]:
-        """The order's rows; its id, and what the shopper is told."""
+        """The order's rows (the lines bought, then the gifts at ¥0); its id, and what the
+        shopper is told."""
+        records = [*bought, *gifts]
         now = self.uow.clock.now()
         online = values["payment_method"] == payment_methods.ONLINE
         pay_by = now + timedelta(minutes=self._pay_within()) if online else None
@@ -195,7 +199,7 @@ class CheckoutService:
             order_id = self._orders.insert({**header, "number": number})
         variants = self._variants(records)
         totals = [_line_total(r) for r in records]
-        shares = [discounts.get(r.sku_code, ZERO) for r in records]
+        shares = [discounts.get(r.sku_code, ZERO) for r in bought] + [ZERO] * len(gifts)
         self._orders.add_parts(
             [{"order_id": order_id, "position": position, "sku_id": r.sku_id,
               "product_id": r.product_id, "sku_code": r.sku_code,
@@ -210,7 +214,11 @@ class CheckoutService:
                                                                strict=True))],
             _invoice_row(order_id, invoice))
         self._orders.log(order_id, "", state, self.uow.actor.name)
-        held = [StockLine(r.sku_id, r.quantity) for r in records if r.reserves_stock]
+        held_quantities: dict[int, int] = {}
+        for r in records:
+            if r.reserves_stock:
+                held_quantities[r.sku_id] = held_quantities.get(r.sku_id, 0) + r.quantity
+        held = [StockLine(sku_id, quantity) for sku_id, quantity in held_quantities.items()]
         if held:
             # Last, so the stock rows other checkouts wait for are locked for the shortest time.
             try:
@@ -228,6 +236,17 @@ class CheckoutService:
                                ) from None
         return order_id, PlacedOrder(number, state, values["payment_method"], amounts.payable,
                                      pay_by)
+
+    def _gifts(self, priced: Priced) -> list[CheckoutLineRecord]:
+        """The gifts the price earned (满赠), as ¥0 lines, while their stock lasts: a gift
+        out of stock is left out rather than refusing the order."""
+        wanted: dict[int, int] = {}
+        for gift in priced.pricing.gifts:
+            wanted[gift.sku_id] = wanted.get(gift.sku_id, 0) + gift.quantity
+        lines = self._carts.gift_lines(wanted)
+        available = self.uow.inventory.available([line.sku_id for line in lines])
+        return [line for line in lines
+                if not line.reserves_stock or available.get(line.sku_id, 0) >= line.quantity]
 
     def _placed(self, number: str) -> PlacedOrder:
         found = self._orders.find(number)

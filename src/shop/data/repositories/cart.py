@@ -6,7 +6,7 @@ Records are frozen: a page renders what was read, never a half-loaded ORM object
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -226,6 +226,22 @@ class CartRepository:
             select(Sku.id, Sku.price).join(Product, Product.id == Sku.product_id)
             .where(Sku.code == code, Product.is_published)).first()
         return SaleSku(row.id, row.price) if row else None
+
+    def gift_lines(self, quantities: Mapping[int, int]) -> list[CheckoutLineRecord]:
+        """Gifts (满赠) as order lines: each SKU of a published product at ¥0, in SKU order."""
+        if not quantities:
+            return []
+        rows = self.session.execute(
+            select(Sku.id.label("sku_id"), Sku.product_id, Sku.code.label("sku_code"),
+                   Sku.weight_grams, Product.slug.label("product_slug"),
+                   Product.name_zh.label("product_name_zh"),
+                   Product.name_en.label("product_name_en"), Product.cover_image_url,
+                   Product.is_published, Product.reserves_stock, Product.category_id,
+                   Product.brand_id, Sku.floor_price)
+            .join(Product, Product.id == Sku.product_id)
+            .where(Sku.id.in_(list(quantities)), Product.is_published).order_by(Sku.id))
+        return [CheckoutLineRecord(**row._mapping, quantity=quantities[row.sku_id],
+                                   price=Decimal("0.00")) for row in rows]
 
     def sku_values(self, sku_ids: Iterable[int]) -> list[SkuValueRecord]:
         """The variant axis values of the SKUs, in the attributes' order: one query."""
