@@ -1,7 +1,9 @@
-"""The demo shop's campaigns, so a new user meets promotions at once: a tiered 满减 on the whole
-shop, 9折 on men's shirts, and a flash sale on one T-shirt that runs for three days. Each goes
-through the campaign service, validated and audited like staff's, and only if its code is free
-(the demo loads once, but a re-run of this step must not fail)."""
+"""The demo shop's campaigns and coupons, so a new user meets promotions at once: a tiered 满减 on
+the whole shop, 9折 on men's shirts, a flash sale on one T-shirt that runs for three days; a
+coupon to claim in the coupon center, one for every new account, and a public code. Each goes
+through its service, validated and audited like staff's; campaigns only if their code is free,
+coupons only into a shop that has none (the demo loads once, but a re-run of this step must not
+fail)."""
 
 from __future__ import annotations
 
@@ -46,10 +48,30 @@ def campaigns(uow: UnitOfWork) -> list[dict[str, Any]]:
     return made
 
 
+EVERYTHING = {"everything": True}
+#: 满300减30 to claim (1,000 of them, one each), ¥10 off ¥99 for every new account, and
+#: WELCOME: 5% off up to ¥50, once per shopper, for anyone who types it.
+COUPONS: tuple[dict[str, Any], ...] = (
+    {"name_zh": "满300减30", "name_en": "¥30 off ¥300", "kind": "amount", "amount": "30.00",
+     "min_spend": "300.00", "scope": EVERYTHING, "stacking": {"mode": "stackable"},
+     "valid_days": 30, "total_quantity": 1000, "per_customer_limit": 1, "claimable": True},
+    {"name_zh": "新人券 满99减10", "name_en": "Welcome: ¥10 off ¥99", "kind": "amount",
+     "amount": "10.00", "min_spend": "99.00", "scope": EVERYTHING,
+     "stacking": {"mode": "stackable"}, "valid_days": 30, "on_registration": True},
+    {"name_zh": "口令券 95折", "name_en": "Code WELCOME: 5% off", "kind": "percent",
+     "percent": "5", "cap": "50.00", "scope": EVERYTHING, "stacking": {"mode": "stackable"},
+     "valid_days": 365, "public_code": "WELCOME"},
+)
+
+
 def load_promotions(uow: UnitOfWork) -> int:
-    """Create the demo campaigns whose codes are free; how many were created."""
+    """Create the demo campaigns whose codes are free, and the demo coupons into a shop with
+    no coupon template yet; how many were created."""
     repo = PromotionRepository(uow._session)
     missing = [c for c in campaigns(uow) if repo.by_code(c["code"]) is None]
     for campaign in missing:
         uow.promotions.create(campaign)
-    return len(missing)
+    coupons = () if uow.coupons.templates(limit=1) else COUPONS
+    for template in coupons:
+        uow.coupons.create_template(template)
+    return len(missing) + len(coupons)
