@@ -17,8 +17,8 @@ the search at 2¹² combinations whatever the cart.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
+from typing import NamedTuple
 
 from shop.application.money import FEN, to_money
 from shop.application.ordering.pricing import share_out_capped
@@ -39,8 +39,7 @@ from shop.application.promotions.rules import NOTHING, Effect, Slot, effect
 MAX_SEARCHED = 12
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """One offer as it applied within a combination."""
 
     index: int
@@ -50,9 +49,8 @@ class Step:
     capped: bool
 
 
-@dataclass(frozen=True)
-class State:
-    """The cart part-way through a combination."""
+class State(NamedTuple):
+    """The cart part-way through a combination (a named tuple: the search makes thousands)."""
 
     current: Mapping[str, Decimal]
     #: Line totals when the current stage began: what thresholds measure.
@@ -60,8 +58,8 @@ class State:
     stage: Stage
     headroom: Mapping[str, Decimal]
     budget: Decimal | None
-    #: Which offers (by index) touched each line.
-    touched: Mapping[str, tuple[int, ...]]
+    #: Which offers touched each line: bit i for the offer of index i.
+    touched: Mapping[str, int]
     steps: tuple[Step, ...] = ()
     discount: Decimal = ZERO
     shipping_saving: Decimal = ZERO
@@ -85,11 +83,14 @@ class Cart:
                        for offer in self.offers]
         self.compatible = [[a.stacking.compatible(b.stacking) for b in self.offers]
                            for a in self.offers]
+        #: For each offer, the offers it may not share a line with, as a bit mask.
+        self.rivals = [sum(1 << j for j, fits in enumerate(row) if not fits)
+                       for row in self.compatible]
         self.shipping_fee = shipping_fee
         totals = {line.key: line.total for line in self.lines}
         self.start = State(current=totals, base=totals, stage=Stage.PRICE,
                            headroom={line.key: line.headroom for line in self.lines},
-                           budget=budget, touched={line.key: () for line in self.lines})
+                           budget=budget, touched={line.key: 0 for line in self.lines})
 
     def apply(self, state: State, index: int) -> tuple[Effect, State | None]:
         """What offer ``index`` does after ``state``, and the state it leaves (None when it
@@ -98,9 +99,9 @@ class Cart:
         if offer.is_coupon and state.has_coupon:
             return NOTHING, None
         base = state.base if offer.stage == state.stage else state.current
+        rivals = self.rivals[index]
         slots = [Slot(line, state.current[line.key], base[line.key])
-                 for line in self.scoped[index]
-                 if all(self.compatible[index][other] for other in state.touched[line.key])]
+                 for line in self.scoped[index] if not state.touched[line.key] & rivals]
         if not slots:
             return NOTHING, None
         found = effect(offer.rule, slots)
@@ -113,13 +114,15 @@ class Cart:
         if not (amount or shipping or found.gift):
             return found, None
         gift_units = offer.rule.gift_quantity if isinstance(offer.rule, GiftWithPurchase) else 0
-        touched = dict(state.touched)
+        touched, current, headroom = dict(state.touched), dict(state.current), \
+            dict(state.headroom)
         for key in found.touched:
-            touched[key] += (index,)
+            touched[key] |= 1 << index
+        for key, share in shares.items():
+            current[key] -= share
+            headroom[key] -= share
         return found, State(
-            current={key: total - shares.get(key, ZERO) for key, total in state.current.items()},
-            base=base, stage=offer.stage,
-            headroom={key: room - shares.get(key, ZERO) for key, room in state.headroom.items()},
+            current=current, base=base, stage=offer.stage, headroom=headroom,
             budget=None if state.budget is None else state.budget - amount,
             touched=touched,
             steps=(*state.steps, Step(index, tuple((k, v) for k, v in shares.items() if v),
@@ -140,6 +143,8 @@ class Cart:
             weights = [min(found.per_line[key], state.headroom[key]) for key in keys]
             caps = weights
             amount = sum(weights, ZERO)
+            if state.budget is None or amount <= state.budget:  # nothing to share out
+                return dict(zip(keys, weights, strict=True)), amount < wanted
         else:
             keys = [slot.line.key for slot in slots if slot.line.key in found.touched]
             wanted = found.order_amount

@@ -108,7 +108,7 @@ def _reason(cart: Cart, best: State, index: int, applied: Sequence[int],
     if index not in qualified:
         return ("threshold_not_reached" if short else "no_effect"), [], found.spend
     rivals = [i for i in applied if not cart.compatible[index][i]
-              and any(i in best.touched[line.key] for line in cart.scoped[index])]
+              and any(best.touched[line.key] >> i & 1 for line in cart.scoped[index])]
     if rivals:
         names = [cart.offers[i].name for i in rivals]
         return _conflict(offer.stacking, cart.offers[rivals[0]].stacking), names, None

@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import singledispatch
+from typing import NamedTuple
 
 from shop.application.money import to_money
 from shop.application.ordering.pricing import share_out
@@ -39,8 +40,7 @@ from shop.application.promotions.offers import (
 )
 
 
-@dataclass(frozen=True)
-class Slot:
+class Slot(NamedTuple):
     line: Line
     current: Decimal
     base: Decimal
