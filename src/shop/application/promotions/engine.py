@@ -42,7 +42,7 @@ MAX_SEARCHED = 12
 class Step(NamedTuple):
     """One offer as it applied within a combination."""
 
-    index: int
+    position: int  # the offer's index in processing order
     shares: tuple[tuple[str, Decimal], ...]
     spend: Decimal | None
     frees_shipping: bool
@@ -188,7 +188,7 @@ class Cart:
 
     def rank(self, state: State) -> tuple[Decimal, int, int, tuple[str, ...]]:
         return (-(state.discount + state.shipping_saving), -state.gift_units, len(state.steps),
-                tuple(sorted(self.keys[step.index] for step in state.steps)))
+                tuple(sorted(self.keys[step.position] for step in state.steps)))
 
 
 def price(lines: Sequence[Line], offers: Sequence[Offer], context: Context, limits: Limits,
@@ -220,7 +220,7 @@ def price(lines: Sequence[Line], offers: Sequence[Offer], context: Context, limi
     shares: dict[str, Decimal] = {line.key: ZERO for line in lines}
     applied = []
     for step in best.steps:
-        offer = cart.offers[step.index]
+        offer = cart.offers[step.position]
         for key, share in step.shares:
             shares[key] += share
         applied.append(Applied(offer.key, offer.name, offer.is_coupon,
@@ -230,11 +230,11 @@ def price(lines: Sequence[Line], offers: Sequence[Offer], context: Context, limi
     return Pricing(
         applied=tuple(applied), line_discounts=shares, discount_total=best.discount,
         items_total=items_total,
-        free_shipping_by=next((cart.offers[step.index].key for step in best.steps
+        free_shipping_by=next((cart.offers[step.position].key for step in best.steps
                                if step.frees_shipping), None),
         shipping_saving=best.shipping_saving,
-        gifts=tuple(Gift(cart.offers[step.index].key, rule.gift_sku_id, rule.gift_quantity)
+        gifts=tuple(Gift(cart.offers[step.position].key, rule.gift_sku_id, rule.gift_quantity)
                     for step in best.steps
-                    if isinstance(rule := cart.offers[step.index].rule, GiftWithPurchase)),
+                    if isinstance(rule := cart.offers[step.position].rule, GiftWithPurchase)),
         near_misses=near_misses, skipped=skipped,
         capped=any(step.capped for step in best.steps))

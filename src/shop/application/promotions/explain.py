@@ -73,10 +73,10 @@ def explain(cart: Cart, best: State, refused: Sequence[tuple[Offer, str]],
     with a higher tier within reach, and offers whose threshold the cart has not reached."""
     skipped = [(canonical_key(offer), Skipped(offer.key, offer.name, reason, MESSAGES[reason]))
                for offer, reason in refused]
-    near_misses = [(cart.keys[step.index], miss) for step in best.steps
+    near_misses = [(cart.keys[step.position], miss) for step in best.steps
                    if step.spend is not None
-                   and (miss := near_miss(cart, step.index, step.spend)) is not None]
-    applied = [step.index for step in best.steps]
+                   and (miss := near_miss(cart, step.position, step.spend)) is not None]
+    applied = [step.position for step in best.steps]
     for index, offer in enumerate(cart.offers):
         if index in applied:
             continue
