@@ -98,6 +98,8 @@ class Cart:
         offer = self.offers[index]
         if offer.is_coupon and state.has_coupon:
             return NOTHING, None
+        if offer.stage is Stage.SHIPPING and (state.shipping_saving or not self.shipping_fee):
+            return NOTHING, None  # shipping is saved once, and there may be nothing to save
         base = state.base if offer.stage == state.stage else state.current
         rivals = self.rivals[index]
         slots = [Slot(line, state.current[line.key], base[line.key])
@@ -137,6 +139,8 @@ class Cart:
         """The effect's discount within each line's floor and the maximum share that is left,
         to the fen; True when a guard rail took something away. Offers processed earlier have
         already used the room, so a cap always falls on the later offers."""
+        if not (found.per_line or found.order_amount):  # a gift or free shipping
+            return {}, False
         if found.per_line:
             keys = list(found.per_line)
             wanted = sum(found.per_line.values(), ZERO)
