@@ -266,6 +266,24 @@ def test_a_capped_share_out_gives_what_a_capped_line_cannot_take_to_the_others()
         share_out_capped(D(12), [D(1)] * 3, [D(1), D(5), D(5)])
 
 
+def test_an_offer_that_adds_nothing_to_the_best_combination_is_lost():
+    # Under a 10% share, 10% off already takes all there is: 5 off on top adds nothing.
+    pricing = priced([line("a", "100.00")], [offer("pct", PercentOff(D(10))),
+                                             offer("cut", AmountOff(D(5)))], Limits(D("0.1")))
+    assert [a.offer_key for a in pricing.applied] == ["pct"]
+    assert reasons(pricing) == {"cut": "lost"}
+
+
+def test_beyond_twelve_qualifying_offers_the_smallest_savings_are_not_tried():
+    exclusive = Stacking(Combination.EXCLUSIVE)
+    offers = [offer(f"cut{amount:02}", AmountOff(D(amount)), stacking=exclusive)
+              for amount in range(1, 14)]
+    pricing = priced([line("a", "100.00")], offers)
+    assert [a.offer_key for a in pricing.applied] == ["cut13"]
+    assert reasons(pricing)["cut01"] == "search_limit"
+    assert {reasons(pricing)[f"cut{amount:02}"] for amount in range(2, 13)} == {"exclusive"}
+
+
 # Why not.
 
 @pytest.mark.parametrize(("fields", "reason"), [

@@ -9,7 +9,10 @@ combination without it is as good and has fewer offers).
 
 Only offers that give something on their own are searched: processing more offers first
 only lowers the lines' totals and takes lines away, so a threshold missed alone is missed in
-every combination. If more than ``MAX_SEARCHED`` offers qualify, the ones with the largest
+every combination, and a rule that finds nothing on all its lines finds nothing on fewer.
+(One exception is accepted: a buy-X-get-Y or nth-unit offer whose cheapest units can take no
+discount alone — priced 0 or at their floor — might find dearer units once another offer
+has taken those lines; it is not searched.) If more than ``MAX_SEARCHED`` offers qualify, the ones with the largest
 standalone saving are searched and the others are reported as ``search_limit``: that bounds
 the search at 2¹² combinations whatever the cart.
 """

@@ -107,6 +107,8 @@ def _reason(cart: Cart, best: State, index: int, applied: Sequence[int],
              and next_goal(offer.rule, found.spend) is not None)
     if index not in qualified:
         return ("threshold_not_reached" if short else "no_effect"), [], found.spend
+    if index in unsearched:
+        return "search_limit", [], None
     rivals = [i for i in applied if not cart.compatible[index][i]
               and any(best.touched[line.key] >> i & 1 for line in cart.scoped[index])]
     if rivals:
@@ -117,7 +119,7 @@ def _reason(cart: Cart, best: State, index: int, applied: Sequence[int],
     coupons = [cart.offers[i].name for i in applied if cart.offers[i].is_coupon]
     if offer.is_coupon and coupons:
         return "one_coupon", coupons, None
-    return ("search_limit" if index in unsearched else "lost"), [], None
+    return "lost", [], None
 
 
 def _conflict(one: Stacking, other: Stacking) -> str:
