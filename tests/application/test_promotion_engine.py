@@ -4,6 +4,7 @@ maximum share) and the reasons given for every offer that did not apply."""
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -209,6 +210,20 @@ def test_stacks_with_limits_which_groups_may_share_a_line():
     welcome = offer("welcome", AmountOff(D(5)), stacking=Stacking(group="brand"))
     both = priced([line("a", "100.00")], [picky, welcome])
     assert both.discount_total == D("14.50")  # 5 off, then 10% of 95
+
+
+def test_the_search_does_not_cut_a_unit_offer_that_gains_when_its_cheap_line_is_taken():
+    # Alone, buy-2-get-1 gives the 1.00 unit. Once the exclusive 50% off takes that line, it
+    # gives a 100.00 unit: 100.50 together, more than 10% off everything (30.10), which
+    # stops both. A search bounding buy-2-get-1 by its 1.00 alone would stop at 30.10.
+    group = Stacking(Combination.GROUP_EXCLUSIVE, "g")
+    pricing = priced([line("a", "100.00", 3, sku=1), line("b", "1.00", sku=2)],
+                     [offer("tenth", PercentOff(D(10)), stacking=replace(group, priority=1)),
+                      offer("half", PercentOff(D(50)), scope=Scope(False, sku_ids=frozenset({2})),
+                            stacking=Stacking(Combination.EXCLUSIVE)),
+                      offer("b2g1", BuyXGetY(2, 1), stacking=group)])
+    assert pricing.discount_total == D("100.50")
+    assert {a.offer_key for a in pricing.applied} == {"half", "b2g1"}
 
 
 def test_the_result_does_not_depend_on_the_order_of_the_offers():

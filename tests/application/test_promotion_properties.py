@@ -13,12 +13,14 @@ import random
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
+from itertools import combinations
 
 from hypothesis import given
 from hypothesis import settings as examples
 from hypothesis import strategies as st
 
-from shop.application.promotions.engine import price
+from shop.application.promotions.engine import Cart, price
+from shop.application.promotions.explain import refusal
 from shop.application.promotions.offers import (
     AmountOff,
     BuyXGetY,
@@ -178,3 +180,20 @@ def test_leaving_any_offer_out_never_saves_more(cart, offers, limits, fee):
     for left_out in range(len(offers)):
         fewer = offers[:left_out] + offers[left_out + 1:]
         assert saving(price(cart, fewer, CONTEXT, limits, fee)) <= best
+
+
+@examples(max_examples=150, deadline=None, database=None)
+@given(lines(), offer_sets(), limits, fees)
+def test_the_search_finds_the_best_of_all_combinations(cart, offers, limits, fee):
+    """The search cuts branches that cannot win; every combination tried in turn, with no
+    search at all, must find nothing better than it did."""
+    pricing = price(cart, offers, CONTEXT, limits, fee)
+    share_cap = None if limits.max_share is None else (
+        limits.max_share * pricing.items_total).quantize(Decimal("0.01"), rounding=ROUND_DOWN)
+    eligible = [offer for offer in offers if not refusal(offer, cart, CONTEXT)]
+    every = Cart(cart, eligible, fee, share_cap)
+    positions = range(len(eligible))
+    assert saving(pricing) == max(state.discount + state.shipping_saving
+                                  for size in range(len(eligible) + 1)
+                                  for combination in combinations(positions, size)
+                                  for state, _ in [every.run(combination)])

@@ -12,9 +12,9 @@ only lowers the lines' totals and takes lines away, so a threshold missed alone 
 every combination, and a rule that finds nothing on all its lines finds nothing on fewer.
 (One exception is accepted: a buy-X-get-Y or nth-unit offer whose cheapest units can take no
 discount alone — priced 0 or at their floor — might find dearer units once another offer
-has taken those lines; it is not searched.) If more than ``MAX_SEARCHED`` offers qualify, the ones with the largest
-standalone saving are searched and the others are reported as ``search_limit``: that bounds
-the search at 2¹² combinations whatever the cart.
+has taken those lines; it is not searched.) If more than ``MAX_SEARCHED`` offers qualify, the
+ones with the largest standalone saving are searched and the others are reported as
+``search_limit``: that bounds the search at 2¹² combinations whatever the cart.
 """
 
 from __future__ import annotations
@@ -28,11 +28,15 @@ from shop.application.ordering.pricing import share_out_capped
 from shop.application.promotions import explain
 from shop.application.promotions.offers import (
     ZERO,
+    BuyXGetY,
     Context,
     GiftWithPurchase,
     Limits,
     Line,
+    NForPrice,
+    NthDiscount,
     Offer,
+    SpecialPrice,
     Stage,
     canonical_key,
 )
@@ -40,6 +44,8 @@ from shop.application.promotions.results import Applied, Gift, Pricing
 from shop.application.promotions.rules import NOTHING, Effect, Slot, effect
 
 MAX_SEARCHED = 12
+#: Rules whose discount may grow when other offers take some of their lines away.
+UNIT_RULES = (SpecialPrice, BuyXGetY, NForPrice, NthDiscount)
 
 
 class Step(NamedTuple):
@@ -60,7 +66,9 @@ class State(NamedTuple):
     base: Mapping[str, Decimal]
     stage: Stage
     headroom: Mapping[str, Decimal]
-    budget: Decimal | None
+    #: The most the offers still to come may take off: what is left of the maximum share,
+    #: and never more than the lines' headroom together.
+    room: Decimal
     #: Which offers touched each line: bit i for the offer of index i.
     touched: Mapping[str, int]
     steps: tuple[Step, ...] = ()
@@ -75,7 +83,7 @@ class Cart:
     what applying them to this cart means."""
 
     def __init__(self, lines: Sequence[Line], offers: Sequence[Offer], shipping_fee: Decimal,
-                 budget: Decimal | None) -> None:
+                 share_cap: Decimal | None) -> None:
         self.lines = sorted(lines, key=lambda line: line.key)
         self.keys = [canonical_key(offer) for offer in offers]
         order = sorted(range(len(offers)), key=lambda i: (
@@ -91,9 +99,11 @@ class Cart:
                        for row in self.compatible]
         self.shipping_fee = shipping_fee
         totals = {line.key: line.total for line in self.lines}
+        room = sum((line.headroom for line in self.lines), ZERO)
         self.start = State(current=totals, base=totals, stage=Stage.PRICE,
                            headroom={line.key: line.headroom for line in self.lines},
-                           budget=budget, touched={line.key: 0 for line in self.lines})
+                           room=room if share_cap is None else min(room, share_cap),
+                           touched={line.key: 0 for line in self.lines})
 
     def apply(self, state: State, index: int) -> tuple[Effect, State | None]:
         """What offer ``index`` does after ``state``, and the state it leaves (None when it
@@ -128,7 +138,7 @@ class Cart:
             headroom[key] -= share
         return found, State(
             current=current, base=base, stage=offer.stage, headroom=headroom,
-            budget=None if state.budget is None else state.budget - amount,
+            room=state.room - amount,
             touched=touched,
             steps=(*state.steps, Step(index, tuple((k, v) for k, v in shares.items() if v),
                                       found.spend, bool(shipping), capped)),
@@ -150,7 +160,7 @@ class Cart:
             weights = [min(found.per_line[key], state.headroom[key]) for key in keys]
             caps = weights
             amount = sum(weights, ZERO)
-            if state.budget is None or amount <= state.budget:  # nothing to share out
+            if amount <= state.room:  # nothing to share out
                 return dict(zip(keys, weights, strict=True)), amount < wanted
         else:
             keys = [slot.line.key for slot in slots if slot.line.key in found.touched]
@@ -159,8 +169,7 @@ class Cart:
             caps = [state.headroom[key] for key in keys]
             amount = min(wanted, sum((cap for cap, weight in zip(caps, weights, strict=True)
                                       if weight), ZERO))
-        if state.budget is not None:
-            amount = min(amount, state.budget)
+        amount = min(amount, state.room)
         return dict(zip(keys, share_out_capped(amount, weights, caps), strict=True)), \
             amount < wanted
 
@@ -172,9 +181,17 @@ class Cart:
             state = after or state
         return state, found
 
-    def search(self, candidates: Sequence[int]) -> State:
+    def search(self, candidates: Sequence[int], alone: Mapping[int, State]) -> State:
         """The best combination of ``candidates``: the largest saving, then the most gift
-        units, then the fewest offers, then the smallest canonical keys."""
+        units, then the fewest offers, then the smallest canonical keys.
+
+        A branch is cut when even the most its remaining offers could give would not reach
+        the best saving found so far (``alone``: what each offer gives by itself)."""
+        ceilings = [self._ceiling(index, alone[index]) for index in candidates]
+        most_after = [sum(ceilings[position:], ZERO) for position in range(len(candidates))]
+        shipping_after = [any(self.offers[index].stage is Stage.SHIPPING
+                              for index in candidates[position:])
+                          for position in range(len(candidates))]
         best = self.start
         best_rank = self.rank(best)
 
@@ -185,6 +202,10 @@ class Cart:
                 if rank < best_rank:
                     best, best_rank = state, rank
                 return
+            shipping = state.shipping_saving or (
+                self.shipping_fee if shipping_after[position] else ZERO)
+            if state.discount + min(state.room, most_after[position]) + shipping < -best_rank[0]:
+                return
             _, taken = self.apply(state, candidates[position])
             if taken is not None:
                 visit(position + 1, taken)
@@ -192,6 +213,15 @@ class Cart:
 
         visit(0, self.start)
         return best
+
+    def _ceiling(self, index: int, alone: State) -> Decimal:
+        """The most offer ``index`` can take off in any combination. For most rules that is
+        what it takes off alone (other offers only lower the totals it works on and take
+        lines away); a special price's quota and the unit rules may move to dearer units
+        when lines are taken away, so for them it is all their lines' headroom."""
+        if isinstance(self.offers[index].rule, UNIT_RULES):
+            return sum((line.headroom for line in self.scoped[index]), ZERO)
+        return alone.discount
 
     def rank(self, state: State) -> tuple[Decimal, int, int, tuple[str, ...]]:
         return (-(state.discount + state.shipping_saving), -state.gift_units, len(state.steps),
@@ -211,18 +241,19 @@ def price(lines: Sequence[Line], offers: Sequence[Offer], context: Context, limi
     if to_money(shipping_fee) != shipping_fee or shipping_fee < 0:
         raise ValueError(f"not a shipping fee: {shipping_fee!r}")
     items_total = to_money(sum((line.total for line in lines), ZERO))
-    budget = (None if limits.max_share is None
-              else (limits.max_share * items_total).quantize(FEN, rounding=ROUND_DOWN))
+    # The maximum share in yuan, rounded down: a cap rounded up would let one fen too many by.
+    share_cap = (None if limits.max_share is None
+                 else (limits.max_share * items_total).quantize(FEN, rounding=ROUND_DOWN))
     refused = [(offer, reason) for offer in offers
                if (reason := explain.refusal(offer, lines, context))]
     refused_keys = {offer.key for offer, _ in refused}
     cart = Cart(lines, [offer for offer in offers if offer.key not in refused_keys],
-                shipping_fee, budget)
+                shipping_fee, share_cap)
     alone = {i: cart.apply(cart.start, i)[1] for i in range(len(cart.offers))}
     qualified = sorted((i for i, state in alone.items() if state is not None),
                        key=lambda i: (cart.rank(alone[i] or cart.start)[0], cart.keys[i]))
     searched = sorted(qualified[:MAX_SEARCHED])
-    best = cart.search(searched)
+    best = cart.search(searched, {i: state for i, state in alone.items() if state})
 
     shares: dict[str, Decimal] = {line.key: ZERO for line in lines}
     applied = []
