@@ -4,8 +4,9 @@ Offers are processed in one fixed order — stage (price, items, order, coupon, 
 higher priority, then canonical key — so every combination is a subsequence of that order
 and the search walks it depth first: each offer is either taken, on the lines no
 incompatible offer took before it, or left out. Sharing the prefixes makes 2ⁿ combinations
-cost about 2ⁿ⁺¹ rule applications, and an offer that would add nothing is never taken (the
-combination without it is as good and has fewer offers).
+cost about 2ⁿ⁺¹ rule applications; an offer that would add nothing is never taken (the
+combination without it is as good and has fewer offers), and a branch whose remaining offers
+could not catch up with the best saving found so far is cut (see ``Cart.search``).
 
 Only offers that give something on their own are searched: processing more offers first
 only lowers the lines' totals and takes lines away, so a threshold missed alone is missed in

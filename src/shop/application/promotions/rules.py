@@ -72,10 +72,10 @@ def effect(rule: Rule, slots: Sequence[Slot]) -> Effect:
 
 @effect.register
 def _special_price(rule: SpecialPrice, slots: Sequence[Slot]) -> Effect:
-    # What is left of a SKU's quota goes to its lines in key order (lines come sorted).
+    # What is left of a SKU's quota goes to its dearest units first, where it saves most.
     left = dict(rule.units or {})
     exact: dict[str, Decimal] = {}
-    for slot in slots:
+    for slot in sorted(slots, key=_unit_value, reverse=True):
         line = slot.line
         if line.sku_id not in rule.prices:
             continue
