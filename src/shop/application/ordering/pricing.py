@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
+from heapq import nsmallest
 
 from shop.application.money import to_money
 
@@ -76,10 +77,11 @@ def share_out_capped(amount: Decimal, weights: Sequence[Decimal],
     left = amount
     while open_ and left > ZERO:
         total = sum((weights[i] for i in open_), ZERO)
-        full = {i for i in open_ if left * weights[i] / total >= caps[i]}
+        proposed = {i: left * weights[i] / total for i in open_}
+        full = {i for i, share in proposed.items() if share >= caps[i]}
         if not full:
-            for i in open_:
-                exact[i] = left * weights[i] / total
+            for i, share in proposed.items():
+                exact[i] = share
             break
         # Pinning every share that overflows at once is safe: spreading what they leave
         # only raises the others, so none of them would fall back under its cap.
@@ -95,7 +97,6 @@ def _to_the_fen(amount: Decimal, exact: Sequence[Decimal]) -> list[Decimal]:
     to the shares that lost the most (ties to the earlier one)."""
     shares = [share.quantize(FEN, rounding=ROUND_DOWN) for share in exact]
     left = int((amount - sum(shares, ZERO)) / FEN)
-    by_remainder = sorted(range(len(exact)), key=lambda i: (shares[i] - exact[i], i))
-    for index in by_remainder[:left]:
+    for index in nsmallest(left, range(len(exact)), key=lambda i: (shares[i] - exact[i], i)):
         shares[index] += FEN
     return shares

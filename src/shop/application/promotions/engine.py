@@ -4,32 +4,40 @@ Offers are processed in one fixed order — stage (price, items, order, coupon, 
 higher priority, then canonical key — so every combination is a subsequence of that order
 and the search walks it depth first: each offer is either taken, on the lines no
 incompatible offer took before it, or left out. Sharing the prefixes makes 2ⁿ combinations
-cost about 2ⁿ⁺¹ rule applications, and an offer that would add nothing is never taken (the
-combination without it is as good and has fewer offers).
+cost about 2ⁿ⁺¹ rule applications; an offer that would add nothing is never taken (the
+combination without it is as good and has fewer offers), and a branch whose remaining offers
+could not catch up with the best saving found so far is cut (see ``Cart.search``).
 
 Only offers that give something on their own are searched: processing more offers first
 only lowers the lines' totals and takes lines away, so a threshold missed alone is missed in
-every combination. If more than ``MAX_SEARCHED`` offers qualify, the ones with the largest
-standalone saving are searched and the others are reported as ``search_limit``: that bounds
-the search at 2¹² combinations whatever the cart.
+every combination, and a rule that finds nothing on all its lines finds nothing on fewer.
+(One exception is accepted: a buy-X-get-Y or nth-unit offer whose cheapest units can take no
+discount alone — priced 0 or at their floor — might find dearer units once another offer
+has taken those lines; it is not searched.) If more than ``MAX_SEARCHED`` offers qualify, the
+ones with the largest standalone saving are searched and the others are reported as
+``search_limit``: that bounds the search at 2¹² combinations whatever the cart.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from decimal import ROUND_DOWN, Decimal
+from typing import NamedTuple
 
 from shop.application.money import FEN, to_money
 from shop.application.ordering.pricing import share_out_capped
 from shop.application.promotions import explain
 from shop.application.promotions.offers import (
     ZERO,
+    BuyXGetY,
     Context,
     GiftWithPurchase,
     Limits,
     Line,
+    NForPrice,
+    NthDiscount,
     Offer,
+    SpecialPrice,
     Stage,
     canonical_key,
 )
@@ -37,31 +45,33 @@ from shop.application.promotions.results import Applied, Gift, Pricing
 from shop.application.promotions.rules import NOTHING, Effect, Slot, effect
 
 MAX_SEARCHED = 12
+#: Rules whose discount may grow when other offers take some of their lines away.
+UNIT_RULES = (SpecialPrice, BuyXGetY, NForPrice, NthDiscount)
 
 
-@dataclass(frozen=True)
-class Step:
+class Step(NamedTuple):
     """One offer as it applied within a combination."""
 
-    index: int
+    position: int  # the offer's index in processing order
     shares: tuple[tuple[str, Decimal], ...]
     spend: Decimal | None
     frees_shipping: bool
     capped: bool
 
 
-@dataclass(frozen=True)
-class State:
-    """The cart part-way through a combination."""
+class State(NamedTuple):
+    """The cart part-way through a combination (a named tuple: the search makes thousands)."""
 
     current: Mapping[str, Decimal]
     #: Line totals when the current stage began: what thresholds measure.
     base: Mapping[str, Decimal]
     stage: Stage
     headroom: Mapping[str, Decimal]
-    budget: Decimal | None
-    #: Which offers (by index) touched each line.
-    touched: Mapping[str, tuple[int, ...]]
+    #: The most the offers still to come may take off: what is left of the maximum share,
+    #: and never more than the lines' headroom together.
+    room: Decimal
+    #: Which offers touched each line: bit i for the offer of index i.
+    touched: Mapping[str, int]
     steps: tuple[Step, ...] = ()
     discount: Decimal = ZERO
     shipping_saving: Decimal = ZERO
@@ -74,7 +84,7 @@ class Cart:
     what applying them to this cart means."""
 
     def __init__(self, lines: Sequence[Line], offers: Sequence[Offer], shipping_fee: Decimal,
-                 budget: Decimal | None) -> None:
+                 share_cap: Decimal | None) -> None:
         self.lines = sorted(lines, key=lambda line: line.key)
         self.keys = [canonical_key(offer) for offer in offers]
         order = sorted(range(len(offers)), key=lambda i: (
@@ -85,11 +95,16 @@ class Cart:
                        for offer in self.offers]
         self.compatible = [[a.stacking.compatible(b.stacking) for b in self.offers]
                            for a in self.offers]
+        #: For each offer, the offers it may not share a line with, as a bit mask.
+        self.rivals = [sum(1 << j for j, fits in enumerate(row) if not fits)
+                       for row in self.compatible]
         self.shipping_fee = shipping_fee
         totals = {line.key: line.total for line in self.lines}
+        room = sum((line.headroom for line in self.lines), ZERO)
         self.start = State(current=totals, base=totals, stage=Stage.PRICE,
                            headroom={line.key: line.headroom for line in self.lines},
-                           budget=budget, touched={line.key: () for line in self.lines})
+                           room=room if share_cap is None else min(room, share_cap),
+                           touched={line.key: 0 for line in self.lines})
 
     def apply(self, state: State, index: int) -> tuple[Effect, State | None]:
         """What offer ``index`` does after ``state``, and the state it leaves (None when it
@@ -97,10 +112,12 @@ class Cart:
         offer = self.offers[index]
         if offer.is_coupon and state.has_coupon:
             return NOTHING, None
+        if offer.stage is Stage.SHIPPING and (state.shipping_saving or not self.shipping_fee):
+            return NOTHING, None  # shipping is saved once, and there may be nothing to save
         base = state.base if offer.stage == state.stage else state.current
+        rivals = self.rivals[index]
         slots = [Slot(line, state.current[line.key], base[line.key])
-                 for line in self.scoped[index]
-                 if all(self.compatible[index][other] for other in state.touched[line.key])]
+                 for line in self.scoped[index] if not state.touched[line.key] & rivals]
         if not slots:
             return NOTHING, None
         found = effect(offer.rule, slots)
@@ -113,14 +130,16 @@ class Cart:
         if not (amount or shipping or found.gift):
             return found, None
         gift_units = offer.rule.gift_quantity if isinstance(offer.rule, GiftWithPurchase) else 0
-        touched = dict(state.touched)
+        touched, current, headroom = dict(state.touched), dict(state.current), \
+            dict(state.headroom)
         for key in found.touched:
-            touched[key] += (index,)
+            touched[key] |= 1 << index
+        for key, share in shares.items():
+            current[key] -= share
+            headroom[key] -= share
         return found, State(
-            current={key: total - shares.get(key, ZERO) for key, total in state.current.items()},
-            base=base, stage=offer.stage,
-            headroom={key: room - shares.get(key, ZERO) for key, room in state.headroom.items()},
-            budget=None if state.budget is None else state.budget - amount,
+            current=current, base=base, stage=offer.stage, headroom=headroom,
+            room=state.room - amount,
             touched=touched,
             steps=(*state.steps, Step(index, tuple((k, v) for k, v in shares.items() if v),
                                       found.spend, bool(shipping), capped)),
@@ -134,12 +153,16 @@ class Cart:
         """The effect's discount within each line's floor and the maximum share that is left,
         to the fen; True when a guard rail took something away. Offers processed earlier have
         already used the room, so a cap always falls on the later offers."""
+        if not (found.per_line or found.order_amount):  # a gift or free shipping
+            return {}, False
         if found.per_line:
             keys = list(found.per_line)
             wanted = sum(found.per_line.values(), ZERO)
             weights = [min(found.per_line[key], state.headroom[key]) for key in keys]
             caps = weights
             amount = sum(weights, ZERO)
+            if amount <= state.room:  # nothing to share out
+                return dict(zip(keys, weights, strict=True)), amount < wanted
         else:
             keys = [slot.line.key for slot in slots if slot.line.key in found.touched]
             wanted = found.order_amount
@@ -147,8 +170,7 @@ class Cart:
             caps = [state.headroom[key] for key in keys]
             amount = min(wanted, sum((cap for cap, weight in zip(caps, weights, strict=True)
                                       if weight), ZERO))
-        if state.budget is not None:
-            amount = min(amount, state.budget)
+        amount = min(amount, state.room)
         return dict(zip(keys, share_out_capped(amount, weights, caps), strict=True)), \
             amount < wanted
 
@@ -160,9 +182,17 @@ class Cart:
             state = after or state
         return state, found
 
-    def search(self, candidates: Sequence[int]) -> State:
+    def search(self, candidates: Sequence[int], alone: Mapping[int, State]) -> State:
         """The best combination of ``candidates``: the largest saving, then the most gift
-        units, then the fewest offers, then the smallest canonical keys."""
+        units, then the fewest offers, then the smallest canonical keys.
+
+        A branch is cut when even the most its remaining offers could give would not reach
+        the best saving found so far (``alone``: what each offer gives by itself)."""
+        ceilings = [self._ceiling(index, alone[index]) for index in candidates]
+        most_after = [sum(ceilings[position:], ZERO) for position in range(len(candidates))]
+        shipping_after = [any(self.offers[index].stage is Stage.SHIPPING
+                              for index in candidates[position:])
+                          for position in range(len(candidates))]
         best = self.start
         best_rank = self.rank(best)
 
@@ -173,6 +203,10 @@ class Cart:
                 if rank < best_rank:
                     best, best_rank = state, rank
                 return
+            shipping = state.shipping_saving or (
+                self.shipping_fee if shipping_after[position] else ZERO)
+            if state.discount + min(state.room, most_after[position]) + shipping < -best_rank[0]:
+                return
             _, taken = self.apply(state, candidates[position])
             if taken is not None:
                 visit(position + 1, taken)
@@ -181,9 +215,18 @@ class Cart:
         visit(0, self.start)
         return best
 
+    def _ceiling(self, index: int, alone: State) -> Decimal:
+        """The most offer ``index`` can take off in any combination. For most rules that is
+        what it takes off alone (other offers only lower the totals it works on and take
+        lines away); a special price's quota and the unit rules may move to dearer units
+        when lines are taken away, so for them it is all their lines' headroom."""
+        if isinstance(self.offers[index].rule, UNIT_RULES):
+            return sum((line.headroom for line in self.scoped[index]), ZERO)
+        return alone.discount
+
     def rank(self, state: State) -> tuple[Decimal, int, int, tuple[str, ...]]:
         return (-(state.discount + state.shipping_saving), -state.gift_units, len(state.steps),
-                tuple(sorted(self.keys[step.index] for step in state.steps)))
+                tuple(sorted(self.keys[step.position] for step in state.steps)))
 
 
 def price(lines: Sequence[Line], offers: Sequence[Offer], context: Context, limits: Limits,
@@ -199,23 +242,24 @@ def price(lines: Sequence[Line], offers: Sequence[Offer], context: Context, limi
     if to_money(shipping_fee) != shipping_fee or shipping_fee < 0:
         raise ValueError(f"not a shipping fee: {shipping_fee!r}")
     items_total = to_money(sum((line.total for line in lines), ZERO))
-    budget = (None if limits.max_share is None
-              else (limits.max_share * items_total).quantize(FEN, rounding=ROUND_DOWN))
+    # The maximum share in yuan, rounded down: a cap rounded up would let one fen too many by.
+    share_cap = (None if limits.max_share is None
+                 else (limits.max_share * items_total).quantize(FEN, rounding=ROUND_DOWN))
     refused = [(offer, reason) for offer in offers
                if (reason := explain.refusal(offer, lines, context))]
     refused_keys = {offer.key for offer, _ in refused}
     cart = Cart(lines, [offer for offer in offers if offer.key not in refused_keys],
-                shipping_fee, budget)
+                shipping_fee, share_cap)
     alone = {i: cart.apply(cart.start, i)[1] for i in range(len(cart.offers))}
     qualified = sorted((i for i, state in alone.items() if state is not None),
                        key=lambda i: (cart.rank(alone[i] or cart.start)[0], cart.keys[i]))
     searched = sorted(qualified[:MAX_SEARCHED])
-    best = cart.search(searched)
+    best = cart.search(searched, {i: state for i, state in alone.items() if state})
 
     shares: dict[str, Decimal] = {line.key: ZERO for line in lines}
     applied = []
     for step in best.steps:
-        offer = cart.offers[step.index]
+        offer = cart.offers[step.position]
         for key, share in step.shares:
             shares[key] += share
         applied.append(Applied(offer.key, offer.name, offer.is_coupon,
@@ -225,11 +269,11 @@ def price(lines: Sequence[Line], offers: Sequence[Offer], context: Context, limi
     return Pricing(
         applied=tuple(applied), line_discounts=shares, discount_total=best.discount,
         items_total=items_total,
-        free_shipping_by=next((cart.offers[step.index].key for step in best.steps
+        free_shipping_by=next((cart.offers[step.position].key for step in best.steps
                                if step.frees_shipping), None),
         shipping_saving=best.shipping_saving,
-        gifts=tuple(Gift(cart.offers[step.index].key, rule.gift_sku_id, rule.gift_quantity)
+        gifts=tuple(Gift(cart.offers[step.position].key, rule.gift_sku_id, rule.gift_quantity)
                     for step in best.steps
-                    if isinstance(rule := cart.offers[step.index].rule, GiftWithPurchase)),
+                    if isinstance(rule := cart.offers[step.position].rule, GiftWithPurchase)),
         near_misses=near_misses, skipped=skipped,
         capped=any(step.capped for step in best.steps))

@@ -73,10 +73,10 @@ def explain(cart: Cart, best: State, refused: Sequence[tuple[Offer, str]],
     with a higher tier within reach, and offers whose threshold the cart has not reached."""
     skipped = [(canonical_key(offer), Skipped(offer.key, offer.name, reason, MESSAGES[reason]))
                for offer, reason in refused]
-    near_misses = [(cart.keys[step.index], miss) for step in best.steps
+    near_misses = [(cart.keys[step.position], miss) for step in best.steps
                    if step.spend is not None
-                   and (miss := near_miss(cart, step.index, step.spend)) is not None]
-    applied = [step.index for step in best.steps]
+                   and (miss := near_miss(cart, step.position, step.spend)) is not None]
+    applied = [step.position for step in best.steps]
     for index, offer in enumerate(cart.offers):
         if index in applied:
             continue
@@ -107,8 +107,10 @@ def _reason(cart: Cart, best: State, index: int, applied: Sequence[int],
              and next_goal(offer.rule, found.spend) is not None)
     if index not in qualified:
         return ("threshold_not_reached" if short else "no_effect"), [], found.spend
+    if index in unsearched:
+        return "search_limit", [], None
     rivals = [i for i in applied if not cart.compatible[index][i]
-              and any(i in best.touched[line.key] for line in cart.scoped[index])]
+              and any(best.touched[line.key] >> i & 1 for line in cart.scoped[index])]
     if rivals:
         names = [cart.offers[i].name for i in rivals]
         return _conflict(offer.stacking, cart.offers[rivals[0]].stacking), names, None
@@ -117,7 +119,7 @@ def _reason(cart: Cart, best: State, index: int, applied: Sequence[int],
     coupons = [cart.offers[i].name for i in applied if cart.offers[i].is_coupon]
     if offer.is_coupon and coupons:
         return "one_coupon", coupons, None
-    return ("search_limit" if index in unsearched else "lost"), [], None
+    return "lost", [], None
 
 
 def _conflict(one: Stacking, other: Stacking) -> str:

@@ -16,7 +16,7 @@ class Applied:
     is_coupon: bool
     #: The item discount it gave, after the guard rails (0 for a gift or free shipping).
     amount: Decimal
-    #: (line key, share of ``amount``) for each line it took something from, in line order.
+    #: (line key, share of ``amount``) for each line it took something from, by line key.
     lines: tuple[tuple[str, Decimal], ...]
 
 

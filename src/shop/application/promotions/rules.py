@@ -16,6 +16,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from functools import singledispatch
+from typing import NamedTuple
 
 from shop.application.money import to_money
 from shop.application.ordering.pricing import share_out
@@ -39,8 +40,7 @@ from shop.application.promotions.offers import (
 )
 
 
-@dataclass(frozen=True)
-class Slot:
+class Slot(NamedTuple):
     line: Line
     current: Decimal
     base: Decimal
@@ -72,10 +72,10 @@ def effect(rule: Rule, slots: Sequence[Slot]) -> Effect:
 
 @effect.register
 def _special_price(rule: SpecialPrice, slots: Sequence[Slot]) -> Effect:
-    # What is left of a SKU's quota goes to its lines in key order (lines come sorted).
+    # What is left of a SKU's quota goes to its dearest units first, where it saves most.
     left = dict(rule.units or {})
     exact: dict[str, Decimal] = {}
-    for slot in slots:
+    for slot in sorted(slots, key=_unit_value, reverse=True):
         line = slot.line
         if line.sku_id not in rule.prices:
             continue
