@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select, update
 
-from shop.application import Forbidden, Invalid
+from shop.application import Forbidden, Invalid, NotFound
 from shop.data.models import FlashSaleItem, Promotion, Sku
 from tests import factories
 from tests.ordering_support import sku_codes
@@ -120,6 +120,17 @@ def test_a_saved_template_presets_a_new_campaign(system, clock, catalog):
     row = system._session.get(Promotion, promotion_id)
     assert row.name_zh == "店庆" and '"300"' in row.rule and '"exclusive"' in row.stacking
     assert row.template_id == template_id
+
+
+def test_a_template_is_read_back_by_its_id(system, catalog):
+    template_id = system.promotions.save_template({
+        "name": "九折", "kind": "percent_off", "preset": {"code": "x", "rule": {"percent": "10"}}})
+    saved = system.promotions.template(template_id)
+    assert (saved.name, saved.kind) == ("九折", "percent_off")
+    assert saved.preset == {"kind": "percent_off", "rule": {"percent": "10"}}  # no code
+    for missing in (template_id + 1, "1"):
+        with pytest.raises(NotFound):
+            system.promotions.template(missing)
 
 
 def test_a_template_with_a_bad_preset_is_refused(system, clock, catalog):

@@ -195,7 +195,8 @@ def walkers(shop, system, visitors):
         tx.checkout.place({"idempotency_key": "walk-" + "k" * 20, "address": str(address.id),
                            "shipping_method": "express", "payment_method": "online"})
         tx.cart.add({"sku": sku, "quantity": "1"})
-    # Money in the wallet, so that the payment page shows every means, and an alert for finance.
+    # Money in the wallet, so that the payment page shows every means, an alert for finance,
+    # a campaign and a template for marketing.
     with shop.transaction(actor=shop.system_actor("tests")) as tx:
         tx.wallet.top_up(visitors.shopper_id, {"amount": "5.00", "reason": "walk"})
         tx.payments._points.grant(visitors.shopper_id, 100, "registration_gift", "walk")
@@ -203,6 +204,12 @@ def walkers(shop, system, visitors):
                                     "expires_on": "2099-12-31"}).cards[0]
         PaymentRepository(tx._session).add_alert(gateway="wechat", kind="bad_signature",
                                                  out_trade_no="", detail="walk", payload="")
+        # A campaign and a template, so that their buttons and links lead somewhere.
+        tx.promotions.create({"code": "walk", "name_zh": "巡", "name_en": "Walk",
+                              "kind": "spend_save", "starts_at": tx.clock.now().isoformat(),
+                              "ends_at": "2099-12-31T00:00:00", "rule": {"tiers": "200:20"}})
+        tx.promotions.save_template({"name": "walk", "kind": "percent_off",
+                                     "preset": {"rule": {"percent": "10"}}})
     with shop.transaction(actor=actor) as tx:
         tx.gift_cards.add_to_account({"code": card.code, "pin": card.pin})
     return visitors
@@ -217,7 +224,8 @@ def test_the_walk_covers_the_shop(wsgi_app):
             "order_cancel", "order_delivery", "order_receipt", "order_pay", "order_pay_qr",
             "order_pay_status", "payment_notify", "payment_return", "wallet",
             "wallet_gift_card", "wallet_history", "admin_gift_cards", "admin_payment_alerts",
-            "admin_top_up"} <= names
+            "admin_top_up", "admin_promotions", "admin_promotions_new",
+            "admin_promotions_templates", "admin_promotions_state"} <= names
     assert any(name.startswith("__") for name in names)  # static assets
     assert all(permission is not None for _, _, _, permission in views)
 
@@ -256,6 +264,8 @@ def test_the_map_finds_real_paths_and_fields(wsgi_app, walkers):
     assert any(value.startswith("9" * 30) for value in price)
     assert shop_map.paths["category"].startswith("/c/")
     assert re.fullmatch(r"/admin/staff/[0-9]+", shop_map.paths["admin_staff_edit"])
+    assert re.fullmatch(r"/admin/promotions/[0-9]+/state", shop_map.paths["admin_promotions_state"])
+    assert {"rule.tiers", "scope.skus", "template"} <= shop_map.names("admin_promotions_new")
 
 
 def test_the_shoppers_map_reaches_their_order_and_the_checkout_form(wsgi_app, walkers):

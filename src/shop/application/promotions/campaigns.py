@@ -41,7 +41,11 @@ from shop.application.promotions.pricing import REFERENCE
 from shop.application.promotions.simulator import Simulation, simulate
 from shop.application.promotions.tags import tag_label
 from shop.application.validation import field_errors, validate
-from shop.data.repositories.promotions import PromotionRecord, PromotionRepository
+from shop.data.repositories.promotions import (
+    PromotionRecord,
+    PromotionRepository,
+    TemplateRecord,
+)
 
 if TYPE_CHECKING:
     from shop.application import UnitOfWork
@@ -237,9 +241,15 @@ class CampaignService:
 
     def templates(self) -> tuple[TemplateView, ...]:
         self.uow.actor.require(Permission.PROMOTION_VIEW)
-        return tuple(TemplateView(t.id, t.name, t.kind, str(KINDS[t.kind]),
-                                  json.loads(t.preset))
-                     for t in self._repo.templates(PAGE_SIZE))
+        return tuple(_template_view(t) for t in self._repo.templates(PAGE_SIZE))
+
+    def template(self, template_id: int) -> TemplateView:
+        """One saved template, to fill in a new campaign's form from."""
+        self.uow.actor.require(Permission.PROMOTION_VIEW)
+        found = self._repo.template(template_id) if isinstance(template_id, int) else None
+        if found is None:
+            raise NotFound("no such template")
+        return _template_view(found)
 
     # -- steps --------------------------------------------------------------------------------
 
@@ -390,6 +400,11 @@ class CampaignService:
                                record.kind, str(KINDS.get(record.kind, record.kind)),
                                record.starts_at, record.ends_at, record.state,
                                record.used_count, record.total_limit)
+
+
+def _template_view(template: TemplateRecord) -> TemplateView:
+    return TemplateView(template.id, template.name, template.kind,
+                        str(KINDS[template.kind]), json.loads(template.preset))
 
 
 def _stacking(values: Mapping[str, Any]) -> dict[str, Any]:

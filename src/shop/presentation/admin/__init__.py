@@ -44,3 +44,4 @@ def includeme(config: Configurator) -> None:
     config.include(".gift_cards")
     config.include(".payment_alerts")
     config.include(".top_ups")
+    config.include(".promotions")

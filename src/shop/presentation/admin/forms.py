@@ -6,10 +6,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
 from pyramid.request import Request
 
 from shop.application import Invalid
+from shop.application.validation import entity_key
 
 
 def posted(request: Request, fields: Iterable[str], lists: Iterable[str] = (),
@@ -22,12 +23,18 @@ def posted(request: Request, fields: Iterable[str], lists: Iterable[str] = (),
     return data
 
 
-def form_errors(request: Request, exc: Invalid) -> dict[str, str]:
-    """``{"roles": "Unknown roles: x"}``; "permissions.2" is shown at "permissions"."""
+def form_errors(request: Request, exc: Invalid, *, nested: bool = False,
+                under: str = "") -> dict[str, str]:
+    """``{"roles": "Unknown roles: x"}``; "permissions.2" is shown at "permissions".
+
+    A form whose inputs are named by dotted paths ("rule.tiers") passes ``nested`` to keep
+    each path whole; ``under`` is a prefix the application adds that the form's names lack
+    ("preset." of a template's "preset.rule.tiers")."""
     translate = request.localizer.translate
     errors: dict[str, str] = {}
     for path, message in exc.errors.items():
-        errors.setdefault(path.split(".")[0], translate(message))
+        path = path.removeprefix(under)
+        errors.setdefault(path if nested else path.split(".")[0], translate(message))
     return errors
 
 
@@ -43,3 +50,12 @@ def failed(request: Request, status: int, **values: Any) -> dict[str, Any]:
 
 def see_other(request: Request, route_name: str, **kw: Any) -> HTTPSeeOther:
     return HTTPSeeOther(location=request.route_path(route_name, **kw))
+
+
+def given_key(value: str | None) -> int | None:
+    """A database key given in the request (``?before=``), None when not given; a value that
+    is no key is a page that does not exist (404)."""
+    key = entity_key(value)
+    if value is not None and key is None:
+        raise HTTPNotFound()
+    return key

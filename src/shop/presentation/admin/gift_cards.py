@@ -14,14 +14,12 @@ from typing import Any
 from urllib.parse import quote
 
 from pyramid.config import Configurator
-from pyramid.httpexceptions import HTTPNotFound
 from pyramid.request import Request
 from pyramid.view import view_config
 
 from shop.application import Invalid, Permission
 from shop.application.payments.giftcards import MAX_BATCH, IssuedBatch
-from shop.application.validation import entity_key
-from shop.presentation.admin.forms import form_errors, posted
+from shop.presentation.admin.forms import form_errors, given_key, posted
 from shop.presentation.i18n import _
 from shop.presentation.templating import local_time, template
 from shop.presentation.untrusted import echoed
@@ -39,11 +37,7 @@ def includeme(config: Configurator) -> None:
 
 
 def _list(request: Request, values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
-    before = request.GET.get("before")
-    before_id = entity_key(before)
-    if before is not None and before_id is None:
-        raise HTTPNotFound()
-    batches = request.shop.gift_cards.batches(before_id, PAGE_SIZE)
+    batches = request.shop.gift_cards.batches(given_key(request.GET.get("before")), PAGE_SIZE)
     # A new key for each form shown: the same form sent twice issues one batch.
     values = {**values, "request_key": secrets.token_urlsafe(24)}
     return {"batches": batches, "values": echoed(values), "errors": errors,

@@ -13,7 +13,7 @@ from pyramid.view import view_config
 
 from shop.application import Permission
 from shop.application.validation import entity_key
-from shop.presentation.admin.forms import see_other
+from shop.presentation.admin.forms import given_key, see_other
 from shop.presentation.i18n import _
 from shop.presentation.templating import template
 
@@ -27,21 +27,13 @@ def includeme(config: Configurator) -> None:
     config.add_admin_area("admin_payment_alerts", _("Payment alerts"), VIEW, order=710)
 
 
-def _key(value: str | None) -> int | None:
-    """A key given in the request, or not found."""
-    key = entity_key(value)
-    if value is not None and key is None:
-        raise HTTPNotFound()
-    return key
-
-
 @view_config(route_name="admin_payment_alerts", request_method="GET",
              renderer=template("admin/payment_alerts.jinja2"), permission=VIEW)
 def alerts(request: Request) -> dict[str, Any]:
     """The open alerts (``?all=1``: resolved ones too), ``PAGE_SIZE`` at a time."""
     every = request.GET.get("all") == "1"
     found = request.shop.payments.alerts(open_only=not every,
-                                         before=_key(request.GET.get("before")),
+                                         before=given_key(request.GET.get("before")),
                                          limit=PAGE_SIZE)
     older = {**({"all": "1"} if every else {}), "before": found[-1].id} \
         if len(found) == PAGE_SIZE else None
