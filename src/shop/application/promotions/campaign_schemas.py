@@ -9,6 +9,7 @@ people write them: codes separated by spaces or commas ("shirts, dresses").
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -155,6 +156,21 @@ def _items(node: colander.SchemaNode, value: str) -> None:
         raise colander.Invalid(node, _("Prices of ¥0 or more to the fen, quantities of 1 or more"))
 
 
+def _percent(node: colander.SchemaNode, value: Decimal) -> None:
+    # NaN is refused before the range, which cannot compare it.
+    if not value.is_finite():
+        raise colander.Invalid(node, _("Less than 100% off"))
+    colander.Range(Decimal("0.01"), Decimal("99.99"), min_err=_("More than 0% off"),
+                   max_err=_("Less than 100% off"))(node, value)
+
+
+def moment(node: colander.SchemaNode, value: datetime) -> None:
+    # A day away from the calendar's ends, so that no time zone takes it past them.
+    naive = value.replace(tzinfo=None)
+    if not datetime.min + timedelta(days=1) <= naive <= datetime.max - timedelta(days=1):
+        raise colander.Invalid(node, _("Give a date between the years 1 and 9999"))
+
+
 def _optional(typ: colander.SchemaType, **options: Any) -> colander.SchemaNode:
     return colander.SchemaNode(typ, missing=None, **options)
 
@@ -188,9 +204,7 @@ class StackingSchema(colander.MappingSchema):
 class RuleSchema(colander.MappingSchema):
     tiers = _optional(colander.String(), validator=_tiers)
     repeat = colander.SchemaNode(colander.Boolean(), missing=False)
-    percent = _optional(colander.Decimal(), validator=colander.Range(
-        Decimal("0.01"), Decimal("99.99"), min_err=_("More than 0% off"),
-        max_err=_("Less than 100% off")))
+    percent = _optional(colander.Decimal(), validator=_percent)
     amount = _optional(Money(), validator=colander.Range(Decimal("0.01"), min_err=_(
         "At least ¥0.01")))
     buy = _optional(colander.Int(), validator=colander.Range(1, 99))
@@ -213,8 +227,8 @@ class CampaignSchema(colander.MappingSchema):
     description_zh = _text(2000)
     description_en = _text(2000)
     kind = colander.SchemaNode(colander.String(), validator=colander.OneOf(tuple(KINDS)))
-    starts_at = colander.SchemaNode(colander.DateTime(default_tzinfo=None))
-    ends_at = colander.SchemaNode(colander.DateTime(default_tzinfo=None))
+    starts_at = colander.SchemaNode(colander.DateTime(default_tzinfo=None), validator=moment)
+    ends_at = colander.SchemaNode(colander.DateTime(default_tzinfo=None), validator=moment)
     channels = _text(200, validators=(_known(CHANNELS),))
     member_groups = _text(200, validators=(_known(MEMBER_GROUPS),))
     per_customer_limit = _optional(colander.Int(), validator=colander.Range(1, 10000))

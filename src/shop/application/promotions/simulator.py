@@ -20,7 +20,7 @@ from shop.application.errors import Invalid, NotFound
 from shop.application.i18n import _
 from shop.application.locales import pick
 from shop.application.money import Money, to_money
-from shop.application.promotions.campaign_schemas import CHANNELS, MEMBER_GROUPS, words
+from shop.application.promotions.campaign_schemas import CHANNELS, MEMBER_GROUPS, moment, words
 from shop.application.promotions.coupon_offers import coupon_offer
 from shop.application.promotions.coupon_views import CouponOffer
 from shop.application.promotions.pricing import LineInput
@@ -40,7 +40,8 @@ class SimulationSchema(colander.MappingSchema):
                                         validator=colander.Length(max=200))
     channel = colander.SchemaNode(colander.String(), missing="web",
                                   validator=colander.OneOf(tuple(CHANNELS)))
-    at = colander.SchemaNode(colander.DateTime(default_tzinfo=None), missing=None)
+    at = colander.SchemaNode(colander.DateTime(default_tzinfo=None), missing=None,
+                             validator=moment)
     shipping_fee = colander.SchemaNode(Money(), missing=Decimal("0.00"),
                                        validator=colander.Range(Decimal("0.00")))
     coupon_template = colander.SchemaNode(colander.Int(), missing=None,
