@@ -8,8 +8,10 @@ choices' fees and amounts, so that nothing typed is lost; ``static/checkout.js``
 soon as a choice changes. The coupon is one of those choices: a select of the shopper's coupons
 (the one that saves most preselected) and a code typed in, applied by the same "update"; the
 order is placed with the coupon or code the page was priced with, and a coupon or code that
-cannot be used is named at its field while the page shows the price without it. A new address has a form of its own (/checkout/address), which comes
-back to the checkout with that address chosen.
+cannot be used is named at its field while the page shows the price without it.
+
+A new address has a form of its own (/checkout/address), which comes back to the checkout with
+that address chosen.
 
 An order to pay online is then shown on its payment page (收银台), one paid on delivery on its
 own page.
@@ -51,7 +53,8 @@ def _picked(params: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, Any]
     return {name: params[name] for name in names if name in params}
 
 
-def _prepare(request: Request, choices: Mapping[str, Any]) -> tuple[CheckoutView, dict[str, Any]]:
+def _prepare(request: Request,
+             choices: Mapping[str, Any]) -> tuple[CheckoutView, dict[str, Any]]:
     """The checkout with ``choices``, and the messages of the coupon choices it could not use.
     A coupon or code that cannot be used is left out and named (a code refused, the select
     still counts); choices that cannot be choices at all give the defaults (a choice that is
