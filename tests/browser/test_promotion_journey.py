@@ -1,0 +1,90 @@
+"""A shopper meets the demo's promotions: the home page's campaigns, the flash sale's landing page
+and product page (its countdown ticking), a coupon claimed in the coupon center, and the
+checkout's coupon select repricing the order as soon as it changes."""
+
+from __future__ import annotations
+
+import re
+
+from playwright.sync_api import expect
+
+from shop.application.demo.promotions import FLASH_SKU
+from tests.accounts_support import STRONG_PASSWORD, register_mobile
+from tests.browser.conftest import screenshot
+from tests.coupons_support import MARKETER, template_data
+from tests.ordering_support import BEIJING
+
+MOBILE = "13900139088"
+COUNTDOWN = re.compile(r"^[0-9]{2,}:[0-5][0-9]:[0-5][0-9]$")
+
+
+def _ready(shop) -> None:
+    """A claimable ¥5 coupon on everything that stacks with the campaigns, and a shopper with
+    an address."""
+    with shop.transaction(MARKETER) as tx:
+        tx.coupons.create_template(template_data(
+            name_zh="全场5元券", name_en="5 off", amount="5.00", min_spend="0.00",
+            claimable=True, total_quantity=100, stacking={"mode": "stackable"}))
+    signed_in = register_mobile(shop, MOBILE)
+    with shop.transaction() as tx:
+        actor = tx.accounts.actor_for(signed_in.customer_id)
+    with shop.transaction(actor) as tx:
+        tx.addresses.add({"recipient": "李雷", "mobile": "13800138000",
+                          "street": "建国路 1 号", **BEIJING})
+
+
+def test_flash_sale_coupon_center_and_the_checkouts_coupon(page, live_shop):
+    base = live_shop["url"]
+    _ready(live_shop["shop"])
+    page.goto(base + "/account/login")
+    page.fill("input[name=identifier]", MOBILE)
+    page.fill("input[name=password]", STRONG_PASSWORD)
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("#orders-link")).to_be_visible()
+
+    # The home page's strip leads to the flash sale's landing page, and on to its T-shirt.
+    page.goto(base + "/")
+    page.click("#campaign-strip a[data-campaign=flash-tee]")
+    expect(page).to_have_url(re.compile(r"/campaigns/flash-tee$"))
+    expect(page.locator("#campaign-name")).to_have_text("T恤限时秒杀")
+    product = page.locator(".product-card a.product-name").first.get_attribute("href")
+    page.goto(base + f"{product}?sku={FLASH_SKU}")
+    expect(page.locator("#flash-price")).to_be_visible()
+    left = page.locator("#flash-sale .countdown-left")
+    expect(left).to_have_text(COUNTDOWN)  # the script follows the server's end time
+    first = left.text_content()
+    expect(left).not_to_have_text(first, timeout=3000)  # and ticks
+    expect(page.locator("#flash-progress")).to_have_attribute("value", "0")
+    page.click("#add-to-cart-button")
+    screenshot(page, "flash-sale")
+
+    # 领券: the product page links to the coupon center, where one claim is one coupon.
+    page.click("#claim-coupons-link")
+    expect(page).to_have_url(re.compile(r"/coupons$"))
+    page.locator(".center-coupon", has_text="全场5元券").locator(".claim-button").click()
+    expect(page.locator("#coupon-notice")).to_be_visible()
+    screenshot(page, "coupon-center")
+
+    # Something else too, which the flash sale (exclusive) leaves to the coupon.
+    page.goto(base + "/campaigns/double-12")
+    other = next(href for href in page.locator(".product-card a.product-name").evaluate_all(
+        "links => links.map(link => link.getAttribute('href'))") if href != product)
+    page.goto(base + other)
+    page.click("#add-to-cart-button")
+
+    # At checkout the coupon is chosen; choosing none reprices the page at once.
+    page.goto(base + "/checkout")
+    coupon = page.locator("#coupon")
+    chosen = coupon.input_value()
+    assert chosen, page.locator("#coupon-choices").inner_text()
+    with_coupon = page.locator("#payable").text_content()
+    page.select_option("#coupon", "")
+    expect(page.locator("#coupon")).to_have_value("")
+    expect(page.locator("#payable")).not_to_have_text(with_coupon)
+    page.select_option("#coupon", chosen)
+    expect(page.locator("#payable")).to_have_text(with_coupon)
+    expect(page.locator(".applied-coupon")).to_have_text("全场5元券")
+    page.click("#place-order")
+    expect(page).to_have_url(re.compile(r"/orders/[0-9]{20}/pay\?done=placed$"))
+    page.goto(base + "/account/coupons?tab=used")
+    expect(page.locator(".my-coupon .coupon-name")).to_have_text("全场5元券")
