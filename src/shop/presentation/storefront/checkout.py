@@ -61,7 +61,7 @@ def _prepare(request: Request,
     simply not the shopper's, or no longer offered, falls back by itself)."""
     asked = dict(choices)
     refused: dict[str, Any] = {}
-    for _attempt in COUPON_FIELDS:
+    for _attempt in COUPON_FIELDS:  # each try leaves out at least one more of them
         try:
             return request.shop.checkout.prepare(asked), refused
         except Invalid as exc:
