@@ -4,13 +4,15 @@ a campaign's landing page."""
 from __future__ import annotations
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 
 from shop.application import NotFound
+from shop.application.promotions.tags import coupon_label
 from tests import factories
 from tests.application.test_checkout_promotions import start
-from tests.coupons_support import MARKETER
+from tests.coupons_support import MARKETER, new_template
 from tests.ordering_support import prepare_shop, sku_codes
 
 
@@ -78,3 +80,46 @@ def _slug_of(tx, sku_code):
     from shop.data.models import Product, Sku
     return tx._session.scalar(select(Product.slug).join(Sku, Sku.product_id == Product.id)
                               .where(Sku.code == sku_code))
+
+
+def test_the_home_strip_lists_the_running_campaigns_without_a_query(shop, clock, catalog,
+                                                                    queries):
+    start(shop, clock, "low", "percent_off", {"percent": "10"})
+    start(shop, clock, "high", "amount_off", {"amount": "5.00"}, stacking={"priority": "5"})
+    with shop.transaction(MARKETER) as tx:
+        now = clock.now()
+        tx.promotions.create({"code": "later", "name_zh": "稍后", "name_en": "Later",
+                              "kind": "percent_off", "rule": {"percent": "10"},
+                              "starts_at": (now + timedelta(hours=1)).isoformat(),
+                              "ends_at": (now + timedelta(days=1)).isoformat()})
+    with shop.transaction(locale="en") as tx:
+        tx.promotions.live_campaigns()  # the reference cache read once
+        queries.reset()
+        running = tx.promotions.live_campaigns()
+    assert queries.count == 0
+    assert [(c.code, c.label.mapping.get("amount")) for c in running] == [
+        ("high", "5.00"), ("low", None)]
+
+
+def test_a_product_page_offers_the_coupons_that_cover_it(shop, catalog):
+    everything = new_template(shop, claimable=True)
+    new_template(shop, claimable=True, scope={"everything": False,
+                                              "product_ids": [catalog["jeans"].id]})
+    new_template(shop, claimable=False)
+    with shop.transaction() as tx:
+        page = tx.catalog.product_page(catalog["shirt"].slug)
+        offered = tx.showcase.coupons_for(page, tx.coupons.center())
+    assert [entry.template.id for entry in offered] == [everything.id]
+
+
+@pytest.mark.parametrize(("terms", "text"), [
+    (("amount", Decimal("20.00"), None, None), "¥20 off"),
+    (("percent", None, Decimal("15.0"), Decimal("50.00")), "15% off, at most ¥50"),
+    (("percent", None, Decimal("15"), None), "15% off"),
+    (("free_shipping", None, None, None), "Free shipping"),
+])
+def test_a_coupon_label_says_what_it_gives(terms, text):
+    label = coupon_label(*terms)
+    assert label.interpolate() == text
+    if terms[0] == "percent":
+        assert label.mapping["tenths"] == "8.5"  # 85折

@@ -225,7 +225,8 @@ def test_the_walk_covers_the_shop(wsgi_app):
             "order_pay_status", "payment_notify", "payment_return", "wallet",
             "wallet_gift_card", "wallet_history", "admin_gift_cards", "admin_payment_alerts",
             "admin_top_up", "admin_promotions", "admin_promotions_new",
-            "admin_promotions_templates", "admin_promotions_state"} <= names
+            "admin_promotions_templates", "admin_promotions_state", "coupon_center",
+            "my_coupons", "campaign"} <= names
     assert any(name.startswith("__") for name in names)  # static assets
     assert all(permission is not None for _, _, _, permission in views)
 

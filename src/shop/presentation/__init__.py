@@ -61,6 +61,8 @@ def make_app(settings: dict[str, Any], shop: Shop | None = None) -> Any:
         config.include(".storefront.gateway_callbacks")
         config.include(".storefront.wallet")
         config.include(".storefront.oauth")
+        config.include(".storefront.campaigns")
+        config.include(".storefront.coupons")
         config.scan(".storefront")
         config.include(".admin")
         config.scan(".admin")

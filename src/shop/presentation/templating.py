@@ -1,8 +1,10 @@
-"""What every template may use: prices, the CSRF token, the header's navigation."""
+"""What every template may use: prices, the CSRF token, the header's navigation, times on the
+shop's clock, a coupon's terms in words."""
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -12,8 +14,10 @@ from pyramid.config import Configurator
 from pyramid.csrf import get_csrf_token
 from pyramid.events import BeforeRender, subscriber
 
-from shop.application.locales import LOCALES
+from shop.application.locales import LOCALES, pick
 from shop.application.money import format_cny
+from shop.application.promotions.coupon_views import Terms
+from shop.application.promotions.tags import coupon_label
 from shop.presentation.i18n import _
 
 LANGUAGE_NAMES = {"zh_CN": "简体中文", "en": "English"}
@@ -48,6 +52,7 @@ def template_globals(event: BeforeRender) -> None:
     event.setdefault("local_time", lambda moment: local_time(request, moment))
     event.setdefault("translate", lambda message: request.localizer.translate(message)
                      if message is not None else "")
+    event.setdefault("coupon_terms", lambda terms: coupon_terms(request, terms))
 
 
 def link_here(path: str) -> Callable[[Iterable[tuple[str, str]]], str]:
@@ -83,6 +88,23 @@ def local_time(request: Any, moment: datetime | None) -> str:
         return ""
     zone = request.shop.settings.current().zone
     return moment.astimezone(zone).strftime("%Y-%m-%d %H:%M")
+
+
+@dataclass(frozen=True)
+class CouponTerms:
+    """A coupon as the coupon center, 我的优惠券 and a product page print it."""
+
+    name: str
+    #: "¥20 off", "15% off, at most ¥50", "Free shipping": translated.
+    label: str
+    min_spend: Decimal
+
+
+def coupon_terms(request: Any, terms: Terms) -> CouponTerms:
+    return CouponTerms(pick(request.locale_name, terms.name_zh, terms.name_en),
+                       request.localizer.translate(coupon_label(
+                           terms.kind, terms.amount, terms.percent, terms.cap)),
+                       terms.min_spend)
 
 
 def includeme(config: Configurator) -> None:

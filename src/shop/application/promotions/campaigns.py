@@ -52,6 +52,8 @@ if TYPE_CHECKING:
 
 PAGE_SIZE = 50
 LANDING_PRODUCTS = 40
+#: The home page's strip of campaigns (活动) shows at most this many.
+MAX_STRIP = 8
 
 
 @dataclass(frozen=True)
@@ -88,6 +90,17 @@ class CampaignLanding:
     #: Started and not ended (a page may show a campaign that is about to start).
     live: bool
     products: tuple[ProductCard, ...]
+
+
+@dataclass(frozen=True)
+class LiveCampaign:
+    """A campaign running now, as the home page's strip links to it."""
+
+    code: str
+    name: str
+    #: The tag's few characters, as ``PromotionTag.label``.
+    label: Any
+    ends_at: datetime
 
 
 @dataclass(frozen=True)
@@ -188,6 +201,18 @@ class CampaignService:
             pick(self.uow.locale, record.description_zh, record.description_en), record.kind,
             tag_label(record.kind, json.loads(record.rule)), record.starts_at, record.ends_at,
             record.starts_at <= now, products)
+
+    def live_campaigns(self) -> tuple[LiveCampaign, ...]:
+        """The campaigns running now (started, not ended), highest priority first, at most
+        ``MAX_STRIP`` (anyone): from the reference cache, no query."""
+        now = self.uow.clock.now()
+        running = sorted((c for c in self.uow._pricer.live().campaigns
+                          if c.record.starts_at <= now < c.record.ends_at),
+                         key=lambda c: (-c.stacking.priority, c.record.ends_at, c.record.code))
+        return tuple(LiveCampaign(c.record.code,
+                                  pick(self.uow.locale, c.record.name_zh, c.record.name_en),
+                                  tag_label(c.record.kind, c.rule), c.record.ends_at)
+                     for c in running[:MAX_STRIP])
 
     def _landing_products(self, record: PromotionRecord,
                           scope: Mapping[str, Any]) -> tuple[ProductCard, ...]:

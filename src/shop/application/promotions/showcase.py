@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 from shop.application.catalog.read_models import ProductCard, ProductPage
 from shop.application.locales import pick
+from shop.application.promotions.coupon_views import CenterEntry
 from shop.application.promotions.offers import Line
-from shop.application.promotions.pricing import Campaign, category_ancestors
+from shop.application.promotions.pricing import Campaign, category_ancestors, scope_of
 from shop.application.promotions.tags import tag_label
 from shop.data.repositories.promotions import PromotionRepository
 
@@ -49,6 +50,11 @@ class FlashOffer:
     left: int
     left_percent: int
     live: bool
+
+    @property
+    def taken_percent(self) -> int:
+        """The share of the quota sold (已抢 X%), for the progress bar."""
+        return 100 - self.left_percent
 
 
 @dataclass(frozen=True)
@@ -100,6 +106,17 @@ class Showcase:
             campaigns, key=lambda c: (-c.stacking.priority, c.record.code))
             if c.record.kind != "flash_sale" or any(f.code == c.record.code for f in flash))
         return ProductPromotions(tags, tuple(flash))
+
+    def coupons_for(self, page: ProductPage,
+                    entries: Sequence[CenterEntry]) -> tuple[CenterEntry, ...]:
+        """Of the coupon center's entries (``uow.coupons.center()``), those the visitor may
+        still claim whose scope covers the product (on everything, or naming its category or
+        one above it, its brand or the product): what a product page's 领券 link offers. No
+        query; a coupon on some of the product's SKUs only is not offered here."""
+        line = self._line(page.id, page.category.id, page.brand.id if page.brand else None)
+        return tuple(entry for entry in entries
+                     if entry.left != 0 and entry.may_claim is not False
+                     and scope_of(entry.template.scope).covers(line))
 
     def _line(self, product_id: int, category_id: int, brand_id: int | None) -> Line:
         """A product as a line a scope can be asked about (no SKU: a SKU-scoped campaign shows

@@ -41,3 +41,22 @@ def tag_label(kind: str, rule: Any) -> Any:
     if kind == "flash_sale":
         return _("Flash sale")
     return _("Special price")
+
+
+def coupon_label(kind: str, amount: Decimal | None, percent: Decimal | None,
+                 cap: Decimal | None) -> Any:
+    """What a coupon gives, in the words of a tag (¥20 off, 85折 up to ¥50, free shipping):
+    the coupon center, 我的优惠券 and the product page print it beside its minimum spend."""
+    if kind == "amount" and amount is not None:
+        return _("¥${amount} off", mapping={"amount": _plain(amount)})
+    if kind == "percent" and percent is not None:
+        values = {"percent": _plain(percent), "tenths": _plain((100 - percent) / 10)}
+        if cap is not None:
+            return _("${percent}% off, at most ¥${cap}", mapping={**values, "cap": _plain(cap)})
+        return _("${percent}% off", mapping=values)
+    return _("Free shipping")
+
+
+def _plain(amount: Decimal) -> str:
+    """20.00 → "20", 8.50 → "8.5": a tag's few characters."""
+    return f"{amount.normalize():f}"

@@ -1,4 +1,4 @@
-// The checkout page: a new address, shipping method or payment method is shown with its fees
+// The checkout page: a new address, shipping method, payment method or coupon is shown with its fees
 // and amounts at once, by pressing the form's "update" button for the shopper (the form goes
 // back with everything typed). Progressive enhancement only: without this file the shopper
 // presses it.
@@ -8,7 +8,7 @@ document.addEventListener("DOMContentLoaded", function () {
   var update = form.querySelector("[data-refresh-button]");
   if (!update) { return; }
   update.classList.add("visually-hidden");
-  form.querySelectorAll("input[data-refresh]").forEach(function (field) {
+  form.querySelectorAll("input[data-refresh], select[data-refresh]").forEach(function (field) {
     field.addEventListener("change", function () {
       if (form.requestSubmit) { form.requestSubmit(update); } else { update.click(); }
     });

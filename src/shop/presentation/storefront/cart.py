@@ -21,6 +21,7 @@ from shop.application import Invalid, NotFound
 from shop.application.cart.schemas import MAX_LINES, MAX_QUANTITY
 from shop.presentation.security import PUBLIC
 from shop.presentation.sessions import guest_cart_token, keep_guest_cart
+from shop.presentation.storefront.catalog import product_context
 from shop.presentation.templating import template
 
 CART_PAGE = template("storefront/cart.jinja2")
@@ -63,7 +64,7 @@ def add(request: Request) -> Response:
         if page is None:
             return _refused_on_cart_page(request, exc)
         request.response.status_int = 400
-        return render_to_response(PRODUCT_PAGE, {"page": page,
+        return render_to_response(PRODUCT_PAGE, {**product_context(request, page),
                                                  "cart_errors": _messages(request, exc)},
                                   request=request, response=request.response)
     if "buy" in request.POST:

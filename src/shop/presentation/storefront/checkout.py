@@ -5,8 +5,13 @@ invoice fields (``invoicing/_invoice_fields.jinja2``), the remarks, and two hidd
 idempotency key (a double-click places one order) and the payable the shopper saw (the order is
 refused if it changed). Its "update" button posts the same form back to be shown with the new
 choices' fees and amounts, so that nothing typed is lost; ``static/checkout.js`` presses it as
-soon as a choice changes. A new address has a form of its own (/checkout/address), which comes
-back to the checkout with that address chosen.
+soon as a choice changes. The coupon is one of those choices: a select of the shopper's coupons
+(the one that saves most preselected) and a code typed in, applied by the same "update"; the
+order is placed with the coupon or code the page was priced with, and a coupon or code that
+cannot be used is named at its field while the page shows the price without it.
+
+A new address has a form of its own (/checkout/address), which comes back to the checkout with
+that address chosen.
 
 An order to pay online is then shown on its payment page (收银台), one paid on delivery on its
 own page.
@@ -33,8 +38,10 @@ from shop.presentation.templating import template
 from shop.presentation.untrusted import echoed
 
 PAGE = template("ordering/checkout.jinja2")
-#: What the page was asked to show: the choices of its radios.
-CHOICES = ("address", "shipping_method", "payment_method")
+#: What the page was asked to show: the choices of its radios, its coupon select and code.
+CHOICES = ("address", "shipping_method", "payment_method", "coupon", "coupon_code")
+#: The choices a page may be shown without when they cannot be used, each named at its field.
+COUPON_FIELDS = ("coupon", "coupon_code")
 #: The rest of the place-order form (the invoice's fields go in a mapping of their own).
 ORDER_FIELDS = (*CHOICES, "idempotency_key", "remarks", "expected_payable")
 #: The fields of ``invoicing/_invoice_fields.jinja2``, posted as ``place(data)["invoice"]``.
@@ -46,13 +53,28 @@ def _picked(params: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, Any]
     return {name: params[name] for name in names if name in params}
 
 
-def _prepare(request: Request, choices: Mapping[str, Any]) -> CheckoutView:
-    """The checkout with ``choices``; with the defaults when they cannot be choices at all (a
-    choice that is simply not the shopper's, or no longer offered, falls back by itself)."""
+def _prepare(request: Request,
+             choices: Mapping[str, Any]) -> tuple[CheckoutView, dict[str, Any]]:
+    """The checkout with ``choices``, and the messages of the coupon choices it could not use.
+    A coupon or code that cannot be used is left out and named (a code refused, the select
+    still counts); choices that cannot be choices at all give the defaults (a choice that is
+    simply not the shopper's, or no longer offered, falls back by itself)."""
+    asked = dict(choices)
+    refused: dict[str, Any] = {}
+    for _attempt in COUPON_FIELDS:  # each try leaves out at least one more of them
+        try:
+            return request.shop.checkout.prepare(asked), refused
+        except Invalid as exc:
+            named = {name: message for name, message in exc.errors.items()
+                     if name in COUPON_FIELDS and name in asked}
+            if not named:
+                break
+            refused.update(named)
+            asked = {name: value for name, value in asked.items() if name not in named}
     try:
-        return request.shop.checkout.prepare(choices)
+        return request.shop.checkout.prepare(asked), refused
     except Invalid:
-        return request.shop.checkout.prepare({})
+        return request.shop.checkout.prepare({}), refused
 
 
 def _page(request: Request, form: Mapping[str, Any], *, errors: Mapping[str, Any] | None = None,
@@ -62,11 +84,13 @@ def _page(request: Request, form: Mapping[str, Any], *, errors: Mapping[str, Any
     with the messages of a refused order or a refused new address."""
     request.response.status_int = status
     translate = request.localizer.translate
-    messages = {name: translate(message) for name, message in (errors or {}).items()}
     address_values, address_errors = address or ({}, {})
-    view = _prepare(request, _picked(form, CHOICES))
+    view, refused = _prepare(request, _picked(form, CHOICES))
+    messages = {name: translate(message)
+                for name, message in {**refused, **(errors or {})}.items()}
     return {
         "view": view,
+        "coupon_code": echoed({"coupon_code": form.get("coupon_code", "")})["coupon_code"],
         "errors": {k: v for k, v in messages.items() if k not in INVOICE_FIELDS},
         "conflict": translate(conflict) if conflict is not None else None,
         "remarks": echoed({"remarks": form.get("remarks", "")})["remarks"],
