@@ -36,6 +36,7 @@ from shop.data.models import Sku
 from shop.data.repositories.payments import PaymentRepository
 from shop.presentation.security import PUBLIC
 from tests import factories
+from tests.coupons_support import template_data
 from tests.ordering_support import shipping_methods
 from tests.presentation import hostile
 
@@ -196,7 +197,7 @@ def walkers(shop, system, visitors):
                            "shipping_method": "express", "payment_method": "online"})
         tx.cart.add({"sku": sku, "quantity": "1"})
     # Money in the wallet, so that the payment page shows every means, an alert for finance,
-    # a campaign and a template for marketing.
+    # a campaign, a template and a coupon template for marketing.
     with shop.transaction(actor=shop.system_actor("tests")) as tx:
         tx.wallet.top_up(visitors.shopper_id, {"amount": "5.00", "reason": "walk"})
         tx.payments._points.grant(visitors.shopper_id, 100, "registration_gift", "walk")
@@ -210,6 +211,8 @@ def walkers(shop, system, visitors):
                               "ends_at": "2099-12-31T00:00:00", "rule": {"tiers": "200:20"}})
         tx.promotions.save_template({"name": "walk", "kind": "percent_off",
                                      "preset": {"rule": {"percent": "10"}}})
+        # A coupon template, so that the simulator's coupon select offers a real one.
+        tx.coupons.create_template(template_data())
     with shop.transaction(actor=actor) as tx:
         tx.gift_cards.add_to_account({"code": card.code, "pin": card.pin})
     return visitors
@@ -225,8 +228,8 @@ def test_the_walk_covers_the_shop(wsgi_app):
             "order_pay_status", "payment_notify", "payment_return", "wallet",
             "wallet_gift_card", "wallet_history", "admin_gift_cards", "admin_payment_alerts",
             "admin_top_up", "admin_promotions", "admin_promotions_new",
-            "admin_promotions_templates", "admin_promotions_state", "coupon_center",
-            "my_coupons", "campaign"} <= names
+            "admin_promotions_templates", "admin_promotions_state",
+            "admin_promotions_simulator", "coupon_center", "my_coupons", "campaign"} <= names
     assert any(name.startswith("__") for name in names)  # static assets
     assert all(permission is not None for _, _, _, permission in views)
 
@@ -267,6 +270,8 @@ def test_the_map_finds_real_paths_and_fields(wsgi_app, walkers):
     assert re.fullmatch(r"/admin/staff/[0-9]+", shop_map.paths["admin_staff_edit"])
     assert re.fullmatch(r"/admin/promotions/[0-9]+/state", shop_map.paths["admin_promotions_state"])
     assert {"rule.tiers", "scope.skus", "template"} <= shop_map.names("admin_promotions_new")
+    assert {"lines", "member_groups", "at", "shipping_fee",
+            "coupon_template"} <= shop_map.names("admin_promotions_simulator")
 
 
 def test_the_shoppers_map_reaches_their_order_and_the_checkout_form(wsgi_app, walkers):

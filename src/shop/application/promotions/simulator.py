@@ -134,7 +134,10 @@ def _template_coupon(uow: UnitOfWork, template_id: int, now: datetime | None) ->
     except NotFound:
         raise Invalid({"coupon_template": _("No such coupon template")}) from None
     start = now or uow.clock.now()
-    until = template.valid_until or start + timedelta(days=template.valid_days or 1)
+    try:
+        until = template.valid_until or start + timedelta(days=template.valid_days or 1)
+    except OverflowError:  # a moment at the calendar's end, and days after it
+        raise Invalid({"at": _("Give a date between the years 1 and 9999")}) from None
     return CouponOffer(
         template_id=template.template_id, name_zh=template.name_zh, name_en=template.name_en,
         kind=template.kind, amount=template.amount, percent=template.percent,

@@ -45,3 +45,4 @@ def includeme(config: Configurator) -> None:
     config.include(".payment_alerts")
     config.include(".top_ups")
     config.include(".promotions")
+    config.include(".promotion_simulator")
