@@ -77,6 +77,9 @@ def test_a_tiered_spend_and_save_takes_its_best_tier_and_shares_it_over_the_line
         use = tx._session.scalar(select(DiscountUse))
         assert (use.amount, use.returned_at) == (Decimal("20.00"), None)
         assert tx._session.scalar(select(Promotion.used_count)) == 1
+    with shop.transaction(who.actor) as tx:
+        assert [(a.name, a.amount) for a in tx.orders.get(placed.number).promotions] == [
+            ("tiers", Decimal("20.00"))]
 
 
 def test_an_exclusive_flash_sale_keeps_its_line_from_the_spend_and_save(shop, clock, stocked):

@@ -154,5 +154,6 @@ def test_a_flash_sale_and_a_tiered_spend_and_save_in_one_cart(page, live_shop):
     expect(page).to_have_url(re.compile(r"/orders/[0-9]{20}/pay"))
     number = re.search(r"/orders/([0-9]{20})/", page.url).group(1)
     page.goto(base + f"/orders/{number}")
+    expect(page.locator("#breakdown")).to_contain_text("T恤限时秒杀")
     expect(page.locator("#breakdown")).to_contain_text(f"{view.breakdown.discount_total:,.2f}")
     expect(page.locator("#breakdown")).to_contain_text(f"{view.breakdown.payable:,.2f}")

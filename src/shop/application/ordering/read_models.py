@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from shop.application.ordering.payment_methods import ONLINE
 from shop.application.ordering.pricing import Breakdown
 from shop.application.ordering.states import AWAITING_PAYMENT
-from shop.application.promotions.read_models import CouponChoice, PromotionSummary
+from shop.application.promotions.read_models import AppliedView, CouponChoice, PromotionSummary
 
 if TYPE_CHECKING:
     from shop.application.addresses.service import AddressView
@@ -140,6 +140,8 @@ class OrderSummary:
 @dataclass(frozen=True)
 class OrderDetail(OrderSummary):
     breakdown: Breakdown
+    #: The campaigns and the coupon that made up ``breakdown.discount_total``.
+    promotions: tuple[AppliedView, ...]
     delivery: DeliveryView
     invoice: InvoiceDetails | None
     remarks: str

@@ -99,6 +99,7 @@ class OrderService:
             **{field: getattr(summary, field) for field in summary.__dataclass_fields__},
             breakdown=Breakdown(order.items_total, order.discount_total, order.shipping_fee,
                                 order.covered_total),
+            promotions=self.uow._pricer.applied_to(order.id),
             delivery=self._delivery(order), invoice=self._invoice(self._repo.invoice(order.id)),
             remarks=order.remarks, pay_by=order.pay_by,
             timeline=tuple(StepView(t.to_state, states.LABELS[t.to_state]

@@ -43,6 +43,7 @@ from shop.application.promotions.offers import (
     SpendSave,
     Stacking,
 )
+from shop.application.promotions.read_models import AppliedView
 from shop.application.promotions.results import Pricing
 from shop.data.repositories.coupons import CouponRepository
 from shop.data.repositories.ordering import OrderRepository
@@ -249,6 +250,12 @@ class PromotionPricer:
                              "order_id": order_id, "sku_id": line.sku_id, "units": units,
                              "amount": amount})
         self._repo.record_uses(rows)
+
+    def applied_to(self, order_id: int) -> tuple[AppliedView, ...]:
+        """What the order's price took off, campaign by campaign and its coupon (kept with
+        the order: an order called off still shows the price it was placed at)."""
+        return tuple(AppliedView(pick(self.uow.locale, zh, en), amount, coupon, free)
+                     for zh, en, coupon, free, amount in self._repo.uses_of_order(order_id))
 
     def give_back(self, order_id: int) -> None:
         """The order ended unpaid or was cancelled: its campaigns' uses and flash-sale units go

@@ -15,6 +15,8 @@ from sqlalchemy.orm import Session
 
 from shop.data.models import (
     Brand,
+    Coupon,
+    CouponTemplate,
     DiscountUse,
     FlashSaleItem,
     Product,
@@ -335,6 +337,27 @@ class PromotionRepository:
                                       DiscountUse.returned_at.is_not(None))
             .values(returned_at=None).execution_options(synchronize_session=False))
         return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def uses_of_order(self, order_id: int) -> list[tuple[str, str, bool, bool, Decimal]]:
+        """What took something off the order, as (name_zh, name_en, is_coupon, free_shipping
+        kind, amount) per campaign or coupon, in the order they were recorded: one query."""
+        rows = self.session.execute(
+            select(func.coalesce(Promotion.name_zh, CouponTemplate.name_zh),
+                   func.coalesce(Promotion.name_en, CouponTemplate.name_en),
+                   DiscountUse.coupon_id.is_not(None),
+                   or_(Promotion.kind == "free_shipping",
+                       CouponTemplate.kind == "free_shipping"),
+                   func.sum(DiscountUse.amount), func.min(DiscountUse.id))
+            .outerjoin(Promotion, Promotion.id == DiscountUse.promotion_id)
+            .outerjoin(Coupon, Coupon.id == DiscountUse.coupon_id)
+            .outerjoin(CouponTemplate, CouponTemplate.id == Coupon.template_id)
+            .where(DiscountUse.order_id == order_id)
+            .group_by(DiscountUse.promotion_id, DiscountUse.coupon_id, Promotion.name_zh,
+                      Promotion.name_en, Promotion.kind, CouponTemplate.name_zh,
+                      CouponTemplate.name_en, CouponTemplate.kind)
+            .order_by(func.min(DiscountUse.id)))
+        return [(zh, en, bool(coupon), bool(free), Decimal(amount).quantize(Decimal("0.01")))
+                for zh, en, coupon, free, amount, _first in rows]
 
     def given(self, promotion_id: int) -> tuple[int, Decimal]:
         """Orders that kept this campaign's discount, and the discount they kept."""
