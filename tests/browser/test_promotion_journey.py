@@ -60,8 +60,9 @@ def test_flash_sale_coupon_center_and_the_checkouts_coupon(page, live_shop):
     first = left.text_content()
     expect(left).not_to_have_text(first, timeout=3000)  # and ticks
     expect(page.locator("#flash-progress")).to_have_attribute("value", "0")
-    page.click("#add-to-cart-button")
     screenshot(page, "flash-sale")
+    page.click("#add-to-cart-button")
+    expect(page.locator("#cart-count")).to_be_visible()
 
     # 领券: the product page links to the coupon center, where one claim is one coupon.
     page.click("#claim-coupons-link")
