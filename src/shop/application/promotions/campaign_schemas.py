@@ -159,9 +159,9 @@ def _items(node: colander.SchemaNode, value: str) -> None:
 def _percent(node: colander.SchemaNode, value: Decimal) -> None:
     # NaN is refused before the range, which cannot compare it.
     if not value.is_finite():
-        raise colander.Invalid(node, _("Less than 100% off"))
-    colander.Range(Decimal("0.01"), Decimal("99.99"), min_err=_("More than 0% off"),
-                   max_err=_("Less than 100% off"))(node, value)
+        raise colander.Invalid(node, _("Give less than 100%"))
+    colander.Range(Decimal("0.01"), Decimal("99.99"), min_err=_("Give more than 0%"),
+                   max_err=_("Give less than 100%"))(node, value)
 
 
 def moment(node: colander.SchemaNode, value: datetime) -> None:

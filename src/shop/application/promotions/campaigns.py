@@ -379,7 +379,7 @@ class CampaignService:
                     mapping={"code": code, "price": sku.price})})
             if share is not None and sku.price - price > sku.price * share:
                 raise Invalid({"rule.items": _(
-                    "${code} would be more than ${share}% off, the most the shop allows",
+                    "${code} would be more than ${share} off, the most the shop allows",
                     mapping={"code": code, "share": _percent(share)})})
             if kind == "flash_sale" and quota is None:
                 raise Invalid({"rule.items": _(
@@ -410,7 +410,7 @@ class CampaignService:
             worst = Decimal(rule["percent"]) / 100 / rule["nth"]
         if worst is not None and worst > share:
             raise Invalid({field: _(
-                "This gives up to ${worst}% off; the shop allows at most ${share}% per order",
+                "This gives up to ${worst} off; the shop allows at most ${share} per order",
                 mapping={"worst": _percent(worst), "share": _percent(share)})})
 
     def _get(self, promotion_id: int) -> PromotionRecord:
@@ -438,7 +438,8 @@ def _stacking(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def _percent(share: Decimal) -> str:
-    return f"{(share * 100).normalize():f}"
+    """0.8 → "80%"."""
+    return f"{(share * 100).normalize():f}%"
 
 
 def _check_preset(preset: Mapping[str, Any]) -> None:

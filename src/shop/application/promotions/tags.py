@@ -21,8 +21,8 @@ def tag_label(kind: str, rule: Any) -> Any:
     if kind == "percent_off":
         # Chinese counts what is paid, in tenths: 20% off is 8折.
         paid = (100 - Decimal(rule["percent"])) / 10
-        return _("${percent}% off", mapping={"percent": rule["percent"],
-                                             "tenths": f"{paid.normalize():f}"})
+        return _("${percent} off", mapping={"percent": f"{rule['percent']}%",
+                                            "tenths": f"{paid.normalize():f}"})
     if kind == "amount_off":
         return _("¥${amount} off each", mapping={"amount": rule["amount"]})
     if kind == "buy_x_get_y":
@@ -31,8 +31,10 @@ def tag_label(kind: str, rule: Any) -> Any:
         return _("Any ${count} for ¥${price}", mapping={"count": rule["count"],
                                                         "price": rule["price"]})
     if kind == "nth_discount":
-        return _("${percent}% off item ${nth}", mapping={"nth": rule["nth"],
-                                                         "percent": rule["percent"]})
+        paid = (100 - Decimal(rule["percent"])) / 10
+        return _("${percent} off item ${nth}", mapping={"nth": rule["nth"],
+                                                        "percent": f"{rule['percent']}%",
+                                                        "tenths": f"{paid.normalize():f}"})
     if kind == "gift":
         return _("Gift over ¥${threshold}", mapping={"threshold": rule["threshold"]})
     if kind == "free_shipping":
@@ -50,10 +52,10 @@ def coupon_label(kind: str, amount: Decimal | None, percent: Decimal | None,
     if kind == "amount" and amount is not None:
         return _("¥${amount} off", mapping={"amount": _plain(amount)})
     if kind == "percent" and percent is not None:
-        values = {"percent": _plain(percent), "tenths": _plain((100 - percent) / 10)}
+        values = {"percent": f"{_plain(percent)}%", "tenths": _plain((100 - percent) / 10)}
         if cap is not None:
-            return _("${percent}% off, at most ¥${cap}", mapping={**values, "cap": _plain(cap)})
-        return _("${percent}% off", mapping=values)
+            return _("${percent} off, at most ¥${cap}", mapping={**values, "cap": _plain(cap)})
+        return _("${percent} off", mapping=values)
     return _("Free shipping")
 
 

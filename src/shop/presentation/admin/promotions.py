@@ -62,8 +62,8 @@ RULE_INPUTS = {
     "tiers": (_("Tiers (spend:save)"),
               _("e.g. 200:20, 500:60: spend ¥200 save ¥20, spend ¥500 save ¥60")),
     "repeat": (_("Repeat: save again for every step spent (one tier only)"), None),
-    "percent": (_("Percent off"), _("20 for 20% off (8折); buy X get Y: off the Y items, 100 "
-                                    "when empty")),
+    "percent": (_("Percent off"), _("20 means 20 percent off (8折); buy X get Y: off the Y "
+                                    "items, 100 when empty")),
     "amount": (_("Price cut per item (¥)"), None),
     "buy": (_("Buy (items)"), None),
     "get": (_("Get (items)"), None),
