@@ -12,6 +12,7 @@ import pytest
 from sqlalchemy import select, update
 
 from shop.application import Conflict, Invalid, Shop
+from shop.application.security.throttle import Throttled
 from shop.data.models import Coupon, DiscountUse, FlashSaleItem, Order, OrderLine, Promotion, Sku
 from tests.coupons_support import MARKETER, grant, new_template
 from tests.ordering_support import Buyer, buyer, place, prepare_shop, sku_codes
@@ -232,3 +233,17 @@ def test_a_gift_with_purchase_comes_as_a_free_line_holding_its_stock(shop, clock
     again = prepared(shop, other, {stocked["b"]: 1})
     placed = place_as_shown(shop, other, again)
     assert [line.sku_code for line in order_row(shop, placed.number)[1]] == [stocked["b"]]
+
+
+def test_the_twenty_first_wrong_code_at_checkout_is_refused_for_a_while(shop, clock, stocked):
+    new_template(shop, public_code="REALCODE", amount="10.00", min_spend="0.00")
+    who = buyer(shop)
+    prepared(shop, who, {stocked["a"]: 1})
+    for n in range(20):
+        with pytest.raises(Invalid):
+            prepared(shop, who, {}, coupon_code=f"GUESS{n:04d}")
+    with pytest.raises(Throttled):
+        prepared(shop, who, {}, coupon_code="REALCODE")  # even the right one, for a while
+    clock.advance(timedelta(hours=1, minutes=1))
+    assert prepared(shop, who, {}, coupon_code="REALCODE").breakdown.discount_total == \
+        Decimal("10.00")

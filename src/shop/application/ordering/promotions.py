@@ -117,12 +117,8 @@ class CheckoutOffers:
 
     def _chosen_coupons(self, coupon: str | None, code: str) -> list[CouponOffer]:
         if code:
-            typed = self.uow.coupons.find_public(code, self.customer_id)
-            if typed is None:
-                raise Invalid({"coupon_code": _(
-                    "No coupon has this code, or you have used it already")})
-            self._typed = typed
-            return [typed]
+            self._typed = self.uow.coupons.typed_at_checkout(code, self.customer_id)
+            return [self._typed]
         if coupon in (None, AUTO):
             return self._coupons()
         if coupon == "":

@@ -220,10 +220,7 @@ class CouponService:
         expired codes get the same refusal, and count as a wrong guess (``GUESSES``) against
         the account and the visitor's address (the unit of work's ``client_ip``)."""
         customer = self._shopper()
-        throttle = Throttle(self.uow)
-        rules = [Rule(f"coupon-code:customer:{customer}", GUESSES, "account")]
-        if self.uow.client_ip:
-            rules.append(Rule(f"coupon-code:ip:{self.uow.client_ip}", GUESSES, "ip"))
+        throttle, rules = self._guesses(customer)
         throttle.refuse_if_reached(rules)
         typed = normalize_code(code) if isinstance(code, str) else ""
         coupon = self.repo.by_code(typed) if looks_like_code(typed) else None
@@ -286,6 +283,27 @@ class CouponService:
             return None
         valid_from, valid_until = _window(template, now)
         return offer(template, None, typed, valid_from, valid_until)
+
+    def typed_at_checkout(self, code: str, customer_id: int) -> CouponOffer:
+        """A code typed at checkout: a public code this shopper may use (``find_public``).
+        One that finds nothing is a wrong guess like ``add_code``'s, counted against the
+        account and the address, and refused on ``coupon_code``."""
+        self._acting_for(customer_id)
+        throttle, rules = self._guesses(customer_id)
+        throttle.refuse_if_reached(rules)
+        found = self.find_public(code, customer_id)
+        if found is None:
+            throttle.count_failure(rules)
+            raise Invalid({"coupon_code": _(
+                "No coupon has this code, or you have used it already")})
+        return found
+
+    def _guesses(self, customer_id: int) -> tuple[Throttle, list[Rule]]:
+        """Wrong codes count against the account and the visitor's address (``GUESSES``)."""
+        rules = [Rule(f"coupon-code:customer:{customer_id}", GUESSES, "account")]
+        if self.uow.client_ip:
+            rules.append(Rule(f"coupon-code:ip:{self.uow.client_ip}", GUESSES, "ip"))
+        return Throttle(self.uow), rules
 
     def redeem(self, coupon_offer: CouponOffer, customer_id: int, order_id: int,
                amount: Decimal | str) -> None:
