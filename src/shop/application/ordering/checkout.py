@@ -102,7 +102,7 @@ class CheckoutService:
             shipping_method=chosen_shipping.code if chosen_shipping else None,
             payment_methods=methods, payment_method=chosen_method, breakdown=amounts,
             idempotency_key=secrets.token_urlsafe(24), promotions=offers.summary(priced),
-            coupons=offers.choices(fee), coupon=offers.chosen(priced))
+            coupons=offers.choices(), coupon=offers.chosen(priced))
 
     def place(self, data: Mapping[str, Any]) -> PlacedOrder:
         """Place the order for the cart's chosen lines.

@@ -3,8 +3,9 @@ and the shopper's coupons, the coupon choices the page offers, and — when the 
 placed — the claims on every limited thing the price relied on.
 
 Which coupon: ``coupon`` is ``"auto"`` (the page's default: the one that saves most), ``""``
-(none), a coupon's id from the shopper's own, or ``coupon_code``, a code typed in (a public
-code, or a batch code the shopper has not added yet).
+(none), a coupon's id from the shopper's own, or ``coupon_code``, a public code typed in. Each
+coupon is priced on its own beside the campaigns (an order takes one at most), so the engine's
+search stays among the campaigns however many coupons a shopper holds.
 """
 
 from __future__ import annotations
@@ -47,46 +48,49 @@ class CheckoutOffers:
                                 floor_price=r.floor_price) for r in records]
         self._usable: list[CouponOffer] | None = None
         self._typed: CouponOffer | None = None
+        self._fee = ZERO
+        self._priced: dict[str, Priced] = {}
 
     def price(self, coupon: str | None, code: str, shipping_fee: Decimal) -> Priced:
-        """The best price with the coupon asked for; ``Invalid`` naming ``coupon`` or
-        ``coupon_code`` when it cannot be used by this shopper."""
-        chosen = self._chosen_coupons(coupon, code)
-        return self.uow._pricer.price(
-            self.lines, self.customer_id,
-            coupons=[coupon_offer(c, self.uow.locale) for c in chosen],
-            shipping_fee=shipping_fee)
+        """The best price with the coupon asked for (``auto``: each of the shopper's first
+        ``MAX_CHOICES`` coupons is tried, and none; the one saving most wins, no coupon on a
+        tie); ``Invalid`` naming ``coupon`` or ``coupon_code`` when it cannot be used."""
+        self._fee = shipping_fee
+        if code:
+            self._typed = self.uow.coupons.typed_at_checkout(code, self.customer_id)
+            return self._with(self._typed)
+        if coupon in (None, AUTO):
+            tried = [self._with(None), *(self._with(c) for c in self._coupons()[:MAX_CHOICES])]
+            return max(tried, key=lambda p: p.pricing.discount_total + p.pricing.shipping_saving)
+        if coupon == "":
+            return self._with(None)
+        found = next((c for c in self._coupons() if str(c.coupon_id) == coupon), None)
+        if found is None:
+            raise Invalid({"coupon": _("This coupon cannot be used: choose another")})
+        return self._with(found)
 
     def fee_after(self, priced: Priced, shipping_fee: Decimal) -> Decimal:
         return ZERO if priced.pricing.free_shipping_by is not None else shipping_fee
 
     def summary(self, priced: Priced) -> PromotionSummary:
         pricing = priced.pricing
-        applied = [AppliedView(a.name, _saving(priced, a.offer_key), a.is_coupon,
-                               a.offer_key == pricing.free_shipping_by)
-                   for a in pricing.applied]
-        if pricing.free_shipping_by is not None and not any(
-                a.offer_key == pricing.free_shipping_by for a in pricing.applied):
-            offer = priced.offers[pricing.free_shipping_by]
-            applied.append(AppliedView(offer.name, pricing.shipping_saving, offer.is_coupon,
-                                       True))
         names = self.uow._pricer.sku_names([g.sku_id for g in pricing.gifts])
         return PromotionSummary(
-            tuple(applied), tuple(m.message for m in pricing.near_misses),
+            tuple(AppliedView(a.name, _saving(priced, a.offer_key), a.is_coupon,
+                              a.offer_key == pricing.free_shipping_by)
+                  for a in pricing.applied),
+            tuple(m.message for m in pricing.near_misses),
             tuple((names.get(g.sku_id, ""), g.quantity) for g in pricing.gifts))
 
-    def choices(self, shipping_fee: Decimal) -> tuple[CouponChoice, ...]:
-        """Each of the shopper's usable coupons with what it would save on this order."""
+    def choices(self) -> tuple[CouponChoice, ...]:
+        """Each of the shopper's usable coupons (the first ``MAX_CHOICES``) with what it would
+        save on this order, None where it does not apply."""
         found = []
         for coupon in self._coupons()[:MAX_CHOICES]:
-            priced = self.uow._pricer.price(
-                self.lines, self.customer_id,
-                coupons=[coupon_offer(coupon, self.uow.locale)], shipping_fee=shipping_fee)
-            key = offer_key(coupon)
-            applies = key in _used(priced)
-            found.append(CouponChoice(str(coupon.coupon_id), pick(
-                self.uow.locale, coupon.name_zh, coupon.name_en),
-                _saving(priced, key) if applies else None))
+            priced, key = self._with(coupon), offer_key(coupon)
+            found.append(CouponChoice(
+                str(coupon.coupon_id), pick(self.uow.locale, coupon.name_zh, coupon.name_en),
+                _saving(priced, key) if key in _used(priced) else None))
         return tuple(found)
 
     def chosen(self, priced: Priced) -> str:
@@ -115,18 +119,15 @@ class CheckoutOffers:
         candidates = [*self._coupons(), *([self._typed] if self._typed is not None else [])]
         return next((c for c in candidates if offer_key(c) in used), None)
 
-    def _chosen_coupons(self, coupon: str | None, code: str) -> list[CouponOffer]:
-        if code:
-            self._typed = self.uow.coupons.typed_at_checkout(code, self.customer_id)
-            return [self._typed]
-        if coupon in (None, AUTO):
-            return self._coupons()
-        if coupon == "":
-            return []
-        found = [c for c in self._coupons() if str(c.coupon_id) == coupon]
-        if not found:
-            raise Invalid({"coupon": _("This coupon cannot be used: choose another")})
-        return found
+    def _with(self, coupon: CouponOffer | None) -> Priced:
+        """The price with this one coupon (or none), computed once per checkout."""
+        key = offer_key(coupon) if coupon is not None else ""
+        if key not in self._priced:
+            self._priced[key] = self.uow._pricer.price(
+                self.lines, self.customer_id,
+                coupons=[coupon_offer(coupon, self.uow.locale)] if coupon else [],
+                shipping_fee=self._fee)
+        return self._priced[key]
 
 
 def _used(priced: Priced) -> set[str]:
