@@ -24,7 +24,7 @@ from pyramid.view import view_config
 
 from shop.application import Conflict, Invalid, Permission
 from shop.application.promotions.campaign_schemas import words
-from shop.application.promotions.coupon_schemas import KINDS, MAX_BATCH, STACKING_MODES
+from shop.application.promotions.coupon_schemas import MAX_BATCH
 from shop.application.promotions.coupon_views import TemplateView
 from shop.presentation.admin.forms import form_errors, given_key, message, posted, see_other
 from shop.presentation.i18n import _
@@ -44,6 +44,10 @@ FIELDS = ("name_zh", "name_en", "kind", "amount", "percent", "cap", "min_spend",
           "valid_from", "valid_until", "valid_days", "total_quantity", "per_customer_limit",
           "public_code")
 FLAGS = ("scope.everything", "claimable", "on_registration")
+#: Lists typed as text, shown back whole on a refusal (``echoed`` would cut them, and staff would
+#: send the cut list on): up to more than the longest list the service accepts.
+LISTS = (*SCOPE_LISTS, "stacking.stacks_with", "customer_ids")
+MAX_LIST_TEXT = 128 * 1024
 #: Where a refusal is shown: at its input, or at the part it concerns as a whole ("scope").
 SHOWN_AT = frozenset({*FIELDS, *FLAGS, "scope", "stacking", "_"})
 KIND_LABELS = {"amount": _("Amount off (满减)"), "percent": _("Percentage off (折扣)"),
@@ -110,8 +114,16 @@ def _percent(value: Decimal | None) -> str:
 
 
 def _form(values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:
-    return {"values": echoed(values), "errors": errors, "kinds": KIND_LABELS,
-            "modes": MODE_LABELS, "valid_kinds": KINDS, "valid_modes": STACKING_MODES}
+    return {"values": _shown(values), "errors": errors, "kinds": KIND_LABELS,
+            "modes": MODE_LABELS}
+
+
+def _shown(values: dict[str, Any]) -> dict[str, Any]:
+    """Form values to show back: text cut as ``echoed`` cuts it, lists kept whole."""
+    shown = echoed(values)
+    shown.update({name: values[name][:MAX_LIST_TEXT] for name in LISTS
+                  if isinstance(values.get(name), str)})
+    return shown
 
 
 @view_config(route_name="admin_coupons_new", request_method="GET", renderer=FORM,
@@ -177,7 +189,7 @@ def _detail(request: Request, *, issue: dict[str, Any] | None = None,
     grant = grant or {"values": {}, "errors": {}}
     # A new key for each form shown: the same form sent twice issues once.
     for form in (issue, grant):
-        form["values"] = {**echoed(form["values"]), "request_key": secrets.token_urlsafe(24)}
+        form["values"] = {**_shown(form["values"]), "request_key": secrets.token_urlsafe(24)}
     granted = request.GET.get("granted", "")
     return {"coupon": coupon, "terms": terms(coupon), "report": service.report(coupon.id),
             "kinds": KIND_LABELS, "modes": MODE_LABELS,
