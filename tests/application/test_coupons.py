@@ -14,7 +14,15 @@ from sqlalchemy import func, select
 from shop.application import Conflict, Forbidden, Invalid, NotFound, Permission
 from shop.application.promotions.coupon_codes import CODE_ALPHABET, CODE_LENGTH
 from shop.application.security.throttle import Throttled
-from shop.data.models import AuditEntry, Coupon, CouponBatch, CouponTemplate, DiscountUse
+from shop.data.models import (
+    AuditEntry,
+    Coupon,
+    CouponBatch,
+    CouponTemplate,
+    DiscountUse,
+    Sku,
+)
+from tests import factories
 from tests.coupons_support import (
     MARKETER,
     end,
@@ -149,6 +157,31 @@ def test_updating_keeps_the_total_above_what_was_issued_and_deactivating_stops_i
         assert not tx.coupons.templates()[0].is_active
     with shop.transaction(MARKETER) as tx, pytest.raises(Conflict):
         tx.coupons.issue_codes(template.id, 1, None)
+
+
+def test_typed_scope_codes_become_the_ids_and_an_unknown_one_is_named(shop, system):
+    catalog = factories.small_catalog(system, products=2)
+    product = catalog["products"][0]
+    sku_id, sku_code = system._session.execute(select(Sku.id, Sku.code).where(
+        Sku.product_id == product.id).order_by(Sku.id)).first()
+    typed = {"everything": False, "category_ids": "shirts，jeans", "brand_ids": "",
+             "excluded_product_ids": product.slug, "sku_ids": f"{sku_code} {sku_code}"}
+    with shop.transaction(MARKETER) as tx:
+        scope = tx.coupons.scope_from_codes(typed)
+    leaves = sorted(leaf.id for leaf in catalog["leaves"])
+    assert scope == {"everything": False, "category_ids": leaves, "brand_ids": [],
+                     "product_ids": [], "sku_ids": [sku_id], "excluded_product_ids": [product.id],
+                     "excluded_sku_ids": []}
+    with shop.transaction(MARKETER) as tx, pytest.raises(Invalid) as refused:
+        tx.coupons.scope_from_codes({**typed, "brand_ids": "acme nobody", "sku_ids": "NOPE"})
+    assert {field: message.interpolate() for field, message in refused.value.errors.items()
+            } == {"scope.brand_ids": "Unknown: nobody", "scope.sku_ids": "Unknown: NOPE"}
+    with shop.transaction(MARKETER) as tx, pytest.raises(Invalid) as refused:
+        tx.coupons.scope_from_codes({"product_ids": " ".join(f"p{i}" for i in range(2001))})
+    assert list(refused.value.errors) == ["scope.product_ids"]
+    [who] = shoppers(shop, 1)
+    with shop.transaction(who) as tx, pytest.raises(Forbidden):
+        tx.coupons.scope_from_codes(typed)
 
 
 # -- issuing --------------------------------------------------------------------------------

@@ -215,6 +215,13 @@ def walkers(shop, system, visitors):
         tx.coupons.create_template(template_data())
     with shop.transaction(actor=actor) as tx:
         tx.gift_cards.add_to_account({"code": card.code, "pin": card.pin})
+    # Coupon templates, so that a template's page and its forms are reached: two, because the
+    # map's first visit to each route, with made-up ids, may deactivate the one numbered 1.
+    with shop.transaction(actor=shop.system_actor("tests")) as tx:
+        for name in ("walk", "walk-2"):
+            tx.coupons.create_template({"name_zh": name, "name_en": name, "kind": "amount",
+                                        "amount": "5", "scope": {"everything": True},
+                                        "valid_days": 30})
     return visitors
 
 
@@ -232,6 +239,8 @@ def test_the_walk_covers_the_shop(wsgi_app):
             "admin_promotions_simulator", "coupon_center", "my_coupons", "campaign"} <= names
     assert any(name.startswith("__") for name in names)  # static assets
     assert all(permission is not None for _, _, _, permission in views)
+    assert {"admin_coupons", "admin_coupons_new", "admin_coupons_template",
+            "admin_coupons_issue", "admin_coupons_grant", "admin_coupons_deactivate"} <= names
 
 
 @pytest.mark.parametrize("kind", hostile.Visitors.KINDS)
@@ -266,6 +275,9 @@ def test_the_map_finds_real_paths_and_fields(wsgi_app, walkers):
     assert "sku" in shop_map.names("product")
     price = dict(shop_map.of("category", "GET"))["price"]
     assert any(value.startswith("9" * 30) for value in price)
+    assert re.fullmatch(r"/admin/coupons/[0-9]+/issue", shop_map.paths["admin_coupons_issue"])
+    assert {"quantity", "request_key"} <= shop_map.names("admin_coupons_issue")
+    assert {"scope.category_ids", "stacking.group"} <= shop_map.names("admin_coupons_new")
     assert shop_map.paths["category"].startswith("/c/")
     assert re.fullmatch(r"/admin/staff/[0-9]+", shop_map.paths["admin_staff_edit"])
     assert re.fullmatch(r"/admin/promotions/[0-9]+/state", shop_map.paths["admin_promotions_state"])

@@ -38,6 +38,7 @@ from shop.application.promotions.campaign_schemas import (
 )
 from shop.application.promotions.limits import max_share
 from shop.application.promotions.pricing import REFERENCE
+from shop.application.promotions.scope_codes import NARROWING, scope_ids
 from shop.application.promotions.simulator import Simulation, simulate
 from shop.application.promotions.tags import tag_label
 from shop.application.validation import field_errors, validate
@@ -54,6 +55,10 @@ PAGE_SIZE = 50
 LANDING_PRODUCTS = 40
 #: The home page's strip of campaigns (活动) shows at most this many.
 MAX_STRIP = 8
+#: The scope's fields as the campaign form names them, and the id list each fills.
+SCOPE_FIELDS = {"categories": "category_ids", "brands": "brand_ids", "products": "product_ids",
+                "skus": "sku_ids", "excluded_products": "excluded_product_ids",
+                "excluded_skus": "excluded_sku_ids"}
 
 
 @dataclass(frozen=True)
@@ -303,33 +308,9 @@ class CampaignService:
         return starts_at, ends_at
 
     def _scope(self, scope: Mapping[str, str]) -> dict[str, Any]:
-        """Codes → ids, each unknown code named in its field."""
-        reference = self.uow.catalog.reference()
-        categories = {c.slug: c.id for c in reference.categories.values()}
-        errors: dict[str, Any] = {}
-
-        def resolve(field: str, known: Mapping[str, int]) -> list[int]:
-            codes = words(scope.get(field, ""))
-            unknown = [code for code in codes if code not in known]
-            if unknown:
-                errors[f"scope.{field}"] = _("Unknown: ${code}", mapping={"code": unknown[0]})
-            return sorted(known[code] for code in codes if code in known)
-
-        products = self._repo.product_ids(
-            words(scope.get("products", "")) + words(scope.get("excluded_products", "")))
-        skus = self._repo.sku_ids(
-            words(scope.get("skus", "")) + words(scope.get("excluded_skus", "")))
-        resolved: dict[str, Any] = {
-            "category_ids": resolve("categories", categories),
-            "brand_ids": resolve("brands", {b.slug: b.id for b in reference.brands.values()}),
-            "product_ids": resolve("products", products),
-            "sku_ids": resolve("skus", skus),
-            "excluded_product_ids": resolve("excluded_products", products),
-            "excluded_sku_ids": resolve("excluded_skus", skus)}
-        if errors:
-            raise Invalid(errors)
-        resolved["everything"] = not any(resolved[key] for key in (
-            "category_ids", "brand_ids", "product_ids", "sku_ids"))
+        """Codes → ids, each unknown code named in its field; everything when none narrows."""
+        resolved: dict[str, Any] = scope_ids(self.uow, scope, SCOPE_FIELDS)
+        resolved["everything"] = not any(resolved[key] for key in NARROWING)
         return resolved
 
     def _rule(self, kind: str,

@@ -55,6 +55,7 @@ from shop.application.promotions.coupon_views import (
     read_cursor,
     template_view,
 )
+from shop.application.promotions.scope_codes import ID_LISTS, scope_ids
 from shop.application.security.throttle import Limit, Rule, Throttle
 from shop.application.validation import validate
 from shop.data.repositories.coupons import USABLE, USED, CouponRepository, TemplateRecord
@@ -130,6 +131,14 @@ class CouponService:
         """Newest first, keyset-paged by id (PROMOTION_VIEW)."""
         self.uow.actor.require(Permission.PROMOTION_VIEW)
         return [template_view(t) for t in self.repo.templates(before, _bounded(limit))]
+
+    def scope_from_codes(self, typed: Mapping[str, Any]) -> dict[str, Any]:
+        """The scope for ``create_template`` from what staff type: ``everything``, and each
+        id list as slugs or SKU codes (``{"category_ids": "shirts, dresses"}``); ``Invalid``
+        at ``scope.<list>`` names an unknown code. Reads only (PROMOTION_MANAGE)."""
+        self.uow.actor.require(Permission.PROMOTION_MANAGE)
+        return {"everything": typed.get("everything", False),
+                **scope_ids(self.uow, typed, {name: name for name in ID_LISTS})}
 
     # -- staff: issuing ----------------------------------------------------------------------
 

@@ -41,6 +41,7 @@ def includeme(config: Configurator) -> None:
                           order=930)
     config.include(".dead_letters")
     config.include(".shipping")
+    config.include(".coupons")
     config.include(".gift_cards")
     config.include(".payment_alerts")
     config.include(".top_ups")
