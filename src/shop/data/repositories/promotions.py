@@ -8,9 +8,9 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import and_, func, or_, select, update
+from sqlalchemy import ColumnElement, and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from shop.data.models import (
@@ -24,6 +24,7 @@ from shop.data.models import (
     PromotionTemplate,
     Sku,
 )
+from shop.data.repositories.batches import affected
 from shop.data.repositories.catalog_records import CardRecord
 from shop.data.repositories.listing_queries import card_columns
 from shop.data.repositories.rows import append_rows, insert_unless_taken
@@ -157,7 +158,7 @@ class PromotionRepository:
         result = self.session.execute(
             update(Promotion).where(Promotion.id == promotion_id, Promotion.state != state)
             .values(state=state).execution_options(synchronize_session=False))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return affected(result) > 0
 
     def flash_items(self, promotion_ids: Sequence[int]) -> list[FlashItemRecord]:
         if not promotion_ids:
@@ -257,12 +258,13 @@ class PromotionRepository:
             return {}
         found: dict[int, tuple[int, dict[int, int]]] = {}
         orders: dict[int, set[int]] = {}
-        for promotion_id, order_id, sku_id, units in self.session.execute(
+        for key, order_id, sku_id, units in self.session.execute(
                 select(DiscountUse.promotion_id, DiscountUse.order_id, DiscountUse.sku_id,
                        DiscountUse.units)
                 .where(DiscountUse.customer_id == customer_id,
                        DiscountUse.promotion_id.in_(promotion_ids),
                        DiscountUse.returned_at.is_(None))):
+            promotion_id = cast(int, key)  # the filter names campaigns: never NULL here
             orders.setdefault(promotion_id, set()).add(order_id)
             units_by_sku = found.setdefault(promotion_id, (0, {}))[1]
             if sku_id is not None:
@@ -277,7 +279,7 @@ class PromotionRepository:
                 or_(Promotion.total_limit.is_(None), Promotion.used_count < Promotion.total_limit))
             .values(used_count=Promotion.used_count + 1)
             .execution_options(synchronize_session=False))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return affected(result) > 0
 
     def take_flash(self, promotion_id: int, sku_id: int, units: int) -> bool:
         """``units`` of the SKU's flash-sale quota, unless fewer are left (one statement)."""
@@ -287,7 +289,7 @@ class PromotionRepository:
                 FlashSaleItem.sold + units <= FlashSaleItem.quota)
             .values(sold=FlashSaleItem.sold + units)
             .execution_options(synchronize_session=False))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return affected(result) > 0
 
     def record_uses(self, rows: Sequence[dict[str, Any]]) -> None:
         append_rows(self.session, DiscountUse, rows)
@@ -296,18 +298,14 @@ class PromotionRepository:
         """Mark the order's campaign uses given back and put what they took back (the use
         counts and flash-sale quotas). Only uses this call marked are put back, so two
         concurrent calls (a cancel racing the close job) give back once."""
-        uses = [UseRecord(*row) for row in self.session.execute(
-            select(DiscountUse.id, DiscountUse.promotion_id, DiscountUse.sku_id,
-                   DiscountUse.units, DiscountUse.amount)
-            .where(DiscountUse.order_id == order_id, DiscountUse.promotion_id.is_not(None),
-                   DiscountUse.returned_at.is_(None)))]
+        uses = self._campaign_uses(order_id, DiscountUse.returned_at.is_(None))
         returned = []
         for use in uses:
             marked = self.session.execute(
                 update(DiscountUse).where(DiscountUse.id == use.id,
                                           DiscountUse.returned_at.is_(None))
                 .values(returned_at=now).execution_options(synchronize_session=False))
-            if not marked.rowcount:  # type: ignore[attr-defined]
+            if not affected(marked):
                 continue
             returned.append(use)
             if use.sku_id is not None:
@@ -325,18 +323,23 @@ class PromotionRepository:
         return returned
 
     def returned_uses(self, order_id: int) -> list[UseRecord]:
-        return [UseRecord(*row) for row in self.session.execute(
-            select(DiscountUse.id, DiscountUse.promotion_id, DiscountUse.sku_id,
-                   DiscountUse.units, DiscountUse.amount)
-            .where(DiscountUse.order_id == order_id, DiscountUse.promotion_id.is_not(None),
-                   DiscountUse.returned_at.is_not(None)))]
+        return self._campaign_uses(order_id, DiscountUse.returned_at.is_not(None))
+
+    def _campaign_uses(self, order_id: int, returned: ColumnElement[bool]) -> list[UseRecord]:
+        """The order's campaign uses (given back or not, as ``returned`` says)."""
+        return [UseRecord(use_id, cast(int, promotion_id), sku_id, units, amount)
+                for use_id, promotion_id, sku_id, units, amount in self.session.execute(
+                    select(DiscountUse.id, DiscountUse.promotion_id, DiscountUse.sku_id,
+                           DiscountUse.units, DiscountUse.amount)
+                    .where(DiscountUse.order_id == order_id,
+                           DiscountUse.promotion_id.is_not(None), returned))]
 
     def unreturn(self, use_id: int) -> bool:
         result = self.session.execute(
             update(DiscountUse).where(DiscountUse.id == use_id,
                                       DiscountUse.returned_at.is_not(None))
             .values(returned_at=None).execution_options(synchronize_session=False))
-        return bool(result.rowcount)  # type: ignore[attr-defined]
+        return affected(result) > 0
 
     def uses_of_order(self, order_id: int) -> list[tuple[str, str, bool, bool, Decimal]]:
         """What took something off the order, as (name_zh, name_en, is_coupon, free_shipping

@@ -6,6 +6,7 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.orm import Session
 
 from shop.data.models.reference import ReferenceRevision
+from shop.data.repositories.batches import affected
 
 
 class ReferenceRevisionRepository:
@@ -18,8 +19,8 @@ class ReferenceRevisionRepository:
             select(ReferenceRevision.name, ReferenceRevision.token)).all())
 
     def replace(self, name: str, token: str) -> None:
-        changed = self.session.execute(
+        changed = affected(self.session.execute(
             update(ReferenceRevision).where(ReferenceRevision.name == name)
-            .values(token=token)).rowcount
+            .values(token=token)))
         if not changed:
             self.session.execute(insert(ReferenceRevision).values(name=name, token=token))
