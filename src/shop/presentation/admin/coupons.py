@@ -87,27 +87,34 @@ def terms(template: TemplateView) -> Any:
     not be translated)."""
     spend, cap = template.min_spend > 0, template.cap is not None
     mapping = {"amount": price_filter(template.amount), "percent": _percent(template.percent),
-               "cap": price_filter(template.cap), "spend": price_filter(template.min_spend)}
+               "tenths": _tenths(template.percent), "cap": price_filter(template.cap),
+               "spend": price_filter(template.min_spend)}
     if template.kind == "amount":
         if spend:
             return _("${amount} off ${spend}", mapping=mapping)
         return _("${amount} off", mapping=mapping)
     if template.kind == "percent":
         if spend and cap:
-            return _("${percent}% off ${spend}, up to ${cap}", mapping=mapping)
+            return _("${percent} off ${spend}, up to ${cap}", mapping=mapping)
         if spend:
-            return _("${percent}% off ${spend}", mapping=mapping)
+            return _("${percent} off ${spend}", mapping=mapping)
         if cap:
-            return _("${percent}% off, up to ${cap}", mapping=mapping)
-        return _("${percent}% off", mapping=mapping)
+            return _("${percent} off, up to ${cap}", mapping=mapping)
+        return _("${percent} off", mapping=mapping)
     if spend:
         return _("Free shipping from ${spend}", mapping=mapping)
     return _("Free shipping", mapping=mapping)
 
 
 def _percent(value: Decimal | None) -> str:
-    """15.00 → "15", 12.50 → "12.5"."""
-    return "" if value is None else f"{value:f}".rstrip("0").rstrip(".")
+    """15.00 → "15%", 12.50 → "12.5%" (the sign travels in the mapping, so no message reads
+    to Babel like an old-style format)."""
+    return "" if value is None else f"{value:f}".rstrip("0").rstrip(".") + "%"
+
+
+def _tenths(value: Decimal | None) -> str:
+    """What is paid, in tenths, as Chinese says a discount: 15% off → "8.5"."""
+    return "" if value is None else f"{((100 - value) / 10).normalize():f}"
 
 
 # -- a new template --------------------------------------------------------------------------
