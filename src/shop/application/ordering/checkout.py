@@ -101,7 +101,8 @@ class CheckoutService:
             address_id=address.id if address is not None else None, shipping=shipping,
             shipping_method=chosen_shipping.code if chosen_shipping else None,
             payment_methods=methods, payment_method=chosen_method, breakdown=amounts,
-            idempotency_key=secrets.token_urlsafe(24), promotions=offers.summary(priced),
+            idempotency_key=secrets.token_urlsafe(24),
+            promotions=offers.summary(priced, self._gifts(priced, records)),
             coupons=offers.choices(), coupon=offers.chosen(priced))
 
     def place(self, data: Mapping[str, Any]) -> PlacedOrder:
@@ -157,10 +158,11 @@ class CheckoutService:
             # Inside: a title the shopper asked to keep is kept only with the order.
             invoice = (self.uow.invoices.resolve(data["invoice"]) if data.get("invoice")
                        else InvoiceDetails.NONE)
-            order_id, placed = self._write(customer_id, values, records, self._gifts(priced),
+            gifts = self._gifts(priced, records)
+            order_id, placed = self._write(customer_id, values, records, gifts,
                                            address, shipping.code, shipping.name, amounts,
                                            invoice, priced.pricing.line_discounts)
-            offers.take(priced, order_id)
+            offers.take(priced, order_id, gifts)
             self._carts.delete_skus(cart.id, [r.sku_id for r in records])
             self.uow._events.record(OrderPlaced.name, OrderPlaced(
                 order_id=order_id, customer_id=customer_id).to_payload())
@@ -237,16 +239,21 @@ class CheckoutService:
         return order_id, PlacedOrder(number, state, values["payment_method"], amounts.payable,
                                      pay_by)
 
-    def _gifts(self, priced: Priced) -> list[CheckoutLineRecord]:
-        """The gifts the price earned (满赠), as ¥0 lines, while their stock lasts: a gift
-        out of stock is left out rather than refusing the order."""
+    def _gifts(self, priced: Priced,
+               bought: Sequence[CheckoutLineRecord]) -> list[CheckoutLineRecord]:
+        """The gifts the price earned (满赠), as ¥0 lines, while their stock lasts (after what
+        the order buys of the same SKU): a gift out of stock or no longer sold is left out
+        rather than refusing the order."""
         wanted: dict[int, int] = {}
         for gift in priced.pricing.gifts:
             wanted[gift.sku_id] = wanted.get(gift.sku_id, 0) + gift.quantity
+        if not wanted:
+            return []
         lines = self._carts.gift_lines(wanted)
         available = self.uow.inventory.available([line.sku_id for line in lines])
-        return [line for line in lines
-                if not line.reserves_stock or available.get(line.sku_id, 0) >= line.quantity]
+        taken = {r.sku_id: r.quantity for r in bought}
+        return [line for line in lines if not line.reserves_stock
+                or available.get(line.sku_id, 0) - taken.get(line.sku_id, 0) >= line.quantity]
 
     def _placed(self, number: str) -> PlacedOrder:
         found = self._orders.find(number)

@@ -72,15 +72,19 @@ class CheckoutOffers:
     def fee_after(self, priced: Priced, shipping_fee: Decimal) -> Decimal:
         return ZERO if priced.pricing.free_shipping_by is not None else shipping_fee
 
-    def summary(self, priced: Priced) -> PromotionSummary:
+    def summary(self, priced: Priced,
+                gifts: Sequence[CheckoutLineRecord]) -> PromotionSummary:
+        """What applied (a gift campaign only with its gift in stock), what nearly did, and
+        the gifts that come with the order."""
         pricing = priced.pricing
-        names = self.uow._pricer.sku_names([g.sku_id for g in pricing.gifts])
+        dropped = _dropped_gifts(priced, gifts)
         return PromotionSummary(
             tuple(AppliedView(a.name, _saving(priced, a.offer_key), a.is_coupon,
                               a.offer_key == pricing.free_shipping_by)
-                  for a in pricing.applied),
+                  for a in pricing.applied if a.offer_key not in dropped),
             tuple(m.message for m in pricing.near_misses),
-            tuple((names.get(g.sku_id, ""), g.quantity) for g in pricing.gifts))
+            tuple((pick(self.uow.locale, g.product_name_zh, g.product_name_en), g.quantity)
+                  for g in gifts))
 
     def choices(self) -> tuple[CouponChoice, ...]:
         """Each of the shopper's usable coupons (the first ``MAX_CHOICES``) with what it would
@@ -98,9 +102,12 @@ class CheckoutOffers:
         coupon = self._applied(priced)
         return str(coupon.coupon_id) if coupon is not None and coupon.coupon_id else ""
 
-    def take(self, priced: Priced, order_id: int) -> None:
-        """Claim what the order's price relied on (inside the order's savepoint)."""
-        self.uow._pricer.take(priced, order_id, self.customer_id, self.lines)
+    def take(self, priced: Priced, order_id: int,
+             gifts: Sequence[CheckoutLineRecord]) -> None:
+        """Claim what the order's price relied on (inside the order's savepoint): a gift
+        campaign whose gift was left out takes nothing."""
+        self.uow._pricer.take(priced, order_id, self.customer_id, self.lines,
+                              skip=_dropped_gifts(priced, gifts))
         coupon = self._applied(priced)
         if coupon is not None:
             self.uow.coupons.redeem(coupon, self.customer_id, order_id,
@@ -128,6 +135,12 @@ class CheckoutOffers:
                 coupons=[coupon_offer(coupon, self.uow.locale)] if coupon else [],
                 shipping_fee=self._fee)
         return self._priced[key]
+
+
+def _dropped_gifts(priced: Priced, gifts: Sequence[CheckoutLineRecord]) -> set[str]:
+    """The gift campaigns whose gift the order cannot carry (out of stock, no longer sold)."""
+    kept = {line.sku_id for line in gifts}
+    return {g.offer_key for g in priced.pricing.gifts if g.sku_id not in kept}
 
 
 def _used(priced: Priced) -> set[str]:

@@ -394,7 +394,7 @@ class PaymentService:
                     self.uow._stock.reserve(stock_owner(order.number), reserved,
                                             self.uow.clock.now() + timedelta(days=1))
                 # The price it was placed at needs its discounts back.
-                self.uow._pricer.retake(order.id)
+                self.uow._pricer.retake(order.id, order.customer_id)
                 for released in payments:
                     if released.state == "released":
                         self._tenders.hold(order, released.method, released.amount,

@@ -51,6 +51,8 @@ MEMBER_GROUPS = {"guest": _("Visitors"), "member": _("Members"), "new": _("New c
 MODES = ("stackable", "group_exclusive", "exclusive")
 MAX_TIERS = 10
 MAX_ITEMS = 200
+#: The largest flash-sale quantity of one SKU (what an INTEGER column and a sale can hold).
+MAX_QUOTA = 10 ** 8
 _CODE = re.compile(r"^[a-z0-9][a-z0-9-]{1,59}$")
 _WORD = re.compile(r"^[A-Za-z0-9_.-]{1,80}$")
 
@@ -136,6 +138,9 @@ def parse_items(text: str) -> list[tuple[str, Decimal, int | None]]:
         fields = part.split(":")
         if len(fields) not in (2, 3):
             raise ValueError(part)
+        if len(fields) == 3 and not (fields[2].isascii() and fields[2].isdigit()
+                                     and len(fields[2]) <= 9):
+            raise ValueError(part)
         quota = int(fields[2]) if len(fields) == 3 else None
         items.append((fields[0], _amount(fields[1]), quota))
     return items
@@ -151,9 +156,11 @@ def _items(node: colander.SchemaNode, value: str) -> None:
         raise colander.Invalid(node, _("Give 1 to ${max} items", mapping={"max": MAX_ITEMS}))
     if len({code for code, _p, _q in items}) != len(items):
         raise colander.Invalid(node, _("Each SKU once"))
-    if any(price < 0 or not _in_fen(price) or (quota is not None and quota < 1)
+    if any(price < 0 or not _in_fen(price) or (quota is not None and not 1 <= quota <= MAX_QUOTA)
            for _code, price, quota in items):
-        raise colander.Invalid(node, _("Prices of ¥0 or more to the fen, quantities of 1 or more"))
+        raise colander.Invalid(node, _(
+            "Prices of ¥0 or more to the fen, quantities from 1 to ${max}",
+            mapping={"max": MAX_QUOTA}))
 
 
 def _percent(node: colander.SchemaNode, value: Decimal) -> None:

@@ -24,7 +24,12 @@ from typing import TYPE_CHECKING, Any
 from shop.application.actors import Permission
 from shop.application.errors import Conflict, Forbidden, Invalid, NotFound
 from shop.application.i18n import _
-from shop.application.ordering.states import CANCELLED, CLOSED
+from shop.application.ordering.states import (
+    AWAITING_PAYMENT,
+    AWAITING_SHIPMENT,
+    CANCELLED,
+    CLOSED,
+)
 from shop.application.promotions.coupon_codes import (
     PUBLIC_CODE,
     draw_code,
@@ -71,6 +76,8 @@ MAX_PAGE = 50
 MAX_LISTED = 100
 #: The states of an order whose coupons go back (ended unpaid, or called off).
 ENDED = (CLOSED, CANCELLED)
+#: The states an order is placed in: the only ones a coupon is redeemed on.
+PLACED = (AWAITING_PAYMENT, AWAITING_SHIPMENT)
 GONE = _("This coupon has just been used or has expired")
 WRONG_CODE = _("That code is not a coupon you can add")
 
@@ -319,9 +326,19 @@ class CouponService:
         """Use the coupon on ``order_id``, which it took ``amount`` off: a held coupon turns
         used in one conditional UPDATE; a public code's use is a new used coupon, once per
         shopper. Either way a ``DiscountUse`` row records it. ``Conflict`` when it was used
-        meanwhile (another order, a double click) or has just expired."""
+        meanwhile (another order, a double click) or has just expired.
+
+        The order must be the shopper's, just placed, with no coupon yet, and the amount
+        within what the order took off (a free-shipping coupon: an order shipped free):
+        ``Forbidden`` otherwise, so no caller books a coupon onto an order it did not price."""
         self._acting_for(customer_id)
         taken = validate(RedeemSchema(), {"amount": amount})["amount"]
+        order = self.repo.order_for_coupon(order_id)
+        if order is None or order.customer_id != customer_id or order.has_coupon \
+                or order.state not in PLACED or (
+                    taken > order.discount_total if coupon_offer.kind != "free_shipping"
+                    else order.shipping_fee != 0):
+            raise Forbidden("a coupon is redeemed on the shopper's order it priced, once")
         now = self.uow.clock.now()
         if coupon_offer.coupon_id is not None:
             if not self.repo.use(coupon_offer.coupon_id, customer_id, order_id, now):

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -51,6 +51,7 @@ from shop.data.repositories.promotions import (
     FlashItemRecord,
     PromotionRecord,
     PromotionRepository,
+    UseRecord,
 )
 
 if TYPE_CHECKING:
@@ -173,6 +174,8 @@ class PromotionPricer:
                    if c.record.per_customer_limit is not None or c.record.kind == "flash_sale"]
         taken = (self._repo.uses_by(customer_id, limited)
                  if customer_id is not None and limited else {})
+        used = self._repo.used_counts([c.record.id for c in campaigns
+                                       if c.record.total_limit is not None])
         offers: dict[str, Offer] = {}
         flash: dict[str, dict[int, Decimal]] = {}
         for campaign in campaigns:
@@ -190,10 +193,10 @@ class PromotionPricer:
                         if record.per_customer_limit is not None else i.quota))
                         for i in items})
                 flash[campaign.key] = {i.sku_id: i.price for i in items}
-                uses_left = _left(record.total_limit, record.used_count)
+                uses_left = _left(record.total_limit, used.get(record.id, 0))
             else:
                 rule = rule_of(record.kind, campaign.rule)
-                uses_left = _min_left(_left(record.total_limit, record.used_count),
+                uses_left = _min_left(_left(record.total_limit, used.get(record.id, 0)),
                                       _left(record.per_customer_limit, orders))
             offers[campaign.key] = Offer(
                 key=campaign.key, name=pick(self.uow.locale, record.name_zh, record.name_en),
@@ -211,13 +214,8 @@ class PromotionPricer:
         return Priced(pricing, offers, flash,
                       {c.key: c.record.id for c in campaigns})
 
-    def sku_names(self, sku_ids: Sequence[int]) -> dict[int, str]:
-        """Gifts' names in the visitor's language."""
-        return {sku_id: pick(self.uow.locale, zh, en)
-                for sku_id, zh, en in self._repo.sku_names(sku_ids)}
-
     def take(self, priced: Priced, order_id: int, customer_id: int,
-             lines: Sequence[LineInput]) -> None:
+             lines: Sequence[LineInput], skip: Collection[str] = ()) -> None:
         """Claim what the order's campaigns need (a use each, flash-sale units per SKU) and
         record each one's part; ``Conflict`` when one ran out since the page was shown. The
         caller's savepoint undoes everything on a refusal."""
@@ -225,7 +223,7 @@ class PromotionPricer:
         by_key = {line.key: line for line in lines}
         rows: list[dict[str, Any]] = []
         for applied in pricing.applied:
-            if applied.is_coupon:
+            if applied.is_coupon or (applied.offer_key in skip and not applied.amount):
                 continue
             promotion_id = priced.campaign_ids[applied.offer_key]
             name = applied.name
@@ -262,22 +260,46 @@ class PromotionPricer:
         back (once, however often this is called)."""
         self._repo.return_uses(order_id, self.uow.clock.now())
 
-    def retake(self, order_id: int) -> None:
+    def retake(self, order_id: int, customer_id: int) -> None:
         """An ended order is paid after all and comes back to life with the price it was
-        placed at: its campaigns' uses, flash-sale units and coupon are taken again, or
-        ``Conflict`` (the caller's savepoint undoes the rest and the payment is refunded
-        instead)."""
+        placed at: its campaigns' uses, flash-sale units and coupon are taken again, within
+        every limit a new order would meet (the shopper may have used a once-per-shopper
+        campaign on another order meanwhile), or ``Conflict`` (the caller's savepoint undoes
+        the rest and the payment is refunded instead)."""
         if not CouponRepository(self.uow._session).retake(order_id, self.uow.clock.now()):
             raise Conflict(_("The coupon this order used has gone to another order"))
         uses = self._repo.returned_uses(order_id)
-        for promotion_id in {use.promotion_id for use in uses}:
-            if not self._repo.take_use(promotion_id):
+        ids = sorted({use.promotion_id for use in uses})
+        held = self._repo.uses_by(customer_id, ids)
+        for promotion_id in ids:
+            record = self._repo.get(promotion_id)
+            orders, units = held.get(promotion_id, (0, {}))
+            if record is None or not _may_retake(
+                    record, orders, units, [u for u in uses if u.promotion_id == promotion_id],
+                    lambda: OrderRepository(self.uow._session).has_kept_order(customer_id)) \
+                    or not self._repo.take_use(promotion_id):
                 raise Conflict(_("A campaign this order used has run out"))
         for use in uses:
             if use.sku_id is not None and not self._repo.take_flash(
                     use.promotion_id, use.sku_id, use.units):
                 raise Conflict(_("A flash sale this order used has sold out"))
             self._repo.unreturn(use.id)
+
+
+def _may_retake(record: PromotionRecord, orders: int, units: Mapping[int, int],
+                uses: Sequence[UseRecord], has_kept_order: Callable[[], bool]) -> bool:
+    """Whether the shopper may take the campaign again for a revived order, given the uses
+    they hold on other orders."""
+    limit = record.per_customer_limit
+    if limit is not None:
+        if record.kind == "flash_sale":
+            if any(units.get(use.sku_id, 0) + use.units > limit
+                   for use in uses if use.sku_id is not None):
+                return False
+        elif orders >= limit:
+            return False
+    groups = set(record.member_groups.split())
+    return not (groups and groups <= {"new"} and has_kept_order())
 
 
 def rule_of(kind: str, rule: Mapping[str, Any]) -> Rule:

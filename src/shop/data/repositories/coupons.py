@@ -51,6 +51,15 @@ class TemplateRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class OrderForCoupon:
+    customer_id: int
+    state: str
+    discount_total: Decimal
+    shipping_fee: Decimal
+    has_coupon: bool
+
+
+@dataclass(frozen=True, slots=True)
 class CouponRecord:
     id: int
     template_id: int
@@ -210,6 +219,17 @@ class CouponRepository:
                    Coupon.valid_until > now)
             .values(state=USED, order_id=order_id, used_at=now)
             .execution_options(synchronize_session=False))) == 1
+
+    def order_for_coupon(self, order_id: int) -> OrderForCoupon | None:
+        """What redeeming a coupon on the order checks: whose it is, its state, what it took
+        off and its shipping fee, and whether a coupon is on it already. One query."""
+        row = self.session.execute(
+            select(Order.customer_id, Order.state, Order.discount_total, Order.shipping_fee,
+                   select(DiscountUse.id).where(DiscountUse.order_id == Order.id,
+                                                DiscountUse.coupon_id.is_not(None))
+                   .exists().label("has_coupon"))
+            .where(Order.id == order_id)).first()
+        return OrderForCoupon(*row) if row else None
 
     def add_use(self, coupon_id: int, customer_id: int, order_id: int,
                 amount: Decimal) -> None:

@@ -220,13 +220,6 @@ class PromotionRepository:
         return {code: key for code, key in self.session.execute(
             select(Sku.code, Sku.id).where(Sku.code.in_(codes)))}
 
-    def sku_names(self, sku_ids: Sequence[int]) -> list[tuple[int, str, str]]:
-        if not sku_ids:
-            return []
-        return [(sku_id, zh, en) for sku_id, zh, en in self.session.execute(
-            select(Sku.id, Product.name_zh, Product.name_en)
-            .join(Product, Product.id == Sku.product_id).where(Sku.id.in_(sku_ids)))]
-
     def floors_of(self, sku_ids: Sequence[int]) -> dict[int, Decimal]:
         if not sku_ids:
             return {}
@@ -270,6 +263,13 @@ class PromotionRepository:
             if sku_id is not None:
                 units_by_sku[sku_id] = units_by_sku.get(sku_id, 0) + units
         return {pid: (len(orders[pid]), units) for pid, (_n, units) in found.items()}
+
+    def used_counts(self, promotion_ids: Sequence[int]) -> dict[int, int]:
+        """Each campaign's uses now (the cached campaign rows do not follow them)."""
+        if not promotion_ids:
+            return {}
+        return {key: count for key, count in self.session.execute(
+            select(Promotion.id, Promotion.used_count).where(Promotion.id.in_(promotion_ids)))}
 
     def take_use(self, promotion_id: int) -> bool:
         """One more use of the campaign unless its total limit is reached (one statement)."""
