@@ -12,6 +12,9 @@ from hypothesis import strategies as st
 
 from shop.application.invoicing import uscc
 
+#: Touches no database: `make test` runs it once, on the SQLite pass.
+pytestmark = pytest.mark.no_database
+
 #: Real codes published online (python-stdnum's test data and vendors' documentation).
 PUBLISHED = (
     "91350100M000100Y43",

@@ -25,6 +25,9 @@ from shop.application.money import (
     to_yuan,
 )
 
+#: Touches no database: `make test` runs it once, on the SQLite pass.
+pytestmark = pytest.mark.no_database
+
 fen = st.integers(min_value=0, max_value=10**12)
 #: Amounts exactly half a fen above a whole fen: 0.005, 1.235, 2.345 ...
 ties = fen.map(lambda n: Decimal(n) / 100 + Decimal("0.005"))

@@ -10,6 +10,9 @@ from shop.application.oauth.config import provider_configs
 from shop.application.oauth.http import HttpClient
 from shop.application.oauth.providers import provider_for
 
+#: Touches no database: `make test` runs it once, on the SQLite pass.
+pytestmark = pytest.mark.no_database
+
 
 def test_providers_are_listed_in_order_with_their_options():
     configs = provider_configs({

@@ -12,6 +12,9 @@ from shop.application.oauth.http import HttpReply, ProviderError
 from shop.application.oauth.id_token import verify_id_token
 from tests.fakes.oidc_provider import b64url, sign_hs256
 
+#: Touches no database: `make test` runs it once, on the SQLite pass.
+pytestmark = pytest.mark.no_database
+
 ISSUER, CLIENT, SECRET, NONCE = "https://id.example.com", "shop-web", "s3cret", "n-123"
 
 

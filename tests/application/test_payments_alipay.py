@@ -39,6 +39,9 @@ from shop.application.payments.gateways.port import (
 )
 from shop.simulators.alipay import AlipaySimulator, Refusal, shop_settings
 
+#: Touches no database: `make test` runs it once, on the SQLite pass.
+pytestmark = pytest.mark.no_database
+
 BASE = "https://alipay.simulator.test"
 FORM = {"Content-Type": "application/x-www-form-urlencoded; charset=utf-8"}
 D = Decimal

@@ -10,6 +10,9 @@ from hypothesis import strategies as st
 
 from shop.application.payments.gateways.installments import MINIMUM, plans
 
+#: Touches no database: `make test` runs it once, on the SQLite pass.
+pytestmark = pytest.mark.no_database
+
 D = Decimal
 
 

@@ -37,6 +37,9 @@ from shop.simulators.unionpay import (
     shop_settings,
 )
 
+#: Touches no database: `make test` runs it once, on the SQLite pass.
+pytestmark = pytest.mark.no_database
+
 BASE = "http://gateway.simulator.test/_simulators/unionpay"
 FORM = {"Content-Type": "application/x-www-form-urlencoded; charset=UTF-8"}
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # 10:00 in Beijing

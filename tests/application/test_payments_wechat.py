@@ -32,6 +32,9 @@ from shop.application.payments.gateways.port import (
 from shop.application.payments.gateways.wechat import WechatConfig, WechatGateway
 from shop.simulators.wechat import WechatSimulator, shop_settings
 
+#: Touches no database: `make test` runs it once, on the SQLite pass.
+pytestmark = pytest.mark.no_database
+
 BASE = "https://api.mch.weixin.qq.com"
 NOW = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)  # 10:00 in Beijing
 NOTIFY = "https://shop.example/payments/wechat/notify"

@@ -38,6 +38,9 @@ from shop.application.promotions.offers import (
 )
 from shop.application.promotions.results import Gift
 
+#: Touches no database: `make test` runs it once, on the SQLite pass.
+pytestmark = pytest.mark.no_database
+
 NOW = datetime(2026, 11, 11, 0, 30, tzinfo=UTC)
 D = Decimal
 

@@ -15,6 +15,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import ROUND_DOWN, Decimal
 from itertools import combinations
 
+import pytest
 from hypothesis import given
 from hypothesis import settings as examples
 from hypothesis import strategies as st
@@ -42,6 +43,9 @@ from shop.application.promotions.offers import (
     SpendSave,
     Stacking,
 )
+
+#: Touches no database: `make test` runs it once, on the SQLite pass.
+pytestmark = pytest.mark.no_database
 
 NOW = datetime(2026, 11, 11, 4, tzinfo=UTC)
 SKUS = st.integers(1, 4)

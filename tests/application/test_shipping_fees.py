@@ -12,6 +12,9 @@ from hypothesis import strategies as st
 from shop.application.shipping.fees import shipping_fee, weight_fee
 from shop.application.shipping.read_models import FeeRuleView
 
+#: Touches no database: `make test` runs it once, on the SQLite pass.
+pytestmark = pytest.mark.no_database
+
 SF = FeeRuleView("*", "everywhere", 1000, Decimal("12.00"), 1000, Decimal("2.00"))
 
 
