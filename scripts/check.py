@@ -1,10 +1,10 @@
 """Every check `make test` runs, in order, with a plain summary of what ran and what was skipped.
 
 ruff → import contract → mypy → pytest on SQLite → the database tests again on PostgreSQL (if
-it answers; both on two pytest workers; a test that touches no database runs once, on SQLite) → a real Celery worker on RabbitMQ against PostgreSQL,
-killed mid-batch (if both answer; it starts worker processes, so it runs on its own) → browser
-tests (if Debian's Chromium is installed). Under CI=true a skipped PostgreSQL, RabbitMQ or
-Chromium run is a failure.
+it answers; both on two pytest workers; a module marked ``no_database`` runs once, on SQLite)
+→ a real Celery worker on RabbitMQ against PostgreSQL, killed mid-batch (if both answer; it
+starts worker processes, so it runs on its own) → browser tests (if Debian's Chromium is
+installed). Under CI=true a skipped PostgreSQL, RabbitMQ or Chromium run is a failure.
 """
 
 from __future__ import annotations
