@@ -301,15 +301,19 @@ class CouponService:
         return offer(template, None, typed, valid_from, valid_until)
 
     def typed_at_checkout(self, code: str, customer_id: int) -> CouponOffer:
-        """A code typed at checkout: a public code this shopper may use (``find_public``).
-        One that finds nothing is a wrong guess like ``add_code``'s, counted against the
-        account and the address, and refused on ``coupon_code``."""
+        """A code typed at checkout: a public code this shopper may use (``find_public``),
+        else ``Invalid`` on ``coupon_code``. A code that is no public code at all is a wrong
+        guess like ``add_code``'s, counted against the account and the address; a public code
+        run out or used already is not (public codes are no secret, and a crowd typing one
+        that just ran out is not guessing)."""
         self._acting_for(customer_id)
         throttle, rules = self._guesses(customer_id)
         throttle.refuse_if_reached(rules)
         found = self.find_public(code, customer_id)
         if found is None:
-            throttle.count_failure(rules)
+            typed = normalize_code(code) if isinstance(code, str) else ""
+            if not (PUBLIC_CODE.fullmatch(typed) and self.repo.by_public_code(typed)):
+                throttle.count_failure(rules)
             raise Invalid({"coupon_code": _(
                 "No coupon has this code, or you have used it already")})
         return found
