@@ -99,8 +99,8 @@ def test_after_a_load_staff_can_write_and_the_planner_has_statistics(new_databas
         with shop.transaction(actor=shop.system_actor("staff"), locale="en") as tx:
             # The demo's campaigns and coupons, ready to be met.
             assert {c.code for c in tx.promotions.page().campaigns} == {
-                "double-12", "shirts-90", "flash-tee"}
-            assert tx.promotions.landing("flash-tee").products
+                "double-12", "shirts-90", "flash-sale"}
+            assert tx.promotions.landing("flash-sale").products
             assert {t.public_code for t in tx.coupons.templates()} == {None, "WELCOME"}
         assert _analyzed(url, "listing") and _analyzed(url, "product_attribute_value")
     finally:

@@ -1,5 +1,5 @@
 """The demo shop's campaigns and coupons, so a new user meets promotions at once: a tiered 满减 on
-the whole shop, 9折 on men's shirts, a flash sale on one T-shirt that runs for three days; a
+the whole shop, 9折 on men's shirts, a flash sale on one jacket that runs for three days; a
 coupon to claim in the coupon center, one for every new account, and a public code. Each goes
 through its service, validated and audited like staff's; campaigns only if their code is free,
 coupons only into a shop that has none (the demo loads once, but a re-run of this step must not
@@ -16,7 +16,7 @@ from shop.data.repositories.promotions import PromotionRepository
 if TYPE_CHECKING:
     from shop.application import UnitOfWork
 
-#: The flash sale's SKU: the first SKU the demo makes (a T-shirt), half price, 100 of them.
+#: The flash sale's SKU: the first SKU the demo makes (a jacket), half price, 100 of them.
 FLASH_SKU = "SKU00000001"
 
 
@@ -38,7 +38,7 @@ def campaigns(uow: UnitOfWork) -> list[dict[str, Any]]:
     if found:
         sku = found[0]
         made.append(
-            {"code": "flash-tee", "name_zh": "T恤限时秒杀", "name_en": "T-shirt flash sale",
+            {"code": "flash-sale", "name_zh": "限时秒杀", "name_en": "Flash sale",
              "description_zh": "每人限购1件，共100件。",
              "description_en": "One per shopper, 100 in all.",
              "kind": "flash_sale", "per_customer_limit": "1",
