@@ -10,7 +10,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any, cast
 
-from sqlalchemy import ColumnElement, and_, func, or_, select, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from shop.data.models import (
@@ -220,12 +220,6 @@ class PromotionRepository:
         return {code: key for code, key in self.session.execute(
             select(Sku.code, Sku.id).where(Sku.code.in_(codes)))}
 
-    def floors_of(self, sku_ids: Sequence[int]) -> dict[int, Decimal]:
-        if not sku_ids:
-            return {}
-        return {sku_id: floor for sku_id, floor in self.session.execute(
-            select(Sku.id, Sku.floor_price).where(Sku.id.in_(sku_ids)))}
-
     # -- templates ---------------------------------------------------------------------------
 
     def add_template(self, row: dict[str, Any]) -> int | None:
@@ -361,12 +355,3 @@ class PromotionRepository:
             .order_by(func.min(DiscountUse.id)))
         return [(zh, en, bool(coupon), bool(free), Decimal(amount).quantize(Decimal("0.01")))
                 for zh, en, coupon, free, amount, _first in rows]
-
-    def given(self, promotion_id: int) -> tuple[int, Decimal]:
-        """Orders that kept this campaign's discount, and the discount they kept."""
-        orders, amount = self.session.execute(
-            select(func.count(func.distinct(DiscountUse.order_id)),
-                   func.coalesce(func.sum(DiscountUse.amount), 0))
-            .where(and_(DiscountUse.promotion_id == promotion_id,
-                        DiscountUse.returned_at.is_(None)))).one()
-        return int(orders), Decimal(amount).quantize(Decimal("0.01"))
