@@ -66,6 +66,9 @@ from shop.application.payments.service import PaymentService
 from shop.application.payments.wallet import WalletService
 from shop.application.promotions.campaigns import CampaignService
 from shop.application.promotions.coupons import CouponService
+from shop.application.promotions.flash.desk import FlashSaleDesk
+from shop.application.promotions.flash.lane import BurstLane
+from shop.application.promotions.flash.settings import lane_from_settings
 from shop.application.promotions.pricing import PromotionPricer
 from shop.application.promotions.showcase import Showcase
 from shop.application.public_url import MissingPublicUrl, absolute_link, public_url_from_settings
@@ -172,6 +175,9 @@ class Shop:
         #: Whether a write may commit on a connection of its own beside an open unit of work
         #: (PostgreSQL through an engine): how a counted failure outlives a rollback.
         self.commits_apart = commits_apart(bind)
+        #: The flash-sale burst lane (``shop.flash_sales.redis_url``), or None: flash sales
+        #: sell through the database alone. A test or an integrator may set another.
+        self.flash_lane: BurstLane | None = lane_from_settings(self.settings)
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], *, clock: Clock | None = None,
@@ -294,6 +300,12 @@ class UnitOfWork:
         #: The visitor's address when the work comes from a request (for audit and throttling).
         self.client_ip = client_ip
 
+    def acting_as(self, actor: Actor, locale: str | None = None) -> UnitOfWork:
+        """The same unit of work for another actor: a job step doing what a shopper asked
+        for (a queued flash-sale buy) under that shopper's rules."""
+        return UnitOfWork(self.shop, self._session, actor,
+                          normalize_locale(locale, self.locale), self.client_ip)
+
     def identify(self, session_token: str) -> Actor:
         """The actor behind a login session, or anonymous when it has ended or never was."""
         principal = self.sessions.principal(session_token)
@@ -413,6 +425,10 @@ class UnitOfWork:
     @cached_property
     def showcase(self) -> Showcase:
         return Showcase(self)
+
+    @cached_property
+    def flash_sales(self) -> FlashSaleDesk:
+        return FlashSaleDesk(self)
 
     @cached_property
     def _pricer(self) -> PromotionPricer:

@@ -82,7 +82,7 @@ def _known(choices: dict[str, Any]) -> Any:
     return check
 
 
-def _code(node: colander.SchemaNode, value: str) -> None:
+def campaign_code(node: colander.SchemaNode, value: str) -> None:
     if not _CODE.match(value):
         raise colander.Invalid(node, _(
             "2 to 60 lower-case letters, digits or hyphens, starting with a letter or digit"))
@@ -228,7 +228,7 @@ class RuleSchema(colander.MappingSchema):
 
 
 class CampaignSchema(colander.MappingSchema):
-    code = colander.SchemaNode(colander.String(), validator=_code)
+    code = colander.SchemaNode(colander.String(), validator=campaign_code)
     name_zh = colander.SchemaNode(colander.String(), validator=colander.Length(1, 120))
     name_en = colander.SchemaNode(colander.String(), validator=colander.Length(1, 120))
     description_zh = _text(2000)

@@ -110,6 +110,16 @@ class Priced:
     flash: Mapping[str, Mapping[int, Decimal]]
     campaign_ids: Mapping[str, int]
 
+    def flash_units(self, promotion_id: int, line: LineInput) -> int:
+        """How many of the line's units got this flash sale's price."""
+        for applied in self.pricing.applied:
+            prices = self.flash.get(applied.offer_key)
+            if prices is None or self.campaign_ids[applied.offer_key] != promotion_id:
+                continue
+            return sum(_flash_units(line, prices[line.sku_id], amount)
+                       for key, amount in applied.lines if key == line.key)
+        return 0
+
 
 def scope_of(document: Mapping[str, Any]) -> Scope:
     return Scope(everything=bool(document.get("everything", True)),
