@@ -63,6 +63,7 @@ def make_app(settings: dict[str, Any], shop: Shop | None = None) -> Any:
         config.include(".storefront.oauth")
         config.include(".storefront.campaigns")
         config.include(".storefront.coupons")
+        config.include(".storefront.flash_sales")
         config.scan(".storefront")
         config.include(".admin")
         config.scan(".admin")

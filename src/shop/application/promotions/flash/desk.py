@@ -85,12 +85,10 @@ class FlashSaleDesk:
                 return self._queue(lane, record, values, customer_id)
             except LaneDown:
                 pass  # Redis is away: the database lane sells on, with the same rules.
-        limit = record.per_customer_limit
-        if limit is not None and values["quantity"] + self._repo.buyers(
-                record.promotion_id, record.sku_id, customer_id).get(customer_id, 0) > limit:
-            raise Conflict(AT_LIMIT)
-        if self._repo.left(record.promotion_id, record.sku_id) < values["quantity"]:
-            raise Conflict(SOLD_OUT)
+        if OrderRepository(self.uow._session).number_for_key(
+                customer_id, values["idempotency_key"]) is None:
+            # The crowd that comes too late is refused here, before the shopper's row lock.
+            self._precheck(record, values["quantity"], customer_id)
         placed = self.uow.checkout.buy_now(_order_data(values),
                                            flash_sale=record.promotion_id)
         return BuyOutcome(order=placed)
@@ -173,6 +171,14 @@ class FlashSaleDesk:
         if answer == lanes.LIMIT:
             raise Conflict(AT_LIMIT)
         return BuyOutcome(ticket=ticket.key)
+
+    def _precheck(self, record: FlashOfferRecord, quantity: int, customer_id: int) -> None:
+        limit = record.per_customer_limit
+        if limit is not None and quantity + self._repo.buyers(
+                record.promotion_id, record.sku_id, customer_id).get(customer_id, 0) > limit:
+            raise Conflict(AT_LIMIT)
+        if self._repo.left(record.promotion_id, record.sku_id) < quantity:
+            raise Conflict(SOLD_OUT)
 
     def _record(self, code: str, sku_code: str) -> FlashOfferRecord:
         record = self._repo.offer(code, sku_code)
