@@ -23,10 +23,14 @@ from shop.application.promotions.flash import worker
 
 def flash_work(shop: Shop, args: argparse.Namespace) -> int:
     stop = threading.Event()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        signal.signal(signum, lambda *_: stop.set())
+    previous = {signum: signal.signal(signum, lambda *_: stop.set())
+                for signum in (signal.SIGINT, signal.SIGTERM)}
     print("flash-sale worker: writing queued buys; Ctrl-C stops", flush=True)
-    counts = worker.work(shop, stop=stop, until_idle=args.until_idle)
+    try:
+        counts = worker.work(shop, stop=stop, until_idle=args.until_idle)
+    finally:
+        for signum, handler in previous.items():
+            signal.signal(signum, handler)
     print(f"flash-sale worker: {counts.written} written, {counts.failed} refused, "
           f"{counts.deferred} left for reconcile", flush=True)
     return 0

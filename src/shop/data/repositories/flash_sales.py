@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.orm import Session
 
 from shop.data.models import DiscountUse, FlashSaleItem, Product, Promotion, Sku
@@ -44,23 +44,28 @@ class FlashItemState:
     ends_at: datetime
 
 
+#: Built once: every buyer of a burst asks it, and building the statement costs more than
+#: running it.
+_OFFER = (
+    select(Promotion.id, Promotion.code, Promotion.name_zh, Promotion.name_en,
+           Promotion.state, Promotion.starts_at, Promotion.ends_at,
+           Promotion.per_customer_limit, Sku.id, Sku.code, Product.slug,
+           Product.name_zh, Product.name_en, Product.is_published, Sku.price,
+           FlashSaleItem.price, FlashSaleItem.quota, FlashSaleItem.sold)
+    .join(FlashSaleItem, FlashSaleItem.promotion_id == Promotion.id)
+    .join(Sku, Sku.id == FlashSaleItem.sku_id)
+    .join(Product, Product.id == Sku.product_id)
+    .where(Promotion.code == bindparam("code"), Promotion.kind == "flash_sale",
+           Sku.code == bindparam("sku_code")))
+
+
 class FlashSaleRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
 
     def offer(self, code: str, sku_code: str) -> FlashOfferRecord | None:
         """The flash sale ``code``'s item on the SKU ``sku_code``, in any state: one query."""
-        row = self.session.execute(
-            select(Promotion.id, Promotion.code, Promotion.name_zh, Promotion.name_en,
-                   Promotion.state, Promotion.starts_at, Promotion.ends_at,
-                   Promotion.per_customer_limit, Sku.id, Sku.code, Product.slug,
-                   Product.name_zh, Product.name_en, Product.is_published, Sku.price,
-                   FlashSaleItem.price, FlashSaleItem.quota, FlashSaleItem.sold)
-            .join(FlashSaleItem, FlashSaleItem.promotion_id == Promotion.id)
-            .join(Sku, Sku.id == FlashSaleItem.sku_id)
-            .join(Product, Product.id == Sku.product_id)
-            .where(Promotion.code == code, Promotion.kind == "flash_sale",
-                   Sku.code == sku_code)).first()
+        row = self.session.execute(_OFFER, {"code": code, "sku_code": sku_code}).first()
         return FlashOfferRecord(*row) if row else None
 
     def left(self, promotion_id: int, sku_id: int) -> int:

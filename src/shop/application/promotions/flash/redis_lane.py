@@ -34,6 +34,10 @@ T = TypeVar("T")
 
 #: How long the lane is left alone after Redis failed to answer.
 BREAKER_SECONDS = 5.0
+#: How long a command may wait for Redis's answer, and the longest a worker blocks on an empty
+#: queue (less, so that an empty queue is never mistaken for a Redis that stopped answering).
+SOCKET_TIMEOUT_SECONDS = 1.0
+MAX_BLOCK_SECONDS = 0.5
 
 _ADMIT = """
 if redis.call('EXISTS', KEYS[5]) == 1 then return 'again' end
@@ -119,7 +123,8 @@ class RedisLane:
     def from_url(cls, url: str, prefix: str = "shop") -> RedisLane:
         # Short timeouts: a buyer waits on a stopped Redis for a fraction of a second, once,
         # before the breaker sends everyone to the database lane.
-        return cls(redis.Redis.from_url(url, socket_connect_timeout=0.25, socket_timeout=1.0,
+        return cls(redis.Redis.from_url(url, socket_connect_timeout=0.25,
+                                        socket_timeout=SOCKET_TIMEOUT_SECONDS,
                                         health_check_interval=5), prefix)
 
     # -- keys --------------------------------------------------------------------------------
@@ -157,8 +162,11 @@ class RedisLane:
             args=[left, ttl, *pairs])))
 
     def next(self, wait_seconds: float) -> Ticket | None:
+        # Blocking for less than the socket's timeout, which would take an empty queue for a
+        # Redis that stopped answering.
+        wait = min(wait_seconds, MAX_BLOCK_SECONDS)
         found: Any = self._call(lambda: self.client.blmove(
-            self._queue, self._processing, wait_seconds, "RIGHT", "LEFT"))  # type: ignore[arg-type]
+            self._queue, self._processing, wait, "RIGHT", "LEFT"))  # type: ignore[arg-type]
         return Ticket.loads(found) if found is not None else None
 
     def settle(self, ticket: Ticket, outcome: TicketState, give_back: bool) -> bool:
