@@ -75,6 +75,8 @@ from shop.application.public_url import MissingPublicUrl, absolute_link, public_
 from shop.application.reference import ReferenceCache, ReferenceReader
 from shop.application.regions.service import RegionService
 from shop.application.rewards.service import RewardsService
+from shop.application.sales_channels import WEB
+from shop.application.sales_channels import checked as checked_channel
 from shop.application.security.passwords import Passwords, hasher_from_settings
 from shop.application.security.throttle import Throttled
 from shop.application.sessions.service import SessionGrant, SessionPrincipal, SessionService
@@ -218,6 +220,7 @@ class Shop:
         locale: str | None = None,
         writes: bool = True,
         client_ip: str | None = None,
+        channel: str = WEB,
     ) -> UnitOfWork:
         """Services for one unit of work whose commit belongs to ``transaction_manager``.
 
@@ -226,7 +229,8 @@ class Shop:
         session = open_session(self._sessions, transaction_manager, now=self.clock.now,
                                writes=writes)
         uow = UnitOfWork(self, session, actor or ANONYMOUS,
-                         normalize_locale(locale, self.default_locale), client_ip)
+                         normalize_locale(locale, self.default_locale), client_ip,
+                         checked_channel(channel))
         if actor is None and session_token:
             uow.actor = uow.identify(session_token)
         return uow
@@ -234,17 +238,19 @@ class Shop:
     @contextmanager
     def transaction(
         self, actor: Actor | None = None, *, locale: str | None = None, writes: bool = True,
-        client_ip: str | None = None,
+        client_ip: str | None = None, channel: str = WEB,
     ) -> Iterator[UnitOfWork]:
         """Commit when the block ends, abort if it raises.
 
         ``client_ip`` is the address of the visitor the work is for (an integrator's own API
         serving a login, say): the per-address rate limits count it, as for a request.
+        ``channel`` is where the visitor shops from (``web``, ``mobile``, ``app``,
+        ``mini_program``): campaigns limited to a channel apply only there.
         """
         manager = transaction_package.TransactionManager(explicit=True)
         with manager:
             yield self.bind(manager, actor or ANONYMOUS, locale=locale, writes=writes,
-                            client_ip=client_ip)
+                            client_ip=client_ip, channel=channel)
 
     def retrying(
         self, work: Callable[[UnitOfWork], T], actor: Actor | None = None, *,
@@ -291,7 +297,7 @@ class UnitOfWork:
     """
 
     def __init__(self, shop: Shop, session: Any, actor: Actor, locale: str,
-                 client_ip: str | None = None) -> None:
+                 client_ip: str | None = None, channel: str = WEB) -> None:
         self.shop = shop
         self.clock = shop.clock
         self._session = session
@@ -299,12 +305,16 @@ class UnitOfWork:
         self.locale = locale
         #: The visitor's address when the work comes from a request (for audit and throttling).
         self.client_ip = client_ip
+        #: Where the visitor shops from (``shop.application.sales_channels``).
+        self.channel = channel
 
-    def acting_as(self, actor: Actor, locale: str | None = None) -> UnitOfWork:
+    def acting_as(self, actor: Actor, locale: str | None = None,
+                  channel: str | None = None) -> UnitOfWork:
         """The same unit of work for another actor: a job step doing what a shopper asked
-        for (a queued flash-sale buy) under that shopper's rules."""
+        for (a queued flash-sale buy) under that shopper's rules, language and channel."""
         return UnitOfWork(self.shop, self._session, actor,
-                          normalize_locale(locale, self.locale), self.client_ip)
+                          normalize_locale(locale, self.locale), self.client_ip,
+                          checked_channel(channel or self.channel))
 
     def identify(self, session_token: str) -> Actor:
         """The actor behind a login session, or anonymous when it has ended or never was."""

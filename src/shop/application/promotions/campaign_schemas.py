@@ -17,6 +17,7 @@ import colander
 
 from shop.application.i18n import _
 from shop.application.money import MAX_AMOUNT, Money
+from shop.application.sales_channels import CHANNELS
 
 #: Every rule a campaign can run, what it is called, and the fields it needs.
 KINDS = {
@@ -43,8 +44,6 @@ RULE_FIELDS = {
     "flash_sale": ("items",),
     "special_price": ("items",),
 }
-CHANNELS = {"web": _("Web"), "mobile": _("Mobile web"), "app": _("App"),
-            "mini_program": _("Mini program")}
 #: Who a campaign may be for: anyone, a signed-in member, a member who has never paid for an
 #: order (新人).
 MEMBER_GROUPS = {"guest": _("Visitors"), "member": _("Members"), "new": _("New customers")}

@@ -124,7 +124,7 @@ class FlashSaleDesk:
         shopper = self.uow.accounts.actor_for(ticket.customer_id)
         if shopper is ANONYMOUS:
             return TicketState("failed", _remembered(_("Your account is closed"))), True
-        buyer = self.uow.acting_as(shopper, ticket.locale)
+        buyer = self.uow.acting_as(shopper, ticket.locale, ticket.channel)
         try:
             placed = buyer.checkout.buy_now({
                 "sku": ticket.sku_code, "quantity": ticket.quantity,
@@ -159,7 +159,7 @@ class FlashSaleDesk:
             promotion_id=record.promotion_id, sku_id=record.sku_id, sku_code=record.sku_code,
             quantity=values["quantity"], address=values["address"],
             shipping_method=values["shipping_method"], locale=self.uow.locale,
-            admitted_at=now.isoformat())
+            admitted_at=now.isoformat(), channel=self.uow.channel)
         ttl = max(60, int((record.ends_at + KEEP_AFTER - now).total_seconds()))
         answer = lane.admit(ticket, record.per_customer_limit, ttl)
         if answer == lanes.UNPRIMED:

@@ -46,6 +46,7 @@ class Ticket:
     shipping_method: str
     locale: str
     admitted_at: str  # ISO 8601, UTC
+    channel: str = "web"  # where the buyer shops from: the campaign's channels apply
 
     @property
     def sale(self) -> Sale:
