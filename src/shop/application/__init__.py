@@ -28,6 +28,8 @@ from shop.application.audit.service import AuditService
 from shop.application.cart.service import CartService
 from shop.application.catalog.service import CatalogService
 from shop.application.clock import Clock, ManualClock, SystemClock
+from shop.application.dashboard.read_models import Comparison, DayFigures, Overview, Todo
+from shop.application.dashboard.service import DashboardService
 from shop.application.demo.service import DemoService
 from shop.application.errors import (
     Conflict,
@@ -94,6 +96,8 @@ from shop.application.staff.read_models import (
 )
 from shop.application.staff.roles import RoleService
 from shop.application.staff.service import StaffService
+from shop.application.visits.service import VisitService, flush_visits
+from shop.application.visits.tally import VisitTally
 from shop.data import commits_apart, make_engine, make_session_factory, open_session
 from shop.data import migrations as data_migrations
 
@@ -107,8 +111,10 @@ __all__ = [
     "CheckoutView",
     "Clock",
     "CodeSent",
+    "Comparison",
     "Conflict",
     "Dashboard",
+    "DayFigures",
     "Forbidden",
     "Invalid",
     "ManualClock",
@@ -117,6 +123,7 @@ __all__ = [
     "OrderDetail",
     "OrderPage",
     "OrderSummary",
+    "Overview",
     "PastLastPage",
     "Permission",
     "PermissionChoice",
@@ -138,6 +145,7 @@ __all__ = [
     "StaffSignedIn",
     "StaffView",
     "Throttled",
+    "Todo",
     "TrackingEventView",
     "UnitOfWork",
 ]
@@ -172,6 +180,8 @@ class Shop:
         #: Whether a write may commit on a connection of its own beside an open unit of work
         #: (PostgreSQL through an engine): how a counted failure outlives a rollback.
         self.commits_apart = commits_apart(bind)
+        #: Storefront visitors counted in this process, added to the database in batches.
+        self.visit_tally = VisitTally()
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], *, clock: Clock | None = None,
@@ -260,6 +270,11 @@ class Shop:
         names them: ``deliver-messages``, ``dispatch-events``, ``purge-expired``,
         ``track-shipments``); its counts."""
         return find_job(name).run(self)
+
+    def flush_visits(self, *, force: bool = False) -> int:
+        """Add the visitors this process counted to the database when due (``force``: now);
+        how many. The web tier calls it after a response; see ``shop.application.visits``."""
+        return flush_visits(self, force=force)
 
     def upgrade_database(self, revision: str = "heads") -> None:
         data_migrations.upgrade(self._bind, revision)
@@ -433,6 +448,14 @@ class UnitOfWork:
     @cached_property
     def shipping(self) -> ShippingService:
         return ShippingService(self)
+
+    @cached_property
+    def dashboard(self) -> DashboardService:
+        return DashboardService(self)
+
+    @cached_property
+    def visits(self) -> VisitService:
+        return VisitService(self)
 
     @cached_property
     def audit_log(self) -> AuditBrowser:
