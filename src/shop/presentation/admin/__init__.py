@@ -31,6 +31,8 @@ def includeme(config: Configurator) -> None:
     config.add_route("admin_role_edit", "/admin/roles/{code}")
     config.add_route("admin_role_delete", "/admin/roles/{code}/delete")
     config.add_route("admin_audit", "/admin/audit")
+    # Writes on GET: an export is itself recorded in the audit log.
+    config.add_route("admin_audit_export", "/admin/audit/export.csv", writes_on_get=True)
     config.add_route("admin_settings", "/admin/settings")
 
     config.add_admin_area("admin", _("Dashboard"), Permission.ADMIN_ACCESS, order=0,
