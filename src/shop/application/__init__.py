@@ -86,6 +86,7 @@ from shop.application.shipping.service import ShippingService
 from shop.application.staff.read_models import (
     Dashboard,
     PermissionChoice,
+    PermissionGroup,
     RoleRef,
     RoleSaved,
     RoleView,
@@ -127,6 +128,7 @@ __all__ = [
     "PastLastPage",
     "Permission",
     "PermissionChoice",
+    "PermissionGroup",
     "PlacedOrder",
     "ProfileView",
     "RoleRef",
