@@ -36,7 +36,8 @@ def _chart(overview: Overview) -> TrendChart | None:
     days = [figures.day for figures in overview.trend]
     if overview.shows_sales:
         return trend_chart(days, [f.sales if f.sales is not None else Decimal(0)
-                                 for f in overview.trend], price_filter)
+                                 for f in overview.trend],
+                           lambda value: price_filter(Decimal(value)))
     return trend_chart(days, [f.visitors or 0 for f in overview.trend], str)
 
 

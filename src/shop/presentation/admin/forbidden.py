@@ -15,7 +15,8 @@ TEMPLATE = template("admin/forbidden.jinja2")
 
 
 def is_back_office(request: Request) -> bool:
-    return request.path == "/admin" or request.path.startswith("/admin/")
+    path = str(request.path)
+    return path == "/admin" or path.startswith("/admin/")
 
 
 def admin_forbidden_page(request: Request) -> Response:
