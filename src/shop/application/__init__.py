@@ -28,6 +28,8 @@ from shop.application.audit.service import AuditService
 from shop.application.cart.service import CartService
 from shop.application.catalog.service import CatalogService
 from shop.application.clock import Clock, ManualClock, SystemClock
+from shop.application.dashboard.read_models import Comparison, DayFigures, Overview, Todo
+from shop.application.dashboard.service import DashboardService
 from shop.application.demo.service import DemoService
 from shop.application.errors import (
     Conflict,
@@ -89,6 +91,7 @@ from shop.application.shipping.service import ShippingService
 from shop.application.staff.read_models import (
     Dashboard,
     PermissionChoice,
+    PermissionGroup,
     RoleRef,
     RoleSaved,
     RoleView,
@@ -99,6 +102,8 @@ from shop.application.staff.read_models import (
 )
 from shop.application.staff.roles import RoleService
 from shop.application.staff.service import StaffService
+from shop.application.visits.service import VisitService, flush_visits
+from shop.application.visits.tally import VisitTally
 from shop.data import commits_apart, make_engine, make_session_factory, open_session
 from shop.data import migrations as data_migrations
 
@@ -112,8 +117,10 @@ __all__ = [
     "CheckoutView",
     "Clock",
     "CodeSent",
+    "Comparison",
     "Conflict",
     "Dashboard",
+    "DayFigures",
     "Forbidden",
     "Invalid",
     "ManualClock",
@@ -122,9 +129,11 @@ __all__ = [
     "OrderDetail",
     "OrderPage",
     "OrderSummary",
+    "Overview",
     "PastLastPage",
     "Permission",
     "PermissionChoice",
+    "PermissionGroup",
     "PlacedOrder",
     "ProfileView",
     "RoleRef",
@@ -143,6 +152,7 @@ __all__ = [
     "StaffSignedIn",
     "StaffView",
     "Throttled",
+    "Todo",
     "TrackingEventView",
     "UnitOfWork",
 ]
@@ -180,6 +190,8 @@ class Shop:
         #: The flash-sale burst lane (``shop.flash_sales.redis_url``), or None: flash sales
         #: sell through the database alone. A test or an integrator may set another.
         self.flash_lane: BurstLane | None = lane_from_settings(self.settings)
+        #: Storefront visitors counted in this process, added to the database in batches.
+        self.visit_tally = VisitTally()
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], *, clock: Clock | None = None,
@@ -272,6 +284,11 @@ class Shop:
         names them: ``deliver-messages``, ``dispatch-events``, ``purge-expired``,
         ``track-shipments``); its counts."""
         return find_job(name).run(self)
+
+    def flush_visits(self, *, force: bool = False) -> int:
+        """Add the visitors this process counted to the database when due (``force``: now);
+        how many. The web tier calls it after a response; see ``shop.application.visits``."""
+        return flush_visits(self, force=force)
 
     def upgrade_database(self, revision: str = "heads") -> None:
         data_migrations.upgrade(self._bind, revision)
@@ -459,6 +476,14 @@ class UnitOfWork:
     @cached_property
     def shipping(self) -> ShippingService:
         return ShippingService(self)
+
+    @cached_property
+    def dashboard(self) -> DashboardService:
+        return DashboardService(self)
+
+    @cached_property
+    def visits(self) -> VisitService:
+        return VisitService(self)
 
     @cached_property
     def audit_log(self) -> AuditBrowser:
