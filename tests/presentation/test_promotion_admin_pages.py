@@ -89,7 +89,7 @@ def test_staff_without_the_permission_are_refused_and_anonymous_sent_to_login(ap
                                           status=303).location
     signed_in(app, system, ["merchandiser"])
     for path in PAGES:
-        assert app.get(path, headers=EN, status=403).html.select_one("#error-page")
+        assert app.get(path, headers=EN, status=403).html.select_one("#admin-forbidden")
     for path, fields in posts.items():
         app.post(path, {"csrf_token": token, **fields}, headers=EN, status=403)
     areas = {a["data-area"] for a in app.get("/admin", headers=EN).html.select("#admin-nav a")}
@@ -134,7 +134,7 @@ def test_a_good_campaign_is_started_in_the_shops_time_zone_and_listed(app, syste
     with shop.transaction() as tx:
         stored = tx._session.get(Promotion, summary.id)
         assert stored.channels == "web app" and '"group_exclusive"' in stored.stacking
-        assert stored.created_by == row.find_parent("body").select_one("#admin-who").text
+        assert stored.created_by == row.find_parent("body").select_one("#admin-who")["title"]
 
 
 @pytest.mark.parametrize(("fields", "named"), [

@@ -305,3 +305,19 @@ def test_the_default_language_setting_serves_visitors_who_state_no_preference(ap
 
 def test_the_storefront_falls_back_to_the_translated_default_name(app):
     assert app.get("/", headers=EN).html.select_one("#logo").text == "Shop"
+
+
+def test_member_level_thresholds_are_set_in_the_settings_form(app, shop, system, admin):
+    signed_in(app, system, ["administrator"])
+    form = app.get("/admin/settings").forms["settings-form"]
+    assert form["member_level_gold"].value == "5000.00"
+    form["member_level_gold"] = "800"  # below silver's ¥1,000
+    page = form.submit(status=400)
+    assert page.html.select_one("[data-field=member_level_gold]").text == \
+        "More than the level below it (¥1000.00)"
+    assert system.settings.current().member_level_gold == "5000.00"
+    form = page.forms["settings-form"]
+    form["member_level_gold"] = "3000"
+    form.submit(status=303)
+    with shop.transaction() as tx:
+        assert tx.settings.current().member_level_gold == "3000.00"

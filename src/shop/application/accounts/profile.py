@@ -12,6 +12,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from shop.application.accounts.codes import CODE_LIFETIME, WRONG_CODE, OneTimeCodes
+from shop.application.accounts.levels import WINDOW, MemberStanding, standing
 from shop.application.accounts.messages import render
 from shop.application.accounts.read_models import (
     AccountBadge,
@@ -36,6 +37,7 @@ from shop.application.security.throttle import Limit, LockAudit, Rule, Throttle
 from shop.application.sessions.service import LoginSessions, SessionGrant
 from shop.application.validation import validate
 from shop.data.models import Customer
+from shop.data.repositories.ordering import OrderRepository
 
 if TYPE_CHECKING:
     from shop.application import UnitOfWork
@@ -88,6 +90,13 @@ class Profile:
 
     def view(self) -> ProfileView:
         return profile_view(self._me())
+
+    def standing(self) -> MemberStanding:
+        """The shopper's member level and what the next one asks."""
+        customer = self._me()
+        _kept, spend = OrderRepository(self.uow._session).standing(
+            customer.id, self.uow.clock.now() - WINDOW)
+        return standing(spend, self.uow.settings.current().level_thresholds)
 
     def update(self, data: dict[str, Any]) -> ProfileView:
         customer = self._me()

@@ -11,6 +11,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from shop.application.accounts.customers import CustomerAccounts
+from shop.application.accounts.levels import MemberStanding
 from shop.application.accounts.login import Authentication
 from shop.application.accounts.profile import Profile
 from shop.application.accounts.read_models import (
@@ -96,6 +97,11 @@ class AccountService:
 
     def profile(self) -> ProfileView:
         return self._profile.view()
+
+    def standing(self) -> MemberStanding:
+        """The signed-in shopper's member level (会员等级), their last year's spending, and
+        what more reaches the next level."""
+        return self._profile.standing()
 
     def update_profile(self, data: dict[str, Any]) -> ProfileView:
         return self._profile.update(data)

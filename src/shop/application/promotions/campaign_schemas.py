@@ -15,6 +15,7 @@ from typing import Any
 
 import colander
 
+from shop.application.accounts.levels import LEVELS
 from shop.application.i18n import _
 from shop.application.money import MAX_AMOUNT, Money
 from shop.application.sales_channels import CHANNELS
@@ -45,8 +46,9 @@ RULE_FIELDS = {
     "special_price": ("items",),
 }
 #: Who a campaign may be for: anyone, a signed-in member, a member who has never paid for an
-#: order (新人).
-MEMBER_GROUPS = {"guest": _("Visitors"), "member": _("Members"), "new": _("New customers")}
+#: order (新人), a member level and those above it (会员价).
+MEMBER_GROUPS = {"guest": _("Visitors"), "member": _("Members"), "new": _("New customers"),
+                 **LEVELS}
 MODES = ("stackable", "group_exclusive", "exclusive")
 MAX_TIERS = 10
 MAX_ITEMS = 200

@@ -19,6 +19,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+from shop.application.accounts import levels
 from shop.application.errors import Conflict
 from shop.application.i18n import _
 from shop.application.locales import pick
@@ -149,13 +150,17 @@ class PromotionPricer:
             self._repo.live(self.uow.clock.now())))
 
     def groups(self, customer_id: int | None) -> frozenset[str]:
-        """The member groups a visitor is in: ``guest``, or ``member`` and, before their first
-        order that was not called off, ``new``."""
+        """The member groups a visitor is in: ``guest``; or ``member``, ``new`` before their
+        first order that was not called off, and every member level their last year's
+        spending reaches (``shop.application.accounts.levels``)."""
         if customer_id is None:
             return frozenset({"guest"})
         if customer_id not in self._groups:
-            kept = OrderRepository(self.uow._session).has_kept_order(customer_id)
-            self._groups[customer_id] = frozenset({"member"} if kept else {"member", "new"})
+            kept, spend = OrderRepository(self.uow._session).standing(
+                customer_id, self.uow.clock.now() - levels.WINDOW)
+            thresholds = self.uow.settings.current().level_thresholds
+            self._groups[customer_id] = frozenset(
+                {"member", *levels.reached(spend, thresholds), *(() if kept else ("new",))})
         return self._groups[customer_id]
 
     def price(self, lines: Sequence[LineInput], customer_id: int | None, *,

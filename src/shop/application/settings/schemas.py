@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import colander
 
 from shop.application.i18n import _
 from shop.application.locales import LOCALES
+from shop.application.money import Money
 
 CURRENCIES = ("CNY",)
 PHONE = re.compile(r"^\+?[0-9][0-9 ()-]{4,28}[0-9]$")
@@ -45,6 +47,11 @@ def _or_empty(validator: colander.All) -> object:
     return check
 
 
+def _level_spend() -> colander.SchemaNode:
+    return colander.SchemaNode(Money(), missing=colander.drop, validator=colander.Range(
+        min=Decimal("0.01"), min_err=_("More than ¥0")))
+
+
 class BaseSettingsSchema(colander.MappingSchema):
     """Every key is optional on input: what is not given keeps its current value. A key given
     empty clears an optional text; for a choice (locale, currency, time zone) it is an error."""
@@ -67,3 +74,6 @@ class BaseSettingsSchema(colander.MappingSchema):
         validator=_or_empty(colander.All(colander.Regex(
             PHONE, _("Digits, spaces, hyphens and brackets, e.g. 400-820-8820")))))
     contact_address = _text(200, missing=colander.drop)
+    member_level_silver = _level_spend()
+    member_level_gold = _level_spend()
+    member_level_platinum = _level_spend()

@@ -9,12 +9,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import colander
 
+from shop.application.accounts.levels import DEFAULT_THRESHOLDS, LEVELS
 from shop.application.actors import Permission
+from shop.application.errors import Invalid
+from shop.application.i18n import _
 from shop.application.locales import pick
 from shop.application.settings.schemas import BaseSettingsSchema
 from shop.application.validation import validate
@@ -38,6 +42,10 @@ class BaseSettings:
     contact_email: str = ""
     contact_phone: str = ""
     contact_address: str = ""
+    #: Member levels' spending thresholds in yuan (``shop.application.accounts.levels``).
+    member_level_silver: str = DEFAULT_THRESHOLDS["silver"]
+    member_level_gold: str = DEFAULT_THRESHOLDS["gold"]
+    member_level_platinum: str = DEFAULT_THRESHOLDS["platinum"]
 
     def shop_name(self, locale: str) -> str:
         """The name in ``locale``, else in the other language, else ""."""
@@ -46,6 +54,10 @@ class BaseSettings:
     @property
     def zone(self) -> ZoneInfo:
         return ZoneInfo(self.time_zone)
+
+    @property
+    def level_thresholds(self) -> dict[str, Decimal]:
+        return {level: Decimal(getattr(self, f"member_level_{level}")) for level in LEVELS}
 
 
 KEYS = tuple(f.name for f in fields(BaseSettings))
@@ -69,8 +81,10 @@ class SettingsService:
     def update(self, data: Mapping[str, Any]) -> BaseSettings:
         """Change the given keys; the others keep their values."""
         self.uow.actor.require(Permission.SETTINGS_MANAGE)
-        values = validate(BaseSettingsSchema(), data)
+        values = {key: str(value) if isinstance(value, Decimal) else value
+                  for key, value in validate(BaseSettingsSchema(), data).items()}
         before = asdict(self.current())
+        _levels_rise({**before, **values})
         changed = {key: value for key, value in values.items() if before[key] != value}
         for key, value in changed.items():
             self.repo.put(key, value, self.uow.actor.name)
@@ -81,6 +95,18 @@ class SettingsService:
         return self.current()
 
 
+def _levels_rise(values: Mapping[str, Any]) -> None:
+    """Each member level asks for more than the one below it."""
+    previous: tuple[str, Decimal] | None = None
+    for level in LEVELS:
+        key = f"member_level_{level}"
+        amount = Decimal(str(values[key]))
+        if previous is not None and amount <= previous[1]:
+            raise Invalid({key: _("More than the level below it (¥${amount})",
+                                  mapping={"amount": previous[1]})})
+        previous = (key, amount)
+
+
 def _checked(defaults: BaseSettings, stored: dict[str, str]) -> BaseSettings:
     """Stored values that still pass the schema (a time zone the system no longer knows, say,
     falls back to its default rather than breaking every page)."""
@@ -88,7 +114,8 @@ def _checked(defaults: BaseSettings, stored: dict[str, str]) -> BaseSettings:
     good = {}
     for key, value in stored.items():
         try:
-            good.update(schema.deserialize({key: value}))
+            good.update({name: str(found) if isinstance(found, Decimal) else found
+                         for name, found in schema.deserialize({key: value}).items()})
         except colander.Invalid:
             continue
     return BaseSettings(**{**asdict(defaults), **good})

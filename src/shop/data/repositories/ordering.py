@@ -15,7 +15,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.orm import Session
 
 from shop.data.models import Order, OrderInvoice, OrderLine, OrderTransition
@@ -116,6 +116,22 @@ class OrderRepository:
             select(Order.id).where(Order.customer_id == customer_id,
                                    Order.state.not_in(("cancelled", "closed"))).limit(1)) \
             is not None
+
+    def standing(self, customer_id: int, since: datetime) -> tuple[bool, Decimal]:
+        """Whether the shopper has an order that was not cancelled or closed unpaid, and what
+        their orders placed since ``since`` that were paid and not called off came to: one
+        pass over the shopper's orders (``ix_shop_order_customer_id``)."""
+        kept = Order.state.not_in(("cancelled", "closed"))
+        # Cash on delivery is paid when it is delivered; online, from ``paid`` on.
+        paid = or_(Order.state.in_(("delivered", "completed")),
+                   (Order.payment_method == "online")
+                   & Order.state.in_(("paid", "awaiting_shipment", "shipped")))
+        row = self.session.execute(
+            select(func.count(Order.id).filter(kept),
+                   func.coalesce(func.sum(Order.payable).filter(paid & (Order.placed_at >= since)),
+                                 0))
+            .where(Order.customer_id == customer_id)).one()
+        return row[0] > 0, Decimal(row[1]).quantize(Decimal("0.01"))
 
     def number_for_key(self, customer_id: int, idempotency_key: str) -> str | None:
         """The order a checkout form with this key already placed, if any."""

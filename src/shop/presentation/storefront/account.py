@@ -228,7 +228,8 @@ def _after_reset(request: Request) -> HTTPSeeOther:
 @view_config(route_name="account", request_method="GET",
              renderer=template("account/overview.jinja2"), permission=Permission.ACCOUNT_SELF)
 def overview(request: Request) -> dict[str, Any]:
-    return _page(request, profile=request.shop.accounts.profile(), done=_done(request))
+    return _page(request, profile=request.shop.accounts.profile(),
+                 standing=request.shop.accounts.standing(), done=_done(request))
 
 
 @view_config(route_name="account_profile", request_method="GET",
