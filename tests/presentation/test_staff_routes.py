@@ -13,6 +13,7 @@ import pytest
 
 from shop.application.staff.builtin_roles import BUILTIN_ROLES
 from shop.presentation.security import PUBLIC
+from tests import factories
 from tests import staff_factories as sf
 
 ACTORS = ["anonymous", "shopper", *BUILTIN_ROLES]
@@ -56,10 +57,12 @@ def world(system):
     coupon = system.coupons.create_template({
         "name_zh": "巡", "name_en": "Walk", "kind": "free_shipping",
         "scope": {"everything": True}, "valid_days": 30})
+    category = factories.category(system, "walk-category")
     return {"members": members, "shopper": sf.customer(system),
             "fixtures": {"id": victim.id, "code": "walk_custom"},
             # Routes whose placeholders name something else, by the start of their names.
-            "fixtures_of": {"admin_coupons": {"id": coupon.id}}}
+            "fixtures_of": {"admin_coupons": {"id": coupon.id},
+                            "admin_catalog_categories": {"id": category.id}}}
 
 
 def fixtures_for(world, name):

@@ -26,6 +26,7 @@ from shop.application.addresses.service import AddressService
 from shop.application.audit.browse import AuditBrowser
 from shop.application.audit.service import AuditService
 from shop.application.cart.service import CartService
+from shop.application.catalog.categories import CategoryRow, CategoryService
 from shop.application.catalog.service import CatalogService
 from shop.application.clock import Clock, ManualClock, SystemClock
 from shop.application.demo.service import DemoService
@@ -104,6 +105,7 @@ __all__ = [
     "AccountBadge",
     "Actor",
     "Breakdown",
+    "CategoryRow",
     "CheckoutView",
     "Clock",
     "CodeSent",
@@ -345,6 +347,11 @@ class UnitOfWork:
     @cached_property
     def catalog(self) -> CatalogService:
         return CatalogService(self)
+
+    @cached_property
+    def categories(self) -> CategoryService:
+        """The category tree as staff shape it (``shop.application.catalog.categories``)."""
+        return CategoryService(self)
 
     @cached_property
     def inventory(self) -> InventoryService:
