@@ -58,11 +58,13 @@ def world(system):
         "name_zh": "巡", "name_en": "Walk", "kind": "free_shipping",
         "scope": {"everything": True}, "valid_days": 30})
     category = factories.category(system, "walk-category")
+    brand = factories.brand(system, "walk-brand")
     return {"members": members, "shopper": sf.customer(system),
             "fixtures": {"id": victim.id, "code": "walk_custom"},
             # Routes whose placeholders name something else, by the start of their names.
             "fixtures_of": {"admin_coupons": {"id": coupon.id},
-                            "admin_catalog_categories": {"id": category.id}}}
+                            "admin_catalog_categories": {"id": category.id},
+                            "admin_catalog_brands": {"id": brand.id}}}
 
 
 def fixtures_for(world, name):

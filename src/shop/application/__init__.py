@@ -26,6 +26,7 @@ from shop.application.addresses.service import AddressService
 from shop.application.audit.browse import AuditBrowser
 from shop.application.audit.service import AuditService
 from shop.application.cart.service import CartService
+from shop.application.catalog.brands import BrandRow, BrandService
 from shop.application.catalog.categories import CategoryRow, CategoryService
 from shop.application.catalog.service import CatalogService
 from shop.application.clock import Clock, ManualClock, SystemClock
@@ -104,6 +105,7 @@ __all__ = [
     "ANONYMOUS",
     "AccountBadge",
     "Actor",
+    "BrandRow",
     "Breakdown",
     "CategoryRow",
     "CheckoutView",
@@ -347,6 +349,11 @@ class UnitOfWork:
     @cached_property
     def catalog(self) -> CatalogService:
         return CatalogService(self)
+
+    @cached_property
+    def brands(self) -> BrandService:
+        """Brands as staff keep them (``shop.application.catalog.brands``)."""
+        return BrandService(self)
 
     @cached_property
     def categories(self) -> CategoryService:

@@ -28,6 +28,7 @@ import deform
 import peppercorn
 from markupsafe import Markup
 from pyramid.csrf import get_csrf_token
+from pyramid.httpexceptions import HTTPBadRequest
 from pyramid.request import Request
 from pyramid.threadlocal import get_current_request
 
@@ -92,7 +93,11 @@ class SchemaForm:
         """``call(posted)`` when the POST passes the schema; None when it or the service
         refused it, with the response's status set to 400 and the messages on the fields."""
         try:
-            self.form.validate_pstruct(peppercorn.parse(self.request.POST.items()))
+            pstruct = peppercorn.parse(self.request.POST.items())
+        except ValueError:  # unbalanced or unknown __start__/__end__ markers: no page sent them
+            raise HTTPBadRequest() from None
+        try:
+            self.form.validate_pstruct(pstruct)
         except deform.ValidationFailure:
             self._refused()
             return None

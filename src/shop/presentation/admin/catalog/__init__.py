@@ -20,4 +20,6 @@ WRITE = Permission.CATALOG_WRITE
 def includeme(config: Configurator) -> None:
     config.add_translation_dirs("deform:locale")
     config.include(".categories")
+    config.include(".brands")
     config.add_admin_area("admin_catalog_categories", _("Categories"), VIEW, order=100)
+    config.add_admin_area("admin_catalog_brands", _("Brands"), VIEW, order=110)
