@@ -59,12 +59,15 @@ def world(system):
         "scope": {"everything": True}, "valid_days": 30})
     category = factories.category(system, "walk-category")
     brand = factories.brand(system, "walk-brand")
+    factories.attributes(system)
+    color = next(a for a in system.attributes.attributes() if a.code == "color")
     return {"members": members, "shopper": sf.customer(system),
             "fixtures": {"id": victim.id, "code": "walk_custom"},
             # Routes whose placeholders name something else, by the start of their names.
             "fixtures_of": {"admin_coupons": {"id": coupon.id},
                             "admin_catalog_categories": {"id": category.id},
-                            "admin_catalog_brands": {"id": brand.id}}}
+                            "admin_catalog_brands": {"id": brand.id},
+                            "admin_catalog_attributes": {"id": color.id, "code": "red"}}}
 
 
 def fixtures_for(world, name):

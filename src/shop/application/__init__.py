@@ -26,6 +26,12 @@ from shop.application.addresses.service import AddressService
 from shop.application.audit.browse import AuditBrowser
 from shop.application.audit.service import AuditService
 from shop.application.cart.service import CartService
+from shop.application.catalog.attributes import (
+    AttributeDetail,
+    AttributeRow,
+    AttributeService,
+    AttributeValueRow,
+)
 from shop.application.catalog.brands import BrandRow, BrandService
 from shop.application.catalog.categories import CategoryRow, CategoryService
 from shop.application.catalog.service import CatalogService
@@ -105,6 +111,9 @@ __all__ = [
     "ANONYMOUS",
     "AccountBadge",
     "Actor",
+    "AttributeDetail",
+    "AttributeRow",
+    "AttributeValueRow",
     "BrandRow",
     "Breakdown",
     "CategoryRow",
@@ -349,6 +358,12 @@ class UnitOfWork:
     @cached_property
     def catalog(self) -> CatalogService:
         return CatalogService(self)
+
+    @cached_property
+    def attributes(self) -> AttributeService:
+        """Attributes and their values as staff keep them
+        (``shop.application.catalog.attributes``)."""
+        return AttributeService(self)
 
     @cached_property
     def brands(self) -> BrandService:

@@ -172,8 +172,18 @@ class PlaceSchema(colander.MappingSchema):
 
 
 class AttributeValueSchema(colander.MappingSchema):
-    code = colander.SchemaNode(colander.String(), validator=colander.Regex(
-        SLUG, SLUG_MESSAGE))
+    """A value of an attribute; its code is how listings' links and product imports name it
+    ("color:red"), so it never changes once made."""
+
+    code = colander.SchemaNode(colander.String(), validator=colander.All(
+        colander.Length(max=60), colander.Regex(SLUG, SLUG_MESSAGE)))
+    name_zh = colander.SchemaNode(colander.String(), validator=colander.Length(1, 120))
+    name_en = colander.SchemaNode(colander.String(), missing="", validator=colander.Length(0, 120))
+
+
+class AttributeValueEditSchema(colander.MappingSchema):
+    """Renaming a value: its names only."""
+
     name_zh = colander.SchemaNode(colander.String(), validator=colander.Length(1, 120))
     name_en = colander.SchemaNode(colander.String(), missing="", validator=colander.Length(0, 120))
 
@@ -188,7 +198,7 @@ RESERVED_CODES = ("page", "per_page", "sort", "price", "brand", "q", "sku")
 
 class AttributeSchema(colander.MappingSchema):
     code = colander.SchemaNode(colander.String(), validator=colander.All(
-        colander.Regex(SLUG, SLUG_MESSAGE),
+        colander.Length(max=60), colander.Regex(SLUG, SLUG_MESSAGE),
         colander.Function(lambda v: v not in RESERVED_CODES, _("This code is reserved"))))
     name_zh = colander.SchemaNode(colander.String(), validator=colander.Length(1, 120))
     name_en = colander.SchemaNode(colander.String(), missing="", validator=colander.Length(0, 120))
@@ -197,8 +207,18 @@ class AttributeSchema(colander.MappingSchema):
     values = AttributeValueList(validator=colander.Length(min=1))
 
 
+class AttributeEditSchema(colander.MappingSchema):
+    """What editing an attribute may change (its code, in listings' links, never changes); a
+    flag left out keeps its value."""
+
+    name_zh = colander.SchemaNode(colander.String(), validator=colander.Length(1, 120))
+    name_en = colander.SchemaNode(colander.String(), missing="", validator=colander.Length(0, 120))
+    is_variant_axis = colander.SchemaNode(colander.Boolean(), missing=colander.drop)
+    is_facet = colander.SchemaNode(colander.Boolean(), missing=colander.drop)
+
+
 class BrandSchema(colander.MappingSchema):
-    slug = colander.SchemaNode(colander.String(), validator=colander.Regex(
-        SLUG, SLUG_MESSAGE))
+    slug = colander.SchemaNode(colander.String(), validator=colander.All(
+        colander.Length(max=80), colander.Regex(SLUG, SLUG_MESSAGE)))
     name_zh = colander.SchemaNode(colander.String(), validator=colander.Length(1, 120))
     name_en = colander.SchemaNode(colander.String(), missing="", validator=colander.Length(0, 120))

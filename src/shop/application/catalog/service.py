@@ -24,7 +24,6 @@ from shop.application.catalog.read_models import (
 )
 from shop.application.catalog.reference import CatalogReference
 from shop.application.catalog.schemas import (
-    AttributeSchema,
     ProductSchema,
 )
 from shop.application.catalog.variants import variant_axes
@@ -174,22 +173,8 @@ class CatalogService:
         return BrandRef(row.id, row.slug, row.name)
 
     def create_attribute(self, data: Mapping[str, Any]) -> str:
-        """An attribute with its values; returns its code."""
-        self.uow.actor.require(Permission.CATALOG_WRITE)
-        values = validate(AttributeSchema(), data)
-        if self.attributes.code_taken(values["code"]):
-            raise Invalid({"code": _("Already taken")})
-        codes = [v["code"] for v in values["values"]]
-        if len(set(codes)) != len(codes):
-            raise Invalid({"values": _("Value codes must be unique")})
-        attribute_id = self.attributes.add(
-            code=values["code"], name_zh=values["name_zh"], name_en=values["name_en"],
-            is_variant_axis=values["is_variant_axis"], is_facet=values["is_facet"],
-            values=[(v["code"], v["name_zh"], v["name_en"]) for v in values["values"]])
-        self.uow._reference.changed("catalog")
-        self.uow._audit.record("catalog.attribute.create", "attribute", attribute_id,
-                              after=values)
-        return str(values["code"])
+        """An attribute with its values (see ``AttributeService.create``); returns its code."""
+        return self.uow.attributes.create(data).attribute.code
 
     def create_product(self, data: Mapping[str, Any]) -> ProductCard:
         """Create an SPU with its SKUs; a published one is listed at once.

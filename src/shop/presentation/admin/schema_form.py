@@ -37,6 +37,9 @@ from shop.presentation.untrusted import MAX_ECHO_LENGTH
 
 T = TypeVar("T")
 CSRF_FIELD = "csrf_token"
+#: Widgets that post one value as a group of texts (a date's parts, a password twice).
+_PARTS_WIDGETS = (deform.widget.DatePartsWidget, deform.widget.CheckedInputWidget,
+                  deform.widget.DateTimeInputWidget)
 
 
 def _translate(term: Any) -> str:
@@ -96,6 +99,10 @@ class SchemaForm:
             pstruct = peppercorn.parse(self.request.POST.items())
         except ValueError:  # unbalanced or unknown __start__/__end__ markers: no page sent them
             raise HTTPBadRequest() from None
+        if not _fits(self.form.schema, pstruct):
+            # A text where a group belongs, or a group where a text does: deform's widgets
+            # assume the shape their own HTML sends, and no page of ours sends another.
+            raise HTTPBadRequest()
         try:
             self.form.validate_pstruct(pstruct)
         except deform.ValidationFailure:
@@ -147,6 +154,21 @@ def _dress(node: colander.SchemaNode, path: str, formid: str, titles: Mapping[st
             child.oid = f"{formid}-{here.replace('.', '-')}"
         _dress(child, path if sequence else here, formid, titles, widgets, descriptions,
                in_sequence or sequence)
+
+
+def _fits(node: colander.SchemaNode, value: Any) -> bool:
+    """Whether posted ``value`` has the shape ``node``'s widget sends: a mapping of fields, a
+    list of items, a list of texts (a multiple choice), or one text."""
+    if isinstance(node.typ, colander.Mapping):
+        return isinstance(value, dict) and all(
+            _fits(child, value[child.name]) for child in node.children if child.name in value)
+    if isinstance(node.typ, colander.Sequence):
+        return isinstance(value, list) and all(_fits(node.children[0], item) for item in value)
+    if isinstance(node.typ, colander.Set | colander.List):
+        return isinstance(value, list | str) and all(isinstance(v, str) for v in value)
+    if isinstance(node.widget, _PARTS_WIDGETS):
+        return isinstance(value, dict) and all(isinstance(v, str) for v in value.values())
+    return isinstance(value, str)
 
 
 def _steps(schema: colander.SchemaNode, path: str) -> list[tuple[colander.SchemaNode, int]]:

@@ -21,5 +21,7 @@ def includeme(config: Configurator) -> None:
     config.add_translation_dirs("deform:locale")
     config.include(".categories")
     config.include(".brands")
+    config.include(".attributes")
     config.add_admin_area("admin_catalog_categories", _("Categories"), VIEW, order=100)
     config.add_admin_area("admin_catalog_brands", _("Brands"), VIEW, order=110)
+    config.add_admin_area("admin_catalog_attributes", _("Attributes"), VIEW, order=120)
