@@ -14,6 +14,7 @@ requires = [
     "psycopg[binary]>=3.1",
     "phonenumbers>=8.13",  # validates mainland mobile numbers, normalizes them to E.164
     "pyramid>=2.0",
+    "redis>=5.0",  # the flash-sale burst lane: atomic Lua scripts on a counter and a queue
     "pyramid_jinja2>=2.10",
     "pyramid_retry>=2.1",
     "pyramid_tm>=2.5",

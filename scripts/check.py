@@ -4,7 +4,7 @@ ruff → import contract → mypy → pytest on SQLite → the database tests ag
 it answers; both on two pytest workers; a module marked ``no_database`` runs once, on SQLite)
 → a real Celery worker on RabbitMQ against PostgreSQL, killed mid-batch (if both answer; it
 starts worker processes, so it runs on its own) → browser tests (if Debian's Chromium is
-installed). Under CI=true a skipped PostgreSQL, RabbitMQ or Chromium run is a failure.
+installed). Under CI=true a skipped PostgreSQL, RabbitMQ, Redis or Chromium run is a failure.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ BIN = Path(sys.executable).parent
 POSTGRES_URL = os.environ.get("SHOP_POSTGRES_URL",
                               "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 BROKER_URL = os.environ.get("SHOP_TEST_BROKER_URL", "amqp://guest:guest@127.0.0.1:5672//")
+REDIS_URL = os.environ.get("SHOP_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
 CHROMIUM = os.environ.get("SHOP_CHROMIUM", "/usr/bin/chromium")
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
@@ -61,6 +62,19 @@ def rabbitmq_answers() -> str | None:
     return None
 
 
+def redis_answers() -> str | None:
+    """None when Redis answers a PING, else why not."""
+    try:
+        import redis
+    except ImportError as exc:
+        return f"redis is not installed ({exc})"
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        return f"Redis at {REDIS_URL} does not answer ({exc})"
+    return None
+
+
 def main() -> int:
     results: dict[str, bool] = {}
     skipped: dict[str, str] = {}
@@ -69,6 +83,12 @@ def main() -> int:
     results["import contract"] = run("import contract", [str(BIN / "lint-imports")])
     results["mypy"] = run("mypy (strict, application tier)", [str(BIN / "mypy")])
     pytest = [str(BIN / "python"), "-m", "pytest", "-p", "no:cacheprovider"]
+    why_not_redis = redis_answers()
+    if why_not_redis is None:
+        # The flash-sale lane's tests then fail rather than skip if Redis goes away.
+        os.environ["SHOP_REQUIRE_REDIS"] = "true"
+    else:
+        skipped["flash-sale burst lane tests (Redis)"] = why_not_redis
     # Two workers, a test file each at a time (a module's fixtures are made once), each with
     # databases of its own. Not more: a concurrency test holds 30 of PostgreSQL's 100
     # connections, and two at once must still fit.
@@ -110,7 +130,7 @@ def main() -> int:
     for name, reason in skipped.items():
         print(f"  {'FAILED ' if IN_CI else 'skipped'} {name}: {reason}")
     if IN_CI and skipped:
-        print("  CI=true: PostgreSQL, RabbitMQ and Chromium are required, so a skip fails "
+        print("  CI=true: PostgreSQL, RabbitMQ, Redis and Chromium are required, so a skip fails "
               "the run.")
     return 0 if all(results.values()) and not (IN_CI and skipped) else 1
 

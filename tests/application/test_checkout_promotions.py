@@ -250,3 +250,18 @@ def test_the_twenty_first_wrong_code_at_checkout_is_refused_for_a_while(shop, cl
     clock.advance(timedelta(hours=1, minutes=1))
     assert prepared(shop, who, {}, coupon_code="REALCODE").breakdown.discount_total == \
         Decimal("10.00")
+
+
+def test_a_campaign_for_phones_applies_where_the_visitor_shops_from_a_phone(shop, clock,
+                                                                            stocked):
+    start(shop, clock, "phone-only", "amount_off", {"amount": "10.00"}, channels="mobile app")
+    who = buyer(shop)
+    with shop.transaction(who.actor) as tx:
+        tx.cart.add({"sku": stocked["a"], "quantity": "1"})
+    for channel, discount in (("web", "0.00"), ("mobile", "10.00"), ("app", "10.00"),
+                              ("mini_program", "0.00")):
+        with shop.transaction(who.actor, channel=channel) as tx:
+            assert tx.checkout.prepare().breakdown.discount_total == Decimal(discount), channel
+    with pytest.raises(Invalid) as unknown, shop.transaction(who.actor, channel="tv"):
+        pass
+    assert "channel" in unknown.value.errors

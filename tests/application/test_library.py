@@ -130,5 +130,5 @@ def test_description_is_sanitized(system):
 def test_a_unit_of_work_offers_only_what_the_readme_lists(system):
     """The database session and the internal steps (audit, outbox, events) stay private."""
     public = {name for name in dir(system) if not name.startswith("_")}
-    assert public == {"shop", "clock", "actor", "locale", "client_ip", "identify",
-                      *readme_services()}
+    assert public == {"shop", "clock", "actor", "locale", "channel", "client_ip", "identify",
+                      "acting_as", *readme_services()}

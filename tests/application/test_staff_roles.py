@@ -160,3 +160,17 @@ def test_editing_a_role_the_actor_holds_rotates_their_session(system):
     assert saved.session is not None
     assert tx.sessions.principal(mine.token) is None
     assert tx.sessions.principal(saved.session.token).id == me.id
+
+
+def test_permission_groups_hold_every_permission_once_by_module(system):
+    groups = system.roles.permission_groups()
+    flat = [c.value for g in groups for c in g.choices]
+    assert sorted(flat) == sorted(STAFF_PERMISSION_VALUES) and len(flat) == len(set(flat))
+    by_code = {g.code: {c.value for c in g.choices} for g in groups}
+    assert by_code["catalog"] == {"catalog:product:view", "catalog:product:write",
+                                  "wms:stock:view", "wms:stock:manage",
+                                  "purchasing:order:manage"}
+    assert by_code["orders"] == {"order:order:view", "order:order:manage"}
+    assert [g.code for g in groups] == ["home", "catalog", "orders", "marketing", "customers",
+                                        "finance", "system"]
+    assert all(c.label.interpolate() != c.value for g in groups for c in g.choices)

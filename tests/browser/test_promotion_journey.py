@@ -1,25 +1,32 @@
 """Shoppers meet the demo's promotions: the home page's campaigns, the flash sale's landing page
 and product page (its countdown ticking), a coupon claimed in the coupon center, the checkout's
 coupon select repricing the order as soon as it changes; and the exclusive flash sale beside the
-tiered 双十二满减 in one cart, the checkout showing the combination and the order keeping it."""
+tiered 双十二满减 in one cart, the checkout showing the combination and the order keeping it; and
+the flash sale bought with 立即抢购 through the burst lane, its ticket page waiting for the
+worker."""
 
 from __future__ import annotations
 
 import re
+import threading
 from decimal import Decimal
 
+import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
 from shop.application.demo.promotions import FLASH_SKU
+from shop.application.promotions.flash import worker
 from shop.data.models import Product, Sku
 from tests.accounts_support import STRONG_PASSWORD, register_mobile
 from tests.browser.conftest import screenshot
 from tests.coupons_support import MARKETER, template_data
+from tests.flash_support import redis_lane
 from tests.ordering_support import BEIJING
 
 MOBILE = "13900139088"
 SECOND_MOBILE = "13900139188"
+THIRD_MOBILE = "13900139288"
 COUNTDOWN = re.compile(r"^[0-9]{2,}:[0-5][0-9]:[0-5][0-9]$")
 
 
@@ -158,3 +165,50 @@ def test_a_flash_sale_and_a_tiered_spend_and_save_in_one_cart(page, live_shop):
     expect(page.locator("#breakdown")).to_contain_text("限时秒杀")
     expect(page.locator("#breakdown")).to_contain_text(f"{view.breakdown.discount_total:,.2f}")
     expect(page.locator("#breakdown")).to_contain_text(f"{view.breakdown.payable:,.2f}")
+
+
+@pytest.fixture
+def burst_lane(live_shop):
+    """The served shop's flash sales through a burst lane on the test Redis."""
+    for lane in redis_lane():
+        live_shop["shop"].flash_lane = lane
+        yield lane
+        live_shop["shop"].flash_lane = None
+
+
+def test_a_flash_sale_bought_through_the_burst_lane(page, live_shop, burst_lane):
+    base, shop = live_shop["url"], live_shop["shop"]
+    flash_slug = _flash_and_dear(shop)[0]
+    customer_id = register_mobile(shop, THIRD_MOBILE).customer_id
+    with shop.transaction() as tx:
+        actor = tx.accounts.actor_for(customer_id)
+    with shop.transaction(actor) as tx:
+        tx.addresses.add({"recipient": "王芳", "mobile": THIRD_MOBILE, "street": "长安街 8 号",
+                          **BEIJING})
+    page.goto(base + "/account/login")
+    page.fill("input[name=identifier]", THIRD_MOBILE)
+    page.fill("input[name=password]", STRONG_PASSWORD)
+    page.click("#login-form button[type=submit]")
+    expect(page.locator("#orders-link")).to_be_visible()
+
+    page.goto(base + f"/p/{flash_slug}?sku={FLASH_SKU}")
+    page.click("#flash-buy-link")
+    expect(page).to_have_url(re.compile(rf"/flash-sales/flash-sale/{FLASH_SKU}$"))
+    expect(page.locator("#flash-limit")).to_have_text("每人限购 1 件")
+    screenshot(page, "flash-buy")
+    page.click("#flash-buy")
+    # Queued: the page waits (reloading itself) until the worker has written the order.
+    expect(page.locator("#flash-ticket")).to_have_attribute("data-state", "queued")
+    stop = threading.Event()
+    writer = threading.Thread(target=worker.work, args=(shop,),
+                              kwargs={"stop": stop, "wait_seconds": 0.2})
+    writer.start()
+    try:
+        expect(page).to_have_url(re.compile(r"/orders/[0-9]{20}/pay\?done=placed$"),
+                                 timeout=10_000)
+    finally:
+        stop.set()
+        writer.join()
+    number = re.search(r"/orders/([0-9]{20})/", page.url).group(1)
+    page.goto(base + f"/orders/{number}")
+    expect(page.locator("#breakdown")).to_contain_text("限时秒杀")

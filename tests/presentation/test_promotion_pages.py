@@ -298,3 +298,21 @@ def _category_id(system, slug):
 def _order_discount(shop):
     with shop.transaction() as tx:
         return tx._session.scalar(select(Order.discount_total).order_by(Order.id.desc()))
+
+
+@pytest.mark.parametrize(("headers", "applies"), [
+    ({"User-Agent": "Mozilla/5.0 (X11; Linux x86_64) Chrome/131.0"}, False),
+    ({"User-Agent": "Mozilla/5.0 (iPhone; CPU iPhone OS 18_0 like Mac OS X) Mobile/15E148"},
+     True),
+    ({"User-Agent": "Mozilla/5.0 (Linux; Android 14) Chrome/131.0 Mobile"}, True),
+    ({"User-Agent": "Mozilla/5.0 (X11; Linux x86_64)", "X-Shop-Channel": "app"}, True),
+    ({"User-Agent": "Mozilla/5.0 (X11; Linux x86_64)", "X-Shop-Channel": "tv"}, False),
+])
+def test_a_phone_only_price_applies_in_a_phones_cart(shop, clock, web, shopper, headers,
+                                                      applies):
+    _who, shirt = shopper
+    start(shop, clock, "phone-only", "amount_off", {"amount": "10.00"}, channels="mobile app")
+    add(web, shirt)
+    cart = web.get("/cart", headers=headers)
+    found = [a.select_one(".applied-name").text for a in cart.html.select(".applied-promotion")]
+    assert found == (["phone-only"] if applies else [])

@@ -1,8 +1,9 @@
 """Every back-office route, found through Pyramid's introspection, holds its permission.
 
 For each route under /admin and each view on it: an anonymous visitor, a signed-in shopper and
-every built-in role lacking the view's permission get 403 or a redirect to the staff login; a
-role holding it gets 200 on GET. A route added later is walked without anyone writing a test.
+every built-in role lacking the view's permission get 403 (staff: the back office's own 403 page)
+or a redirect to the staff login; a role holding it gets 200 on GET. A route added later is
+walked without anyone writing a test.
 """
 
 from __future__ import annotations
@@ -114,6 +115,9 @@ def test_every_admin_route_holds_its_permission(app, wsgi_app, system, world, wh
                 wrong.append((name, method, permission, response.status))
             if who in BUILTIN_ROLES and response.status_int != 403:
                 wrong.append((name, method, "staff must see 403", response.status))
+            elif who in BUILTIN_ROLES and "admin-forbidden" not in response.text:
+                wrong.append((name, method, "staff must see the back office's 403 page",
+                              response.status))
             if who in ("anonymous", "shopper") and not redirected_to_login:
                 wrong.append((name, method, "non-staff must be sent to login", response.status))
     assert wrong == [], "\n".join(map(str, wrong))

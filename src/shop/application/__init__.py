@@ -36,6 +36,8 @@ from shop.application.catalog.brands import BrandRow, BrandService
 from shop.application.catalog.categories import CategoryRow, CategoryService
 from shop.application.catalog.service import CatalogService
 from shop.application.clock import Clock, ManualClock, SystemClock
+from shop.application.dashboard.read_models import Comparison, DayFigures, Overview, Todo
+from shop.application.dashboard.service import DashboardService
 from shop.application.demo.service import DemoService
 from shop.application.errors import (
     Conflict,
@@ -74,12 +76,17 @@ from shop.application.payments.service import PaymentService
 from shop.application.payments.wallet import WalletService
 from shop.application.promotions.campaigns import CampaignService
 from shop.application.promotions.coupons import CouponService
+from shop.application.promotions.flash.desk import FlashSaleDesk
+from shop.application.promotions.flash.lane import BurstLane
+from shop.application.promotions.flash.settings import lane_from_settings
 from shop.application.promotions.pricing import PromotionPricer
 from shop.application.promotions.showcase import Showcase
 from shop.application.public_url import MissingPublicUrl, absolute_link, public_url_from_settings
 from shop.application.reference import ReferenceCache, ReferenceReader
 from shop.application.regions.service import RegionService
 from shop.application.rewards.service import RewardsService
+from shop.application.sales_channels import WEB
+from shop.application.sales_channels import checked as checked_channel
 from shop.application.security.passwords import Passwords, hasher_from_settings
 from shop.application.security.throttle import Throttled
 from shop.application.sessions.service import SessionGrant, SessionPrincipal, SessionService
@@ -92,6 +99,7 @@ from shop.application.shipping.service import ShippingService
 from shop.application.staff.read_models import (
     Dashboard,
     PermissionChoice,
+    PermissionGroup,
     RoleRef,
     RoleSaved,
     RoleView,
@@ -102,6 +110,8 @@ from shop.application.staff.read_models import (
 )
 from shop.application.staff.roles import RoleService
 from shop.application.staff.service import StaffService
+from shop.application.visits.service import VisitService, flush_visits
+from shop.application.visits.tally import VisitTally
 from shop.data import commits_apart, make_engine, make_session_factory, open_session
 from shop.data import migrations as data_migrations
 
@@ -120,8 +130,10 @@ __all__ = [
     "CheckoutView",
     "Clock",
     "CodeSent",
+    "Comparison",
     "Conflict",
     "Dashboard",
+    "DayFigures",
     "Forbidden",
     "Invalid",
     "ManualClock",
@@ -130,9 +142,11 @@ __all__ = [
     "OrderDetail",
     "OrderPage",
     "OrderSummary",
+    "Overview",
     "PastLastPage",
     "Permission",
     "PermissionChoice",
+    "PermissionGroup",
     "PlacedOrder",
     "ProfileView",
     "RoleRef",
@@ -151,6 +165,7 @@ __all__ = [
     "StaffSignedIn",
     "StaffView",
     "Throttled",
+    "Todo",
     "TrackingEventView",
     "UnitOfWork",
 ]
@@ -185,6 +200,11 @@ class Shop:
         #: Whether a write may commit on a connection of its own beside an open unit of work
         #: (PostgreSQL through an engine): how a counted failure outlives a rollback.
         self.commits_apart = commits_apart(bind)
+        #: The flash-sale burst lane (``shop.flash_sales.redis_url``), or None: flash sales
+        #: sell through the database alone. A test or an integrator may set another.
+        self.flash_lane: BurstLane | None = lane_from_settings(self.settings)
+        #: Storefront visitors counted in this process, added to the database in batches.
+        self.visit_tally = VisitTally()
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], *, clock: Clock | None = None,
@@ -225,6 +245,7 @@ class Shop:
         locale: str | None = None,
         writes: bool = True,
         client_ip: str | None = None,
+        channel: str = WEB,
     ) -> UnitOfWork:
         """Services for one unit of work whose commit belongs to ``transaction_manager``.
 
@@ -233,7 +254,8 @@ class Shop:
         session = open_session(self._sessions, transaction_manager, now=self.clock.now,
                                writes=writes)
         uow = UnitOfWork(self, session, actor or ANONYMOUS,
-                         normalize_locale(locale, self.default_locale), client_ip)
+                         normalize_locale(locale, self.default_locale), client_ip,
+                         checked_channel(channel))
         if actor is None and session_token:
             uow.actor = uow.identify(session_token)
         return uow
@@ -241,17 +263,19 @@ class Shop:
     @contextmanager
     def transaction(
         self, actor: Actor | None = None, *, locale: str | None = None, writes: bool = True,
-        client_ip: str | None = None,
+        client_ip: str | None = None, channel: str = WEB,
     ) -> Iterator[UnitOfWork]:
         """Commit when the block ends, abort if it raises.
 
         ``client_ip`` is the address of the visitor the work is for (an integrator's own API
         serving a login, say): the per-address rate limits count it, as for a request.
+        ``channel`` is where the visitor shops from (``web``, ``mobile``, ``app``,
+        ``mini_program``): campaigns limited to a channel apply only there.
         """
         manager = transaction_package.TransactionManager(explicit=True)
         with manager:
             yield self.bind(manager, actor or ANONYMOUS, locale=locale, writes=writes,
-                            client_ip=client_ip)
+                            client_ip=client_ip, channel=channel)
 
     def retrying(
         self, work: Callable[[UnitOfWork], T], actor: Actor | None = None, *,
@@ -273,6 +297,11 @@ class Shop:
         names them: ``deliver-messages``, ``dispatch-events``, ``purge-expired``,
         ``track-shipments``); its counts."""
         return find_job(name).run(self)
+
+    def flush_visits(self, *, force: bool = False) -> int:
+        """Add the visitors this process counted to the database when due (``force``: now);
+        how many. The web tier calls it after a response; see ``shop.application.visits``."""
+        return flush_visits(self, force=force)
 
     def upgrade_database(self, revision: str = "heads") -> None:
         data_migrations.upgrade(self._bind, revision)
@@ -298,7 +327,7 @@ class UnitOfWork:
     """
 
     def __init__(self, shop: Shop, session: Any, actor: Actor, locale: str,
-                 client_ip: str | None = None) -> None:
+                 client_ip: str | None = None, channel: str = WEB) -> None:
         self.shop = shop
         self.clock = shop.clock
         self._session = session
@@ -306,6 +335,16 @@ class UnitOfWork:
         self.locale = locale
         #: The visitor's address when the work comes from a request (for audit and throttling).
         self.client_ip = client_ip
+        #: Where the visitor shops from (``shop.application.sales_channels``).
+        self.channel = channel
+
+    def acting_as(self, actor: Actor, locale: str | None = None,
+                  channel: str | None = None) -> UnitOfWork:
+        """The same unit of work for another actor: a job step doing what a shopper asked
+        for (a queued flash-sale buy) under that shopper's rules, language and channel."""
+        return UnitOfWork(self.shop, self._session, actor,
+                          normalize_locale(locale, self.locale), self.client_ip,
+                          checked_channel(channel or self.channel))
 
     def identify(self, session_token: str) -> Actor:
         """The actor behind a login session, or anonymous when it has ended or never was."""
@@ -444,6 +483,10 @@ class UnitOfWork:
         return Showcase(self)
 
     @cached_property
+    def flash_sales(self) -> FlashSaleDesk:
+        return FlashSaleDesk(self)
+
+    @cached_property
     def _pricer(self) -> PromotionPricer:
         return PromotionPricer(self)
 
@@ -462,6 +505,14 @@ class UnitOfWork:
     @cached_property
     def shipping(self) -> ShippingService:
         return ShippingService(self)
+
+    @cached_property
+    def dashboard(self) -> DashboardService:
+        return DashboardService(self)
+
+    @cached_property
+    def visits(self) -> VisitService:
+        return VisitService(self)
 
     @cached_property
     def audit_log(self) -> AuditBrowser:

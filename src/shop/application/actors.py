@@ -40,9 +40,16 @@ class Permission(StrEnum):
 @dataclass(frozen=True)
 class Actor:
     kind: str  # "anonymous", "shopper", "staff" or "system"
+    #: The actor in the audit log ("staff:alice"): unique, and stable when a person renames.
     name: str
     id: int | None = None
     permissions: frozenset[str] = field(default_factory=frozenset)
+    #: What a page calls them ("Alice Wang"); ``name`` when they have none of their own.
+    display_name: str = ""
+
+    @property
+    def shown_name(self) -> str:
+        return self.display_name or self.name
 
     def can(self, permission: Permission) -> bool:
         return self.kind == "system" or permission in self.permissions

@@ -46,6 +46,7 @@ def make_app(settings: dict[str, Any], shop: Shop | None = None) -> Any:
         config.include(".errors")
         config.include(".untrusted")
         config.include(".templating")
+        config.include(".visits")
         config.add_static_view("static", "shop.presentation:static", cache_max_age=3600,
                                permission="public")
         config.add_static_view("deform", "deform:static", cache_max_age=86400,
@@ -63,6 +64,7 @@ def make_app(settings: dict[str, Any], shop: Shop | None = None) -> Any:
         config.include(".storefront.oauth")
         config.include(".storefront.campaigns")
         config.include(".storefront.coupons")
+        config.include(".storefront.flash_sales")
         config.scan(".storefront")
         config.include(".admin")
         config.scan(".admin")

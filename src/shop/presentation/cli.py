@@ -10,6 +10,8 @@
     shop-admin development.ini shipments event SHIPMENT_ID --status S --description D
         [--location L] [--at ISO] [--by NAME]
     shop-admin development.ini orders ship ORDER_NUMBER --carrier C --tracking-number T [--by NAME]
+    shop-admin production.ini flash-sales work [--until-idle]
+    shop-admin production.ini flash-sales reconcile
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ from shop.application import Shop, ShopError
 from shop.application.jobs.catalog import JOBS, find_job
 from shop.application.jobs.runner import JobRunner
 from shop.application.messaging.delivery import deliver_messages
+from shop.presentation.cli_flash_sales import add_flash_sale_commands
 from shop.presentation.cli_orders import add_order_commands
 from shop.presentation.cli_payments import add_payment_commands
 from shop.presentation.cli_shipments import add_shipment_commands
@@ -174,6 +177,7 @@ def parser() -> argparse.ArgumentParser:
     add_shipment_commands(areas)
     add_order_commands(areas)
     add_payment_commands(areas)
+    add_flash_sale_commands(areas)
     return root
 
 

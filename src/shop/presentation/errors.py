@@ -27,6 +27,7 @@ from pyramid.view import exception_view_config, forbidden_view_config, notfound_
 
 from shop.application import Conflict, Forbidden, Invalid, NotFound, PastLastPage, Permission
 from shop.application.locales import normalize_locale
+from shop.presentation.admin.forbidden import admin_forbidden_page, is_back_office
 from shop.presentation.i18n import _
 from shop.presentation.templating import link_here, template
 
@@ -135,6 +136,12 @@ def forbidden(exc: Exception, request: Request) -> Response:
             and request.registry.introspector.get("routes", "admin_login") is not None):
         return HTTPSeeOther(location=request.route_path(
             "admin_login", _query={"came_from": request.path_qs}))
+    # A staff member whose role lacks the page stays in the back office.
+    if is_back_office(request) and request.actor.kind == "staff":
+        try:
+            return admin_forbidden_page(request)
+        except Exception:
+            log.exception("the back office's 403 page could not be drawn; the shop's instead")
     # An anonymous visitor at a shopper's page is asked to log in, and comes back after.
     missing = getattr(getattr(exc, "result", None), "permission", None)
     if (request.actor.kind == "anonymous" and missing == Permission.ACCOUNT_SELF.value

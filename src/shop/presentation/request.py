@@ -63,6 +63,25 @@ def writes(request: Request) -> bool:
     return any(type(p) is WritesOnGet and p.value for p in predicates)
 
 
+#: The header the shop's app and mini program send to say where the visitor is.
+CHANNEL_HEADER = "X-Shop-Channel"
+#: Words of a phone's or tablet's browser in its User-Agent (a WeChat mini program's web view
+#: says ``miniProgram``).
+_MOBILE_AGENTS = ("Mobi", "Android", "iPhone", "iPad")
+
+
+def channel(request: Request) -> str:
+    """Where the visitor shops from, for campaigns limited to a channel: the app or mini
+    program that says so, a phone's browser (``mobile``), else ``web``."""
+    said = request.headers.get(CHANNEL_HEADER, "")
+    if said in ("app", "mini_program"):
+        return said
+    agent = request.user_agent or ""
+    if "miniProgram" in agent:
+        return "mini_program"
+    return "mobile" if any(word in agent for word in _MOBILE_AGENTS) else "web"
+
+
 def _route(request: Request) -> Any:
     # The unit of work is usually made before routing (pyramid_tm asks who is acting first),
     # so the route is looked up here when the router has not matched it yet.
@@ -80,7 +99,7 @@ def shop(request: Request) -> UnitOfWork:
     in the visitor's language."""
     uow = request.registry.shop.bind(
         request.tm, session_token=session_token(request), writes=writes(request),
-        client_ip=client_ip(request),
+        client_ip=client_ip(request), channel=channel(request),
     )
     # Negotiating the language may read the base settings through this very unit of work.
     request.__dict__["shop"] = uow

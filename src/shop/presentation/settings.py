@@ -15,6 +15,7 @@ PUBLIC_URL_VARIABLE = "SHOP_PUBLIC_URL"
 #: Environment variables that win over ini settings, so production secrets stay out of files.
 FROM_ENVIRONMENT = {DATABASE_URL_VARIABLE: "sqlalchemy.url", PUBLIC_URL_VARIABLE: PUBLIC_URL,
                     "SHOP_BROKER_URL": "shop.jobs.broker_url",
+                    "SHOP_FLASH_REDIS_URL": "shop.flash_sales.redis_url",
                     "SHOP_KUAIDI100_CUSTOMER": "shop.tracking.kuaidi100.customer",
                     "SHOP_KUAIDI100_KEY": "shop.tracking.kuaidi100.key",
                     "SHOP_WECHAT_API_V3_KEY": "shop.payments.wechat.api_v3_key"}

@@ -2,7 +2,10 @@
 
 Every query names the acting shopper's customer id, so an id typed into a URL that belongs to
 someone else is simply not found (404, never 403: an id must not reveal that it exists).
-The account keeps exactly one default address while it has any.
+The account keeps exactly one default address while it has any. Every change is audited
+(``address.create``, ``address.update``, ``address.default``, ``address.delete``) with the
+values before and after, like any staff write: customer service answering "I never changed
+that address" reads it in the audit log.
 """
 
 from __future__ import annotations
@@ -76,6 +79,7 @@ class AddressService:
             self.repo.clear_default(customer_id, self.uow.clock.now())
         address = Address(customer_id=customer_id, is_default=make_default, **_columns(values))
         self.repo.add(address)
+        self.uow._audit.record("address.create", "address", address.id, after=_audited(address))
         return self._view(address)
 
     def update(self, address_id: int | str, data: Mapping[str, Any]) -> AddressView:
@@ -85,11 +89,16 @@ class AddressService:
         self.repo.lock_owner(customer_id)
         address = self._owned(customer_id, address_id)
         values = deserialize_address(data)
+        before = _audited(address)
         if values.pop("is_default") and not address.is_default:
             self.repo.clear_default(customer_id, self.uow.clock.now())
             address.is_default = True
         for name, value in _columns(values).items():
             setattr(address, name, value)
+        after = _audited(address)
+        if before != after:
+            self.uow._audit.record("address.update", "address", address.id, before=before,
+                                   after=after)
         return self._view(address)
 
     def make_default(self, address_id: int | str) -> AddressView:
@@ -99,6 +108,8 @@ class AddressService:
         if not address.is_default:
             self.repo.clear_default(customer_id, self.uow.clock.now())
             address.is_default = True
+            self.uow._audit.record("address.default", "address", address.id,
+                                   before={"is_default": False}, after={"is_default": True})
         return self._view(address)
 
     def delete(self, address_id: int | str) -> None:
@@ -107,6 +118,8 @@ class AddressService:
         self.repo.lock_owner(customer_id)
         address = self._owned(customer_id, address_id)
         was_default = address.is_default
+        self.uow._audit.record("address.delete", "address", address.id,
+                               before=_audited(address))
         self.repo.delete(address)
         if was_default:
             successor = self.repo.newest_for(customer_id)
@@ -140,3 +153,11 @@ def _columns(values: Mapping[str, Any]) -> dict[str, Any]:
     """The form's field names as the table's column names."""
     regions = {"province": "province_code", "city": "city_code", "district": "district_code"}
     return {regions.get(name, name): value for name, value in values.items()}
+
+
+def _audited(address: Address) -> dict[str, Any]:
+    """What the audit log keeps of an address: every field a shopper can change."""
+    return {"recipient": address.recipient, "mobile": address.mobile,
+            "province_code": address.province_code, "city_code": address.city_code,
+            "district_code": address.district_code, "street": address.street,
+            "postcode": address.postcode, "is_default": address.is_default}

@@ -2,14 +2,19 @@
 
 People filter by who acted ("alice" or "staff:alice" for a staff member, "system",
 "shopper:42"), an action prefix ("staff." for every staff change), an entity, and a date range
-in the shop's time zone. Pages are keyset-paged by id: the "older" link carries the last id shown,
-so a page costs the same however deep it is and never skips or repeats an entry written meanwhile.
+in the shop's time zone, or a preset one (today, the last 7 or 30 days, today included). Pages
+are keyset-paged by id: the "older" link carries the last id shown, so a page costs the same
+however deep it is and never skips or repeats an entry written meanwhile. An export walks the
+same way in batches, so it holds one batch in memory however long the log.
+
+Rows carry the words a person reads (``labels``): the action, entity and field names translated,
+values shown as "—", Yes/No or plain text rather than JSON.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import TYPE_CHECKING, Any
@@ -17,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 import colander
 
 from shop.application.actors import Permission
+from shop.application.audit.labels import action_label, entity_label, field_label, shown
 from shop.application.audit.service import AuditView
 from shop.application.errors import Invalid
 from shop.application.i18n import _
@@ -27,6 +33,10 @@ if TYPE_CHECKING:
     from shop.application import UnitOfWork
 
 PAGE_SIZE = 50
+#: Entries an export reads per query.
+EXPORT_BATCH = 500
+#: The date presets: how many days back from today, today included.
+PRESETS = {"today": 1, "7d": 7, "30d": 30}
 ACTOR_KINDS = ("staff", "system", "shopper", "anonymous")
 #: Dates a filter may name: a day after the last one still has a start in the calendar.
 DAYS = colander.Range(date(1970, 1, 1), date(9998, 12, 31),
@@ -49,6 +59,8 @@ class AuditQuerySchema(colander.MappingSchema):
     entity_id = _text(40)
     since = colander.SchemaNode(colander.Date(), missing=None, validator=DAYS)
     until = colander.SchemaNode(colander.Date(), missing=None, validator=DAYS)
+    preset = colander.SchemaNode(colander.String(), missing="", preparer=_strip,
+                                 validator=colander.OneOf(["", *PRESETS]))
     before_id = colander.SchemaNode(colander.Int(), missing=None,
                                     validator=colander.Range(min=1, max=MAX_KEY))
 
@@ -58,6 +70,10 @@ class Change:
     field: str
     before: str | None  # JSON text, None when the field had no value on that side
     after: str | None
+    #: For people: the field's label, and each side as shown ("—" for no value).
+    label: object = ""
+    before_shown: object = ""
+    after_shown: object = ""
 
 
 @dataclass(frozen=True)
@@ -65,6 +81,10 @@ class AuditRow:
     entry: AuditView
     at_local: datetime
     changes: tuple[Change, ...]
+    #: The action and the entity type in words (translation strings, or the recorded name
+    #: when no label exists).
+    action_label: object = ""
+    entity_label: object = ""
 
 
 @dataclass(frozen=True)
@@ -82,11 +102,50 @@ class AuditBrowser:
 
     def page(self, params: Mapping[str, Any]) -> AuditPage:
         self.uow.actor.require(Permission.AUDIT_VIEW)
+        query, filters = self._filters(params)
+        # One more than shown tells whether an older page exists.
+        entries = self.uow._audit.entries(limit=PAGE_SIZE + 1, before_id=query["before_id"],
+                                         **filters)
+        shown_entries = entries[:PAGE_SIZE]
+        older = shown_entries[-1].id if len(entries) > PAGE_SIZE else None
+        return AuditPage(tuple(self._row(e) for e in shown_entries), _echo(query), older)
+
+    def begin_export(self, params: Mapping[str, Any]) -> dict[str, str]:
+        """Check the filters of an export and record in the log that it was made (the log
+        leaving the shop is itself worth a line); the cleaned filters for ``export_rows``."""
+        self.uow.actor.require(Permission.AUDIT_VIEW)
+        query, _filters = self._filters(params)
+        echo = _echo(query)
+        self.uow._audit.record("audit.export", "audit", None, after={"filters": echo})
+        return echo
+
+    def export_rows(self, params: Mapping[str, Any]) -> Iterator[AuditRow]:
+        """Every entry the filters match, newest first, read ``EXPORT_BATCH`` at a time by
+        keyset (memory holds one batch, however many match). Run it in a unit of work of its
+        own: a web response streams it after the request's transaction has ended."""
+        self.uow.actor.require(Permission.AUDIT_VIEW)
+        query, filters = self._filters(params)
+        before_id = query["before_id"]
+        while True:
+            batch = self.uow._audit.entries(limit=EXPORT_BATCH, before_id=before_id,
+                                           **filters)
+            for entry in batch:
+                yield self._row(entry)
+            if len(batch) < EXPORT_BATCH:
+                return
+            before_id = batch[-1].id
+
+    def _filters(self, params: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """The validated query, and the repository's filters it means."""
         query = validate(AuditQuerySchema(), params)
+        if query["preset"]:
+            today = self.uow.clock.now().astimezone(self._zone).date()
+            query["since"] = today - timedelta(days=PRESETS[query["preset"]] - 1)
+            query["until"] = today
         if query["since"] and query["until"] and query["since"] > query["until"]:
             raise Invalid({"until": _("The end date is before the start date")})
-        zone = self.uow.settings.current().zone
-        filters: dict[str, Any] = {
+        zone = self._zone
+        return query, {
             **self._actor_filter(query["actor"]),
             "action_prefix": query["action"] or None,
             "entity_type": query["entity_type"] or None,
@@ -95,15 +154,14 @@ class AuditBrowser:
             "until": (_start_of(query["until"] + timedelta(days=1), zone)
                       if query["until"] else None),
         }
-        # One more than shown tells whether an older page exists.
-        entries = self.uow._audit.entries(limit=PAGE_SIZE + 1, before_id=query["before_id"],
-                                         **filters)
-        shown = entries[:PAGE_SIZE]
-        older = shown[-1].id if len(entries) > PAGE_SIZE else None
-        rows = tuple(AuditRow(e, e.at.astimezone(zone), _changes(e)) for e in shown)
-        echo = {key: (value.isoformat() if isinstance(value, date) else str(value))
-                for key, value in query.items() if value not in ("", None) and key != "before_id"}
-        return AuditPage(rows, echo, older)
+
+    @property
+    def _zone(self) -> Any:
+        return self.uow.settings.current().zone
+
+    def _row(self, entry: AuditView) -> AuditRow:
+        return AuditRow(entry, entry.at.astimezone(self._zone), _changes(entry),
+                        action_label(entry.action), entity_label(entry.entity_type))
 
     def _actor_filter(self, text: str) -> dict[str, Any]:
         """"alice" / "staff:alice" → that staff member; "system", "staff", "anonymous" → every
@@ -139,10 +197,19 @@ def _start_of(day: date, zone: Any) -> datetime:
     return datetime.combine(day, time.min, tzinfo=zone).astimezone(UTC)
 
 
+def _echo(query: Mapping[str, Any]) -> dict[str, str]:
+    """The filters as query-string values, for the form, the "older" link and the export; a
+    preset stands for its dates."""
+    skip = {"before_id", *(("since", "until") if query.get("preset") else ())}
+    return {key: (value.isoformat() if isinstance(value, date) else str(value))
+            for key, value in query.items() if value not in ("", None) and key not in skip}
+
+
 def _changes(entry: AuditView) -> tuple[Change, ...]:
     before, after = entry.before or {}, entry.after or {}
     fields = list(before) + [k for k in after if k not in before]
-    return tuple(Change(f, _json(before, f), _json(after, f)) for f in fields)
+    return tuple(Change(f, _json(before, f), _json(after, f), field_label(f),
+                        shown(before.get(f)), shown(after.get(f))) for f in fields)
 
 
 def _json(values: Mapping[str, Any], key: str) -> str | None:

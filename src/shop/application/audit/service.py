@@ -19,7 +19,7 @@ from shop.data.repositories.audit import AuditRepository
 if TYPE_CHECKING:
     from shop.application import UnitOfWork
 
-MAX_PAGE = 100
+MAX_PAGE = 500
 
 
 def plain(value: Any) -> Any:

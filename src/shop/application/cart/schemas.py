@@ -44,7 +44,8 @@ def _in_range(node: colander.SchemaNode, value: int) -> None:
         raise colander.Invalid(node, _QUANTITY_MESSAGE)
 
 
-def _quantity() -> colander.SchemaNode:
+def quantity_node() -> colander.SchemaNode:
+    """A quantity of one SKU: what a cart line or a 立即购买 may hold."""
     return colander.SchemaNode(Quantity(), missing_msg=_QUANTITY_MESSAGE, validator=_in_range)
 
 
@@ -56,12 +57,12 @@ def _line() -> colander.SchemaNode:
 class AddToCartSchema(colander.MappingSchema):
     sku = colander.SchemaNode(colander.String(), validator=colander.Length(1, 80),
                               missing_msg=_("Choose a variant"))
-    quantity = _quantity()
+    quantity = quantity_node()
 
 
 class LineQuantitySchema(colander.MappingSchema):
     line = _line()
-    quantity = _quantity()
+    quantity = quantity_node()
 
 
 class LineSchema(colander.MappingSchema):

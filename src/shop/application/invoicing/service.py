@@ -129,11 +129,18 @@ class InvoiceService:
         """Keep a title (``title_kind``, ``title``, ``tax_code`` and, optional, the bank
         fields); the same title and tax code again updates the kept one."""
         customer_id = self._customer_id()
-        return _view(self._keep(customer_id, deserialize_title(data), error_field="_"))
+        kept = self._keep(customer_id, deserialize_title(data), error_field="_")
+        view = _view(kept)
+        self.uow._audit.record("invoice_title.save", "invoice_title", kept.id,
+                               after=_audited(view))
+        return view
 
     def delete_title(self, title_id: int | str) -> None:
         customer_id = self._customer_id()
-        self.repo.delete(self._owned(customer_id, title_id))
+        title = self._owned(customer_id, title_id)
+        self.uow._audit.record("invoice_title.delete", "invoice_title", title.id,
+                               before=_audited(_view(title)))
+        self.repo.delete(title)
 
     def _with_saved_title(self, customer_id: int, data: Mapping[str, Any],
                           saved_title: str) -> dict[str, Any]:
@@ -205,3 +212,9 @@ def _view(title: InvoiceTitle) -> InvoiceTitleView:
     return InvoiceTitleView(title.id, title.kind, title.title, title.tax_code, title.bank_name,
                             title.bank_account, title.company_address, title.company_phone,
                             title.created_at)
+
+
+def _audited(view: InvoiceTitleView) -> dict[str, Any]:
+    """What the audit log keeps of a saved title (a shopper's own change, like an address)."""
+    return {name: value for name, value in asdict(view).items()
+            if name not in ("id", "created_at")}

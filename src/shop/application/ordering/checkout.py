@@ -16,7 +16,7 @@ order the first one placed. What follows the order (messages, the referral rewar
 from __future__ import annotations
 
 import secrets
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -42,7 +42,12 @@ from shop.application.ordering.read_models import (
     PlacedOrder,
     ShippingChoice,
 )
-from shop.application.ordering.schemas import CheckoutChoiceSchema, PlaceOrderSchema
+from shop.application.ordering.schemas import (
+    BuyNowChoiceSchema,
+    BuyNowSchema,
+    CheckoutChoiceSchema,
+    PlaceOrderSchema,
+)
 from shop.application.promotions.pricing import Priced
 from shop.application.shipping.schemas import MAX_GRAMS
 from shop.application.validation import validate
@@ -71,7 +76,22 @@ class CheckoutService:
         defaults (the best of the shopper's coupons)."""
         customer_id = self._customer_id()
         values = validate(CheckoutChoiceSchema(), data or {})
-        records = self._selected(customer_id)
+        return self._prepare(customer_id, values, self._selected(customer_id))
+
+    def prepare_buy_now(self, data: Mapping[str, Any]) -> CheckoutView:
+        """The confirmation of a 立即购买 (``buy_now``): ``data`` has ``sku`` (its code) and
+        ``quantity``, and the choices of ``prepare`` but a coupon (``buy_now`` takes none
+        unless asked). ``Invalid`` names ``sku`` or ``quantity``."""
+        customer_id = self._customer_id()
+        values = validate(BuyNowChoiceSchema(), {**data, "coupon": ""})
+        found = self._carts.sale_sku(values["sku"])
+        if found is None:
+            raise Invalid({"sku": _("This item is no longer sold")})
+        return self._prepare(customer_id, values,
+                             self._carts.bought_lines({found.id: values["quantity"]}))
+
+    def _prepare(self, customer_id: int, values: Mapping[str, Any],
+                 records: Sequence[CheckoutLineRecord]) -> CheckoutView:
         available = self.uow.inventory.available([r.sku_id for r in records])
         variants = self._variants(records)
         addresses = tuple(self.uow.addresses.list())
@@ -130,6 +150,39 @@ class CheckoutService:
         records = self._carts.selected_lines(cart.id) if cart is not None else []
         if cart is None or not records:
             raise Invalid({"items": _("Choose at least one item in your cart")})
+        cart_id = cart.id
+        return self._place(customer_id, values, records, data.get("invoice"),
+                           then=lambda: self._carts.delete_skus(cart_id,
+                                                                [r.sku_id for r in records]))
+
+    def buy_now(self, data: Mapping[str, Any], *, flash_sale: int | None = None) -> PlacedOrder:
+        """Place an order for one SKU without the cart (立即购买): ``data`` as for ``place``
+        with ``sku`` (its code) and ``quantity`` instead of the cart's lines (the cart is left
+        as it is). With ``flash_sale`` (a flash-sale campaign's id) every unit must get that
+        sale's price, or ``Conflict``: the order is not placed at a price the buyer did not
+        ask for because the sale ended or its quota, or their share of it, ran out."""
+        customer_id = self._customer_id()
+        values = validate(BuyNowSchema(), data)
+        # The shopper's cart row is what makes their checkouts one at a time, this one too:
+        # a per-shopper limit is read, then taken.
+        cart = self._carts.find_or_create(customer_id=customer_id)
+        self._carts.lock(cart.id)
+        already = self._orders.number_for_key(customer_id, values["idempotency_key"])
+        if already is not None:
+            return self._placed(already)
+        sku = self._carts.sale_sku(values["sku"])
+        if sku is None:
+            raise Invalid({"sku": _("This item is no longer sold")})
+        records = self._carts.bought_lines({sku.id: values["quantity"]})
+        return self._place(customer_id, values, records, data.get("invoice"),
+                           flash_sale=flash_sale)
+
+    def _place(self, customer_id: int, values: Mapping[str, Any],
+               records: Sequence[CheckoutLineRecord], invoice_data: Any, *,
+               then: Callable[[], None] | None = None,
+               flash_sale: int | None = None) -> PlacedOrder:
+        """The order for ``records`` as ``values`` chose, with ``then`` done in the same
+        savepoint; see ``place``."""
         withdrawn = next((r for r in records if not r.is_published), None)
         if withdrawn is not None:
             raise Conflict(_("${name} is no longer sold: remove it from your cart", mapping={
@@ -142,6 +195,9 @@ class CheckoutService:
                                            _total(totals))
         offers = CheckoutOffers(self.uow, customer_id, records)
         priced = offers.price(values["coupon"], values["coupon_code"], shipping.fee)
+        if flash_sale is not None and any(priced.flash_units(flash_sale, line) < line.quantity
+                                          for line in offers.lines):
+            raise Conflict(_("Sold out at the flash sale price"))
         amounts = _breakdown(totals, offers.fee_after(priced, shipping.fee),
                              priced.pricing.discount_total)
         method = values["payment_method"]
@@ -156,14 +212,15 @@ class CheckoutService:
                              mapping={"payable": amounts.payable, "expected": expected}))
         with self._orders.savepoint():
             # Inside: a title the shopper asked to keep is kept only with the order.
-            invoice = (self.uow.invoices.resolve(data["invoice"]) if data.get("invoice")
+            invoice = (self.uow.invoices.resolve(invoice_data) if invoice_data
                        else InvoiceDetails.NONE)
             gifts = self._gifts(priced, records)
             order_id, placed = self._write(customer_id, values, records, gifts,
                                            address, shipping.code, shipping.name, amounts,
                                            invoice, priced.pricing.line_discounts)
             offers.take(priced, order_id, gifts)
-            self._carts.delete_skus(cart.id, [r.sku_id for r in records])
+            if then is not None:
+                then()
             self.uow._events.record(OrderPlaced.name, OrderPlaced(
                 order_id=order_id, customer_id=customer_id).to_payload())
         return placed

@@ -7,6 +7,7 @@ from typing import Any
 
 import colander
 
+from shop.application.cart.schemas import quantity_node
 from shop.application.i18n import _
 from shop.application.money import Money
 from shop.application.ordering.payment_methods import CASH_ON_DELIVERY, ONLINE
@@ -72,6 +73,26 @@ class PlaceOrderSchema(colander.MappingSchema):
     coupon_code = _coupon_code()
     #: The payable the shopper saw; the order is refused if it is no longer what they pay.
     expected_payable = colander.SchemaNode(Money(), missing=None)
+
+
+def _sku() -> colander.SchemaNode:
+    return colander.SchemaNode(colander.String(), title=_("Item"), preparer=_strip,
+                               validator=colander.Length(1, 80),
+                               missing_msg=_("Choose a variant"))
+
+
+class BuyNowChoiceSchema(CheckoutChoiceSchema):
+    """What the confirmation of a 立即购买 was asked to show: one SKU, without the cart."""
+
+    sku = _sku()
+    quantity = quantity_node()
+
+
+class BuyNowSchema(PlaceOrderSchema):
+    """An order for one SKU without the cart (立即购买)."""
+
+    sku = _sku()
+    quantity = quantity_node()
 
 
 class ChangeDeliverySchema(colander.MappingSchema):

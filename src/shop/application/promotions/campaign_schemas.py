@@ -17,6 +17,7 @@ import colander
 
 from shop.application.i18n import _
 from shop.application.money import MAX_AMOUNT, Money
+from shop.application.sales_channels import CHANNELS
 
 #: Every rule a campaign can run, what it is called, and the fields it needs.
 KINDS = {
@@ -43,8 +44,6 @@ RULE_FIELDS = {
     "flash_sale": ("items",),
     "special_price": ("items",),
 }
-CHANNELS = {"web": _("Web"), "mobile": _("Mobile web"), "app": _("App"),
-            "mini_program": _("Mini program")}
 #: Who a campaign may be for: anyone, a signed-in member, a member who has never paid for an
 #: order (新人).
 MEMBER_GROUPS = {"guest": _("Visitors"), "member": _("Members"), "new": _("New customers")}
@@ -82,7 +81,7 @@ def _known(choices: dict[str, Any]) -> Any:
     return check
 
 
-def _code(node: colander.SchemaNode, value: str) -> None:
+def campaign_code(node: colander.SchemaNode, value: str) -> None:
     if not _CODE.match(value):
         raise colander.Invalid(node, _(
             "2 to 60 lower-case letters, digits or hyphens, starting with a letter or digit"))
@@ -228,7 +227,7 @@ class RuleSchema(colander.MappingSchema):
 
 
 class CampaignSchema(colander.MappingSchema):
-    code = colander.SchemaNode(colander.String(), validator=_code)
+    code = colander.SchemaNode(colander.String(), validator=campaign_code)
     name_zh = colander.SchemaNode(colander.String(), validator=colander.Length(1, 120))
     name_en = colander.SchemaNode(colander.String(), validator=colander.Length(1, 120))
     description_zh = _text(2000)

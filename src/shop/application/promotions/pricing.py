@@ -110,6 +110,16 @@ class Priced:
     flash: Mapping[str, Mapping[int, Decimal]]
     campaign_ids: Mapping[str, int]
 
+    def flash_units(self, promotion_id: int, line: LineInput) -> int:
+        """How many of the line's units got this flash sale's price."""
+        for applied in self.pricing.applied:
+            prices = self.flash.get(applied.offer_key)
+            if prices is None or self.campaign_ids[applied.offer_key] != promotion_id:
+                continue
+            return sum(_flash_units(line, prices[line.sku_id], amount)
+                       for key, amount in applied.lines if key == line.key)
+        return 0
+
 
 def scope_of(document: Mapping[str, Any]) -> Scope:
     return Scope(everything=bool(document.get("everything", True)),
@@ -150,10 +160,11 @@ class PromotionPricer:
 
     def price(self, lines: Sequence[LineInput], customer_id: int | None, *,
               coupons: Sequence[Offer] = (), shipping_fee: Decimal = Decimal("0.00"),
-              channel: str = "web", now: datetime | None = None,
+              channel: str | None = None, now: datetime | None = None,
               groups: frozenset[str] | None = None) -> Priced:
         """The best price of ``lines`` for this visitor with the live campaigns and at most one
-        of ``coupons``; ``now`` and ``groups`` let the staff simulator ask "what if"."""
+        of ``coupons``, in the unit of work's channel; ``channel``, ``now`` and ``groups`` let
+        the staff simulator ask "what if"."""
         now = now or self.uow.clock.now()
         categories = self.uow.catalog.reference().categories
         engine_lines = [Line(key=line.key, sku_id=line.sku_id, product_id=line.product_id,
@@ -208,7 +219,7 @@ class PromotionPricer:
             offers[coupon.key] = coupon
         pricing = engine.price(
             engine_lines, list(offers.values()),
-            Context(now=now, channel=channel,
+            Context(now=now, channel=channel or self.uow.channel,
                     groups=self.groups(customer_id) if groups is None else groups),
             Limits(max_share=max_share(self.uow.shop.settings)), shipping_fee=shipping_fee)
         return Priced(pricing, offers, flash,

@@ -20,10 +20,11 @@ from shop.application.errors import Invalid, NotFound
 from shop.application.i18n import _
 from shop.application.locales import pick
 from shop.application.money import Money, to_money
-from shop.application.promotions.campaign_schemas import CHANNELS, MEMBER_GROUPS, moment, words
+from shop.application.promotions.campaign_schemas import MEMBER_GROUPS, moment, words
 from shop.application.promotions.coupon_offers import coupon_offer
 from shop.application.promotions.coupon_views import CouponOffer
 from shop.application.promotions.pricing import LineInput
+from shop.application.sales_channels import CHANNELS
 from shop.application.validation import validate
 from shop.data.repositories.promotions import PromotionRepository
 

@@ -40,7 +40,7 @@ class StaffDirectory:
         permissions = frozenset[str]().union(*(permissions_of_role(code, builtin, stored)
                                                for (code, builtin), stored in granted.items()))
         return Actor(kind="staff", name=f"staff:{staff.username}", id=staff.id,
-                     permissions=permissions)
+                     permissions=permissions, display_name=staff.name)
 
     def permissions(self, roles: Iterable[Role]) -> frozenset[str]:
         """Every permission the roles hold together."""

@@ -90,3 +90,12 @@ class Dashboard:
 class PermissionChoice:
     value: str
     label: object  # a translation string
+
+
+@dataclass(frozen=True)
+class PermissionGroup:
+    """A role form's group of permissions: one business module's."""
+
+    code: str
+    label: object  # a translation string
+    choices: tuple[PermissionChoice, ...]

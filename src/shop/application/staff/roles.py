@@ -11,9 +11,14 @@ from shop.application.errors import Conflict, Forbidden, Invalid, NotFound
 from shop.application.i18n import _
 from shop.application.locales import pick
 from shop.application.staff.builtin_roles import STAFF_PERMISSIONS, permissions_of_role
-from shop.application.staff.permission_labels import permission_choices
+from shop.application.staff.permission_labels import permission_choices, permission_groups
 from shop.application.staff.privileges import privileges_changed, require_grantable
-from shop.application.staff.read_models import PermissionChoice, RoleSaved, RoleView
+from shop.application.staff.read_models import (
+    PermissionChoice,
+    PermissionGroup,
+    RoleSaved,
+    RoleView,
+)
 from shop.application.staff.schemas import RoleCreateSchema, RoleUpdateSchema
 from shop.application.validation import validate
 from shop.data.models import Role
@@ -51,6 +56,10 @@ class RoleService:
 
     def permission_choices(self) -> tuple[PermissionChoice, ...]:
         return permission_choices()
+
+    def permission_groups(self) -> tuple[PermissionGroup, ...]:
+        """The same choices grouped by business module, for the role form."""
+        return permission_groups()
 
     # -- writing ----------------------------------------------------------------------------
 

@@ -49,6 +49,7 @@ from shop.data.models.shipments import Shipment, TrackingEvent
 from shop.data.models.shipping import ShippingExclusion, ShippingFeeRule, ShippingMethod
 from shop.data.models.staff import Role, RolePermission, Staff, StaffRole
 from shop.data.models.throttle import ThrottleEvent
+from shop.data.models.visits import VisitDay
 
 __all__ = [
     "Address",
@@ -110,6 +111,7 @@ __all__ = [
     "StockShortfall",
     "ThrottleEvent",
     "TrackingEvent",
+    "VisitDay",
     "Warehouse",
     "WebSession",
 ]

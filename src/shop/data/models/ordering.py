@@ -144,7 +144,11 @@ class OrderTransition(Base):
     """One step of an order's life: from which state to which, who, when, why. Never changed."""
 
     __tablename__ = "order_transition"
-    __table_args__ = (Index("ix_order_transition_order_id", "order_id", "id"),)
+    __table_args__ = (
+        Index("ix_order_transition_order_id", "order_id", "id"),
+        # The dashboard: orders paid (or moved to any state) within a day.
+        Index("ix_order_transition_to_state_occurred_at", "to_state", "occurred_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id", ondelete="CASCADE"))

@@ -229,19 +229,33 @@ class CartRepository:
 
     def gift_lines(self, quantities: Mapping[int, int]) -> list[CheckoutLineRecord]:
         """Gifts (满赠) as order lines: each SKU of a published product at ¥0, in SKU order."""
+        return self._sku_lines(quantities, Decimal("0.00"))
+
+    def bought_lines(self, quantities: Mapping[int, int]) -> list[CheckoutLineRecord]:
+        """Lines bought without the cart (立即购买 of a flash sale): each SKU at its price,
+        published or not (the checkout refuses what is no longer sold, naming it)."""
+        return self._sku_lines(quantities, None)
+
+    def _sku_lines(self, quantities: Mapping[int, int],
+                   price: Decimal | None) -> list[CheckoutLineRecord]:
+        """Order lines for SKUs (one query): at ``price``, or at their own price when None,
+        in which case unpublished products are kept for the caller to name."""
         if not quantities:
             return []
-        rows = self.session.execute(
+        statement = (
             select(Sku.id.label("sku_id"), Sku.product_id, Sku.code.label("sku_code"),
                    Sku.weight_grams, Product.slug.label("product_slug"),
                    Product.name_zh.label("product_name_zh"),
                    Product.name_en.label("product_name_en"), Product.cover_image_url,
                    Product.is_published, Product.reserves_stock, Product.category_id,
-                   Product.brand_id, Sku.floor_price)
+                   Product.brand_id, Sku.floor_price, Sku.price)
             .join(Product, Product.id == Sku.product_id)
-            .where(Sku.id.in_(list(quantities)), Product.is_published).order_by(Sku.id))
-        return [CheckoutLineRecord(**row._mapping, quantity=quantities[row.sku_id],
-                                   price=Decimal("0.00")) for row in rows]
+            .where(Sku.id.in_(list(quantities))).order_by(Sku.id))
+        if price is not None:
+            statement = statement.where(Product.is_published)
+        return [CheckoutLineRecord(**{**row._mapping, "price": price if price is not None
+                                      else row.price}, quantity=quantities[row.sku_id])
+                for row in self.session.execute(statement)]
 
     def sku_values(self, sku_ids: Iterable[int]) -> list[SkuValueRecord]:
         """The variant axis values of the SKUs, in the attributes' order: one query."""

@@ -31,14 +31,20 @@ def includeme(config: Configurator) -> None:
     config.add_route("admin_role_edit", "/admin/roles/{code}")
     config.add_route("admin_role_delete", "/admin/roles/{code}/delete")
     config.add_route("admin_audit", "/admin/audit")
+    # Writes on GET: an export is itself recorded in the audit log.
+    config.add_route("admin_audit_export", "/admin/audit/export.csv", writes_on_get=True)
     config.add_route("admin_settings", "/admin/settings")
 
-    config.add_admin_area("admin", _("Dashboard"), Permission.ADMIN_ACCESS, order=0)
-    config.add_admin_area("admin_staff", _("Staff"), Permission.STAFF_MANAGE, order=900)
-    config.add_admin_area("admin_roles", _("Roles"), Permission.ROLE_MANAGE, order=910)
-    config.add_admin_area("admin_audit", _("Audit log"), Permission.AUDIT_VIEW, order=920)
+    config.add_admin_area("admin", _("Dashboard"), Permission.ADMIN_ACCESS, order=0,
+                          module="home")
+    config.add_admin_area("admin_staff", _("Staff"), Permission.STAFF_MANAGE, order=900,
+                          module="system")
+    config.add_admin_area("admin_roles", _("Roles"), Permission.ROLE_MANAGE, order=910,
+                          module="system")
+    config.add_admin_area("admin_audit", _("Audit log"), Permission.AUDIT_VIEW, order=920,
+                          module="system")
     config.add_admin_area("admin_settings", _("Base settings"), Permission.SETTINGS_MANAGE,
-                          order=930)
+                          order=930, module="system")
     config.include(".dead_letters")
     config.include(".shipping")
     config.include(".coupons")

@@ -20,7 +20,8 @@ def includeme(config: Configurator) -> None:
     config.add_route("admin_dead_letters", "/admin/dead-letters")
     config.add_route("admin_dead_event_retry", r"/admin/dead-letters/events/{id:\d+}/retry")
     config.add_route("admin_dead_message_retry", r"/admin/dead-letters/messages/{id:\d+}/retry")
-    config.add_admin_area("admin_dead_letters", _("Dead letters"), MANAGE, order=940)
+    config.add_admin_area("admin_dead_letters", _("Dead letters"), MANAGE, order=940,
+                          module="system")
 
 
 @view_config(route_name="admin_dead_letters", request_method="GET",

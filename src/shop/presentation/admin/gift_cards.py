@@ -33,7 +33,8 @@ PAGE_SIZE = 50
 
 def includeme(config: Configurator) -> None:
     config.add_route("admin_gift_cards", "/admin/gift-cards")
-    config.add_admin_area("admin_gift_cards", _("Gift cards"), VIEW, order=700)
+    config.add_admin_area("admin_gift_cards", _("Gift cards"), VIEW, order=700,
+                          module="finance")
 
 
 def _list(request: Request, values: dict[str, Any], errors: dict[str, str]) -> dict[str, Any]:

@@ -24,7 +24,8 @@ PAGE_SIZE = 50
 
 def includeme(config: Configurator) -> None:
     config.add_route("admin_payment_alerts", "/admin/payments/alerts")
-    config.add_admin_area("admin_payment_alerts", _("Payment alerts"), VIEW, order=710)
+    config.add_admin_area("admin_payment_alerts", _("Payment alerts"), VIEW, order=710,
+                          module="finance")
 
 
 @view_config(route_name="admin_payment_alerts", request_method="GET",

@@ -19,8 +19,9 @@ from pyramid.view import view_config
 
 from shop.application import Invalid, Permission
 from shop.application.locales import pick
-from shop.application.promotions.campaign_schemas import CHANNELS, MEMBER_GROUPS
+from shop.application.promotions.campaign_schemas import MEMBER_GROUPS
 from shop.application.promotions.simulator import SimulationSchema
+from shop.application.sales_channels import CHANNELS
 from shop.presentation.admin.forms import form_errors
 from shop.presentation.templating import template
 from shop.presentation.untrusted import echoed

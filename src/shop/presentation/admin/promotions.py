@@ -20,7 +20,6 @@ from pyramid.view import view_config
 
 from shop.application import Invalid, Permission
 from shop.application.promotions.campaign_schemas import (
-    CHANNELS,
     KINDS,
     MEMBER_GROUPS,
     MODES,
@@ -28,6 +27,7 @@ from shop.application.promotions.campaign_schemas import (
     CampaignSchema,
     words,
 )
+from shop.application.sales_channels import CHANNELS
 from shop.application.validation import entity_key
 from shop.presentation.admin.forms import form_errors, given_key, posted, see_other
 from shop.presentation.i18n import _

@@ -38,7 +38,7 @@ def roles(request: Request) -> dict:
 
 def _form(request: Request, role: Any, values: dict[str, Any], errors: dict[str, str]) -> dict:
     return {"role": role, "values": echoed(values), "errors": errors,
-            "choices": request.shop.roles.permission_choices(), "saved": "saved" in request.GET}
+            "groups": request.shop.roles.permission_groups(), "saved": "saved" in request.GET}
 
 
 @view_config(route_name="admin_role_new", request_method="GET",

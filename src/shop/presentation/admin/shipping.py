@@ -34,7 +34,8 @@ def includeme(config: Configurator) -> None:
     config.add_route("admin_shipping_methods", "/admin/shipping-methods")
     config.add_route("admin_shipping_method_new", "/admin/shipping-methods/new")
     config.add_route("admin_shipping_method_edit", "/admin/shipping-methods/{code}")
-    config.add_admin_area("admin_shipping_methods", _("Shipping methods"), MANAGE, order=600)
+    config.add_admin_area("admin_shipping_methods", _("Shipping methods"), MANAGE, order=600,
+                          module="orders")
 
 
 @view_config(route_name="admin_shipping_methods", request_method="GET",

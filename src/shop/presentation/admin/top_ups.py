@@ -27,7 +27,8 @@ FORM = template("admin/top_up.jinja2")
 
 def includeme(config: Configurator) -> None:
     config.add_route("admin_top_up", "/admin/wallet/top-up")
-    config.add_admin_area("admin_top_up", _("Balance top-up"), MANAGE, order=720)
+    config.add_admin_area("admin_top_up", _("Balance top-up"), MANAGE, order=720,
+                          module="finance")
 
 
 def _form(values: dict[str, Any], errors: dict[str, str], done: int | None) -> dict[str, Any]:
