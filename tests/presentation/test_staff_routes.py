@@ -14,6 +14,7 @@ import pytest
 
 from shop.application.staff.builtin_roles import BUILTIN_ROLES
 from shop.presentation.security import PUBLIC
+from tests import factories
 from tests import staff_factories as sf
 
 ACTORS = ["anonymous", "shopper", *BUILTIN_ROLES]
@@ -57,10 +58,17 @@ def world(system):
     coupon = system.coupons.create_template({
         "name_zh": "巡", "name_en": "Walk", "kind": "free_shipping",
         "scope": {"everything": True}, "valid_days": 30})
+    category = factories.category(system, "walk-category")
+    brand = factories.brand(system, "walk-brand")
+    factories.attributes(system)
+    color = next(a for a in system.attributes.attributes() if a.code == "color")
     return {"members": members, "shopper": sf.customer(system),
             "fixtures": {"id": victim.id, "code": "walk_custom"},
             # Routes whose placeholders name something else, by the start of their names.
-            "fixtures_of": {"admin_coupons": {"id": coupon.id}}}
+            "fixtures_of": {"admin_coupons": {"id": coupon.id},
+                            "admin_catalog_categories": {"id": category.id},
+                            "admin_catalog_brands": {"id": brand.id},
+                            "admin_catalog_attributes": {"id": color.id, "code": "red"}}}
 
 
 def fixtures_for(world, name):

@@ -26,6 +26,14 @@ from shop.application.addresses.service import AddressService
 from shop.application.audit.browse import AuditBrowser
 from shop.application.audit.service import AuditService
 from shop.application.cart.service import CartService
+from shop.application.catalog.attributes import (
+    AttributeDetail,
+    AttributeRow,
+    AttributeService,
+    AttributeValueRow,
+)
+from shop.application.catalog.brands import BrandRow, BrandService
+from shop.application.catalog.categories import CategoryRow, CategoryService
 from shop.application.catalog.service import CatalogService
 from shop.application.clock import Clock, ManualClock, SystemClock
 from shop.application.dashboard.read_models import Comparison, DayFigures, Overview, Todo
@@ -113,7 +121,12 @@ __all__ = [
     "ANONYMOUS",
     "AccountBadge",
     "Actor",
+    "AttributeDetail",
+    "AttributeRow",
+    "AttributeValueRow",
+    "BrandRow",
     "Breakdown",
+    "CategoryRow",
     "CheckoutView",
     "Clock",
     "CodeSent",
@@ -384,6 +397,22 @@ class UnitOfWork:
     @cached_property
     def catalog(self) -> CatalogService:
         return CatalogService(self)
+
+    @cached_property
+    def attributes(self) -> AttributeService:
+        """Attributes and their values as staff keep them
+        (``shop.application.catalog.attributes``)."""
+        return AttributeService(self)
+
+    @cached_property
+    def brands(self) -> BrandService:
+        """Brands as staff keep them (``shop.application.catalog.brands``)."""
+        return BrandService(self)
+
+    @cached_property
+    def categories(self) -> CategoryService:
+        """The category tree as staff shape it (``shop.application.catalog.categories``)."""
+        return CategoryService(self)
 
     @cached_property
     def inventory(self) -> InventoryService:

@@ -72,6 +72,7 @@ class ListingBuilder:
         wanted = list(dict.fromkeys(self.query["brand"]))
         if wanted:
             known = self.reference.brands_by_slug
+            known = {s: b for s, b in known.items() if b.is_published}
             brand_ids = {s: (known[s].id, self.localized.name(known[s])) for s in wanted
                          if s in known}
         chosen: list[tuple[str, tuple[str, ...]]] = []
@@ -164,7 +165,9 @@ class ListingBuilder:
 
     def _brand_facet(self, state: ListingState, counts: dict[int, int]) -> Facet:
         known = self.reference.brands
-        brands = [known[i] for i, n in counts.items() if n and i in known]
+        # A brand staff hid is no filter, though its products stay listed.
+        brands = [known[i] for i, n in counts.items()
+                  if n and i in known and known[i].is_published]
         ordered = sorted(brands, key=lambda b: (-counts.get(b.id, 0), b.position, b.id))
         return Facet("brand", _("Brand"), tuple(
             FacetOption(self.localized.name(b), counts.get(b.id, 0), b.slug in state.brands,

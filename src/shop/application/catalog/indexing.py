@@ -7,7 +7,8 @@ unit of work can never make it rebuild (a full rebuild rewrites every listing ro
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import TYPE_CHECKING
 
 from shop.application.actors import Permission
@@ -33,6 +34,23 @@ class ListingIndex:
         before = self.repo.facet_contributions(product_ids, PRICE_BANDS)
         self.repo.rebuild(product_ids)
         after = self.repo.facet_contributions(product_ids, PRICE_BANDS)
+        self.repo.adjust_facet_counts(
+            {key: after.get(key, 0) - before.get(key, 0) for key in before.keys() | after.keys()})
+
+    @contextmanager
+    def categories_changing(self, category_ids: Sequence[int]) -> Iterator[None]:
+        """Around a change to where these categories sit or whether they show: their products'
+        listing rows and share of the ready counts are re-derived after it.
+
+        Their share is taken before the change, since the sub-category counts follow the
+        tree's parent links; the products are selected by a statement, so a subtree of any
+        size costs the same few statements.
+        """
+        products = self.repo.products_in(category_ids)
+        before = self.repo.facet_contributions(products, PRICE_BANDS)
+        yield
+        self.repo.rebuild(products)
+        after = self.repo.facet_contributions(products, PRICE_BANDS)
         self.repo.adjust_facet_counts(
             {key: after.get(key, 0) - before.get(key, 0) for key in before.keys() | after.keys()})
 

@@ -28,8 +28,10 @@ class FacetAttribute:
 class CatalogReference:
     #: Every category row by id (unpublished ones too: a breadcrumb may pass through one).
     categories: Mapping[int, CategoryRecord]
+    #: The categories shoppers see: published, under published ones only (a hidden category
+    #: hides its whole subtree, whatever the flags below it say).
     published_by_slug: Mapping[str, CategoryRecord]
-    #: Published children of each category in display order; ``None`` holds the top categories.
+    #: Shown children of each category in display order; ``None`` holds the top categories.
     children: Mapping[int | None, tuple[CategoryRecord, ...]]
     brands: Mapping[int, BrandRecord]
     brands_by_slug: Mapping[str, BrandRecord]
@@ -41,13 +43,14 @@ class CatalogReference:
     def build(cls, categories: Sequence[CategoryRecord], brands: Sequence[BrandRecord],
               facet_values: Sequence[FacetValueRecord]) -> CatalogReference:
         """From every category and brand in display order, and the facet attributes' values."""
+        by_id = {c.id: c for c in categories}
+        shown = [c for c in categories if _shown(c, by_id)]
         children: dict[int | None, list[CategoryRecord]] = {}
-        for category in categories:
-            if category.is_published:
-                children.setdefault(category.parent_id, []).append(category)
+        for category in shown:
+            children.setdefault(category.parent_id, []).append(category)
         return cls(
-            categories={c.id: c for c in categories},
-            published_by_slug={c.slug: c for c in categories if c.is_published},
+            categories=by_id,
+            published_by_slug={c.slug: c for c in shown},
             children={parent: tuple(rows) for parent, rows in children.items()},
             brands={b.id: b for b in brands},
             brands_by_slug={b.slug: b for b in brands},
@@ -71,3 +74,9 @@ class CatalogReference:
                     row.value_id, pick(locale, row.value_name_zh, row.value_name_en))
             self._facets[locale] = built
         return built
+
+
+def _shown(category: CategoryRecord, by_id: Mapping[int, CategoryRecord]) -> bool:
+    """Whether ``category`` and every category above it are published."""
+    return all(by_id[int(key)].is_published for key in category.path.strip("/").split("/")
+               if key and int(key) in by_id)

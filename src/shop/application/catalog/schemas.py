@@ -136,18 +136,54 @@ class ProductSchema(colander.MappingSchema):
     skus = SkuList()
 
 
-class CategorySchema(colander.MappingSchema):
-    slug = colander.SchemaNode(colander.String(), validator=colander.Regex(
-        SLUG, SLUG_MESSAGE))
+#: A display position (among siblings, brands, values) as staff or a script may give it.
+MAX_POSITION = 100_000
+
+
+class CategoryEditSchema(colander.MappingSchema):
+    """What renaming a category changes: its address and its names."""
+
+    slug = colander.SchemaNode(colander.String(), validator=colander.All(
+        colander.Length(max=80), colander.Regex(SLUG, SLUG_MESSAGE)))
     name_zh = colander.SchemaNode(colander.String(), validator=colander.Length(1, 120))
     name_en = colander.SchemaNode(colander.String(), missing="", validator=colander.Length(0, 120))
+
+
+class CategorySchema(CategoryEditSchema):
+    """A new category: under ``parent`` (a slug; at the top when empty), at ``position`` among
+    its siblings (after them all when not given)."""
+
     parent = colander.SchemaNode(colander.String(), missing=None)
-    position = colander.SchemaNode(colander.Int(), missing=0)
+    position = colander.SchemaNode(colander.Int(), missing=None,
+                                   validator=colander.Range(0, MAX_POSITION))
+
+
+class CategoryMoveSchema(colander.MappingSchema):
+    """Where a category goes: under ``parent`` (a slug), or to the top when it is empty."""
+
+    parent = colander.SchemaNode(colander.String(), missing=None)
+
+
+class PlaceSchema(colander.MappingSchema):
+    """A place in a list shown in order (siblings, an attribute's values), counted from 1; a
+    place past the end is the last one."""
+
+    place = colander.SchemaNode(colander.Int(), validator=colander.Range(1, MAX_POSITION))
 
 
 class AttributeValueSchema(colander.MappingSchema):
-    code = colander.SchemaNode(colander.String(), validator=colander.Regex(
-        SLUG, SLUG_MESSAGE))
+    """A value of an attribute; its code is how listings' links and product imports name it
+    ("color:red"), so it never changes once made."""
+
+    code = colander.SchemaNode(colander.String(), validator=colander.All(
+        colander.Length(max=60), colander.Regex(SLUG, SLUG_MESSAGE)))
+    name_zh = colander.SchemaNode(colander.String(), validator=colander.Length(1, 120))
+    name_en = colander.SchemaNode(colander.String(), missing="", validator=colander.Length(0, 120))
+
+
+class AttributeValueEditSchema(colander.MappingSchema):
+    """Renaming a value: its names only."""
+
     name_zh = colander.SchemaNode(colander.String(), validator=colander.Length(1, 120))
     name_en = colander.SchemaNode(colander.String(), missing="", validator=colander.Length(0, 120))
 
@@ -162,7 +198,7 @@ RESERVED_CODES = ("page", "per_page", "sort", "price", "brand", "q", "sku")
 
 class AttributeSchema(colander.MappingSchema):
     code = colander.SchemaNode(colander.String(), validator=colander.All(
-        colander.Regex(SLUG, SLUG_MESSAGE),
+        colander.Length(max=60), colander.Regex(SLUG, SLUG_MESSAGE),
         colander.Function(lambda v: v not in RESERVED_CODES, _("This code is reserved"))))
     name_zh = colander.SchemaNode(colander.String(), validator=colander.Length(1, 120))
     name_en = colander.SchemaNode(colander.String(), missing="", validator=colander.Length(0, 120))
@@ -171,8 +207,18 @@ class AttributeSchema(colander.MappingSchema):
     values = AttributeValueList(validator=colander.Length(min=1))
 
 
+class AttributeEditSchema(colander.MappingSchema):
+    """What editing an attribute may change (its code, in listings' links, never changes); a
+    flag left out keeps its value."""
+
+    name_zh = colander.SchemaNode(colander.String(), validator=colander.Length(1, 120))
+    name_en = colander.SchemaNode(colander.String(), missing="", validator=colander.Length(0, 120))
+    is_variant_axis = colander.SchemaNode(colander.Boolean(), missing=colander.drop)
+    is_facet = colander.SchemaNode(colander.Boolean(), missing=colander.drop)
+
+
 class BrandSchema(colander.MappingSchema):
-    slug = colander.SchemaNode(colander.String(), validator=colander.Regex(
-        SLUG, SLUG_MESSAGE))
+    slug = colander.SchemaNode(colander.String(), validator=colander.All(
+        colander.Length(max=80), colander.Regex(SLUG, SLUG_MESSAGE)))
     name_zh = colander.SchemaNode(colander.String(), validator=colander.Length(1, 120))
     name_en = colander.SchemaNode(colander.String(), missing="", validator=colander.Length(0, 120))

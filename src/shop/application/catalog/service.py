@@ -24,9 +24,6 @@ from shop.application.catalog.read_models import (
 )
 from shop.application.catalog.reference import CatalogReference
 from shop.application.catalog.schemas import (
-    AttributeSchema,
-    BrandSchema,
-    CategorySchema,
     ProductSchema,
 )
 from shop.application.catalog.variants import variant_axes
@@ -89,6 +86,11 @@ class CatalogService:
         ids = [int(part) for part in path.strip("/").split("/")]
         return tuple(self.localized.category_ref(categories[i]) for i in ids if i in categories)
 
+    def _brand_shown(self, brand_id: int) -> bool:
+        """Whether a product page names its brand: not when staff hid the brand."""
+        brand = self.reference().brands.get(brand_id)
+        return brand is not None and brand.is_published
+
     def _listing(self, params: Mapping[str, Sequence[str]]) -> browse.ListingBuilder:
         return browse.ListingBuilder(self.listings, self.reference(), self.localized, params)
 
@@ -136,7 +138,8 @@ class CatalogService:
             description_html=product.description_html,
             brand=(BrandRef(product.brand_id, product.brand_slug or "",
                             pick(locale, product.brand_name_zh or "", product.brand_name_en or ""))
-                   if product.brand_id is not None else None),
+                   if product.brand_id is not None and self._brand_shown(product.brand_id)
+                   else None),
             category=CategoryRef(product.category_id, product.category_slug,
                                  pick(locale, product.category_name_zh,
                                       product.category_name_en)),
@@ -160,48 +163,18 @@ class CatalogService:
         ListingIndex(self.uow).stock_changed([sku_id])
 
     def create_category(self, data: Mapping[str, Any]) -> CategoryRef:
-        self.uow.actor.require(Permission.CATALOG_WRITE)
-        values = validate(CategorySchema(), data)
-        parent = None
-        if values["parent"]:
-            parent = self.categories.by_slug(values["parent"])
-            if parent is None:
-                raise Invalid({"parent": _("No such category")})
-        self._require_free("slug", self.categories.by_slug(values["slug"], published=False))
-        category = self.categories.add(
-            slug=values["slug"], name_zh=values["name_zh"], name_en=values["name_en"],
-            position=values["position"], parent=parent)
-        self.uow._reference.changed("catalog")
-        self.uow._audit.record("catalog.category.create", "category", category.id, after=values)
-        return self.localized.category_ref(category)
+        """A category (see ``CategoryService.create``), as the storefront names it."""
+        row = self.uow.categories.create(data)
+        return CategoryRef(row.id, row.slug, row.name)
 
     def create_brand(self, data: Mapping[str, Any]) -> BrandRef:
-        self.uow.actor.require(Permission.CATALOG_WRITE)
-        values = validate(BrandSchema(), data)
-        self._require_free("slug", self.brands.by_slug(values["slug"], published=False))
-        brand = self.brands.add(slug=values["slug"], name_zh=values["name_zh"],
-                                name_en=values["name_en"])
-        self.uow._reference.changed("catalog")
-        self.uow._audit.record("catalog.brand.create", "brand", brand.id, after=values)
-        return self.localized.brand_ref(brand)
+        """A brand (see ``BrandService.create``), as the storefront names it."""
+        row = self.uow.brands.create(data)
+        return BrandRef(row.id, row.slug, row.name)
 
     def create_attribute(self, data: Mapping[str, Any]) -> str:
-        """An attribute with its values; returns its code."""
-        self.uow.actor.require(Permission.CATALOG_WRITE)
-        values = validate(AttributeSchema(), data)
-        if self.attributes.code_taken(values["code"]):
-            raise Invalid({"code": _("Already taken")})
-        codes = [v["code"] for v in values["values"]]
-        if len(set(codes)) != len(codes):
-            raise Invalid({"values": _("Value codes must be unique")})
-        attribute_id = self.attributes.add(
-            code=values["code"], name_zh=values["name_zh"], name_en=values["name_en"],
-            is_variant_axis=values["is_variant_axis"], is_facet=values["is_facet"],
-            values=[(v["code"], v["name_zh"], v["name_en"]) for v in values["values"]])
-        self.uow._reference.changed("catalog")
-        self.uow._audit.record("catalog.attribute.create", "attribute", attribute_id,
-                              after=values)
-        return str(values["code"])
+        """An attribute with its values (see ``AttributeService.create``); returns its code."""
+        return self.uow.attributes.create(data).attribute.code
 
     def create_product(self, data: Mapping[str, Any]) -> ProductCard:
         """Create an SPU with its SKUs; a published one is listed at once.

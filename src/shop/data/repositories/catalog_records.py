@@ -43,6 +43,31 @@ class BrandRecord:
 
 
 @dataclass(frozen=True, slots=True)
+class AttributeRecord:
+    id: int
+    code: str
+    name_zh: str
+    name_en: str
+    position: int
+    is_variant_axis: bool
+    is_facet: bool
+    #: How many values it has.
+    values: int
+
+
+@dataclass(frozen=True, slots=True)
+class AttributeValueRecord:
+    id: int
+    code: str
+    name_zh: str
+    name_en: str
+    position: int
+    #: Products and SKUs that carry it: a value in use is never deleted.
+    products: int
+    skus: int
+
+
+@dataclass(frozen=True, slots=True)
 class FacetValueRecord:
     """One value of a facet attribute, with its attribute."""
 

@@ -37,6 +37,7 @@ from shop.data.models import (
     StockLevel,
 )
 from shop.data.repositories import listing_queries
+from shop.data.repositories.listing_queries import hidden_categories
 
 #: INSERT … ON CONFLICT, per dialect (the same API on both).
 _INSERTS: dict[str, Callable[[Table], Any]] = {"postgresql": postgresql.insert,
@@ -46,6 +47,9 @@ _FACET_COUNT = cast(Table, ListingFacetCount.__table__)
 
 #: A ready count's key: (scope kind, scope id, facet, key).
 CountKey = tuple[str, int, str, int]
+#: Which products to re-derive: their ids, or a statement selecting them (a subtree's products,
+#: however many, without reading their ids first).
+ProductIds = Sequence[int] | Select[Any]
 
 
 def _sellable() -> Any:
@@ -84,14 +88,20 @@ class ListingIndexRepository:
         self.session.execute(_PRODUCT.update().values(in_stock=_sellable())
                              .where(Product.id.in_(products)))
 
-    def rebuild(self, product_ids: Sequence[int] | None = None) -> None:
+    @staticmethod
+    def products_in(category_ids: Sequence[int]) -> Select[Any]:
+        """The products that these categories hold themselves."""
+        return select(Product.id).where(Product.category_id.in_(category_ids))
+
+    def rebuild(self, product_ids: ProductIds | None = None) -> None:
         """Re-derive the listing rows of ``product_ids`` (all products when None)."""
         if product_ids is None:
             self.session.execute(delete(Listing))
         else:
             self.session.execute(delete(Listing).where(Listing.product_id.in_(product_ids)))
         ancestor = aliased(Category)
-        published = [Product.is_published.is_(True)]
+        published = [Product.is_published.is_(True),
+                     Product.category_id.not_in(hidden_categories())]
         if product_ids is not None:
             published.append(Product.id.in_(product_ids))
         columns = [Product.id, Product.brand_id, Product.price, Product.sales_count,
@@ -103,7 +113,7 @@ class ListingIndexRepository:
             select(literal("c"), ancestor.id, *columns)
             .join(Category, Category.id == Product.category_id)
             .join(ancestor, Category.path.startswith(ancestor.path))
-            .where(*published, Category.is_published.is_(True))
+            .where(*published)
         )
         by_brand = select(literal("b"), Product.brand_id, *columns).where(
             *published, Product.brand_id.is_not(None))
@@ -118,7 +128,7 @@ class ListingIndexRepository:
         for source in self._count_sources(price_bands):
             self.session.execute(insert(ListingFacetCount).from_select(target, source))
 
-    def facet_contributions(self, product_ids: Sequence[int],
+    def facet_contributions(self, product_ids: ProductIds,
                             price_bands: Sequence[tuple[Decimal, Decimal | None]],
                             ) -> dict[CountKey, int]:
         """What these products add to the ready counts of the scopes they are listed in now."""
@@ -146,7 +156,7 @@ class ListingIndexRepository:
 
     @staticmethod
     def _count_sources(price_bands: Sequence[tuple[Decimal, Decimal | None]],
-                       product_ids: Sequence[int] | None = None) -> list[Select[Any]]:
+                       product_ids: ProductIds | None = None) -> list[Select[Any]]:
         """(scope kind, scope id, facet, key, count) of every listing row, or of the rows of
         ``product_ids``; one statement per facet."""
         scope_cols = (Listing.scope_kind, Listing.scope_id)

@@ -13,10 +13,28 @@ from decimal import Decimal
 from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import String, and_, bindparam, case, cast, func, literal, select, union_all
+from sqlalchemy import (
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    select,
+    union_all,
+)
 from sqlalchemy.orm import aliased
 
-from shop.data.models import Brand, Listing, ListingFacetCount, Product, ProductAttributeValue
+from shop.data.models import (
+    Brand,
+    Category,
+    Listing,
+    ListingFacetCount,
+    Product,
+    ProductAttributeValue,
+)
 from shop.data.repositories.catalog_records import CardRecord, record_columns
 
 #: Sort keys → (listing column, descending?) of a listing's ORDER BY; the trailing product id
@@ -37,6 +55,15 @@ def ordered(columns: Iterable[tuple[Any, bool]]) -> tuple[Any, ...]:
 
 #: Sort keys → ORDER BY of a listing.
 SORTS: dict[str, tuple[Any, ...]] = {key: ordered(cols) for key, cols in SORT_COLUMNS.items()}
+
+
+def hidden_categories() -> Select[Any]:
+    """The ids of the categories staff hid, with every category under one: a product there is
+    listed nowhere and has no page (its brand's and the whole shop's listings included)."""
+    hider = aliased(Category)
+    return (select(Category.id)
+            .join(hider, Category.path.startswith(hider.path))
+            .where(hider.is_published.is_(False)))
 
 
 @dataclass(frozen=True)

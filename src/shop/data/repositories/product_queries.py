@@ -28,7 +28,7 @@ from shop.data.repositories.catalog_records import (
     SpecRecord,
     record_columns,
 )
-from shop.data.repositories.listing_queries import SORTS, card_columns
+from shop.data.repositories.listing_queries import SORTS, card_columns, hidden_categories
 
 PRODUCT_DETAIL = (
     select(*record_columns(ProductDetailRecord, {
@@ -43,7 +43,7 @@ PRODUCT_DETAIL = (
     .join(Category, Category.id == Product.category_id)
     .outerjoin(Brand, Brand.id == Product.brand_id)
     .where(Product.slug == bindparam("slug"), Product.is_published.is_(True),
-           Category.is_published.is_(True))
+           Product.category_id.not_in(hidden_categories()))
 )
 #: What can be sold of the SKU, every warehouse together; read with the SKUs, in their query.
 _AVAILABLE = (select(func.coalesce(func.sum(StockLevel.on_hand - StockLevel.reserved), 0))

@@ -53,3 +53,4 @@ def includeme(config: Configurator) -> None:
     config.include(".top_ups")
     config.include(".promotions")
     config.include(".promotion_simulator")
+    config.include(".catalog")
