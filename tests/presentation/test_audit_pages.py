@@ -119,3 +119,13 @@ def test_the_log_and_its_export_are_the_back_offices_403_for_other_roles(app, sy
     sf.cookie(app, system, "staff", clerk.id)
     page = app.get(url, headers=EN, status=403)
     assert page.html.select_one("#admin-forbidden") is not None
+
+
+def test_a_catalog_entry_links_to_its_editor(app, system, boss):
+    system._audit.record("catalog.category.update", "category", 7, after={"name_zh": "衬衫"})
+    system._audit.record("catalog.attribute.value.add", "attribute_value", 3,
+                         after={"code": "red"})
+    system._session.flush()
+    rows = app.get("/admin/audit", headers=EN).html.select(".audit-entry")
+    assert [row.select_one(".audit-record-link")["href"] for row in rows[:2]] == [
+        "/admin/catalog/attributes", "/admin/catalog/categories/7"]
