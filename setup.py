@@ -10,6 +10,7 @@ requires = [
     "cryptography>=42",  # RSA2, SHA256withRSA, AES-256-GCM and X.509 checks of the payment gateways
     "deform>=2.0.15",
     "nh3>=0.2.15",
+    "openpyxl>=3.1",  # the back office's XLSX order export: write-only mode streams rows, bounded memory
     "plaster_pastedeploy",
     "psycopg[binary]>=3.1",
     "phonenumbers>=8.13",  # validates mainland mobile numbers, normalizes them to E.164

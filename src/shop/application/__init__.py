@@ -59,6 +59,7 @@ from shop.application.locales import normalize_locale
 from shop.application.messaging.service import OutboxService
 from shop.application.oauth.service import OAuthService
 from shop.application.ordering.checkout import CheckoutService
+from shop.application.ordering.desk import DeskDetail, DeskPage, DeskRow, OrderDesk
 from shop.application.ordering.pricing import Breakdown
 from shop.application.ordering.read_models import (
     CheckoutView,
@@ -134,11 +135,15 @@ __all__ = [
     "Conflict",
     "Dashboard",
     "DayFigures",
+    "DeskDetail",
+    "DeskPage",
+    "DeskRow",
     "Forbidden",
     "Invalid",
     "ManualClock",
     "MissingPublicUrl",
     "NotFound",
+    "OrderDesk",
     "OrderDetail",
     "OrderPage",
     "OrderSummary",
@@ -429,6 +434,12 @@ class UnitOfWork:
     @cached_property
     def orders(self) -> OrderService:
         return OrderService(self)
+
+    @cached_property
+    def order_desk(self) -> OrderDesk:
+        """The back office's orders: list, export, detail, flags, notes, shipping
+        (``shop.application.ordering.desk``)."""
+        return OrderDesk(self)
 
     @cached_property
     def demo(self) -> DemoService:

@@ -64,6 +64,15 @@ ACTIONS: dict[str, TranslationString] = {
     "catalog.attribute.value.delete": _("Attribute value deleted"),
     "inventory.adjust": _("Stock adjusted"),
     "order.ship": _("Order shipped"),
+    "order.export": _("Orders exported"),
+    "order.flag.add": _("Order flagged"),
+    "order.flag.remove": _("Order flag removed"),
+    "order.note.add": _("Staff note added to an order"),
+    "order.review.approve": _("Order approved"),
+    "order.review.reject": _("Order rejected"),
+    "order.review.hold": _("Order put on hold"),
+    "order.review.auto": _("Order reviewed by the rules"),
+    "order.review.rules": _("Order review rules changed"),
     "shipments.record": _("Shipment recorded"),
     "shipments.add_event": _("Tracking event added"),
     "shipping.method.create": _("Shipping method created"),
@@ -118,6 +127,7 @@ ENTITIES: dict[str, TranslationString] = {
     "outbox_message": _("Message"),
     "database": _("Database"),
     "audit": _("Audit log"),
+    "order_review_rules": _("Order review rules"),
 }
 
 #: What a recorded field is called.
@@ -205,6 +215,17 @@ FIELDS: dict[str, TranslationString] = {
     "subject": _("Subject"),
     "filters": _("Filters"),
     "rows": _("Rows"),
+    "format": _("Format"),
+    "flag": _("Flag"),
+    "text": _("Text"),
+    "note": _("Note"),
+    "review": _("Review"),
+    "enabled": _("Review orders before shipping"),
+    "max_payable": _("Approve automatically below"),
+    "require_address": _("Only with a complete address"),
+    "no_risk_flag": _("Only without a risk flag"),
+    "blacklist": _("Blacklisted shoppers"),
+    "reasons": _("Why it waits"),
 }
 
 #: How "no value" reads.

@@ -31,7 +31,14 @@ from shop.data.models.invoicing import InvoiceTitle
 from shop.data.models.ledger import LedgerAccount, LedgerEntry
 from shop.data.models.messaging import OutboxMessage
 from shop.data.models.oauth import OAuthAttempt, OAuthIdentity
-from shop.data.models.ordering import Order, OrderInvoice, OrderLine, OrderTransition
+from shop.data.models.ordering import (
+    Order,
+    OrderFlag,
+    OrderInvoice,
+    OrderLine,
+    OrderNote,
+    OrderTransition,
+)
 from shop.data.models.payments import GatewayEvent, Payment, PaymentAlert, PaymentRefund
 from shop.data.models.promotions import (
     Coupon,
@@ -81,8 +88,10 @@ __all__ = [
     "OAuthIdentity",
     "OneTimeCode",
     "Order",
+    "OrderFlag",
     "OrderInvoice",
     "OrderLine",
+    "OrderNote",
     "OrderTransition",
     "OutboxMessage",
     "Payment",

@@ -40,6 +40,16 @@ class Order(Base):
         Index("ix_shop_order_customer_state_id", "customer_id", "state", "id"),
         # The close job: unpaid orders past their deadline.
         Index("ix_shop_order_state_pay_by", "state", "pay_by"),
+        # The back office's order list (0019): newest first by (placed_at, id), keyset-paged,
+        # alone or within a date range; the same within a state (the awaiting-shipment
+        # queue); by amount; by the recipient's mobile; the review queue.
+        Index("ix_shop_order_placed_at_id", "placed_at", "id"),
+        Index("ix_shop_order_state_placed_at_id", "state", "placed_at", "id"),
+        Index("ix_shop_order_payable_id", "payable", "id"),
+        Index("ix_shop_order_mobile", "mobile"),
+        Index("ix_shop_order_review_placed_at_id", "review", "placed_at", "id"),
+        CheckConstraint("review IS NULL OR review IN ('pending', 'approved', 'rejected', "
+                        "'held')", name="known_review"),
         CheckConstraint("state IN ('" + "', '".join(ORDER_STATES) + "')", name="known_state"),
         CheckConstraint("items_total >= 0 AND discount_total >= 0 AND shipping_fee >= 0 "
                         "AND covered_total >= 0 AND payable >= 0", name="amounts_not_negative"),
@@ -84,6 +94,10 @@ class Order(Base):
 
     #: The shopper's remarks (订单备注).
     remarks: Mapped[str] = mapped_column(String(200), default="")
+    #: The staff review (订单审核) of an order the shop reviews before it ships: ``pending``
+    #: (waiting for the rules or a person), ``approved``, ``held``, ``rejected``. None: the
+    #: order was never subject to review (reviewing was off when it was paid), and ships as is.
+    review: Mapped[str | None] = mapped_column(String(10), default=None)
 
 
 class OrderLine(Base):
@@ -158,3 +172,40 @@ class OrderTransition(Base):
     actor: Mapped[str] = mapped_column(String(120))
     note: Mapped[str] = mapped_column(String(200), default="")
     occurred_at: Mapped[datetime] = stamped()
+
+
+class OrderFlag(Base):
+    """A staff mark on an order (订单标记): urgent, risk, VIP, or a short text of their own.
+
+    An order carries a kind at most once (a custom mark once per text), so flagging twice is
+    harmless; removing deletes the row (the audit log keeps who set and removed it)."""
+
+    __tablename__ = "order_flag"
+    __table_args__ = (
+        UniqueConstraint("order_id", "kind", "text", name="uq_order_flag_kind_text"),
+        CheckConstraint("kind IN ('urgent', 'risk', 'vip', 'custom')", name="known_kind"),
+        # The list's flag filter: an EXISTS probe per order (order_id, kind), and the orders
+        # carrying a kind when few do (kind, order_id).
+        Index("ix_order_flag_kind_order_id", "kind", "order_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(10))
+    #: The custom mark's words; "" for the fixed kinds.
+    text: Mapped[str] = mapped_column(String(40), default="")
+    created_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = stamped()
+
+
+class OrderNote(Base):
+    """A staff note on an order (客服备注): never shown to the shopper, never changed."""
+
+    __tablename__ = "order_note"
+    __table_args__ = (Index("ix_order_note_order_id", "order_id", "id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id", ondelete="CASCADE"))
+    author: Mapped[str] = mapped_column(String(120))
+    text: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = stamped()

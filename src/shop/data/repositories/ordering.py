@@ -48,6 +48,8 @@ class OrderRecord:
     street: str
     postcode: str | None
     remarks: str
+    #: The staff review (``shop.application.ordering.review``); None: never subject to one.
+    review: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

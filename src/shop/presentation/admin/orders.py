@@ -1,0 +1,204 @@
+"""The order desk (订单处理): the order list with its filters, exports (CSV, XLSX), one order
+whole, and what staff do to it: ship, flag, note, review.
+
+Reading needs ``order:order:view``; every button that changes something needs
+``order:order:manage`` (and the application checks both again). The forms are ``SchemaForm``s
+around the application's own schemas; a refused one comes back on the order's page, 400, with
+its messages on its fields.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import deform
+from pyramid.config import Configurator
+from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.request import Request
+from pyramid.view import view_config
+
+from shop.application import Invalid, Permission
+from shop.application.ordering import states
+from shop.application.ordering.desk_schemas import (
+    FLAG_LABELS,
+    REVIEW_LABELS,
+    SORT_LABELS,
+    FlagSchema,
+    NoteSchema,
+    ReviewSchema,
+)
+from shop.application.ordering.payment_methods import LABELS as PAYMENT_LABELS
+from shop.application.shipments.carriers import CARRIERS
+from shop.application.shipments.schemas import ShipmentSchema
+from shop.presentation.admin.forms import form_errors, see_other
+from shop.presentation.admin.order_export import csv_response, xlsx_response
+from shop.presentation.admin.schema_form import SchemaForm
+from shop.presentation.i18n import _
+from shop.presentation.templating import template
+from shop.presentation.untrusted import echoed
+
+VIEW = Permission.ORDER_VIEW
+MANAGE = Permission.ORDER_MANAGE
+FILTERS = ("state", "since", "until", "min_payable", "max_payable", "payment_method", "flag",
+           "review", "q", "sort")
+NUMBER = r"{number:[0-9]{20}}"
+
+
+def includeme(config: Configurator) -> None:
+    base = "/admin/orders"
+    config.add_route("admin_orders", base)
+    # Writes on GET: an export is itself recorded in the audit log.
+    config.add_route("admin_orders_export", f"{base}/export.csv", writes_on_get=True)
+    config.add_route("admin_orders_export_xlsx", f"{base}/export.xlsx", writes_on_get=True)
+    config.add_route("admin_order", f"{base}/{NUMBER}")
+    config.add_route("admin_order_ship", f"{base}/{NUMBER}/ship")
+    config.add_route("admin_order_flag", f"{base}/{NUMBER}/flags")
+    config.add_route("admin_order_unflag", rf"{base}/{NUMBER}/flags/{{id:[0-9]+}}/remove")
+    config.add_route("admin_order_note", f"{base}/{NUMBER}/notes")
+    config.add_route("admin_order_review", f"{base}/{NUMBER}/review")
+    config.add_admin_area("admin_orders", _("Orders"), VIEW, order=200, module="orders")
+
+
+def _params(request: Request) -> dict[str, str]:
+    return {key: request.GET[key] for key in (*FILTERS, "after") if request.GET.get(key)}
+
+
+def _choices(request: Request) -> dict[str, Any]:
+    """The filter form's select options, translated."""
+    translate = request.localizer.translate
+    return {"states": [(k, translate(v)) for k, v in states.LABELS.items()],
+            "payment_methods": [(k, translate(v)) for k, v in PAYMENT_LABELS.items()],
+            "flags": [(k, translate(v)) for k, v in FLAG_LABELS.items()],
+            "reviews": [("queue", translate(_("Waiting for a person"))),
+                        *((k, translate(v)) for k, v in REVIEW_LABELS.items())],
+            "sorts": [(k, translate(v)) for k, v in SORT_LABELS.items()]}
+
+
+@view_config(route_name="admin_orders", request_method="GET",
+             renderer=template("admin/orders.jinja2"), permission=VIEW)
+def order_list(request: Request) -> dict[str, Any]:
+    params = _params(request)
+    try:
+        page = request.shop.order_desk.search(params)
+    except Invalid as exc:
+        return _refused(request, params, exc)
+    return {"page": page, "filters": page.filters, "errors": {}, **_choices(request)}
+
+
+def _refused(request: Request, params: dict[str, str], exc: Invalid) -> dict[str, Any]:
+    request.response.status_int = 400
+    errors = form_errors(request, exc)
+    if "after" in errors:  # the next link's, which the form has no field for
+        errors["_"] = errors.pop("after")
+    return {"page": None, "filters": echoed(params), "errors": errors, **_choices(request)}
+
+
+@view_config(route_name="admin_orders_export", request_method="GET",
+             renderer=template("admin/orders.jinja2"), permission=VIEW)
+def order_export_csv(request: Request) -> Any:
+    return _export(request, "csv")
+
+
+@view_config(route_name="admin_orders_export_xlsx", request_method="GET",
+             renderer=template("admin/orders.jinja2"), permission=VIEW)
+def order_export_xlsx(request: Request) -> Any:
+    return _export(request, "xlsx")
+
+
+def _export(request: Request, fmt: str) -> Any:
+    params = {key: value for key, value in _params(request).items() if key != "after"}
+    try:
+        filters = request.shop.order_desk.begin_export(params, fmt)
+    except Invalid as exc:
+        return _refused(request, params, exc)
+    return (csv_response if fmt == "csv" else xlsx_response)(request, filters)
+
+
+# -- one order ---------------------------------------------------------------------------------
+
+def _forms(request: Request, number: str) -> dict[str, SchemaForm]:
+    translate = request.localizer.translate
+    path = request.route_path
+    carriers = [("", translate(_("Choose a carrier"))),
+                *((code, translate(carrier.name)) for code, carrier in CARRIERS.items())]
+    return {
+        "ship": SchemaForm(
+            request, ShipmentSchema(), formid="ship-form", focus=False, submit=_("Ship"),
+            action=path("admin_order_ship", number=number),
+            titles={"carrier": _("Carrier"), "tracking_number": _("Tracking number")},
+            widgets={"carrier": deform.widget.SelectWidget(values=carriers)}),
+        "flag": SchemaForm(
+            request, FlagSchema(), formid="flag-form", focus=False, submit=_("Add flag"),
+            action=path("admin_order_flag", number=number),
+            widgets={"kind": deform.widget.SelectWidget(values=[
+                ("", translate(_("Choose a flag"))),
+                *((k, translate(v)) for k, v in FLAG_LABELS.items())])},
+            descriptions={"text": _("Only for a custom flag: a few words, e.g. 待补发")}),
+        "note": SchemaForm(
+            request, NoteSchema(), formid="note-form", focus=False, submit=_("Add note"),
+            action=path("admin_order_note", number=number),
+            widgets={"text": deform.widget.TextAreaWidget(rows=2)}),
+        "review": SchemaForm(
+            request, ReviewSchema(), formid="review-form", focus=False, submit=_("Decide"),
+            action=path("admin_order_review", number=number),
+            widgets={"decision": deform.widget.RadioChoiceWidget(values=[
+                ("approve", translate(_("Approve"))), ("reject", translate(_("Reject: cancel "
+                 "and refund"))), ("hold", translate(_("Hold")))], inline=True)}),
+    }
+
+
+def _detail(request: Request, number: str, forms: dict[str, SchemaForm] | None = None,
+            refused: str | None = None) -> dict[str, Any]:
+    detail = request.shop.order_desk.detail(number)
+    forms = forms or _forms(request, number)
+    return {"detail": detail, "order": detail.order,
+            "may_manage": request.actor.can(MANAGE), "done": request.GET.get("done", ""),
+            "forms": {name: form.render() if name == refused else form.render({})
+                      for name, form in forms.items()}}
+
+
+@view_config(route_name="admin_order", request_method="GET",
+             renderer=template("admin/order_detail.jinja2"), permission=VIEW)
+def order_detail(request: Request) -> dict[str, Any]:
+    return _detail(request, request.matchdict["number"])
+
+
+def _submit(request: Request, name: str, call: Any) -> dict[str, Any] | HTTPSeeOther:
+    """Submit form ``name`` of the order's page to ``call(number, posted)``; back to the
+    order, or its page again with the form's messages."""
+    number = request.matchdict["number"]
+    forms = _forms(request, number)
+    if forms[name].submit(lambda posted: call(number, posted) or True) is not None:
+        return see_other(request, "admin_order", number=number, _query={"done": name})
+    return _detail(request, number, forms, refused=name)
+
+
+@view_config(route_name="admin_order_ship", request_method="POST",
+             renderer=template("admin/order_detail.jinja2"), permission=MANAGE)
+def order_ship(request: Request) -> Any:
+    return _submit(request, "ship", request.shop.order_desk.ship)
+
+
+@view_config(route_name="admin_order_flag", request_method="POST",
+             renderer=template("admin/order_detail.jinja2"), permission=MANAGE)
+def order_flag(request: Request) -> Any:
+    return _submit(request, "flag", request.shop.order_desk.flag)
+
+
+@view_config(route_name="admin_order_note", request_method="POST",
+             renderer=template("admin/order_detail.jinja2"), permission=MANAGE)
+def order_note(request: Request) -> Any:
+    return _submit(request, "note", request.shop.order_desk.add_note)
+
+
+@view_config(route_name="admin_order_review", request_method="POST",
+             renderer=template("admin/order_detail.jinja2"), permission=MANAGE)
+def order_review(request: Request) -> Any:
+    return _submit(request, "review", request.shop.order_review.decide)
+
+
+@view_config(route_name="admin_order_unflag", request_method="POST", permission=MANAGE)
+def order_unflag(request: Request) -> HTTPSeeOther:
+    number = request.matchdict["number"]
+    request.shop.order_desk.unflag(number, request.matchdict["id"])
+    return see_other(request, "admin_order", number=number, _query={"done": "unflag"})
