@@ -68,6 +68,7 @@ from shop.application.ordering.read_models import (
     OrderSummary,
     PlacedOrder,
 )
+from shop.application.ordering.review import OrderReview, ReviewRules
 from shop.application.ordering.service import OrderService
 from shop.application.payments.gateways.http import Transport
 from shop.application.payments.gateways.port import Gateway
@@ -146,6 +147,7 @@ __all__ = [
     "OrderDesk",
     "OrderDetail",
     "OrderPage",
+    "OrderReview",
     "OrderSummary",
     "Overview",
     "PastLastPage",
@@ -154,6 +156,7 @@ __all__ = [
     "PermissionGroup",
     "PlacedOrder",
     "ProfileView",
+    "ReviewRules",
     "RoleRef",
     "RoleSaved",
     "RoleView",
@@ -440,6 +443,12 @@ class UnitOfWork:
         """The back office's orders: list, export, detail, flags, notes, shipping
         (``shop.application.ordering.desk``)."""
         return OrderDesk(self)
+
+    @cached_property
+    def order_review(self) -> OrderReview:
+        """Order review (订单审核): the rules, the queue's decisions
+        (``shop.application.ordering.review``)."""
+        return OrderReview(self)
 
     @cached_property
     def demo(self) -> DemoService:

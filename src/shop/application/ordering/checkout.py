@@ -31,6 +31,7 @@ from shop.application.invoicing.service import InvoiceDetails
 from shop.application.locales import pick
 from shop.application.money import to_money
 from shop.application.ordering import payment_methods, states
+from shop.application.ordering.desk_schemas import PENDING
 from shop.application.ordering.lifecycle import stock_owner
 from shop.application.ordering.numbers import draw_order_number
 from shop.application.ordering.payment_methods import PaymentChoice
@@ -249,7 +250,11 @@ class CheckoutService:
             "recipient": address.recipient, "mobile": address.mobile,
             "province_code": address.province_code, "city_code": address.city_code,
             "district_code": address.district_code, "street": address.street,
-            "postcode": address.postcode, "remarks": values["remarks"]}
+            "postcode": address.postcode, "remarks": values["remarks"],
+            # Cash on delivery is ready to ship at once: when the shop reviews orders, it
+            # waits for its review (``shop.application.ordering.review``).
+            "review": (PENDING if not online and self.uow.order_review.enabled()
+                       else None)}
         zone = self.uow.settings.current().zone
         number = draw_order_number(now, zone)
         order_id = self._orders.insert({**header, "number": number})

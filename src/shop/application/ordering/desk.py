@@ -21,7 +21,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from shop.application.actors import Permission
-from shop.application.errors import Conflict, Invalid, NotFound
+from shop.application.errors import Invalid, NotFound
 from shop.application.i18n import _
 from shop.application.mobile import display_mobile, mainland_mobile
 from shop.application.ordering import states
@@ -119,6 +119,8 @@ class DeskDetail:
     can_ship: bool
     #: Whether a person may decide its review now (pending or held).
     can_review: bool
+    #: Why the review rules in force leave it to a person (while it waits).
+    review_reasons: tuple[Any, ...] = ()
 
 
 class OrderDesk:
@@ -237,7 +239,9 @@ class OrderDesk:
             can_ship=order.state in (states.PAID, states.AWAITING_SHIPMENT)
             and order.review not in (PENDING, HELD),
             can_review=order.review in (PENDING, HELD)
-            and order.state in (states.PAID, states.AWAITING_SHIPMENT))
+            and order.state in (states.PAID, states.AWAITING_SHIPMENT),
+            review_reasons=(self.uow.order_review.reasons(order)
+                            if order.review in (PENDING, HELD) else ()))
 
     # -- staff marks -------------------------------------------------------------------------
 
@@ -278,13 +282,10 @@ class OrderDesk:
                                after={"note": values["text"]})
 
     def ship(self, number: str, data: Mapping[str, Any]) -> None:
-        """Hand the order to a carrier (``uow.orders.ship``): refused while its review waits
-        for a person or was not approved."""
+        """Hand the order to a carrier (``uow.orders.ship``, which refuses while its review
+        waits for a person)."""
         self.uow.actor.require(Permission.ORDER_MANAGE)
-        order = self._find(number)
-        if order.review in (PENDING, HELD):
-            raise Conflict(_("This order waits for review: approve it before it ships"))
-        self.uow.orders.ship(order.number, data)
+        self.uow.orders.ship(self._find(number).number, data)
 
     def _find(self, number: str) -> OrderRecord:
         found = (self._orders.find(number)

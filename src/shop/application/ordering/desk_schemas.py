@@ -113,8 +113,8 @@ class ReviewRulesSchema(colander.MappingSchema):
         colander.Boolean(), title=_("Only with a complete address"), missing=False)
     no_risk_flag = colander.SchemaNode(
         colander.Boolean(), title=_("Only without a risk flag"), missing=False)
-    #: Mobile numbers whose orders always wait for a person (黑名单), separated by spaces,
-    #: commas or lines; matched against the order's recipient mobile.
+    #: Mobile numbers whose orders always wait for a person (黑名单), separated by commas
+    #: or lines; matched against the order's recipient mobile.
     blacklist = colander.SchemaNode(
         colander.String(), title=_("Blacklisted shoppers"), preparer=_strip, missing="",
         validator=colander.Length(max=2000, max_err=_(

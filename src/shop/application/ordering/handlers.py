@@ -40,4 +40,18 @@ def tell_it_has_shipped(uow: UnitOfWork, event: OrderShipped) -> None:
     uow.orders.notify(event.order_id, "shipped")
 
 
-HANDLERS = (order_delivered, tell_it_is_placed, tell_it_is_paid, tell_it_has_shipped)
+@handles(OrderPaid, "ordering.review")
+def review_paid(uow: UnitOfWork, event: OrderPaid) -> None:
+    """订单审核: the review rules approve a paid order, or leave it to a person."""
+    uow.order_review.auto_review(event.order_id)
+
+
+@handles(OrderPlaced, "ordering.review_cod")
+def review_placed(uow: UnitOfWork, event: OrderPlaced) -> None:
+    """The same for a cash-on-delivery order, ready to ship when placed (nothing for an
+    order that is not waiting for review)."""
+    uow.order_review.auto_review(event.order_id)
+
+
+HANDLERS = (order_delivered, tell_it_is_placed, tell_it_is_paid, tell_it_has_shipped,
+            review_paid, review_placed)

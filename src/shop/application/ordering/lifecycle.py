@@ -46,6 +46,9 @@ class OrderLifecycle:
             raise Conflict(_("This order changed meanwhile; reload it and try again"))
         self.repo.log(order.id, order.state, to_state, self.uow.actor.name, note)
         self._stock(order, to_state)
+        if to_state == states.AWAITING_SHIPMENT:
+            # Paid and ready to ship: when the shop reviews orders, this one waits for it.
+            self.uow.order_review.mark_pending(order.id)
         self._event(order, to_state)
 
     def _stock(self, order: OrderRecord, to_state: str) -> None:

@@ -20,6 +20,7 @@ from shop.application.invoicing.service import InvoiceDetails
 from shop.application.locales import normalize_locale, pick
 from shop.application.mobile import display_mobile
 from shop.application.ordering import notices, states
+from shop.application.ordering.desk_schemas import HELD, PENDING
 from shop.application.ordering.lifecycle import OrderLifecycle
 from shop.application.ordering.payment_methods import CASH_ON_DELIVERY
 from shop.application.ordering.pricing import Breakdown
@@ -122,6 +123,18 @@ class OrderService:
         self._lifecycle.move(order, states.CANCELLED, values["reason"])
         self._ended(order)
 
+    def call_off(self, number: str, reason: str) -> None:
+        """Staff cancel the order before it ships (a rejected review): the same steps as the
+        shopper's ``cancel`` — stock released or put back, means and payments given back and
+        refunded, coupon and campaign uses returned. ``order:order:manage``."""
+        self.uow.actor.require(Permission.ORDER_MANAGE)
+        values = validate(CancelSchema(), {"reason": reason})
+        order = self._find(number)
+        if not _cancellable(order):
+            raise Conflict(_("This order can no longer be cancelled"))
+        self._lifecycle.move(order, states.CANCELLED, values["reason"])
+        self._ended(order)
+
     def change_delivery(self, number: str, data: Mapping[str, Any]) -> None:
         """Before shipment: send it to another address of the shopper's book (``address``)
         and/or change the remarks. After shipment, ``Conflict``."""
@@ -181,6 +194,8 @@ class OrderService:
         ``tracking_number``. Staff with ``order:order:manage``; audited."""
         self.uow.actor.require(Permission.ORDER_MANAGE)
         order = self._find(number)
+        if order.review in (PENDING, HELD):
+            raise Conflict(_("This order waits for review: approve it before it ships"))
         before = order.state
         # Together or not at all: a refused tracking number leaves the order unshipped even
         # for a caller that catches the error and commits.

@@ -25,6 +25,7 @@ from shop.application.ordering.desk_schemas import (
     SORT_LABELS,
     FlagSchema,
     NoteSchema,
+    ReviewRulesSchema,
     ReviewSchema,
 )
 from shop.application.ordering.payment_methods import LABELS as PAYMENT_LABELS
@@ -56,7 +57,10 @@ def includeme(config: Configurator) -> None:
     config.add_route("admin_order_unflag", rf"{base}/{NUMBER}/flags/{{id:[0-9]+}}/remove")
     config.add_route("admin_order_note", f"{base}/{NUMBER}/notes")
     config.add_route("admin_order_review", f"{base}/{NUMBER}/review")
+    config.add_route("admin_order_review_rules", f"{base}/review-rules")
     config.add_admin_area("admin_orders", _("Orders"), VIEW, order=200, module="orders")
+    config.add_admin_area("admin_order_review_rules", _("Order review rules"),
+                          Permission.SETTINGS_MANAGE, order=210, module="orders")
 
 
 def _params(request: Request) -> dict[str, str]:
@@ -202,3 +206,37 @@ def order_unflag(request: Request) -> HTTPSeeOther:
     number = request.matchdict["number"]
     request.shop.order_desk.unflag(number, request.matchdict["id"])
     return see_other(request, "admin_order", number=number, _query={"done": "unflag"})
+
+
+# -- the review rules --------------------------------------------------------------------------
+
+def _rules_form(request: Request) -> SchemaForm:
+    return SchemaForm(
+        request, ReviewRulesSchema(), formid="review-rules-form", submit=_("Save"),
+        action=request.route_path("admin_order_review_rules"),
+        widgets={"blacklist": deform.widget.TextAreaWidget(rows=3)},
+        descriptions={
+            "enabled": _("Paid orders (cash on delivery: placed orders) wait for review "
+                         "before they ship; the rules below approve some automatically."),
+            "max_payable": _("Empty: any amount."),
+            "blacklist": _("Mobile numbers, separated by commas or lines: their "
+                           "orders always wait for a person.")})
+
+
+@view_config(route_name="admin_order_review_rules", request_method=("GET", "POST"),
+             renderer=template("admin/catalog_form.jinja2"),
+             permission=Permission.SETTINGS_MANAGE)
+def review_rules(request: Request) -> dict[str, Any] | HTTPSeeOther:
+    review = request.shop.order_review
+    form = _rules_form(request)
+    page = {"title": _("Order review rules"), "saved": "saved" in request.GET,
+            "back": (request.route_path("admin_orders"), _("Back to the orders"))}
+    if request.method == "POST":
+        if form.submit(review.update_rules) is not None:
+            return see_other(request, "admin_order_review_rules", _query={"saved": "1"})
+        return {**page, "forms": [(None, form.render())]}
+    rules = review.rules()
+    return {**page, "forms": [(None, form.render({
+        "enabled": rules.enabled, "max_payable": rules.max_payable,
+        "require_address": rules.require_address, "no_risk_flag": rules.no_risk_flag,
+        "blacklist": "\n".join(rules.blacklist)}))]}
