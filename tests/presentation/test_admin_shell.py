@@ -44,7 +44,9 @@ def test_navigation_groups_the_areas_by_module(app, system):
 def test_a_role_sees_only_its_modules(app, system):
     signed_in(app, system, ["finance"])
     modules = nav(app.get("/admin", headers=EN))
-    assert set(modules) == {"home", "finance"}
+    # Finance may view orders (order:order:view): the order list is under Orders.
+    assert set(modules) == {"home", "finance", "orders"}
+    assert modules["orders"] == ["admin_orders"]
 
 
 def test_the_header_names_the_staff_member(app, system):
