@@ -42,7 +42,8 @@ VIEW = Permission.ORDER_VIEW
 MANAGE = Permission.ORDER_MANAGE
 FILTERS = ("state", "since", "until", "min_payable", "max_payable", "payment_method", "flag",
            "review", "q", "sort")
-NUMBER = r"{number:[0-9]{20}}"
+#: Digits only (the application finds a 20-digit number or answers 404).
+NUMBER = r"{number:[0-9]+}"
 
 
 def includeme(config: Configurator) -> None:
