@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from pyramid.config import Configurator
 from sqlalchemy import select
 
 from shop.data.models import VisitDay
@@ -61,8 +60,10 @@ def test_the_administrator_sees_every_block(app, system, sales):
     assert row.select_one(".trend-sales").text == f"¥{today_total}"
     todos = {t["data-todo"]: t.select_one(".todo-count").text for t in html.select("[data-todo]")}
     assert todos == {"awaiting_shipment": "3", "low_stock": "1"}
-    # No order list or stock page exists in the back office yet: the counts link nowhere.
-    assert html.select_one("[data-todo] a") is None
+    # The order list exists and takes the to-do to its queue; no stock page does yet.
+    assert [a["href"] for a in html.select("[data-todo] a")] == \
+        ["/admin/orders?state=awaiting_shipment"]
+    assert html.select_one('[data-todo="low_stock"] a') is None
 
 
 def test_a_merchandiser_sees_no_sales_and_no_todos(app, system, sales):
@@ -81,14 +82,13 @@ def test_purchasing_sees_low_stock_only(app, system, sales):
 
 
 def test_a_todo_links_to_its_queue_once_the_queue_exists(wsgi_app, app, system, sales):
-    """The order list another module will add, stood in for by its route alone."""
-    assert wsgi_app.registry.introspector.get("routes", "admin_orders") is None
-    config = Configurator(registry=wsgi_app.registry)
-    config.add_route("admin_orders", "/admin/orders")
-    config.commit()
+    """The order list (``admin_orders``) now exists: the awaiting-shipment count opens it."""
+    assert wsgi_app.registry.introspector.get("routes", "admin_orders") is not None
     signed_in(app, system, ["administrator"])
     link = app.get("/admin", headers=EN).html.select_one('[data-todo="awaiting_shipment"] a')
     assert link["href"] == "/admin/orders?state=awaiting_shipment"
+    queue = app.get(link["href"], headers=EN).html
+    assert {row["data-state"] for row in queue.select("tr.order-row")} == {"awaiting_shipment"}
 
 
 def test_the_dashboard_costs_a_bounded_number_of_queries(app, system, sales, queries):

@@ -169,3 +169,37 @@ def test_the_list_costs_a_bounded_number_of_queries(app, system, orders, queries
     queries.reset()
     app.get(LIST, headers=EN)
     assert queries.count == few
+
+
+def test_review_rules_page_and_the_review_form(app, shop, system, orders):
+    signed_in(app, system, ["administrator"])
+    form = app.get(f"{LIST}/review-rules", headers=EN).forms["review-rules-form"]
+    form["enabled"] = True
+    form["max_payable"] = "abc"
+    refused = form.submit(headers=EN, status=400)
+    assert refused.html.select_one("#error-review-rules-form-max_payable") is not None
+    form = refused.forms["review-rules-form"]
+    form["enabled"], form["max_payable"] = True, "100.00"
+    form.submit(headers=EN, status=303)
+    with shop.transaction(shop.system_actor("payments")) as tx:
+        tx.orders.mark_paid(orders[0], "test")
+    page = app.get(f"{LIST}/{orders[0]}", headers=EN)
+    assert page.html.select_one("#order-review")["data-review"] == "pending"
+    assert page.html.select_one("#ship-section") is None
+    assert "¥100.00" in page.html.select_one("#review-reasons").text
+    queue = app.get(LIST, {"review": "queue"}, headers=EN)
+    assert _numbers(queue) == [orders[0]]
+    form = page.forms["review-form"]
+    form["review-form-decision"] = "reject"
+    refused = form.submit(headers=EN, status=400)
+    assert refused.html.select_one("#error-review-form-note") is not None
+    form = refused.forms["review-form"]
+    form["review-form-decision"], form["note"] = "approve", "核实无误"
+    page = form.submit(headers=EN, status=303).follow(headers=EN)
+    assert page.html.select_one("#order-review")["data-review"] == "approved"
+    assert page.html.select_one("#ship-section") is not None
+
+
+def test_customer_service_may_not_open_the_review_rules(app, system, orders):
+    signed_in(app, system)
+    app.get(f"{LIST}/review-rules", status=403)

@@ -16,6 +16,7 @@ from shop.application.staff.builtin_roles import BUILTIN_ROLES
 from shop.presentation.security import PUBLIC
 from tests import factories
 from tests import staff_factories as sf
+from tests.ordering_support import buyers_with_carts, shipping_methods, sku_codes, submit
 
 ACTORS = ["anonymous", "shopper", *BUILTIN_ROLES]
 
@@ -45,7 +46,7 @@ def url_for(pattern, fixtures):
 
 
 @pytest.fixture
-def world(system):
+def world(shop, system):
     """One staff member per built-in role, a shopper, and something to point routes at."""
     sf.staff(system, ["administrator"], username="keeper")  # so no test touches the last admin
     members = {role: sf.staff(system, [role], username=f"walk_{role}") for role in BUILTIN_ROLES}
@@ -62,13 +63,17 @@ def world(system):
     brand = factories.brand(system, "walk-brand")
     factories.attributes(system)
     color = next(a for a in system.attributes.attributes() if a.code == "color")
+    factories.category(system, "shirts")
+    shipping_methods(system)
+    order = submit(shop, buyers_with_carts(shop, 1, {sku_codes(system)[0]: 1})[0])
     return {"members": members, "shopper": sf.customer(system),
             "fixtures": {"id": victim.id, "code": "walk_custom"},
             # Routes whose placeholders name something else, by the start of their names.
             "fixtures_of": {"admin_coupons": {"id": coupon.id},
                             "admin_catalog_categories": {"id": category.id},
                             "admin_catalog_brands": {"id": brand.id},
-                            "admin_catalog_attributes": {"id": color.id, "code": "red"}}}
+                            "admin_catalog_attributes": {"id": color.id, "code": "red"},
+                            "admin_order": {"number": order.number, "id": 1}}}
 
 
 def fixtures_for(world, name):
