@@ -242,3 +242,23 @@ def test_an_order_placed_late_in_the_shop_day_counts_on_that_day(shop, system, c
     search = _cs(system).order_desk.search
     assert _numbers(search({"since": "2026-03-01", "until": "2026-03-01"})) == [number]
     assert _numbers(search({"since": "2026-03-02"})) == [later]
+
+
+def test_the_detail_costs_the_same_queries_however_many_lines_notes_and_flags(
+        shop, system, skus, queries):
+    who = buyer(shop)
+    one = place(shop, who, {skus[0]: 1}).number
+    two = place(shop, who, {skus[0]: 1, skus[1]: 2}).number
+    staff = _cs(system)
+    for kind in ("urgent", "vip", "risk"):
+        staff.order_desk.flag(two, {"kind": kind})
+    for n in range(3):
+        staff.order_desk.add_note(two, {"text": f"note {n}"})
+    staff.order_desk.detail(one)
+    queries.reset()
+    staff.order_desk.detail(one)
+    few = queries.count
+    queries.reset()
+    detail = staff.order_desk.detail(two)
+    assert len(detail.order.items) == 2 and len(detail.flags) == 3 and len(detail.notes) == 3
+    assert queries.count == few

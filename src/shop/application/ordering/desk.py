@@ -30,6 +30,7 @@ from shop.application.ordering.desk_schemas import (
     FLAG_LABELS,
     HELD,
     PENDING,
+    REJECTED,
     REVIEW_LABELS,
     FlagSchema,
     NoteSchema,
@@ -237,7 +238,7 @@ class OrderDesk:
             tenders=tuple(self.uow.payments.tenders_of(order.number)),
             review=order.review, review_label=REVIEW_LABELS.get(order.review or "", ""),
             can_ship=order.state in (states.PAID, states.AWAITING_SHIPMENT)
-            and order.review not in (PENDING, HELD),
+            and order.review not in (PENDING, HELD, REJECTED),
             can_review=order.review in (PENDING, HELD)
             and order.state in (states.PAID, states.AWAITING_SHIPMENT),
             review_reasons=(self.uow.order_review.reasons(order)

@@ -48,7 +48,7 @@ class OrderLifecycle:
         self._stock(order, to_state)
         if to_state == states.AWAITING_SHIPMENT:
             # Paid and ready to ship: when the shop reviews orders, this one waits for it.
-            self.uow.order_review.mark_pending(order.id)
+            self.uow.order_review._mark_pending(order.id)
         self._event(order, to_state)
 
     def _stock(self, order: OrderRecord, to_state: str) -> None:

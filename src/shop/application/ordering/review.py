@@ -8,7 +8,7 @@ the shopper's order center) stays as it is, and only shipping looks at the revie
   only without a risk flag, never for a blacklisted mobile number. Changes are audited.
 - When it is on, an order that becomes ready to ship — an online order when it is paid, a
   cash-on-delivery order when it is placed — is marked ``pending`` in that same transaction
-  (``mark_pending``), so no one can ship it before it is reviewed.
+  (``_mark_pending``), so no one can ship it before it is reviewed.
 - After commit, the ``ordering.review`` handler (on ``order.paid`` and ``order.placed``) runs
   the rules: an order that passes all of them is ``approved``; the others stay in the manual
   queue (the order list's review filter "waiting for a person").
@@ -16,7 +16,7 @@ the shopper's order center) stays as it is, and only shipping looks at the revie
   note. A rejected order is cancelled through the same path a shopper's cancel takes
   (``OrderService.call_off``), so its stock, coupon, campaign uses and payments come back and
   what was paid is refunded. Every decision is audited and written as a staff note.
-- Shipping (``uow.order_desk.ship``) is refused while the review is pending or held.
+- Shipping (``uow.orders.ship``) is refused while the review is pending, held or rejected.
 
 An order never subject to review (paid while review was off) has no review status and ships
 as before.
@@ -132,11 +132,12 @@ class OrderReview:
 
     # -- the shop's own steps ----------------------------------------------------------------
 
-    def mark_pending(self, order_id: int) -> None:
-        """When review is on: the order (ready to ship now) waits for its review. Called in
-        the transaction that made it ready (payment, or a cash-on-delivery order's placing)."""
-        if self.enabled():
-            self._repo.set_review(order_id, (None,), PENDING, self.uow.clock.now())
+    def _mark_pending(self, order_id: int) -> None:
+        """The order is ready to ship now (``OrderLifecycle``, in the transaction that paid
+        it): when review is on, it waits for its review. A rejected order that a late payment
+        brought back waits for a person again, review on or off: it never ships unapproved."""
+        froms = (None, REJECTED) if self.enabled() else (REJECTED,)
+        self._repo.set_review(order_id, froms, PENDING, self.uow.clock.now())
 
     def auto_review(self, order_id: int) -> bool:
         """Run the rules on a pending order (the ``ordering.review`` handler, after commit):

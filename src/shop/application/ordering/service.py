@@ -20,7 +20,7 @@ from shop.application.invoicing.service import InvoiceDetails
 from shop.application.locales import normalize_locale, pick
 from shop.application.mobile import display_mobile
 from shop.application.ordering import notices, states
-from shop.application.ordering.desk_schemas import HELD, PENDING
+from shop.application.ordering.desk_schemas import HELD, PENDING, REJECTED
 from shop.application.ordering.lifecycle import OrderLifecycle
 from shop.application.ordering.payment_methods import CASH_ON_DELIVERY
 from shop.application.ordering.pricing import Breakdown
@@ -194,7 +194,7 @@ class OrderService:
         ``tracking_number``. Staff with ``order:order:manage``; audited."""
         self.uow.actor.require(Permission.ORDER_MANAGE)
         order = self._find(number)
-        if order.review in (PENDING, HELD):
+        if order.review in (PENDING, HELD, REJECTED):
             raise Conflict(_("This order waits for review: approve it before it ships"))
         before = order.state
         # Together or not at all: a refused tracking number leaves the order unshipped even
