@@ -241,7 +241,7 @@ class OrderDesk:
             and order.review not in (PENDING, HELD, REJECTED),
             can_review=order.review in (PENDING, HELD)
             and order.state in (states.PAID, states.AWAITING_SHIPMENT),
-            review_reasons=(self.uow.order_review.reasons(order)
+            review_reasons=(self.uow.order_review._reasons(order)
                             if order.review in (PENDING, HELD) else ()))
 
     # -- staff marks -------------------------------------------------------------------------

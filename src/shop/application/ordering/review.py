@@ -146,7 +146,7 @@ class OrderReview:
         order = self._orders.find_by_id(order_id)
         if order is None or order.review != PENDING:
             return False
-        if self.reasons(order):
+        if self._reasons(order):
             return False
         if self._repo.set_review(order.id, (PENDING,), APPROVED, self.uow.clock.now()):
             self.uow._audit.record("order.review.auto", "order", order.number,
@@ -154,7 +154,7 @@ class OrderReview:
             return True
         return False
 
-    def reasons(self, order: OrderRecord) -> tuple[Any, ...]:
+    def _reasons(self, order: OrderRecord) -> tuple[Any, ...]:
         """Why the rules in force do not approve ``order`` (empty: they do)."""
         rules = self._rules()
         found: list[Any] = []

@@ -66,13 +66,14 @@ def _rows(request: Request, filters: dict[str, str]) -> Iterator[list[str]]:
     """The heading, then each order as cells of text, read in a unit of work of its own."""
     shop, actor, locale = request.registry.shop, request.actor, request.locale_name
     translate = request.localizer.translate
-    zone = request.shop.settings.current().zone
 
     def text(value: object) -> str:
         return str(translate(value)) if isinstance(value, TranslationString) else str(value)
 
     yield [translate(heading) for heading in HEADINGS]
+    # The request's unit of work has ended by now: everything is read in this one.
     with shop.transaction(actor=actor, locale=locale, writes=False) as tx:
+        zone = tx.settings.current().zone
         for row in tx.order_desk.export_rows(filters):
             yield [_safe(cell) for cell in _cells(row, text, zone)]
 
