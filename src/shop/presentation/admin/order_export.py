@@ -8,7 +8,7 @@ when the view returns, before a streamed body is sent), a batch at a time
   in chunks of ``CHUNK_ROWS`` rows.
 - XLSX is a zip, whose directory comes last: openpyxl's write-only mode writes each row to a
   temporary file as it comes (never a sheet in memory), then the finished file is sent from
-  disk in chunks.
+  disk in chunks. Amounts are numbers there (a spreadsheet adds them up), all else text.
 
 Shoppers wrote some of what an order holds (names, addresses, remarks): a cell a spreadsheet
 would take for a formula (it starts with = + - @ …) gets an apostrophe in front, as the audit
@@ -21,6 +21,7 @@ import csv
 import io
 import tempfile
 from collections.abc import Iterator, Mapping
+from decimal import Decimal
 from typing import IO, Any
 
 from openpyxl import Workbook
@@ -34,6 +35,8 @@ from shop.application import DeskRow
 from shop.presentation.admin.audit_export import CHUNK_ROWS, _safe, _take
 from shop.presentation.i18n import _
 
+#: Items total, discount, shipping fee, covered, payable: numbers in XLSX, not text.
+AMOUNT_COLUMNS = range(5, 10)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 #: Bytes sent per chunk of a finished XLSX file.
 FILE_CHUNK = 64 * 1024
@@ -102,8 +105,11 @@ def _csv_lines(request: Request, filters: dict[str, str]) -> Iterator[bytes]:
 def _xlsx_chunks(request: Request, filters: dict[str, str]) -> Iterator[bytes]:
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title="orders")
-    for cells in _rows(request, filters):
-        sheet.append([_string_cell(sheet, cell) for cell in cells])
+    rows = _rows(request, filters)
+    sheet.append([_string_cell(sheet, cell) for cell in next(rows)])
+    for cells in rows:
+        sheet.append([_amount_cell(sheet, cell) if n in AMOUNT_COLUMNS
+                      else _string_cell(sheet, cell) for n, cell in enumerate(cells)])
     with tempfile.TemporaryFile() as file:
         workbook.save(file)
         file.seek(0)
@@ -115,6 +121,13 @@ def _string_cell(sheet: Any, value: str) -> WriteOnlyCell:
     the control characters an XLSX file cannot hold."""
     cell = WriteOnlyCell(sheet, value=ILLEGAL_CHARACTERS_RE.sub("", value))
     cell.data_type = "s"
+    return cell
+
+
+def _amount_cell(sheet: Any, value: str) -> WriteOnlyCell:
+    """An amount the shop wrote ("112.00") as a number a spreadsheet can add up."""
+    cell = WriteOnlyCell(sheet, value=Decimal(value))
+    cell.number_format = "0.00"
     return cell
 
 
