@@ -190,7 +190,10 @@ class CheckoutService:
                priced_at: datetime | None = None) -> PlacedOrder:
         """The order for ``records`` as ``values`` chose, with ``then`` done in the same
         savepoint; see ``place``."""
-        withdrawn = next((r for r in records if not r.is_published), None)
+        shown = self.uow.catalog.reference().shown_ids
+        # Unpublished, or in a category staff hid (with everything under it).
+        withdrawn = next((r for r in records
+                          if not r.is_published or r.category_id not in shown), None)
         if withdrawn is not None:
             raise Conflict(_("${name} is no longer sold: remove it from your cart", mapping={
                 "name": pick(self.uow.locale, withdrawn.product_name_zh,
@@ -381,7 +384,8 @@ class CheckoutService:
             line_total=_line_total(record), discount_share=discount,
             # A product sold without reservation (付款减库存) may be ordered beyond its stock.
             available=(max(available, 0) if record.reserves_stock else record.quantity)
-            if record.is_published else 0)
+            if record.is_published
+            and record.category_id in self.uow.catalog.reference().shown_ids else 0)
 
 
 def _total(amounts: Sequence[Decimal]) -> Decimal:
