@@ -35,7 +35,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -52,7 +51,7 @@ from sqlalchemy import func, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-from tests.databases import new_database  # noqa: E402
+from tests.databases import throwaway_database  # noqa: E402
 
 from shop.application import Actor, Conflict, Shop  # noqa: E402
 from shop.application.accounts.customers import SHOPPER_PERMISSIONS  # noqa: E402
@@ -87,16 +86,6 @@ class Tally:
     results: Counter[str] = field(default_factory=Counter)
     tickets: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-@contextmanager
-def database(kind: str, pg_url: str) -> Iterator[str]:
-    with tempfile.TemporaryDirectory() as directory:
-        if kind == "sqlite":
-            yield f"sqlite:///{directory}/bench.sqlite"
-        else:
-            with new_database(Path(directory), "bench_flash", server=pg_url) as url:
-                yield url
 
 
 @contextmanager
@@ -351,7 +340,7 @@ def main() -> int:
           f"{args.clients} at once, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}")
     rows = []
     for kind in kinds:
-        with database(kind, args.postgresql_url) as url:
+        with throwaway_database(kind, args.postgresql_url, "bench_flash") as url:
             setup = open_shop(url, 4)
             setup.upgrade_database()
             buyers = build_shop(setup, args.buyers)
