@@ -32,7 +32,7 @@ def test_builtin_permission_sets(system):
                                      "catalog:product:write"}
     assert roles["customer_service"] == {"admin:dashboard:view", "crm:customer:view",
                                          "crm:customer:manage", "order:order:view",
-                                         "order:order:manage"}
+                                         "order:order:manage", "order:rma:manage"}
     assert roles["warehouse"] == {"admin:dashboard:view", "wms:stock:view", "wms:stock:manage",
                                   "order:order:view"}
     assert roles["purchasing"] == {"admin:dashboard:view", "purchasing:order:manage",
