@@ -323,6 +323,11 @@ class RmaService:
                            rule.no_reason_days, rule.return_days)
                 for rule, zh, en in self._repo.all_policies()]
 
+    def policy_categories(self) -> list[tuple[int, str]]:
+        """Every category (id, name) a rule may be kept for."""
+        self.uow.actor.require(Permission.ORDER_VIEW)
+        return [(key, pick(self.uow.locale, zh, en)) for key, zh, en in self._repo.categories()]
+
     def default_policy(self) -> policy.Defaults:
         return self._defaults
 

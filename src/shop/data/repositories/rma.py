@@ -191,6 +191,12 @@ class RmaRepository:
             .order_by(Category.id))
         return [(PolicyRecord(*row[:3]), row[3], row[4]) for row in rows]
 
+    def categories(self) -> list[tuple[int, str, str]]:
+        """(id, name_zh, name_en) of every category, in tree order: the policy form's choice."""
+        rows = self.session.execute(select(Category.id, Category.name_zh, Category.name_en)
+                                    .order_by(Category.path))
+        return [(row[0], row[1], row[2]) for row in rows]
+
     def category_exists(self, category_id: int) -> bool:
         return self.session.get(Category, category_id) is not None
 
