@@ -10,7 +10,9 @@ import pytest
 from sqlalchemy import select
 
 from shop.application import Conflict, Forbidden, Invalid, NotFound
-from shop.data.models import Category
+from shop.data.models import Category, Sku
+from tests import factories
+from tests.ordering_support import prepare_shop, sku_codes
 from tests.payments_support import assert_books_balance, wallet
 from tests.rma_support import PNG, ask, deliver, service_staff, sold, stock_up
 
@@ -125,6 +127,23 @@ def test_a_category_excluded_from_no_reason_returns_is_refused_by_name(shop, sku
     with shop.transaction(desk) as tx:
         tx.rma.save_policy({"category": str(category_id), "no_reason_days": "0",
                             "return_days": "30"})
+    with pytest.raises(Invalid) as refused:
+        ask(shop, order.who, order.number, "return", "no_reason", {order.lines[0]: 1})
+    assert "excluded from no-reason returns" in text(refused.value.errors["reason"])
+
+
+def test_a_parent_categorys_rule_covers_the_categories_under_it(shop):
+    with shop.transaction(shop.system_actor("tests")) as tx:
+        prepare_shop(tx)
+        factories.category(tx, "tees", parent="shirts")
+        card = factories.product(tx, "tees", price="40.00", stock=10)
+        child = tx._session.scalar(select(Sku.code).where(Sku.product_id == card.id))
+        other = sku_codes(tx, stock=10, price="70.00")[0]
+        shirts = tx._session.scalar(select(Category.id).where(Category.slug == "shirts"))
+    with shop.transaction(service_staff(shop)) as tx:
+        tx.rma.save_policy({"category": str(shirts), "no_reason_days": "0",
+                            "return_days": "30"})
+    order = sold(shop, (child, other))
     with pytest.raises(Invalid) as refused:
         ask(shop, order.who, order.number, "return", "no_reason", {order.lines[0]: 1})
     assert "excluded from no-reason returns" in text(refused.value.errors["reason"])
@@ -276,3 +295,22 @@ def test_deliver_helper_starts_the_clock(shop, skus, clock):
     deliver(shop, order.who, order.number)
     assert ask(shop, order.who, order.number, "return", "no_reason",
                {order.lines[0]: 1}).state == "requested"
+
+
+def test_the_queue_costs_the_same_queries_however_many_requests(shop, skus, queries):
+    order = sold(shop, skus)
+    desk = service_staff(shop)
+
+    def counted():
+        with shop.transaction(desk) as tx:
+            queries.reset()
+            page = tx.rma.queue(state="open")
+            return len(page.requests), queries.count
+
+    ask(shop, order.who, order.number, "return", "quality", {order.lines[0]: 1})
+    few = counted()
+    for line, quantity in ((order.lines[0], 1), (order.lines[0], 1), (order.lines[1], 1)):
+        ask(shop, order.who, order.number, "return", "quality", {line: quantity})
+    many = counted()
+    assert (few[0], many[0]) == (1, 4)
+    assert many[1] == few[1]

@@ -3,9 +3,10 @@
 Per category, ``no_reason_days`` after delivery allow a return without a reason (七天无理由退货;
 0 excludes the category from it: fresh food, underwear, made to order …) and ``return_days``
 allow a return or exchange with a reason (quality, damage, the wrong item). A category without
-its own rule follows the shop's defaults (``shop.rma.no_reason_days``, 7, and
-``shop.rma.return_days``, 15). The clock starts when the order was delivered (or the shopper
-confirmed receipt), and the shop's clock decides what "now" is.
+its own rule follows its nearest ancestor's, and one with none above it the shop's defaults
+(``shop.rma.no_reason_days``, 7, and ``shop.rma.return_days``, 15). The clock starts when the
+order was delivered (or the shopper confirmed receipt), and the shop's clock decides what "now"
+is.
 
 A refund of goods that never shipped (仅退款, unshipped) needs no reason and has no deadline.
 """

@@ -100,7 +100,7 @@ class RmaService:
         self._defaults = policy.Defaults.from_settings(uow.shop.settings)
 
     @property
-    def media(self) -> MediaStore:
+    def _media(self) -> MediaStore:
         return MediaStore.from_settings(self.uow.shop.settings)
 
     # -- the shopper's service center ----------------------------------------------------------
@@ -179,7 +179,7 @@ class RmaService:
             wanted[line.id] = item["quantity"]
         if not wanted:
             raise Invalid({"lines": _("Choose at least one item")})
-        stored = [self.media.save_image(photo) for photo in photos]
+        stored = [self._media.save_image(photo) for photo in photos]
         zone = self.uow.settings.current().zone
         for _attempt in range(5):
             number = NUMBER_PREFIX + draw_order_number(now, zone)
@@ -242,7 +242,7 @@ class RmaService:
         record = self._readable(number)
         for photo in self._repo.photos([record.id])[record.id]:
             if photo.file_name == file_name:
-                return self.media.path(file_name), photo.content_type
+                return self._media.path(file_name), photo.content_type
         raise NotFound("no such photo")
 
     # -- the staff's desk ----------------------------------------------------------------------
@@ -466,13 +466,21 @@ class RmaService:
                      if states.can_move(record.kind, record.state, to))
 
     def _rules(self, lines: Any) -> dict[int, policy.Rule]:
+        """Each line's category's rule: its own, else its nearest ancestor's, else the shop's
+        defaults (a rule for 服装 covers every category under it)."""
         lines = list(lines)
-        found = self._repo.policies(line.category_id for line in lines)
+        ancestry = {line.category_id: [int(key) for key in
+                                       reversed(line.category_path.strip("/").split("/"))
+                                       if key.isdigit()] or [line.category_id]
+                    for line in lines}
+        found = self._repo.policies(key for keys in ancestry.values() for key in keys)
         default = self._defaults.rule()
-        return {line.category_id: (policy.Rule(found[line.category_id].no_reason_days,
-                                               found[line.category_id].return_days)
-                                   if line.category_id in found else default)
-                for line in lines}
+        rules = {}
+        for category_id, keys in ancestry.items():
+            nearest = next((found[key] for key in keys if key in found), None)
+            rules[category_id] = (policy.Rule(nearest.no_reason_days, nearest.return_days)
+                                  if nearest else default)
+        return rules
 
     def _page(self, records: list[RmaRecord]) -> RmaPage:
         more = len(records) > PAGE_SIZE

@@ -81,6 +81,8 @@ class ReturnableLine:
     line_total: Decimal
     discount_share: Decimal
     category_id: int
+    #: The category's ancestors from the root down, itself included ("/1/5/12/").
+    category_path: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,14 +138,16 @@ class RmaRepository:
     # -- orders, as the desk reads them --------------------------------------------------------
 
     def order_lines(self, order_ids: Sequence[int]) -> dict[int, list[ReturnableLine]]:
-        """The lines of orders with each product's category: one query."""
+        """The lines of orders with each product's category and its ancestors: one query."""
         found: dict[int, list[ReturnableLine]] = {order_id: [] for order_id in order_ids}
         rows = self.session.execute(
             select(OrderLine.id, OrderLine.order_id, OrderLine.sku_id, OrderLine.sku_code,
                    OrderLine.name_zh, OrderLine.name_en, OrderLine.variant_zh,
                    OrderLine.variant_en, OrderLine.unit_price, OrderLine.quantity,
-                   OrderLine.line_total, OrderLine.discount_share, Product.category_id)
+                   OrderLine.line_total, OrderLine.discount_share, Product.category_id,
+                   Category.path)
             .join(Product, Product.id == OrderLine.product_id)
+            .join(Category, Category.id == Product.category_id)
             .where(OrderLine.order_id.in_(order_ids))
             .order_by(OrderLine.order_id, OrderLine.position))
         for row in rows:

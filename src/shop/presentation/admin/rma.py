@@ -58,15 +58,15 @@ def includeme(config: Configurator) -> None:
     config.add_route("admin_rma_policies", "/admin/rma/policies")
     config.add_route("admin_rma_tickets", "/admin/rma/tickets")
     config.add_route("admin_rma_ticket_answer", r"/admin/rma/tickets/{id:[0-9]+}/answer")
-    config.add_route("admin_rma_detail", r"/admin/rma/{number:S[0-9]+}")
-    config.add_route("admin_rma_step",
-                     r"/admin/rma/{number:S[0-9]+}/{action:approve|reject|receive|refund"
-                     r"|replace}")
-    config.add_admin_area("admin_rma", _("After-sales (RMA)"), VIEW, order=250,
+    config.add_route("admin_rma_detail", "/admin/rma/{number}")
+    # ``action``: one of ``STEPS``; any other is not found.
+    config.add_route("admin_rma_step", "/admin/rma/{number}/{action}")
+    # Listed for those who work the queue; whoever may see orders may still open the pages.
+    config.add_admin_area("admin_rma", _("After-sales (RMA)"), MANAGE, order=250,
                           module="orders")
-    config.add_admin_area("admin_rma_tickets", _("Suggestions and complaints"), VIEW,
+    config.add_admin_area("admin_rma_tickets", _("Suggestions and complaints"), MANAGE,
                           order=260, module="orders")
-    config.add_admin_area("admin_rma_policies", _("Return policy"), VIEW, order=270,
+    config.add_admin_area("admin_rma_policies", _("Return policy"), MANAGE, order=270,
                           module="orders")
 
 
@@ -131,6 +131,8 @@ def detail(request: Request) -> dict[str, Any] | Response:
              permission=MANAGE)
 def step(request: Request) -> dict[str, Any] | HTTPSeeOther:
     number, action = request.matchdict["number"], request.matchdict["action"]
+    if action not in STEPS:
+        raise HTTPNotFound()
     form = _step_form(request, number, action)
     try:
         done = form.submit(lambda data: getattr(request.shop.rma, action)(number, data)

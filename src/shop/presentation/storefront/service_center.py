@@ -37,9 +37,9 @@ def includeme(config: Configurator) -> None:
     config.add_route("order_after_sales", r"/orders/{number:[0-9]+}/after-sales")
     config.add_route("service_center", "/service")
     config.add_route("service_ticket_new", "/service/tickets")
-    config.add_route("service_rma", r"/service/rma/{number:S[0-9]+}")
-    config.add_route("service_rma_withdraw", r"/service/rma/{number:S[0-9]+}/withdraw")
-    config.add_route("service_rma_photo", r"/service/rma/{number:S[0-9]+}/photos/{name}")
+    config.add_route("service_rma", "/service/rma/{number}")
+    config.add_route("service_rma_withdraw", "/service/rma/{number}/withdraw")
+    config.add_route("service_rma_photo", "/service/rma/{number}/photos/{file}")
 
 
 def _translated(request: Request, errors: dict[str, Any]) -> dict[str, str]:
@@ -143,7 +143,7 @@ def withdraw(request: Request) -> Any:
 @view_config(route_name="service_rma_photo", request_method="GET", permission=SELF)
 def photo(request: Request) -> Response:
     path, content_type = request.shop.rma.photo(request.matchdict["number"],
-                                                request.matchdict["name"])
+                                                request.matchdict["file"])
     response = FileResponse(str(path), request=request, content_type=content_type)
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
