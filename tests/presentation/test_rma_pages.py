@@ -62,7 +62,14 @@ def test_the_form_names_the_policys_refusal(app, system, shop, order, clock):
     form["kind"] = "return"
     form["reason"] = "quality"
     form[f"quantity-{order.lines[0]}"] = "1"
-    form.submit(headers=EN, upload_files=[("photos", "x.png", b"not an image")], status=400)
+    refused = form.submit(headers=EN, upload_files=[("photos", "x.png", b"not an image")],
+                          status=400)
+    assert "JPEG, PNG or WebP" in refused.html.select_one("#form-errors").text
+    form = refused.forms["rma-form"]
+    form["kind"] = "return"
+    form["reason"] = "quality"
+    form[f"quantity-{order.lines[0]}"] = "1"
+    form.submit(headers=EN, upload_files=[("photos", "", b"")], status=303)
 
 
 def test_another_shopper_gets_404(app, system, shop, order):

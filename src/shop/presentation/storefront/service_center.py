@@ -77,8 +77,9 @@ def ask(request: Request) -> Any:
     form.update(quantities)
     lines = [{"line": key.removeprefix("quantity-"), "quantity": value or "0"}
              for key, value in quantities.items()]
-    photos = [upload.file.read() for upload in request.POST.getall("photos")
-              if hasattr(upload, "file")][:MAX_PHOTOS + 1]
+    # A file input left empty still sends a part with no name and no bytes: not a photo.
+    photos = [data for data in (upload.file.read() for upload in request.POST.getall("photos")
+                                if getattr(upload, "filename", "")) if data][:MAX_PHOTOS + 1]
     try:
         made = request.shop.rma.request(number, {**form, "lines": lines}, photos)
     except Invalid as exc:
