@@ -314,3 +314,31 @@ def test_the_queue_costs_the_same_queries_however_many_requests(shop, skus, quer
     many = counted()
     assert (few[0], many[0]) == (1, 4)
     assert many[1] == few[1]
+
+
+def test_a_replacement_out_of_stock_leaves_the_request_as_it_was(shop, skus):
+    order = sold(shop, skus)
+    desk = service_staff(shop)
+    made = ask(shop, order.who, order.number, "exchange", "damaged", {order.lines[1]: 1})
+    with shop.transaction(desk) as tx:
+        tx.rma.approve(made.number)
+        tx.rma.receive(made.number, {"disposition": "write_off"})
+    with shop.transaction(shop.system_actor("tests")) as tx:
+        tx.inventory.adjust(skus[1], -available(shop, skus[1]), "count")
+    with shop.transaction(desk) as tx:
+        with pytest.raises(Conflict):
+            tx.rma.replace(made.number, {"carrier": "SF", "tracking_number": "SF9876543210"})
+        # The caller caught it and goes on: the request was not moved.
+        assert tx.rma.get(made.number).summary.state == "received"
+
+
+def test_cash_on_delivery_not_yet_paid_is_cancelled_not_refunded(shop, skus):
+    from tests.ordering_support import buyer, place
+    shop.settings["shop.payment.cod.provinces"] = "110000"
+    who = buyer(shop)
+    number = place(shop, who, {skus[0]: 1}, payment_method="cod").number
+    with pytest.raises(Invalid) as refused, shop.transaction(who.actor) as tx:
+        line = tx.rma.options(number).lines[0].line_id
+        tx.rma.request(number, {"kind": "refund", "reason": "unshipped",
+                                "lines": [{"line": str(line), "quantity": "1"}]})
+    assert "cancel it instead" in text(refused.value.errors["kind"])

@@ -154,6 +154,8 @@ class RmaService:
             if isinstance(order_number, str) else None
         if order is None:
             raise NotFound("no such order")
+        if order.payment_method == "cod" and order.state in policy.UNSHIPPED:
+            raise Invalid({"kind": _("Nothing was paid for this order yet: cancel it instead")})
         lines = {line.id: line for line in self._repo.order_lines([order.id])[order.id]}
         spent = self._repo.spent_quantities(order.id)
         delivered_at = self._repo.delivered_at(order.id)
@@ -278,10 +280,11 @@ class RmaService:
         """The goods came back and were inspected: ``disposition`` ``restock`` puts them on
         hand again (the stock log says ``return``), ``write_off`` keeps them off sale."""
         values = validate(ReceiveSchema(), data)
-        record = self._staff_move(number, "receive", values["message"],
-                                  {"disposition": values["disposition"]})
-        if values["disposition"] == "restock":
-            self._restock(record)
+        with self._repo.savepoint():
+            record = self._staff_move(number, "receive", values["message"],
+                                      {"disposition": values["disposition"]})
+            if values["disposition"] == "restock":
+                self._restock(record)
 
     def refund(self, number: str, data: Mapping[str, Any] | None = None) -> Decimal:
         """Refund the request's lines (their share of what was paid) to the order's means; a
@@ -296,13 +299,16 @@ class RmaService:
         order = self._orders.find(found.number, lock=True)
         assert order is not None
         amounts, total = self._refund_amounts(record)
-        self._staff_move(number, "refund", values["message"], {"refund_total": total},
-                         record=record)
-        self._repo.set_line_refunds(amounts)
-        if total > 0:
-            self.uow.payments.refund_return(order.number, total, f"RMA {record.number}")
-        if record.kind == states.REFUND and self._unshipped(order):
-            self._restock(record)
+        # Together or not at all: a refusal of the refund (nothing was paid) leaves the request
+        # where it was, even for a caller that catches the error and commits.
+        with self._repo.savepoint():
+            self._staff_move(number, "refund", values["message"], {"refund_total": total},
+                             record=record)
+            self._repo.set_line_refunds(amounts)
+            if total > 0:
+                self.uow.payments.refund_return(order.number, total, f"RMA {record.number}")
+            if record.kind == states.REFUND and self._unshipped(order):
+                self._restock(record)
         return total
 
     def replace(self, number: str, data: Mapping[str, Any]) -> None:
@@ -310,10 +316,11 @@ class RmaService:
         says ``replacement``) under the carrier's tracking number. There is no zero-amount
         order to carry it yet, so the parcel is recorded on the request."""
         values = validate(ReplacementSchema(), data)
-        record = self._staff_move(number, "replace", values["message"], {
-            "replacement_carrier": values["carrier"],
-            "replacement_tracking": values["tracking_number"]})
-        self.uow._stock.issue(f"rma:{record.number}", self._stock_lines(record))
+        with self._repo.savepoint():  # too few in stock: nothing moved
+            record = self._staff_move(number, "replace", values["message"], {
+                "replacement_carrier": values["carrier"],
+                "replacement_tracking": values["tracking_number"]})
+            self.uow._stock.issue(f"rma:{record.number}", self._stock_lines(record))
 
     # -- the return policy ---------------------------------------------------------------------
 

@@ -7,7 +7,8 @@ the row: of two staff (or one double click) moving one request, exactly one does
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, fields
 from datetime import datetime
 from decimal import Decimal
@@ -134,6 +135,12 @@ _TICKET = _columns(TicketRecord, ServiceTicket)
 class RmaRepository:
     def __init__(self, session: Session) -> None:
         self.session = session
+
+    @contextmanager
+    def savepoint(self) -> Iterator[None]:
+        """Writes that stand or fall together: an exception undoes them, and only them."""
+        with self.session.begin_nested():
+            yield
 
     # -- orders, as the desk reads them --------------------------------------------------------
 
