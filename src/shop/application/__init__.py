@@ -34,6 +34,15 @@ from shop.application.catalog.attributes import (
 )
 from shop.application.catalog.brands import BrandRow, BrandService
 from shop.application.catalog.categories import CategoryRow, CategoryService
+from shop.application.catalog.products import (
+    ImageRow,
+    ProductAdminService,
+    ProductEditor,
+    ProductListPage,
+    ProductListRow,
+    SkuRow,
+    ValueChoice,
+)
 from shop.application.catalog.service import CatalogService
 from shop.application.clock import Clock, ManualClock, SystemClock
 from shop.application.dashboard.read_models import Comparison, DayFigures, Overview, Todo
@@ -135,6 +144,7 @@ __all__ = [
     "Dashboard",
     "DayFigures",
     "Forbidden",
+    "ImageRow",
     "Invalid",
     "ManualClock",
     "MissingPublicUrl",
@@ -148,6 +158,9 @@ __all__ = [
     "PermissionChoice",
     "PermissionGroup",
     "PlacedOrder",
+    "ProductEditor",
+    "ProductListPage",
+    "ProductListRow",
     "ProfileView",
     "RoleRef",
     "RoleSaved",
@@ -160,6 +173,7 @@ __all__ = [
     "Shop",
     "ShopError",
     "SignedIn",
+    "SkuRow",
     "StaffPage",
     "StaffSaved",
     "StaffSignedIn",
@@ -168,6 +182,7 @@ __all__ = [
     "Todo",
     "TrackingEventView",
     "UnitOfWork",
+    "ValueChoice",
 ]
 
 
@@ -413,6 +428,11 @@ class UnitOfWork:
     def categories(self) -> CategoryService:
         """The category tree as staff shape it (``shop.application.catalog.categories``)."""
         return CategoryService(self)
+
+    @cached_property
+    def products(self) -> ProductAdminService:
+        """Products as the back office edits them (``shop.application.catalog.products``)."""
+        return ProductAdminService(self)
 
     @cached_property
     def inventory(self) -> InventoryService:

@@ -134,6 +134,8 @@ class ProductSchema(colander.MappingSchema):
     reserves_stock = colander.SchemaNode(colander.Boolean(), missing=True)
     values = colander.SchemaNode(colander.List(), missing=())
     skus = SkuList()
+    #: When a hidden product goes live by itself; without an offset, in the shop's time zone.
+    publish_at = colander.SchemaNode(colander.DateTime(default_tzinfo=None), missing=None)
 
 
 #: A display position (among siblings, brands, values) as staff or a script may give it.
