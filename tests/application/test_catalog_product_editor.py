@@ -249,3 +249,139 @@ def test_the_list_is_newest_first(system, catalog):
     page = system.products.products()
     assert page.rows[0].slug == "trench-coat" and page.total == 3
     assert page.rows[0].skus == 2 and page.rows[0].category == "Category shirts"
+
+
+# -- more SKUs: one by one, and the variant generator --------------------------------------
+
+COLOURS = ["red", "blue", "black", "white", "green"]
+SIZES = ["xs", "s", "m", "l", "xl", "xxl"]
+
+
+@pytest.fixture
+def wardrobe(system):
+    """Five colours × six sizes, and a product with one SKU (red, S)."""
+    system.catalog.create_attribute({
+        "code": "colour", "name_zh": "颜色", "name_en": "Colour", "is_variant_axis": True,
+        "values": [{"code": c, "name_zh": c, "name_en": c.title()} for c in COLOURS]})
+    system.catalog.create_attribute({
+        "code": "size", "name_zh": "尺码", "name_en": "Size", "is_variant_axis": True,
+        "values": [{"code": s, "name_zh": s.upper(), "name_en": s.upper()} for s in SIZES]})
+    factories.category(system, "tees")
+    return system.products.create({
+        "slug": "tee", "name_zh": "T恤", "category": "tees", "is_published": True,
+        "skus": [{"code": "tee-red-s", "price": "59.00", "values": ["colour:red", "size:s"]}]})
+
+
+def _every(**extra: Any) -> dict[str, Any]:
+    return {"values": [f"colour:{c}" for c in COLOURS] + [f"size:{s}" for s in SIZES],
+            "pattern": "{product}-{colour}-{size}", "price": "59.00", **extra}
+
+
+def test_the_generator_previews_then_creates_every_combination(system, wardrobe):
+    before = _snapshot(system)
+    preview = system.products.plan_variants(wardrobe.id, _every())
+    assert _snapshot(system) == before  # a preview writes nothing
+    assert (len(preview.skus), len(preview.new), [s.code for s in preview.kept]) == (
+        30, 29, ["tee-red-s"])
+    made = system.products.generate_variants(wardrobe.id, _every(stock_on_hand=5))
+    assert made == preview
+    editor = system.products.product(wardrobe.id)
+    assert len(editor.skus) == 30
+    assert editor.skus[0].code == "tee-red-s" and editor.skus[0].price == Decimal("59.00")
+    assert {s.code for s in editor.skus} == {f"tee-{c}-{s}" for c in COLOURS for s in SIZES}
+    page = system.catalog.product_page("tee", "tee-green-xxl")
+    assert (page.sku.label, page.sku.available) == ("Green / XXL", 5)
+    ((after,),) = [(a[2],) for a in _audit(system, "catalog.product.skus.generate")]
+    assert len(after["skus"]) == 29 and after["pattern"] == "{product}-{colour}-{size}"
+    # Again: every combination exists, nothing to create.
+    with pytest.raises(Invalid) as raised:
+        system.products.generate_variants(wardrobe.id, _every())
+    assert "values" in raised.value.errors
+
+
+def test_exactly_thirty_for_five_by_six_on_a_product_without_them(system, wardrobe):
+    created = system.products.create({
+        "slug": "polo", "name_zh": "Polo", "category": "tees",
+        "skus": [{"code": "polo-base", "price": "10.00"}]})
+    made = system.products.generate_variants(created.id, _every())
+    assert len(made.new) == 30
+    assert len(system.products.product(created.id).skus) == 31
+
+
+def test_prices_follow_the_rule(system, wardrobe):
+    preview = system.products.plan_variants(wardrobe.id, _every(
+        price_rule="adjusted", adjustments="size:xxl +10\ncolour:black 5.50\n",
+        list_price="99.00"))
+    prices = {s.code: s.price for s in preview.skus}
+    assert prices["tee-blue-m"] == Decimal("59.00")
+    assert prices["tee-black-xxl"] == Decimal("74.50")
+    assert prices["tee-red-xxl"] == Decimal("69.00")
+    assert {s.list_price for s in preview.skus} == {Decimal("99.00")}
+
+
+@pytest.mark.parametrize(("extra", "field"), [
+    ({"pattern": "{product}-{colour}"}, "pattern"),
+    ({"pattern": "{product}-{colour}-{size}-{fit}"}, "pattern"),
+    ({"values": ["colour:red", "colour:mauve"]}, "values"),
+    ({"values": []}, "values"),
+    ({"price": "-1"}, "price"),
+    ({"list_price": "10.00"}, "list_price"),
+    ({"price_rule": "adjusted", "adjustments": "size:xxl -100"}, "adjustments"),
+    ({"price_rule": "adjusted", "adjustments": "bigger please"}, "adjustments"),
+    ({"price_rule": "whatever"}, "price_rule"),
+])
+def test_generator_refusals_name_their_field_and_write_nothing(system, wardrobe, extra, field):
+    before = _snapshot(system)
+    for call in (system.products.plan_variants, system.products.generate_variants):
+        with pytest.raises(Invalid) as raised:
+            call(wardrobe.id, _every(**extra))
+        assert field in raised.value.errors, raised.value.errors
+    assert _snapshot(system) == before
+
+
+def test_a_taken_code_refuses_the_whole_generation(system, wardrobe):
+    system.products.create({"slug": "other", "name_zh": "别的", "category": "tees",
+                            "skus": [{"code": "tee-white-xl", "price": "1.00"}]})
+    before = _snapshot(system)
+    with pytest.raises(Invalid) as raised:
+        system.products.generate_variants(wardrobe.id, _every())
+    assert "tee-white-xl" in raised.value.errors["pattern"].interpolate()
+    assert _snapshot(system) == before
+    assert len(system.products.product(wardrobe.id).skus) == 1
+
+
+def test_a_code_taken_meanwhile_refuses_the_generation_too(system, wardrobe, monkeypatch):
+    system.products.create({"slug": "other", "name_zh": "别的", "category": "tees",
+                            "skus": [{"code": "tee-white-xl", "price": "1.00"}]})
+    real = ProductRepository.taken_sku_codes
+    blind = iter([True])
+    monkeypatch.setattr(ProductRepository, "taken_sku_codes",
+                        lambda self, codes, other_than=None: set() if next(blind, False)
+                        else real(self, codes, other_than))
+    before = _snapshot(system)
+    with pytest.raises(Invalid) as raised:
+        system.products.generate_variants(wardrobe.id, _every())
+    assert "tee-white-xl" in raised.value.errors["pattern"].interpolate()
+    assert _snapshot(system) == before
+
+
+def test_one_more_sku(system, wardrobe):
+    editor = system.products.add_sku(wardrobe.id, {
+        "code": "tee-blue-m", "price": "61.00", "stock_on_hand": 2, "barcode": "6901234567892",
+        "values": ["colour:blue", "size:m"]})
+    assert [s.code for s in editor.skus] == ["tee-red-s", "tee-blue-m"]
+    before = _snapshot(system)
+    for data, field in (({"code": "tee-blue-m", "price": "1"}, "code"),
+                        ({"code": "x", "price": "1", "barcode": "6901234567892"}, "barcode"),
+                        ({"code": "x", "price": "1", "values": ["colour:mauve"]}, "values"),
+                        ({"code": "x", "price": "-1"}, "price")):
+        with pytest.raises(Invalid) as raised:
+            system.products.add_sku(wardrobe.id, data)
+        assert field in raised.value.errors
+    assert _snapshot(system) == before
+    marketing = sf.acting(system, sf.staff(system, ["marketing"]))
+    for write in (lambda: marketing.products.add_sku(wardrobe.id, {"code": "y", "price": "1"}),
+                  lambda: marketing.products.generate_variants(wardrobe.id, _every()),
+                  lambda: marketing.products.plan_variants(wardrobe.id, _every())):
+        with pytest.raises(Forbidden):
+            write()

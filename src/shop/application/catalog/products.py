@@ -18,7 +18,7 @@ its field, so a race reads like any other taken key.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -27,7 +27,13 @@ from typing import TYPE_CHECKING, Any
 from shop.application.actors import Permission
 from shop.application.catalog.indexing import ListingIndex
 from shop.application.catalog.product_draft import ProductDraft
-from shop.application.catalog.schemas import ProductSchema
+from shop.application.catalog.schemas import ProductSchema, SkuSchema
+from shop.application.catalog.variant_generator import (
+    AxisValue,
+    VariantGeneratorSchema,
+    VariantPlan,
+    plan,
+)
 from shop.application.errors import Conflict, Invalid, NotFound
 from shop.application.i18n import _
 from shop.application.locales import pick
@@ -41,7 +47,7 @@ from shop.data.repositories.product_admin import (
     ProductEditRecord,
     ValueChoiceRecord,
 )
-from shop.data.repositories.products import NewProduct, ProductRepository
+from shop.data.repositories.products import NewProduct, NewSku, ProductRepository
 
 if TYPE_CHECKING:
     from shop.application import UnitOfWork
@@ -251,6 +257,88 @@ class ProductAdminService:
                                    before={"is_published": False},
                                    after={"is_published": True})
         return len(published)
+
+    # -- more SKUs ----------------------------------------------------------------------------
+
+    def add_sku(self, product_id: int | str, data: Mapping[str, Any]) -> ProductEditor:
+        """One more SKU (``SkuSchema``: its ``stock_on_hand`` is its opening stock)."""
+        self.uow.actor.require(Permission.CATALOG_WRITE)
+        product = self._get(product_id)
+        sku = validate(SkuSchema(), data)
+        errors = self._taken_sku_fields(sku)
+        value_ids = self._draft().value_ids({"values": sku["values"]}, errors)["values"]
+        if errors:
+            raise Invalid(errors)
+        new = NewSku(sku["code"], sku["price"], sku["list_price"], sku["stock_on_hand"],
+                     sku["weight_grams"], sku["barcode"], value_ids)
+        self._add_skus(product.id, [new], lambda: self._taken_sku_fields(sku))
+        self.uow._audit.record("catalog.product.sku.add", "product", product.id, after=sku)
+        return self._editor(self._get(product.id))
+
+    def plan_variants(self, product_id: int | str, data: Mapping[str, Any]) -> VariantPlan:
+        """What ``generate_variants`` would create and keep; writes nothing."""
+        self.uow.actor.require(Permission.CATALOG_WRITE)
+        return self._plan(self._get(product_id), data)[0]
+
+    def generate_variants(self, product_id: int | str, data: Mapping[str, Any]) -> VariantPlan:
+        """Create every planned SKU the product has not got, all or nothing; a code another
+        SKU has is refused at ``pattern`` (``Invalid``) and nothing is written."""
+        self.uow.actor.require(Permission.CATALOG_WRITE)
+        product = self._get(product_id)
+        made, values = self._plan(product, data)
+        new = made.new
+        if not new:
+            raise Invalid({"values": _("The product has every one of these SKUs already")})
+        codes = [s.code for s in new]
+
+        def taken() -> dict[str, Any]:
+            found = sorted(self._products.taken_sku_codes(codes))
+            return ({"pattern": _("Codes already taken: ${codes}",
+                                  mapping={"codes": ", ".join(found)})} if found else {})
+
+        if errors := taken():
+            raise Invalid(errors)
+        self._add_skus(product.id, [
+            NewSku(s.code, s.price, s.list_price, values["stock_on_hand"],
+                   values["weight_grams"], None, s.value_ids) for s in new], taken)
+        self.uow._audit.record("catalog.product.skus.generate", "product", product.id, after={
+            "pattern": values["pattern"], "values": values["values"],
+            "price_rule": values["price_rule"], "skus": codes})
+        return made
+
+    def _plan(self, product: ProductEditRecord,
+              data: Mapping[str, Any]) -> tuple[VariantPlan, dict[str, Any]]:
+        values = validate(VariantGeneratorSchema(), data)
+        locale = self.uow.locale
+        axes = [AxisValue(c.attribute_code, c.attribute_id, c.value_code, c.value_id,
+                          pick(locale, c.value_name_zh, c.value_name_en))
+                for c in self._repo.value_choices() if c.is_variant_axis]
+        of_skus: dict[int, set[int]] = {}
+        for sku_id, value_id in self._repo.carried_values(product.id):
+            if sku_id is not None:
+                of_skus.setdefault(sku_id, set()).add(value_id)
+        existing = {frozenset(ids): str(sku_id) for sku_id, ids in of_skus.items()}
+        return plan(values, product.slug, axes, existing), values
+
+    def _add_skus(self, product_id: int, skus: list[NewSku],
+                  taken: Callable[[], dict[str, Any]]) -> None:
+        """Write new SKUs with their opening stock; the index follows. ``taken`` names the
+        fields at fault when the database refuses a key taken meanwhile."""
+        with ListingIndex(self.uow).products_changing([product_id]):
+            ids = self._repo.add_skus(product_id, skus)
+            if ids is None:
+                errors = taken()
+                raise Invalid(errors) if errors else Conflict(RACED)
+            self.uow._stock.open({sku_id: s.stock_on_hand
+                                  for sku_id, s in zip(ids, skus, strict=True)})
+
+    def _taken_sku_fields(self, sku: Mapping[str, Any]) -> dict[str, Any]:
+        errors: dict[str, Any] = {}
+        if self._products.taken_sku_codes([sku["code"]]):
+            errors["code"] = _("Already taken")
+        if sku["barcode"] is not None and self._products.taken_barcodes([sku["barcode"]]):
+            errors["barcode"] = _("Already taken")
+        return errors
 
     # -- helpers ------------------------------------------------------------------------------
 
