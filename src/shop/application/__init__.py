@@ -34,6 +34,7 @@ from shop.application.catalog.attributes import (
 )
 from shop.application.catalog.brands import BrandRow, BrandService
 from shop.application.catalog.categories import CategoryRow, CategoryService
+from shop.application.catalog.media import MediaStore, Upload
 from shop.application.catalog.products import (
     ImageRow,
     ProductAdminService,
@@ -182,6 +183,7 @@ __all__ = [
     "Todo",
     "TrackingEventView",
     "UnitOfWork",
+    "Upload",
     "ValueChoice",
 ]
 
@@ -220,6 +222,8 @@ class Shop:
         self.flash_lane: BurstLane | None = lane_from_settings(self.settings)
         #: Storefront visitors counted in this process, added to the database in batches.
         self.visit_tally = VisitTally()
+        #: Where product images are stored and what an upload must be (``shop.media.*``).
+        self.media = MediaStore.from_settings(self.settings)
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], *, clock: Clock | None = None,

@@ -22,12 +22,19 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from shop.application.actors import Permission
 from shop.application.catalog.indexing import ListingIndex
+from shop.application.catalog.media import Upload, remove_file
 from shop.application.catalog.product_draft import ProductDraft
-from shop.application.catalog.schemas import ProductSchema, SkuSchema
+from shop.application.catalog.schemas import (
+    ImageAltSchema,
+    PlaceSchema,
+    ProductSchema,
+    SkuSchema,
+)
 from shop.application.catalog.variant_generator import (
     AxisValue,
     VariantGeneratorSchema,
@@ -38,6 +45,7 @@ from shop.application.errors import Conflict, Invalid, NotFound
 from shop.application.i18n import _
 from shop.application.locales import pick
 from shop.application.validation import entity_key, validate
+from shop.data import transaction_manager_of
 from shop.data.repositories.attributes import AttributeRepository
 from shop.data.repositories.brands import BrandRepository
 from shop.data.repositories.categories import CategoryRepository
@@ -258,6 +266,79 @@ class ProductAdminService:
                                    after={"is_published": True})
         return len(published)
 
+    # -- images -------------------------------------------------------------------------------
+
+    def add_image(self, product_id: int | str, upload: Upload | None,
+                  data: Mapping[str, Any] | None = None) -> ProductEditor:
+        """An image after the product's others (the first is the cover), from ``upload``;
+        ``data`` may give its ``alt_zh`` and ``alt_en`` text. ``Invalid`` at ``image`` (and
+        nothing written, no file either) when it is not a JPEG, PNG or WebP image within the
+        size limit."""
+        self.uow.actor.require(Permission.CATALOG_WRITE)
+        product = self._get(product_id)
+        alt = validate(ImageAltSchema(), dict(data or {}))
+        media = self.uow.shop.media
+        content, kind = media.checked_image(upload)
+        path, url = media.write(content, kind)
+        manager = transaction_manager_of(self.uow._session).get()
+        # The file goes again if the transaction does not commit.
+        manager.addAfterAbortHook(remove_file, args=(path,))
+        manager.addAfterCommitHook(_remove_unless, args=(path,))
+        image_id = self._repo.add_image(product.id, url, alt["alt_zh"], alt["alt_en"])
+        self._images_changed(product.id)
+        self.uow._audit.record("catalog.product.image.add", "product", product.id,
+                               after={"url": url, "image": image_id, **alt})
+        return self._editor(self._get(product.id))
+
+    def remove_image(self, product_id: int | str, image_id: int | str) -> ProductEditor:
+        """Take an image out of the gallery; its file is deleted once that commits."""
+        self.uow.actor.require(Permission.CATALOG_WRITE)
+        product = self._get(product_id)
+        image = self._image(product.id, image_id)
+        self._repo.delete_image(image.id)
+        self._images_changed(product.id)
+        path = self.uow.shop.media.file_of(image.url)
+        if path is not None:
+            transaction_manager_of(self.uow._session).get().addAfterCommitHook(
+                _remove_if, args=(path,))
+        self.uow._audit.record("catalog.product.image.remove", "product", product.id,
+                               before={"url": image.url, "image": image.id})
+        return self._editor(self._get(product.id))
+
+    def move_image(self, product_id: int | str, image_id: int | str,
+                   data: Mapping[str, Any]) -> ProductEditor:
+        """Put an image at ``place`` (from 1) in the gallery: place 1 makes it the cover."""
+        self.uow.actor.require(Permission.CATALOG_WRITE)
+        product = self._get(product_id)
+        image = self._image(product.id, image_id)
+        place = validate(PlaceSchema(), data)["place"]
+        images = self._repo.images(product.id)
+        order = [i.id for i in images]
+        old_place = order.index(image.id) + 1
+        order.remove(image.id)
+        order.insert(min(place, len(images)) - 1, image.id)
+        positions = {i.id: i.position for i in images}
+        moved = {key: spot for spot, key in enumerate(order) if positions[key] != spot}
+        if order.index(image.id) + 1 != old_place or moved:
+            self._repo.set_image_positions(moved)
+            self._images_changed(product.id)
+            self.uow._audit.record("catalog.product.image.reorder", "product", product.id,
+                                   before={"image": image.id, "place": old_place},
+                                   after={"image": image.id, "place": order.index(image.id) + 1})
+        return self._editor(self._get(product.id))
+
+    def _image(self, product_id: int, image_id: int | str) -> Any:
+        key = entity_key(image_id)
+        found = next((i for i in self._repo.images(product_id) if i.id == key), None)
+        if found is None:
+            raise NotFound(f"no image {image_id} of product {product_id}")
+        return found
+
+    def _images_changed(self, product_id: int) -> None:
+        """The cover is the gallery's first image: product cards and listings show it."""
+        images = self._repo.images(product_id)
+        self._repo.set_cover(product_id, images[0].url if images else None)
+
     # -- more SKUs ----------------------------------------------------------------------------
 
     def add_sku(self, product_id: int | str, data: Mapping[str, Any]) -> ProductEditor:
@@ -429,6 +510,18 @@ def publish_moment(uow: UnitOfWork, values: Mapping[str, Any]) -> datetime | Non
     if moment <= uow.clock.now():
         raise Invalid({"publish_at": _("This time has passed")})
     return moment  # type: ignore[no-any-return]
+
+
+def _remove_unless(committed: bool, path: Path) -> None:
+    """After a commit hook: a file written for a transaction that did not commit goes."""
+    if not committed:
+        remove_file(path)
+
+
+def _remove_if(committed: bool, path: Path) -> None:
+    """After a commit hook: a removed image's file goes once the removal committed."""
+    if committed:
+        remove_file(path)
 
 
 def _audited(editor: ProductEditor) -> dict[str, Any]:

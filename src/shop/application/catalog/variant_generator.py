@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
@@ -123,7 +123,7 @@ def plan(values: Mapping[str, Any], product_slug: str, axes: Sequence[AxisValue]
     planned = []
     for combination in itertools.product(*grouped.values()):
         fill = {"product": product_slug, **{v.attribute_code: v.value_code for v in combination}}
-        code = PLACEHOLDER.sub(lambda m, fill=fill: fill[m.group(1)], pattern)
+        code = PLACEHOLDER.sub(_filler(fill), pattern)
         price = to_money(values["price"] + sum(
             (adjustments.get(v.value_id, Decimal(0)) for v in combination), Decimal(0)))
         if price < 0:
@@ -141,6 +141,10 @@ def plan(values: Mapping[str, Any], product_slug: str, axes: Sequence[AxisValue]
     if any(len(s.code) > 80 for s in planned):
         raise Invalid({"pattern": _("The codes are longer than 80 characters")})
     return VariantPlan(tuple(planned))
+
+
+def _filler(fill: Mapping[str, str]) -> Callable[[re.Match[str]], str]:
+    return lambda match: fill[match.group(1)]
 
 
 def _adjustments(values: Mapping[str, Any],
