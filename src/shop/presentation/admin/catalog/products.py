@@ -8,15 +8,15 @@ from typing import Any
 import colander
 import deform
 from pyramid.config import Configurator
-from pyramid.httpexceptions import HTTPSeeOther
+from pyramid.httpexceptions import HTTPBadRequest, HTTPSeeOther
 from pyramid.request import Request
 from pyramid.view import view_config
 
-from shop.application import ProductEditor, ValueChoice
+from shop.application import Invalid, ProductEditor, Upload, ValueChoice
 from shop.application.catalog.schemas import ProductSchema, SkuSchema
 from shop.application.catalog.variant_generator import VariantGeneratorSchema
 from shop.presentation.admin.catalog import VIEW, WRITE
-from shop.presentation.admin.forms import see_other
+from shop.presentation.admin.forms import form_errors, posted, see_other
 from shop.presentation.admin.schema_form import SchemaForm
 from shop.presentation.i18n import _
 from shop.presentation.templating import template
@@ -70,6 +70,13 @@ def includeme(config: Configurator) -> None:
     config.add_route("admin_catalog_products_variants", f"{one}/variants")
     config.add_route("admin_catalog_products_publish", f"{one}/publish")
     config.add_route("admin_catalog_products_unpublish", f"{one}/unpublish")
+    config.add_route("admin_catalog_products_images", f"{one}/images")
+    image = rf"{one}/images/{{image:[0-9]+}}"
+    config.add_route("admin_catalog_products_image_place", f"{image}/place")
+    config.add_route("admin_catalog_products_image_delete", f"{image}/delete")
+    # An image and the form around it: more than the 1 MiB other forms may send.
+    config.allow_upload("admin_catalog_products_images",
+                        config.registry.shop.media.max_image_bytes + 64 * 1024)
 
 
 @view_config(route_name="admin_catalog_products", request_method="GET", renderer=LIST,
@@ -176,7 +183,7 @@ def _editor_page(request: Request, product: ProductEditor, choices: tuple[ValueC
             "back": _back(request), "forms": [(None, edit_markup)],
             "sku_form": add.render() if add else _sku_form(request, product,
                                                            choices).render({}),
-            "image_errors": {}, **extra}
+            "image_errors": {}, "image_values": {}, **extra}
 
 
 def _without_stock(values: dict[str, Any]) -> dict[str, Any]:
@@ -223,6 +230,47 @@ def product_publish(request: Request) -> HTTPSeeOther:
              permission=WRITE)
 def product_unpublish(request: Request) -> HTTPSeeOther:
     product = request.shop.products.unpublish(request.matchdict["id"])
+    return see_other(request, "admin_catalog_products_edit", id=product.id)
+
+
+# -- images ---------------------------------------------------------------------------------
+
+
+@view_config(route_name="admin_catalog_products_images", request_method="POST",
+             renderer=EDITOR, permission=WRITE)
+def image_add(request: Request) -> dict[str, Any] | HTTPSeeOther:
+    products = request.shop.products
+    product = products.product(request.matchdict["id"])
+    field = request.POST.get("image")
+    upload = Upload(field.file, field.filename or "") if hasattr(field, "file") else None
+    try:
+        products.add_image(product.id, upload, posted(request, ("alt_zh", "alt_en")))
+    except Invalid as exc:
+        request.response.status_int = 400
+        return _editor_page(request, product, products.value_choices(),
+                            image_errors=form_errors(request, exc),
+                            image_values=posted(request, ("alt_zh", "alt_en")))
+    return _saved(request, product)
+
+
+@view_config(route_name="admin_catalog_products_image_place", request_method="POST",
+             permission=WRITE)
+def image_place(request: Request) -> HTTPSeeOther:
+    """The gallery's arrows and its "make cover" button (place 1)."""
+    products = request.shop.products
+    try:
+        product = products.move_image(request.matchdict["id"], request.matchdict["image"],
+                                      {"place": request.POST.get("place", "")})
+    except Invalid:
+        raise HTTPBadRequest() from None  # no page of ours posts another place
+    return see_other(request, "admin_catalog_products_edit", id=product.id)
+
+
+@view_config(route_name="admin_catalog_products_image_delete", request_method="POST",
+             permission=WRITE)
+def image_delete(request: Request) -> HTTPSeeOther:
+    product = request.shop.products.remove_image(request.matchdict["id"],
+                                                 request.matchdict["image"])
     return see_other(request, "admin_catalog_products_edit", id=product.id)
 
 
