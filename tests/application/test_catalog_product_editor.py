@@ -197,6 +197,10 @@ def test_a_scheduled_product_goes_live_at_its_moment_by_the_job(shop, system, ca
     assert editor.publish_at == datetime(2026, 12, 1, 6, 0, tzinfo=UTC)
     assert system.products.publish_due() == 0
     clock.set(NOON + timedelta(hours=2))
+    # Saved again before the job ran: its own moment, though passed, is no refusal.
+    data = _form(editor)
+    data.update(publish_at="2026-12-01T14:00", name_en="Coat")
+    assert system.products.update(editor.id, data).publish_at == editor.publish_at
     assert system.products.publish_due() == 1
     assert system.products.publish_due() == 0  # once
     after = system.products.product(editor.id)

@@ -218,7 +218,7 @@ class ProductAdminService:
         self.uow.actor.require(Permission.CATALOG_WRITE)
         product = self._get(product_id)
         values = validate(ProductSchema(), data)
-        publish_at = publish_moment(self.uow, values)
+        publish_at = publish_moment(self.uow, values, product.publish_at)
         current = self._repo.skus(product.id)
         missing = sorted({s.code for s in current} - {s["code"] for s in values["skus"]})
         if missing:
@@ -496,9 +496,11 @@ class ProductAdminService:
             product.cover_image_url)
 
 
-def publish_moment(uow: UnitOfWork, values: Mapping[str, Any]) -> datetime | None:
+def publish_moment(uow: UnitOfWork, values: Mapping[str, Any],
+                   current: datetime | None = None) -> datetime | None:
     """``values["publish_at"]`` as an aware moment (a moment typed without an offset is in the
-    shop's time zone); refused when it has passed or the product is shown already."""
+    shop's time zone); refused when it has passed (unless it is the ``current`` one, which the
+    job is about to act on) or the product is shown already."""
     moment = values.get("publish_at")
     if moment is None:
         return None
@@ -507,7 +509,7 @@ def publish_moment(uow: UnitOfWork, values: Mapping[str, Any]) -> datetime | Non
             "A shown product is live already: leave this empty, or untick “Shown”")})
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=uow.settings.current().zone)
-    if moment <= uow.clock.now():
+    if moment <= uow.clock.now() and moment != current:
         raise Invalid({"publish_at": _("This time has passed")})
     return moment  # type: ignore[no-any-return]
 
