@@ -62,13 +62,16 @@ def world(system):
     brand = factories.brand(system, "walk-brand")
     factories.attributes(system)
     color = next(a for a in system.attributes.attributes() if a.code == "color")
+    product = factories.product(system, "walk-category")
     return {"members": members, "shopper": sf.customer(system),
             "fixtures": {"id": victim.id, "code": "walk_custom"},
             # Routes whose placeholders name something else, by the start of their names.
             "fixtures_of": {"admin_coupons": {"id": coupon.id},
                             "admin_catalog_categories": {"id": category.id},
                             "admin_catalog_brands": {"id": brand.id},
-                            "admin_catalog_attributes": {"id": color.id, "code": "red"}}}
+                            "admin_catalog_attributes": {"id": color.id, "code": "red"},
+                            # No image: only POSTs name one, and no GET must answer 200.
+                            "admin_catalog_products": {"id": product.id, "image": 1}}}
 
 
 def fixtures_for(world, name):
