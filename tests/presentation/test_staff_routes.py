@@ -9,10 +9,14 @@ walked without anyone writing a test.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 
 from shop.application.staff.builtin_roles import BUILTIN_ROLES
+from shop.data.models import Order
+from shop.data.repositories.rma import RmaRepository
+from shop.data.repositories.rows import append_rows_returning_ids
 from shop.presentation.security import PUBLIC
 from tests import factories
 from tests import staff_factories as sf
@@ -63,7 +67,9 @@ def world(system):
     factories.attributes(system)
     color = next(a for a in system.attributes.attributes() if a.code == "color")
     product = factories.product(system, "walk-category")
-    return {"members": members, "shopper": sf.customer(system),
+    shopper = sf.customer(system)
+    rma = _bare_rma(system, shopper)
+    return {"members": members, "shopper": shopper,
             "fixtures": {"id": victim.id, "code": "walk_custom"},
             # Routes whose placeholders name something else, by the start of their names.
             "fixtures_of": {"admin_coupons": {"id": coupon.id},
@@ -71,7 +77,24 @@ def world(system):
                             "admin_catalog_brands": {"id": brand.id},
                             "admin_catalog_attributes": {"id": color.id, "code": "red"},
                             # No image: only POSTs name one, and no GET must answer 200.
-                            "admin_catalog_products": {"id": product.id, "image": 1}}}
+                            "admin_catalog_products": {"id": product.id, "image": 1},
+                            "admin_rma": {"number": rma, "action": "approve",
+                                          "id": victim.id}}}
+
+
+def _bare_rma(system, customer_id):
+    """An after-sales request on a bare order row (no lines): what the RMA pages point at."""
+    [order_id] = append_rows_returning_ids(system._session, Order, [{
+        "number": "20261202000000000001", "idempotency_key": "walk", "customer_id": customer_id,
+        "state": "completed", "payment_method": "online", "items_total": Decimal("1.00"),
+        "payable": Decimal("1.00"), "shipping_method_code": "express",
+        "shipping_method_name": "Express", "recipient": "张三", "mobile": "13800138000",
+        "province_code": "110000", "city_code": "110100", "street": "建国路 1 号"}])
+    number = "S20261202000000000001"
+    RmaRepository(system._session).insert({
+        "number": number, "order_id": order_id, "customer_id": customer_id, "kind": "return",
+        "state": "requested", "reason": "quality"})
+    return number
 
 
 def fixtures_for(world, name):

@@ -95,6 +95,7 @@ from shop.application.public_url import MissingPublicUrl, absolute_link, public_
 from shop.application.reference import ReferenceCache, ReferenceReader
 from shop.application.regions.service import RegionService
 from shop.application.rewards.service import RewardsService
+from shop.application.rma.service import RmaService
 from shop.application.sales_channels import WEB
 from shop.application.sales_channels import checked as checked_channel
 from shop.application.security.passwords import Passwords, hasher_from_settings
@@ -489,6 +490,11 @@ class UnitOfWork:
     @cached_property
     def rewards(self) -> RewardsService:
         return RewardsService(self)
+
+    @cached_property
+    def rma(self) -> RmaService:
+        """The service center and the RMA desk (``shop.application.rma``)."""
+        return RmaService(self)
 
     @cached_property
     def oauth(self) -> OAuthService:

@@ -61,6 +61,7 @@ def make_app(settings: dict[str, Any], shop: Shop | None = None) -> Any:
         config.include(".storefront.cart")
         config.include(".storefront.checkout")
         config.include(".storefront.orders")
+        config.include(".storefront.service_center")
         config.include(".storefront.payments")
         config.include(".storefront.gateway_callbacks")
         config.include(".storefront.wallet")

@@ -54,3 +54,4 @@ def includeme(config: Configurator) -> None:
     config.include(".promotions")
     config.include(".promotion_simulator")
     config.include(".catalog")
+    config.include(".rma")
