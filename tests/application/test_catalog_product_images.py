@@ -24,7 +24,7 @@ WEBP = b"RIFF\x24\x00\x00\x00WEBPVP8 " + b"\x00" * 64
 @pytest.fixture
 def settings(settings, tmp_path):
     return {**settings, "shop.media.directory": str(tmp_path / "media"),
-            "shop.media.max_image_bytes": "1000"}
+            "shop.media.max_bytes": "1000"}
 
 
 @pytest.fixture
@@ -34,7 +34,7 @@ def product(system):
 
 
 def _files(shop) -> list[str]:
-    folder = shop.media.directory / "products"
+    folder = shop.media.directory
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
 
@@ -54,7 +54,7 @@ def test_upload_stores_a_random_name_and_the_first_is_the_cover(shop, system, pr
     name = image.url.rsplit("/", 1)[1]
     assert image.url.startswith("/media/products/") and name.endswith(".png")
     assert "evil" not in name and len(name) == 36
-    assert (shop.media.directory / "products" / name).read_bytes() == PNG
+    assert (shop.media.directory / name).read_bytes() == PNG
     assert editor.cover_image_url == image.url and image.is_cover
     editor = system.products.add_image(product.id, Upload(io.BytesIO(JPEG), "b.png"))
     editor = system.products.add_image(product.id, Upload(io.BytesIO(WEBP), "c"))
@@ -130,8 +130,9 @@ def test_only_catalog_writers_upload(system, product, shop):
 
 def test_the_settings_are_checked(tmp_path):
     store = MediaStore.from_settings({"shop.media.directory": str(tmp_path)})
-    assert store.max_image_bytes == 5 * 1024 * 1024 and store.directory == tmp_path
+    assert store.max_image_bytes == 5 * 1024 * 1024
+    assert store.directory == tmp_path / "products"  # after-sales photos stay beside it
     with pytest.raises(Invalid):
-        MediaStore.from_settings({"shop.media.max_image_bytes": "lots"})
+        MediaStore.from_settings({"shop.media.max_bytes": "lots"})
     assert store.file_of("/media/products/../x") is None
     assert store.file_of("https://cdn.example/a.png") is None

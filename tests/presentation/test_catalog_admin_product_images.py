@@ -19,7 +19,7 @@ JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 64
 @pytest.fixture
 def settings(settings, tmp_path):
     return {**settings, "shop.media.directory": str(tmp_path / "media"),
-            "shop.media.max_image_bytes": "2000"}
+            "shop.media.max_bytes": "2000"}
 
 
 @pytest.fixture
@@ -33,7 +33,7 @@ def signed_in(app, system, roles=("merchandiser",)):
 
 
 def _files(shop) -> list[str]:
-    folder = shop.media.directory / "products"
+    folder = shop.media.directory
     return sorted(p.name for p in folder.iterdir()) if folder.exists() else []
 
 
@@ -103,3 +103,12 @@ def test_an_image_may_be_larger_than_other_forms_on_its_route_only(app, system, 
     assert "larger than" in page.html.select_one("#error-image").text
     app.post(f"{BASE}/{key}/skus", {"csrf_token": csrf},
              upload_files=[("image", "big.png", big)], status=413)
+
+
+def test_only_product_images_are_served(app, shop):
+    """After-sales photos share the media directory; only its products/ folder is public."""
+    root = shop.media.directory.parent
+    root.mkdir(parents=True, exist_ok=True)
+    (root / ("a" * 32 + ".png")).write_bytes(PNG)
+    app.get(f"/media/{'a' * 32}.png", status=404)
+    app.get(f"/media/products/../{'a' * 32}.png", status=404)

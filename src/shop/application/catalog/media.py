@@ -1,14 +1,18 @@
 """Where product images live, and what an upload must be to become one.
 
-    shop.media.directory = %(here)s/var/media   # served at /media/ (default: ./var/media)
-    shop.media.max_image_bytes = 5242880        # 5 MiB (default)
+    shop.media.directory = %(here)s/var/media   # product images in its products/ folder
+    shop.media.max_bytes = 5242880              # 5 MiB (default), as for after-sales photos
 
-An upload is accepted by what its first bytes say it is (JPEG, PNG or WebP), never by its
-name or the type the browser claimed, and only up to the size limit (read no further than
-that). It is stored under a random name with the extension of its real type, so a file name
-never comes from outside, and its file is written only after everything was checked. A file
-written in a transaction that then aborts is deleted again; a file whose image was removed is
-deleted after the removal commits. No file is left behind by a refusal.
+The rules are the media store's (``shop.application.media.store``): an upload is accepted by
+what its first bytes say it is (JPEG, PNG or WebP), never by its name or the type the browser
+claimed, and only up to the size limit (read no further than that); it is stored under a
+random name with the extension of its real type. Product images go in their own folder,
+``products/`` of the media directory, the only one the web tier serves to everyone (at
+``/media/products/``): after-sales photos beside it stay private.
+
+A product image's file is written only after everything was checked, and deleted again if
+its transaction aborts; a file whose image was removed is deleted after the removal commits.
+No file is left behind by a refusal.
 """
 
 from __future__ import annotations
@@ -24,12 +28,13 @@ from typing import Any, BinaryIO
 
 from shop.application.errors import Invalid
 from shop.application.i18n import _
+from shop.application.media.store import EXTENSIONS, sniff_image
+from shop.application.media.store import MediaStore as _Store
 
 log = logging.getLogger(__name__)
 
-DEFAULT_MAX_IMAGE_BYTES = 5 * 1024 * 1024
-#: The path images are served under (the web tier's static view has this name).
-URL_PREFIX = "/media"
+#: The path product images are served under (the web tier's static view) and their folder.
+URL_PREFIX = "/media/products"
 SUBDIRECTORY = "products"
 
 
@@ -45,32 +50,27 @@ class Upload:
 def image_kind(head: bytes) -> str | None:
     """The extension for what ``head`` (a file's first bytes) is: "jpg", "png", "webp" or
     None."""
-    if head.startswith(b"\xff\xd8\xff"):
-        return "jpg"
-    if head.startswith(b"\x89PNG\r\n\x1a\n"):
-        return "png"
-    if len(head) >= 12 and head[:4] == b"RIFF" and head[8:12] == b"WEBP":
-        return "webp"
-    return None
+    kind = sniff_image(head)
+    return EXTENSIONS[kind] if kind else None
 
 
 @dataclass(frozen=True)
 class MediaStore:
+    """Product images: ``directory`` is the media directory's ``products/`` folder."""
+
     directory: Path
     max_image_bytes: int
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> MediaStore:
-        directory = Path(str(settings.get("shop.media.directory") or Path("var") / "media"))
-        raw = settings.get("shop.media.max_image_bytes", DEFAULT_MAX_IMAGE_BYTES)
         try:
-            limit = int(raw)
+            store = _Store.from_settings(settings)
         except (TypeError, ValueError):
-            limit = 0
-        if limit < 1:
-            raise Invalid({"shop.media.max_image_bytes":
-                           f"a positive number of bytes, not {raw!r}"})
-        return cls(directory.resolve(), limit)
+            store = None
+        if store is None or store.max_bytes < 1:
+            raise Invalid({"shop.media.max_bytes": "a positive number of bytes, not "
+                                                   f"{settings.get('shop.media.max_bytes')!r}"})
+        return cls(Path(store.directory).resolve() / SUBDIRECTORY, store.max_bytes)
 
     def checked_image(self, upload: Upload | None, field: str = "image") -> tuple[bytes, str]:
         """The upload's content and extension; ``Invalid`` at ``field`` when it is missing,
@@ -91,7 +91,7 @@ class MediaStore:
     def write(self, content: bytes, kind: str) -> tuple[Path, str]:
         """Store ``content`` under a new random name; (its file, its URL). Written whole or
         not at all: to a temporary file first, then renamed."""
-        folder = self.directory / SUBDIRECTORY
+        folder = self.directory
         folder.mkdir(parents=True, exist_ok=True)
         name = f"{secrets.token_hex(16)}.{kind}"
         handle, temporary = tempfile.mkstemp(dir=folder, prefix=".upload-")
@@ -103,16 +103,15 @@ class MediaStore:
         except BaseException:
             Path(temporary).unlink(missing_ok=True)
             raise
-        return folder / name, f"{URL_PREFIX}/{SUBDIRECTORY}/{name}"
+        return folder / name, f"{URL_PREFIX}/{name}"
 
     def file_of(self, url: str) -> Path | None:
         """The stored file behind an image URL this store made, or None for any other URL
         (an imported image elsewhere)."""
-        prefix = f"{URL_PREFIX}/{SUBDIRECTORY}/"
-        name = url.removeprefix(prefix)
-        if not url.startswith(prefix) or "/" in name or name.startswith("."):
+        name = url.removeprefix(f"{URL_PREFIX}/")
+        if not url.startswith(f"{URL_PREFIX}/") or "/" in name or name.startswith("."):
             return None
-        return self.directory / SUBDIRECTORY / name
+        return self.directory / name
 
 
 def remove_file(path: Path) -> None:
