@@ -113,7 +113,8 @@ def test_the_side_nav_lists_only_permitted_areas(app, system, admin):
     signed_in(app, system, ["merchandiser"])
     page = app.get("/admin", headers=EN)
     assert [a["data-area"] for a in page.html.select("#admin-nav a")] == [
-        "admin", "admin_catalog_categories", "admin_catalog_brands", "admin_catalog_attributes"]
+        "admin", "admin_catalog_products", "admin_catalog_categories", "admin_catalog_brands",
+        "admin_catalog_attributes"]
     assert page.html.select_one("[data-count=products]") is not None
     assert page.html.select_one("[data-count=staff]") is None
 

@@ -66,6 +66,7 @@ def world(system):
     brand = factories.brand(system, "walk-brand")
     factories.attributes(system)
     color = next(a for a in system.attributes.attributes() if a.code == "color")
+    product = factories.product(system, "walk-category")
     shopper = sf.customer(system)
     rma = _bare_rma(system, shopper)
     return {"members": members, "shopper": shopper,
@@ -75,6 +76,8 @@ def world(system):
                             "admin_catalog_categories": {"id": category.id},
                             "admin_catalog_brands": {"id": brand.id},
                             "admin_catalog_attributes": {"id": color.id, "code": "red"},
+                            # No image: only POSTs name one, and no GET must answer 200.
+                            "admin_catalog_products": {"id": product.id, "image": 1},
                             "admin_rma": {"number": rma, "action": "approve",
                                           "id": victim.id}}}
 

@@ -34,6 +34,16 @@ from shop.application.catalog.attributes import (
 )
 from shop.application.catalog.brands import BrandRow, BrandService
 from shop.application.catalog.categories import CategoryRow, CategoryService
+from shop.application.catalog.media import MediaStore, Upload
+from shop.application.catalog.products import (
+    ImageRow,
+    ProductAdminService,
+    ProductEditor,
+    ProductListPage,
+    ProductListRow,
+    SkuRow,
+    ValueChoice,
+)
 from shop.application.catalog.service import CatalogService
 from shop.application.clock import Clock, ManualClock, SystemClock
 from shop.application.dashboard.read_models import Comparison, DayFigures, Overview, Todo
@@ -136,6 +146,7 @@ __all__ = [
     "Dashboard",
     "DayFigures",
     "Forbidden",
+    "ImageRow",
     "Invalid",
     "ManualClock",
     "MissingPublicUrl",
@@ -149,6 +160,9 @@ __all__ = [
     "PermissionChoice",
     "PermissionGroup",
     "PlacedOrder",
+    "ProductEditor",
+    "ProductListPage",
+    "ProductListRow",
     "ProfileView",
     "RoleRef",
     "RoleSaved",
@@ -161,6 +175,7 @@ __all__ = [
     "Shop",
     "ShopError",
     "SignedIn",
+    "SkuRow",
     "StaffPage",
     "StaffSaved",
     "StaffSignedIn",
@@ -169,6 +184,8 @@ __all__ = [
     "Todo",
     "TrackingEventView",
     "UnitOfWork",
+    "Upload",
+    "ValueChoice",
 ]
 
 
@@ -206,6 +223,8 @@ class Shop:
         self.flash_lane: BurstLane | None = lane_from_settings(self.settings)
         #: Storefront visitors counted in this process, added to the database in batches.
         self.visit_tally = VisitTally()
+        #: Where product images are stored and what an upload must be (``shop.media.*``).
+        self.media = MediaStore.from_settings(self.settings)
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], *, clock: Clock | None = None,
@@ -414,6 +433,11 @@ class UnitOfWork:
     def categories(self) -> CategoryService:
         """The category tree as staff shape it (``shop.application.catalog.categories``)."""
         return CategoryService(self)
+
+    @cached_property
+    def products(self) -> ProductAdminService:
+        """Products as the back office edits them (``shop.application.catalog.products``)."""
+        return ProductAdminService(self)
 
     @cached_property
     def inventory(self) -> InventoryService:
