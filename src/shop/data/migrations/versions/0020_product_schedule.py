@@ -1,6 +1,6 @@
 """product schedule: a hidden product's publishing moment, and barcodes unique in the database
 
-Revision ID: 0019_product_schedule
+Revision ID: 0020_product_schedule
 Revises: 0019_rma
 Create Date: 2026-12-02 07:10:00.000000
 """
@@ -10,7 +10,7 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = '0019_product_schedule'
+revision: str = '0020_product_schedule'
 down_revision: str | None = '0019_rma'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
