@@ -28,12 +28,9 @@ import random
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -43,7 +40,7 @@ from sqlalchemy import func, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-from tests.databases import new_database  # noqa: E402
+from tests.databases import throwaway_database  # noqa: E402
 from tests.ordering_support import Buyer, buyers_with_carts, submit  # noqa: E402
 
 from shop.application import Conflict, Shop  # noqa: E402
@@ -52,17 +49,6 @@ from shop.data.models import OrderLine, StockLevel  # noqa: E402
 
 DEFAULT_PG = "postgresql+psycopg://postgres@127.0.0.1:5432/test"
 SPREAD_SKUS = 500
-
-
-@contextmanager
-def database(kind: str, pg_url: str) -> Iterator[str]:
-    """A throwaway database of ``kind``: a SQLite file, or a new database on ``pg_url``."""
-    with tempfile.TemporaryDirectory() as directory:
-        if kind == "sqlite":
-            yield f"sqlite:///{directory}/bench.sqlite"
-        else:
-            with new_database(Path(directory), "bench_checkout", server=pg_url) as url:
-                yield url
 
 
 def open_shop(url: str, pool: int, **settings: str) -> Shop:
@@ -233,7 +219,7 @@ def main() -> int:
     for kind in kinds:
         processes = 1 if kind == "sqlite" else args.processes
         for scenario in scenarios:
-            with database(kind, args.postgresql_url) as url:
+            with throwaway_database(kind, args.postgresql_url, "bench_checkout") as url:
                 rows.append(run(kind, url, scenario, args.clients, args.orders, processes))
     print(f"\n{'database':<11}{'scenario':<9}{'orders/s':>9}{'tries/s':>9}{'p50 ms':>8}"
           f"{'p99 ms':>8}{'ordered':>8}{'sold out':>9}{'errors':>7}{'oversold':>9}")

@@ -35,7 +35,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import Counter
@@ -52,7 +51,7 @@ from sqlalchemy import func, select
 ROOT = Path(__file__).resolve().parents[1]
 sys.path[:0] = [str(ROOT / "src"), str(ROOT)]
 
-from tests.databases import new_database  # noqa: E402
+from tests.databases import throwaway_database  # noqa: E402
 
 from shop.application import Actor, Conflict, Shop  # noqa: E402
 from shop.application.accounts.customers import SHOPPER_PERMISSIONS  # noqa: E402
@@ -87,16 +86,6 @@ class Tally:
     results: Counter[str] = field(default_factory=Counter)
     tickets: list[str] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
-
-
-@contextmanager
-def database(kind: str, pg_url: str) -> Iterator[str]:
-    with tempfile.TemporaryDirectory() as directory:
-        if kind == "sqlite":
-            yield f"sqlite:///{directory}/bench.sqlite"
-        else:
-            with new_database(Path(directory), "bench_flash", server=pg_url) as url:
-                yield url
 
 
 @contextmanager
@@ -280,6 +269,16 @@ def run_lane(url: str, kind: str, lane: str, buyers: list[Buyer], args: Any) -> 
             written_by.join()
         written_after = time.perf_counter() - sale_began
         reconciled = (worker.reconcile(shop) if lane == "redis" else [])
+    if lane == "redis-stopped":
+        # Redis comes back empty (as a restarted Redis that keeps nothing on disk does): the
+        # books run, and a late buyer is answered from the database's count.
+        with redis_server(args.redis_port):
+            shop.flash_lane = RedisLane.from_url(f"redis://127.0.0.1:{args.redis_port}/0",
+                                                 prefix=f"bench-{lane}")
+            worker.reconcile(shop)
+            late, _ = buy_all(shop, lane, sku, buyers[-1:], 1, lambda done: None)
+            reconciled = worker.reconcile(shop)
+            stopped_at.append(late.results["refused"])
     found = books(shop, sku, tally.tickets)
     shop.dispose()
     quantiles = statistics.quantiles(tally.latencies, n=100)
@@ -294,6 +293,11 @@ def run_lane(url: str, kind: str, lane: str, buyers: list[Buyer], args: Any) -> 
         problems.append(f"{found['over_limit']} shoppers over the limit")
     if errors:
         problems.append(f"errors: {errors}")
+    mine = [b for b in reconciled if b.sale.promotion_id == found["promotion_id"]]
+    if lane == "redis-stopped" and not (len(stopped_at) > 1 and stopped_at[1] == 1
+                                        and mine and mine[0].lane_left == 0):
+        problems.append("after Redis came back empty, the lane did not start from the "
+                        "database's count (nothing left)")
     return {
         "database": kind, "lane": lane, "buyers": len(buyers),
         "buys_per_s": len(tally.latencies) / elapsed,
@@ -303,6 +307,7 @@ def run_lane(url: str, kind: str, lane: str, buyers: list[Buyer], args: Any) -> 
         "refused": tally.results["refused"],
         "lost_tickets": len(tally.tickets) - found["tickets_written"],
         "stopped_after": stopped_at[0] if stopped_at else None,
+        "late_refused": stopped_at[1] if len(stopped_at) > 1 else None,
         "lane_books": [f"admitted {b.admitted}, written {b.written}, refused {b.failed}, "
                        f"closed {b.closed}" for b in reconciled
                        if b.sale.promotion_id == found["promotion_id"]],
@@ -335,7 +340,7 @@ def main() -> int:
           f"{args.clients} at once, {os.cpu_count()} CPUs, load {os.getloadavg()[0]:.2f}")
     rows = []
     for kind in kinds:
-        with database(kind, args.postgresql_url) as url:
+        with throwaway_database(kind, args.postgresql_url, "bench_flash") as url:
             setup = open_shop(url, 4)
             setup.upgrade_database()
             buyers = build_shop(setup, args.buyers)
@@ -349,8 +354,10 @@ def main() -> int:
               f"{r['p99_ms']:>8.1f}{r['written_s']:>10.1f}{r['orders']:>7}{r['sold']:>6}"
               f"{r['queued']:>7}{r['refused']:>8}{r['lost_tickets']:>6}")
         if r["stopped_after"]:
-            print(f"    Redis stopped after {r['stopped_after']:,} buyers; "
-                  f"{r['placed']} orders placed by the database lane after it")
+            print(f"    Redis stopped after {r['stopped_after']:,} buyers: {r['lost_tickets']} "
+                  f"queued tickets lost with it, their units sold again by the database lane "
+                  f"({r['placed']} orders placed there); Redis restarted empty and primed from the "
+                  f"database: 0 left, a late buyer refused")
         for line in r["lane_books"]:
             print(f"    lane books: {line}")
         for problem in r["problems"]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -31,3 +32,15 @@ def new_database(directory: Path, prefix: str, server: str | None = None) -> Ite
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@contextmanager
+def throwaway_database(kind: str, server: str, prefix: str) -> Iterator[str]:
+    """For a benchmark run: a SQLite file in a temporary directory (``kind`` "sqlite"), or a
+    new database on the PostgreSQL ``server``; gone afterwards either way."""
+    with tempfile.TemporaryDirectory() as directory:
+        if kind == "sqlite":
+            yield f"sqlite:///{directory}/{prefix}.sqlite"
+        else:
+            with new_database(Path(directory), prefix, server=server) as url:
+                yield url

@@ -9,6 +9,7 @@ from sqlalchemy import select
 
 from shop.application import Conflict, Forbidden, Invalid, NotFound, Shop
 from shop.data.models import Attribute, AttributeValue, AuditEntry
+from shop.data.repositories.attributes import AttributeRepository
 from tests import factories
 from tests import staff_factories as sf
 
@@ -136,6 +137,18 @@ def test_value_writes_refuse_bad_input_and_write_nothing(system):
                     lambda: system.attributes.add_value("x", {"code": "a", "name_zh": "a"})):
         with pytest.raises(NotFound):
             missing()
+    assert _snapshot(system) == before and _audit(system) == audited
+
+
+def test_a_value_code_another_member_of_staff_just_added_is_named(system, monkeypatch):
+    factories.attributes(system)
+    key = _key(system, "color")
+    before, audited = _snapshot(system), _audit(system)
+    # The check before the insert sees no "red" (it was added between the two).
+    monkeypatch.setattr(AttributeRepository, "values", lambda self, attribute_id: [])
+    with pytest.raises(Invalid) as raised:
+        system.attributes.add_value(key, {"code": "red", "name_zh": "红"})
+    assert "code" in raised.value.errors
     assert _snapshot(system) == before and _audit(system) == audited
 
 

@@ -10,13 +10,13 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from shop.application import Conflict, Invalid, NotFound, Shop
 from shop.application.promotions.flash import worker
 from shop.application.promotions.flash.lane import Sale
 from shop.application.promotions.flash.redis_lane import RedisLane
-from shop.data.models import FlashSaleItem, Order, OrderLine
+from shop.data.models import FlashSaleItem, Order, OrderLine, Sku
 from tests.flash_support import NO_REDIS, buy, flash_sku, redis_lane, ticket
 from tests.ordering_support import buyer
 
@@ -216,3 +216,76 @@ def test_the_books_follow_the_database_and_close_the_lane_after_the_sale(shop, c
     [books] = worker.reconcile(shop)
     assert books.closed and books.written == 1
     assert lane.counts(sale_of(shop)) is None
+
+
+# -- what a review found ----------------------------------------------------------------------
+
+def test_a_sync_while_an_order_is_written_never_leaves_the_lane_a_unit_short(shop, clock,
+                                                                              lane):
+    sku = flash_sku(shop, clock, quota=3)
+    first, second = buyer(shop), buyer(shop)
+    buy(shop, first, sku)
+    buy(shop, second, sku)
+    taken = lane.next(0.1)
+    lane.begin(taken, clock.now())  # a worker began the first ticket ...
+    with shop.transaction(shop.system_actor("tests")) as tx:
+        outcome, _give_back = tx.flash_sales.write(taken)  # ... and committed its order,
+    worker.reconcile(shop)  # when the books ran (or another worker synced)
+    lane.settle(taken, outcome, False)
+    worker.work(shop, until_idle=True, wait_seconds=0.1)
+    # Quota 3, two orders: one unit left in the database and in the lane.
+    assert sold(shop) == 2 and lane.counts(sale_of(shop)).left == 1
+
+
+def test_the_same_form_after_a_database_lane_order_takes_nothing_more(shop, clock, lane):
+    sku = flash_sku(shop, clock, quota=3, limit=None)
+    who = buyer(shop)
+    key = secrets.token_urlsafe(18)
+    shop.flash_lane = RedisLane.from_url(NO_REDIS, prefix="down")
+    placed = buy(shop, who, sku, idempotency_key=key).order  # Redis away: the database lane
+    shop.flash_lane = lane  # Redis is back; the form is posted again
+    again = buy(shop, who, sku, idempotency_key=key)
+    assert again.order.number == placed.number and again.ticket is None
+    assert lane.counts(sale_of(shop)) is None  # the lane was not even primed
+
+
+def test_a_buy_admitted_before_the_end_is_written_at_its_price_after_it(shop, clock, lane):
+    sku = flash_sku(shop, clock, quota=3, hours=1)
+    who, late = buyer(shop), buyer(shop)
+    clock.advance(timedelta(minutes=40))
+    stale = buy(shop, late, sku).ticket  # its worker will be gone for half an hour
+    clock.advance(timedelta(minutes=18))
+    key = buy(shop, who, sku).ticket
+    clock.advance(timedelta(minutes=5))  # the sale ended while the tickets waited
+    worker.work(shop, until_idle=True, wait_seconds=0.1)
+    done = ticket(shop, who, key)
+    assert done.state == "done" and [o[1] for o in orders(shop)] == [Decimal("62.00")]
+    # Past desk.PRICE_HELD, a ticket is priced when it is written: the sale is over.
+    assert ticket(shop, late, stale).state == "failed"
+
+
+def test_an_order_the_floor_price_keeps_above_the_flash_price_is_refused(shop, clock):
+    sku = flash_sku(shop, clock, quota=3)
+    with shop.transaction(shop.system_actor("tests")) as tx:
+        tx._session.execute(update(Sku).where(Sku.code == sku).values(
+            floor_price=Decimal("70.00")))
+    with pytest.raises(Conflict):
+        buy(shop, buyer(shop), sku)
+    assert orders(shop) == []
+
+
+def test_a_ticket_a_live_worker_just_took_is_not_put_back(shop, clock, lane):
+    sku = flash_sku(shop, clock, quota=3)
+    buy(shop, buyer(shop), sku)
+    clock.advance(timedelta(minutes=5))  # it waited long in the queue
+    taken = lane.next(0.1)
+    lane.begin(taken, clock.now())
+    assert lane.requeue_older_than(clock.now() - worker.STUCK_AFTER) == 0
+
+
+def test_while_a_lane_runs_the_cart_sells_flash_skus_at_their_price(shop, clock, lane):
+    sku = flash_sku(shop, clock, quota=3)
+    who = buyer(shop)
+    with shop.transaction(who.actor) as tx:
+        tx.cart.add({"sku": sku, "quantity": "1"})
+        assert tx.checkout.prepare().breakdown.discount_total == Decimal("0.00")

@@ -95,7 +95,8 @@ def test_the_shops_jobs_deliver_dispatch_and_purge(shop, tmp_path):
     assert [job.name for job in JOBS] == ["deliver-messages", "dispatch-events",
                                           "close-unpaid-orders", "purge-expired",
                                           "track-shipments", "send-refunds",
-                                          "check-pending-payments", "expire-points"]
+                                          "check-pending-payments", "expire-points",
+                                          "publish-scheduled-products"]
     customer_id = registered(shop)
     with unit(shop) as uow:
         message_id = uow._outbox.queue("sms", "+8613800138000", "", "hello")
@@ -110,6 +111,7 @@ def test_the_shops_jobs_deliver_dispatch_and_purge(shop, tmp_path):
     assert outcomes["check-pending-payments"].result == {"checked": 0, "captured": 0,
                                                            "closed": 0}
     assert outcomes["expire-points"].result == {"accounts": 0, "points": 0}
+    assert outcomes["publish-scheduled-products"].result == {"published": 0}
     assert (tmp_path / "sms" / f"{message_id:08d}.txt").exists()
     with shop.transaction(actor=shop.system_actor("tests")) as tx:
         assert tx.rewards.balance(customer_id) == 100

@@ -11,6 +11,7 @@ from sqlalchemy import func, select
 
 from shop.application import Conflict, Forbidden, Invalid
 from shop.data.models import (
+    Category,
     DomainEvent,
     Order,
     OrderInvoice,
@@ -259,3 +260,17 @@ def test_what_a_careless_integrator_sends_is_refused_not_a_crash(shop, skus, for
     with pytest.raises(Invalid):
         place(shop, who, {skus[0]: 1}, **form)
     assert _count(shop, Order) == 0
+
+
+def test_an_item_whose_category_staff_hid_is_no_longer_sold_from_the_cart(shop, system):
+    prepare_shop(system)
+    [sku] = sku_codes(system)
+    who = buyer(shop)
+    with shop.transaction(who.actor) as tx:
+        tx.cart.add({"sku": sku, "quantity": "1"})
+    system.categories.hide(system._session.scalar(
+        select(Category.id).where(Category.slug == "shirts")))
+    with shop.transaction(who.actor) as tx:
+        assert tx.checkout.prepare().items[0].available == 0
+    with pytest.raises(Conflict):
+        submit(shop, who)

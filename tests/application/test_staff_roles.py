@@ -32,7 +32,7 @@ def test_builtin_permission_sets(system):
                                      "catalog:product:write"}
     assert roles["customer_service"] == {"admin:dashboard:view", "crm:customer:view",
                                          "crm:customer:manage", "order:order:view",
-                                         "order:order:manage"}
+                                         "order:order:manage", "order:rma:manage"}
     assert roles["warehouse"] == {"admin:dashboard:view", "wms:stock:view", "wms:stock:manage",
                                   "order:order:view"}
     assert roles["purchasing"] == {"admin:dashboard:view", "purchasing:order:manage",
@@ -170,7 +170,8 @@ def test_permission_groups_hold_every_permission_once_by_module(system):
     assert by_code["catalog"] == {"catalog:product:view", "catalog:product:write",
                                   "wms:stock:view", "wms:stock:manage",
                                   "purchasing:order:manage"}
-    assert by_code["orders"] == {"order:order:view", "order:order:manage"}
+    assert by_code["orders"] == {"order:order:view", "order:order:manage",
+                                 "order:rma:manage"}
     assert [g.code for g in groups] == ["home", "catalog", "orders", "marketing", "customers",
                                         "finance", "system"]
     assert all(c.label.interpolate() != c.value for g in groups for c in g.choices)

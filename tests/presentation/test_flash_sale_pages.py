@@ -10,9 +10,10 @@ import pytest
 from sqlalchemy import select, update
 
 from shop.application.promotions.flash import worker
+from shop.application.promotions.flash.redis_lane import RedisLane
 from shop.data.models import FlashSaleItem, Order
 from tests.application.test_checkout_promotions import start
-from tests.flash_support import redis_lane
+from tests.flash_support import NO_REDIS, redis_lane
 from tests.presentation.conftest import another_browser
 from tests.presentation.ordering_pages import order_count, ready
 
@@ -78,7 +79,8 @@ def test_with_redis_the_buy_waits_on_its_ticket_until_the_order_is_written(shop,
     assert "/flash-sales/tickets/" in queued.location
     waiting = queued.follow()
     assert waiting.html.select_one("#flash-ticket")["data-state"] == "queued"
-    assert waiting.html.select_one('meta[http-equiv="refresh"]')["content"] == "1"
+    refresh = waiting.html.select_one('meta[http-equiv="refresh"]')["content"]
+    assert refresh.startswith("1;url=/flash-sales/tickets/") and refresh.endswith("waited=1")
     assert order_count(shop) == 0
     worker.work(shop, until_idle=True, wait_seconds=0.1)
     paid = web.get(queued.location, status=303)
@@ -136,3 +138,16 @@ def test_the_buy_page_costs_a_bounded_number_of_statements(web, shopper, queries
     queries.reset()
     buy_page(web, shirt)
     assert queries.count <= 16, queries.statements
+
+
+def test_while_redis_does_not_answer_the_ticket_page_waits_then_says_so(shop, web, shopper,
+                                                                      lane):
+    _who, shirt = shopper
+    queued = buy_page(web, shirt).forms["flash-form"].submit(status=303)
+    shop.flash_lane = RedisLane.from_url(NO_REDIS, prefix="down")
+    waiting = web.get(queued.location)
+    assert waiting.html.select_one("#flash-ticket")["data-state"] == "unconfirmed"
+    assert waiting.html.select_one('meta[http-equiv="refresh"]') is not None
+    given_up = web.get(queued.location, params={"waited": "60"})
+    assert given_up.html.select_one("#flash-ticket")["data-state"] == "unknown"
+    assert given_up.html.select_one('meta[http-equiv="refresh"]') is None

@@ -234,6 +234,28 @@ def test_a_campaigns_landing_page(shop, clock, system, web, shopper):
         "/campaigns/shirt-week"]
 
 
+def test_a_campaigns_page_offers_the_coupons_for_its_products(shop, clock, system, web,
+                                                             shopper):
+    start(shop, clock, "shirt-week", "amount_off", {"amount": "10.00"},
+          scope={"categories": "shirts"})
+    factories.category(system, "jeans")
+    new_template(shop, name_en="Shirts 20 off", claimable=True, scope={
+        "everything": False, "category_ids": [_category_id(system, "shirts")]})
+    new_template(shop, name_en="Jeans only", claimable=True, scope={
+        "everything": False, "category_ids": [_category_id(system, "jeans")]})
+    page = web.get("/campaigns/shirt-week")
+    [offered] = page.html.select(".campaign-coupon")
+    assert "Shirts 20 off" in offered.text
+    claimed = next(form for form in page.forms.values() if "campaign" in form.fields)
+    back = claimed.submit(status=303)
+    assert back.location.endswith("/campaigns/shirt-week?done=claimed")
+    again = back.follow()
+    assert again.html.select_one("#coupon-notice") is not None
+    assert again.html.select(".campaign-coupon") == []  # one per shopper: claimed now
+    with shop.transaction(_who_of(shopper)) as tx:
+        assert [c.terms.name_en for c in tx.coupons.mine().items] == ["Shirts 20 off"]
+
+
 def test_a_campaign_about_to_start_counts_down_to_it(shop, clock, web):
     now = clock.now()
     with shop.transaction(MARKETER) as tx:
@@ -289,6 +311,10 @@ def item_in(system, category):
     card = factories.product(system, category)
     return Item(card.slug, system._session.scalar(select(Sku.code).where(
         Sku.product_id == card.id)))
+
+
+def _who_of(shopper):
+    return shopper[0].actor
 
 
 def _category_id(system, slug):

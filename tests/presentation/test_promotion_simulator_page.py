@@ -145,7 +145,7 @@ def test_staff_without_the_permission_are_refused_and_anonymous_sent_to_login(ap
     query = f"{URL}?lines={stocked['a']}"
     assert "/admin/login" in app.get(query, status=303).location
     signed_in(app, system, ["merchandiser"])
-    assert app.get(query, headers=EN, status=403).html.select_one("#error-page")
+    assert app.get(query, headers=EN, status=403).html.select_one("#admin-forbidden")
 
 
 def test_the_page_costs_the_same_statements_for_one_line_or_fifty(app, system, clock, stocked,

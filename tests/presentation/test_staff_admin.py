@@ -113,7 +113,8 @@ def test_the_side_nav_lists_only_permitted_areas(app, system, admin):
     signed_in(app, system, ["merchandiser"])
     page = app.get("/admin", headers=EN)
     assert [a["data-area"] for a in page.html.select("#admin-nav a")] == [
-        "admin", "admin_catalog_categories", "admin_catalog_brands", "admin_catalog_attributes"]
+        "admin", "admin_catalog_products", "admin_catalog_categories", "admin_catalog_brands",
+        "admin_catalog_attributes"]
     assert page.html.select_one("[data-count=products]") is not None
     assert page.html.select_one("[data-count=staff]") is None
 
@@ -310,10 +311,10 @@ def test_the_storefront_falls_back_to_the_translated_default_name(app):
 
 def test_member_level_thresholds_are_set_in_the_settings_form(app, shop, system, admin):
     signed_in(app, system, ["administrator"])
-    form = app.get("/admin/settings").forms["settings-form"]
+    form = app.get("/admin/settings", headers=EN).forms["settings-form"]
     assert form["member_level_gold"].value == "5000.00"
     form["member_level_gold"] = "800"  # below silver's ¥1,000
-    page = form.submit(status=400)
+    page = form.submit(status=400, headers=EN)
     assert page.html.select_one("[data-field=member_level_gold]").text == \
         "More than the level below it (¥1000.00)"
     assert system.settings.current().member_level_gold == "5000.00"

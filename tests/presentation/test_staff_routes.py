@@ -9,14 +9,17 @@ walked without anyone writing a test.
 from __future__ import annotations
 
 import re
+from decimal import Decimal
 
 import pytest
 
 from shop.application.staff.builtin_roles import BUILTIN_ROLES
+from shop.data.models import Order
+from shop.data.repositories.rma import RmaRepository
+from shop.data.repositories.rows import append_rows_returning_ids
 from shop.presentation.security import PUBLIC
 from tests import factories
 from tests import staff_factories as sf
-from tests.ordering_support import buyers_with_carts, shipping_methods, sku_codes, submit
 
 ACTORS = ["anonymous", "shopper", *BUILTIN_ROLES]
 
@@ -46,7 +49,7 @@ def url_for(pattern, fixtures):
 
 
 @pytest.fixture
-def world(shop, system):
+def world(system):
     """One staff member per built-in role, a shopper, and something to point routes at."""
     sf.staff(system, ["administrator"], username="keeper")  # so no test touches the last admin
     members = {role: sf.staff(system, [role], username=f"walk_{role}") for role in BUILTIN_ROLES}
@@ -63,17 +66,40 @@ def world(shop, system):
     brand = factories.brand(system, "walk-brand")
     factories.attributes(system)
     color = next(a for a in system.attributes.attributes() if a.code == "color")
-    factories.category(system, "shirts")
-    shipping_methods(system)
-    order = submit(shop, buyers_with_carts(shop, 1, {sku_codes(system)[0]: 1})[0])
-    return {"members": members, "shopper": sf.customer(system),
+    product = factories.product(system, "walk-category")
+    shopper = sf.customer(system)
+    rma = _bare_rma(system, shopper)
+    return {"members": members, "shopper": shopper,
             "fixtures": {"id": victim.id, "code": "walk_custom"},
             # Routes whose placeholders name something else, by the start of their names.
             "fixtures_of": {"admin_coupons": {"id": coupon.id},
                             "admin_catalog_categories": {"id": category.id},
                             "admin_catalog_brands": {"id": brand.id},
                             "admin_catalog_attributes": {"id": color.id, "code": "red"},
-                            "admin_order": {"number": order.number, "id": 1}}}
+                            # No image: only POSTs name one, and no GET must answer 200.
+                            "admin_catalog_products": {"id": product.id, "image": 1},
+                            "admin_rma": {"number": rma, "action": "approve",
+                                          "id": victim.id},
+                            # The order the after-sales request is on; no flag has id 1.
+                            "admin_order": {"number": BARE_ORDER, "id": 1}}}
+
+
+BARE_ORDER = "20261202000000000001"
+
+
+def _bare_rma(system, customer_id):
+    """An after-sales request on a bare order row (no lines): what the RMA pages point at."""
+    [order_id] = append_rows_returning_ids(system._session, Order, [{
+        "number": BARE_ORDER, "idempotency_key": "walk", "customer_id": customer_id,
+        "state": "completed", "payment_method": "online", "items_total": Decimal("1.00"),
+        "payable": Decimal("1.00"), "shipping_method_code": "express",
+        "shipping_method_name": "Express", "recipient": "张三", "mobile": "13800138000",
+        "province_code": "110000", "city_code": "110100", "street": "建国路 1 号"}])
+    number = "S20261202000000000001"
+    RmaRepository(system._session).insert({
+        "number": number, "order_id": order_id, "customer_id": customer_id, "kind": "return",
+        "state": "requested", "reason": "quality"})
+    return number
 
 
 def fixtures_for(world, name):

@@ -34,6 +34,16 @@ from shop.application.catalog.attributes import (
 )
 from shop.application.catalog.brands import BrandRow, BrandService
 from shop.application.catalog.categories import CategoryRow, CategoryService
+from shop.application.catalog.media import MediaStore, Upload
+from shop.application.catalog.products import (
+    ImageRow,
+    ProductAdminService,
+    ProductEditor,
+    ProductListPage,
+    ProductListRow,
+    SkuRow,
+    ValueChoice,
+)
 from shop.application.catalog.service import CatalogService
 from shop.application.clock import Clock, ManualClock, SystemClock
 from shop.application.dashboard.read_models import Comparison, DayFigures, Overview, Todo
@@ -87,6 +97,7 @@ from shop.application.public_url import MissingPublicUrl, absolute_link, public_
 from shop.application.reference import ReferenceCache, ReferenceReader
 from shop.application.regions.service import RegionService
 from shop.application.rewards.service import RewardsService
+from shop.application.rma.service import RmaService
 from shop.application.sales_channels import WEB
 from shop.application.sales_channels import checked as checked_channel
 from shop.application.security.passwords import Passwords, hasher_from_settings
@@ -140,6 +151,7 @@ __all__ = [
     "DeskPage",
     "DeskRow",
     "Forbidden",
+    "ImageRow",
     "Invalid",
     "ManualClock",
     "MissingPublicUrl",
@@ -155,6 +167,9 @@ __all__ = [
     "PermissionChoice",
     "PermissionGroup",
     "PlacedOrder",
+    "ProductEditor",
+    "ProductListPage",
+    "ProductListRow",
     "ProfileView",
     "ReviewRules",
     "RoleRef",
@@ -168,6 +183,7 @@ __all__ = [
     "Shop",
     "ShopError",
     "SignedIn",
+    "SkuRow",
     "StaffPage",
     "StaffSaved",
     "StaffSignedIn",
@@ -176,6 +192,8 @@ __all__ = [
     "Todo",
     "TrackingEventView",
     "UnitOfWork",
+    "Upload",
+    "ValueChoice",
 ]
 
 
@@ -213,6 +231,8 @@ class Shop:
         self.flash_lane: BurstLane | None = lane_from_settings(self.settings)
         #: Storefront visitors counted in this process, added to the database in batches.
         self.visit_tally = VisitTally()
+        #: Where product images are stored and what an upload must be (``shop.media.*``).
+        self.media = MediaStore.from_settings(self.settings)
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any], *, clock: Clock | None = None,
@@ -423,6 +443,11 @@ class UnitOfWork:
         return CategoryService(self)
 
     @cached_property
+    def products(self) -> ProductAdminService:
+        """Products as the back office edits them (``shop.application.catalog.products``)."""
+        return ProductAdminService(self)
+
+    @cached_property
     def inventory(self) -> InventoryService:
         return InventoryService(self)
 
@@ -485,6 +510,11 @@ class UnitOfWork:
     @cached_property
     def rewards(self) -> RewardsService:
         return RewardsService(self)
+
+    @cached_property
+    def rma(self) -> RmaService:
+        """The service center and the RMA desk (``shop.application.rma``)."""
+        return RmaService(self)
 
     @cached_property
     def oauth(self) -> OAuthService:

@@ -21,6 +21,9 @@ class Permission(StrEnum):
     CUSTOMER_MANAGE = "crm:customer:manage"
     ORDER_VIEW = "order:order:view"
     ORDER_MANAGE = "order:order:manage"
+    #: After-sales: approve, reject, receive, refund and replace RMA requests; answer
+    #: suggestions and complaints; keep the return policy.
+    RMA_MANAGE = "order:rma:manage"
     STOCK_VIEW = "wms:stock:view"
     STOCK_MANAGE = "wms:stock:manage"
     PURCHASING_MANAGE = "purchasing:order:manage"

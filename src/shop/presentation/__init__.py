@@ -51,6 +51,10 @@ def make_app(settings: dict[str, Any], shop: Shop | None = None) -> Any:
                                permission="public")
         config.add_static_view("deform", "deform:static", cache_max_age=86400,
                                permission="public")
+        # Product images, under the random names the application gave them (only their
+        # folder: after-sales photos in the media directory are not for everyone).
+        config.add_static_view("media/products", str(config.registry.shop.media.directory),
+                               cache_max_age=86400, permission="public")
         config.include(".storefront")
         config.include(".storefront.addresses")
         config.include(".storefront.invoicing")
@@ -58,6 +62,7 @@ def make_app(settings: dict[str, Any], shop: Shop | None = None) -> Any:
         config.include(".storefront.cart")
         config.include(".storefront.checkout")
         config.include(".storefront.orders")
+        config.include(".storefront.service_center")
         config.include(".storefront.payments")
         config.include(".storefront.gateway_callbacks")
         config.include(".storefront.wallet")

@@ -5,7 +5,8 @@ WebOb raises when it decodes a path or a query string that is not UTF-8, and rou
 and the error page itself all read them; a form body it cannot parse raises too; and PostgreSQL
 refuses text holding a NUL character wherever it meets one. So one tween looks at each request
 once, before routing, and answers text that is not UTF-8 or holds a NUL with a 400 (a body of
-``MAX_BODY_BYTES`` or more with a 413) in the visitor's language. The error page is drawn for
+``MAX_BODY_BYTES`` or more with a 413, except on an upload route: ``allow_upload``) in the
+visitor's language. The error page is drawn for
 the request with the offending parts taken out, so it cannot trip over them in turn.
 
 Also here: where a ``came_from`` value may send the visitor, and how much of a refused form is
@@ -20,13 +21,17 @@ from urllib.parse import quote, unquote_to_bytes
 
 from pyramid.config import Configurator
 from pyramid.httpexceptions import HTTPBadRequest, HTTPException, HTTPRequestEntityTooLarge
+from pyramid.interfaces import IRoutesMapper
 from pyramid.request import Request
 from pyramid.response import Response
 from pyramid.tweens import EXCVIEW
 
-#: A request body this large or larger is refused, as waitress counts: the ini files give it the
-#: same ``max_request_body_size``, which also covers bodies sent without a Content-Length.
+#: A request body this large or larger is refused, except on an upload route.
 MAX_BODY_BYTES = 1024 * 1024
+#: The largest body an upload route takes (``allow_upload``: a 5 MiB product image and the
+#: form around it) and so the largest waitress reads at all: the ini files give it as
+#: ``max_request_body_size``, which also covers bodies sent without a Content-Length.
+MAX_UPLOAD_BYTES = 5 * 1024 * 1024 + 64 * 1024
 #: Longest ``came_from`` followed; a longer one is no page of this shop.
 MAX_TARGET_LENGTH = 2000
 #: Longest text a refused form shows back: longer than any field accepts, so nothing valid is
@@ -67,9 +72,29 @@ def refusal_for(request: Request) -> HTTPException | None:
     return refusal
 
 
+def allow_upload(config: Configurator, route_name: str, max_bytes: int) -> None:
+    """Let POSTs to ``route_name`` send a body below ``max_bytes`` (at most
+    ``MAX_UPLOAD_BYTES``, which the server reads) instead of ``MAX_BODY_BYTES``."""
+    limits = config.registry.__dict__.setdefault("shop_upload_limits", {})
+    limits[route_name] = min(max_bytes, MAX_UPLOAD_BYTES)
+
+
+def body_limit(request: Request) -> int:
+    """The size a request's body stays below: ``MAX_BODY_BYTES``, or an upload route's own.
+    Routes are matched only for a body above the common limit, which few requests send."""
+    limits = getattr(request.registry, "shop_upload_limits", None)
+    if limits and request.method == "POST":
+        mapper = request.registry.getUtility(IRoutesMapper)
+        for route in mapper.get_routes():
+            if route.name in limits and route.match(request.path_info) is not None:
+                return int(limits[route.name])
+    return MAX_BODY_BYTES
+
+
 def _body_refusal(request: Request) -> HTTPException | None:
     length = request.content_length
-    if length is not None and (length < 0 or length >= MAX_BODY_BYTES):
+    if length is not None and (length < 0 or (
+            length >= MAX_BODY_BYTES and length >= body_limit(request))):
         return HTTPRequestEntityTooLarge() if length > 0 else HTTPBadRequest()
     content_type = request.content_type
     is_form = content_type in (URLENCODED, MULTIPART) or (
@@ -128,5 +153,6 @@ def echoed(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def includeme(config: Configurator) -> None:
+    config.add_directive("allow_upload", allow_upload)
     # Under the exception views: the refusal is drawn by them, inside the request's transaction.
     config.add_tween("shop.presentation.untrusted.request_guard_tween", under=EXCVIEW)

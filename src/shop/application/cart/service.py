@@ -72,7 +72,8 @@ class CartService:
             [LineInput(key=r.sku_code, sku_id=r.sku_id, product_id=r.product_id,
                        category_id=r.category_id, brand_id=r.brand_id, unit_price=r.price,
                        quantity=r.quantity, floor_price=r.floor_price)
-             for r in records if r.sku_code in counting], customer_id)
+             for r in records if r.sku_code in counting], customer_id,
+            flash_sales=self.uow._pricer.cart_sells_flash)
         pricing = priced.pricing
         group: dict[str, str] = {}
         for applied in pricing.applied:

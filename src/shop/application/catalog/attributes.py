@@ -147,9 +147,11 @@ class AttributeService:
         if any(v.code == values["code"] for v in existing):
             raise Invalid({"code": _TAKEN})
         position = max((v.position for v in existing), default=-1) + 1
-        self._repo.add_value(attribute.id, code=values["code"],
-                                        name_zh=values["name_zh"], name_en=values["name_en"],
-                                        position=position)
+        added = self._repo.add_value(attribute.id, code=values["code"],
+                                     name_zh=values["name_zh"], name_en=values["name_en"],
+                                     position=position)
+        if added is None:  # another member of staff added the same code just now
+            raise Invalid({"code": _TAKEN})
         self._changed("catalog.attribute.value.add", attribute, values["code"], after=values)
         return self._detail(self._get(attribute.id))
 

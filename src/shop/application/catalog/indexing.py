@@ -38,6 +38,19 @@ class ListingIndex:
             {key: after.get(key, 0) - before.get(key, 0) for key in before.keys() | after.keys()})
 
     @contextmanager
+    def products_changing(self, product_ids: Sequence[int]) -> Iterator[None]:
+        """Around an edit of listed products (their values, prices, category, brand, whether
+        they show): their share of the ready counts is taken before it, from what they carry
+        then, and their summaries, listing rows and share re-derived after it."""
+        before = self.repo.facet_contributions(product_ids, PRICE_BANDS)
+        yield
+        self.repo.refresh_product_summary(product_ids)
+        self.repo.rebuild(product_ids)
+        after = self.repo.facet_contributions(product_ids, PRICE_BANDS)
+        self.repo.adjust_facet_counts(
+            {key: after.get(key, 0) - before.get(key, 0) for key in before.keys() | after.keys()})
+
+    @contextmanager
     def categories_changing(self, category_ids: Sequence[int]) -> Iterator[None]:
         """Around a change to where these categories sit or whether they show: their products'
         listing rows and share of the ready counts are re-derived after it.

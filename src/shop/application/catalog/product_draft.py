@@ -9,6 +9,7 @@ that is wrong with a row.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from datetime import datetime
 from typing import Any
 
 from shop.application.catalog.sanitize import sanitize_html
@@ -28,9 +29,13 @@ class ProductDraft:
         self.attributes = attributes
         self.products = products
 
-    def resolve(self, values: Mapping[str, Any]) -> NewProduct:
+    def resolve(self, values: Mapping[str, Any], product_id: int | None = None,
+                publish_at: datetime | None = None) -> NewProduct:
         """``values`` (deserialized by ``ProductSchema``) as a product ready to write; raises
-        ``Invalid`` naming every field that refers to something missing or takes a taken key."""
+        ``Invalid`` naming every field that refers to something missing or takes a taken key.
+
+        ``product_id`` is the product being edited: its own slug and SKU keys are not taken.
+        """
         errors: dict[str, Any] = {}
         category = self.categories.by_slug(values["category"])
         if category is None:
@@ -38,11 +43,9 @@ class ProductDraft:
         brand = self.brands.by_slug(values["brand"]) if values["brand"] else None
         if values["brand"] and brand is None:
             errors["brand"] = _("No such brand")
-        if self.products.slug_taken(values["slug"]):
-            errors["slug"] = _("Already taken")
         skus = values["skus"]
-        errors.update(self._taken_keys(skus))
-        value_ids = self._value_ids(
+        errors.update(self.taken(values, product_id))
+        value_ids = self.value_ids(
             {"values": values["values"],
              **{f"skus.{position}.values": sku["values"] for position, sku in enumerate(skus)}},
             errors)
@@ -53,7 +56,7 @@ class ProductDraft:
             description_html=sanitize_html(values["description_html"]),
             category_id=category.id, brand_id=brand.id if brand else None,
             is_published=values["is_published"], sort_order=values["sort_order"],
-            reserves_stock=values["reserves_stock"],
+            reserves_stock=values["reserves_stock"], publish_at=publish_at,
             value_ids=value_ids["values"],
             skus=tuple(
                 NewSku(code=sku["code"], price=sku["price"], list_price=sku["list_price"],
@@ -62,11 +65,23 @@ class ProductDraft:
                 for position, sku in enumerate(skus)),
         )
 
-    def _taken_keys(self, skus: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    def taken(self, values: Mapping[str, Any], product_id: int | None = None) -> dict[str, Any]:
+        """The slug, SKU codes and barcodes of ``values`` that another product has, each
+        under its field. Asked before a write, and again after a write the database refused
+        for a unique key: a key taken by a write that committed in between is then named at
+        its field like any other."""
+        errors = self._taken_keys(values["skus"], product_id)
+        if self.products.slug_taken(values["slug"], product_id):
+            errors["slug"] = _("Already taken")
+        return errors
+
+    def _taken_keys(self, skus: Sequence[Mapping[str, Any]],
+                    product_id: int | None) -> dict[str, Any]:
         """SKU codes and barcodes another product has (the schema saw to this one's own)."""
-        taken_codes = self.products.taken_sku_codes([sku["code"] for sku in skus])
+        taken_codes = self.products.taken_sku_codes([sku["code"] for sku in skus], product_id)
         barcodes = [sku["barcode"] for sku in skus if sku["barcode"] is not None]
-        taken_barcodes = self.products.taken_barcodes(barcodes) if barcodes else set()
+        taken_barcodes = (self.products.taken_barcodes(barcodes, product_id) if barcodes
+                          else set())
         errors: dict[str, Any] = {}
         for position, sku in enumerate(skus):
             if sku["code"] in taken_codes:
@@ -75,7 +90,7 @@ class ProductDraft:
                 errors[f"skus.{position}.barcode"] = _("Already taken")
         return errors
 
-    def _value_ids(self, references: Mapping[str, Sequence[str]],
+    def value_ids(self, references: Mapping[str, Sequence[str]],
                    errors: dict[str, Any]) -> dict[str, tuple[int, ...]]:
         """Each field's "attribute:value" codes (e.g. "color:red") as attribute value ids, all
         looked up in one statement; a field naming unknown values gets an error instead."""

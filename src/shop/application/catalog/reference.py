@@ -31,6 +31,8 @@ class CatalogReference:
     #: The categories shoppers see: published, under published ones only (a hidden category
     #: hides its whole subtree, whatever the flags below it say).
     published_by_slug: Mapping[str, CategoryRecord]
+    #: Their ids: a product in any other category is not sold (its page is not found).
+    shown_ids: frozenset[int]
     #: Shown children of each category in display order; ``None`` holds the top categories.
     children: Mapping[int | None, tuple[CategoryRecord, ...]]
     brands: Mapping[int, BrandRecord]
@@ -51,6 +53,7 @@ class CatalogReference:
         return cls(
             categories=by_id,
             published_by_slug={c.slug: c for c in shown},
+            shown_ids=frozenset(c.id for c in shown),
             children={parent: tuple(rows) for parent, rows in children.items()},
             brands={b.id: b for b in brands},
             brands_by_slug={b.slug: b for b in brands},

@@ -134,6 +134,8 @@ class ProductSchema(colander.MappingSchema):
     reserves_stock = colander.SchemaNode(colander.Boolean(), missing=True)
     values = colander.SchemaNode(colander.List(), missing=())
     skus = SkuList()
+    #: When a hidden product goes live by itself; without an offset, in the shop's time zone.
+    publish_at = colander.SchemaNode(colander.DateTime(default_tzinfo=None), missing=None)
 
 
 #: A display position (among siblings, brands, values) as staff or a script may give it.
@@ -222,3 +224,10 @@ class BrandSchema(colander.MappingSchema):
         colander.Length(max=80), colander.Regex(SLUG, SLUG_MESSAGE)))
     name_zh = colander.SchemaNode(colander.String(), validator=colander.Length(1, 120))
     name_en = colander.SchemaNode(colander.String(), missing="", validator=colander.Length(0, 120))
+
+
+class ImageAltSchema(colander.MappingSchema):
+    """What a product image says to those who cannot see it (its alt text)."""
+
+    alt_zh = colander.SchemaNode(colander.String(), missing="", validator=colander.Length(0, 200))
+    alt_en = colander.SchemaNode(colander.String(), missing="", validator=colander.Length(0, 200))

@@ -11,6 +11,7 @@ from shop.application.catalog.display import show_list_price, stock_status
 from shop.application.catalog.indexing import ListingIndex
 from shop.application.catalog.localized import LocalizedCatalog
 from shop.application.catalog.product_draft import ProductDraft
+from shop.application.catalog.products import publish_moment, taken_or_raced
 from shop.application.catalog.read_models import (
     BrandRef,
     CategoryNode,
@@ -27,7 +28,7 @@ from shop.application.catalog.schemas import (
     ProductSchema,
 )
 from shop.application.catalog.variants import variant_axes
-from shop.application.errors import Conflict, Invalid, NotFound
+from shop.application.errors import Invalid, NotFound
 from shop.application.i18n import _
 from shop.application.locales import pick
 from shop.application.validation import validate
@@ -180,15 +181,17 @@ class CatalogService:
         """Create an SPU with its SKUs; a published one is listed at once.
 
         Everything is checked before anything is written, and the product is written whole or
-        not at all: an ``Invalid`` leaves the catalog as it was.
+        not at all: an ``Invalid`` leaves the catalog as it was. A hidden product may be given
+        a ``publish_at`` moment: it goes live then (``ProductAdminService.publish_due``).
         """
         self.uow.actor.require(Permission.CATALOG_WRITE)
         values = validate(ProductSchema(), data)
-        new = ProductDraft(self.categories, self.brands, self.attributes,
-                           self.products).resolve(values)
+        draft = ProductDraft(self.categories, self.brands, self.attributes, self.products)
+        new = draft.resolve(values, publish_at=publish_moment(self.uow, values))
         product_id = self.products.add(new)
         if product_id is None:
-            raise Conflict(_("A slug, SKU code or barcode was taken meanwhile; try again"))
+            # Taken by a write that committed since the check: named at its field all the same.
+            raise taken_or_raced(draft, values)
         sku_ids = self.products.sku_ids_by_code([sku.code for sku in new.skus])
         self.uow._stock.open({sku_ids[sku.code]: sku.stock_on_hand for sku in new.skus})
         ListingIndex(self.uow).products_changed([product_id])

@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
+from shop.application.catalog.scheduling import publish_scheduled_products
 from shop.application.events.dispatch import dispatch_events
 from shop.application.jobs.purge import purge_expired
 from shop.application.messaging.delivery import deliver_messages
@@ -56,6 +57,9 @@ JOBS: tuple[Job, ...] = (
         check_pending_payments),
     Job("expire-points", timedelta(hours=6), "expire points whose lots reached their expiry",
         expire_points),
+    Job("publish-scheduled-products", timedelta(minutes=1),
+        "publish the hidden products whose publishing moment came",
+        publish_scheduled_products),
 )
 
 

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable, Mapping, Sequence
-from datetime import timedelta
+from datetime import datetime, timedelta
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -77,7 +77,8 @@ class CheckoutService:
         defaults (the best of the shopper's coupons)."""
         customer_id = self._customer_id()
         values = validate(CheckoutChoiceSchema(), data or {})
-        return self._prepare(customer_id, values, self._selected(customer_id))
+        return self._prepare(customer_id, values, self._selected(customer_id),
+                             flash_sales=self.uow._pricer.cart_sells_flash)
 
     def prepare_buy_now(self, data: Mapping[str, Any]) -> CheckoutView:
         """The confirmation of a 立即购买 (``buy_now``): ``data`` has ``sku`` (its code) and
@@ -89,10 +90,11 @@ class CheckoutService:
         if found is None:
             raise Invalid({"sku": _("This item is no longer sold")})
         return self._prepare(customer_id, values,
-                             self._carts.bought_lines({found.id: values["quantity"]}))
+                             self._carts.bought_lines({found.id: values["quantity"]}),
+                             flash_sales=True)
 
     def _prepare(self, customer_id: int, values: Mapping[str, Any],
-                 records: Sequence[CheckoutLineRecord]) -> CheckoutView:
+                 records: Sequence[CheckoutLineRecord], *, flash_sales: bool) -> CheckoutView:
         available = self.uow.inventory.available([r.sku_id for r in records])
         variants = self._variants(records)
         addresses = tuple(self.uow.addresses.list())
@@ -106,7 +108,7 @@ class CheckoutService:
         chosen_shipping = next((s for s in shipping if s.code == values["shipping_method"]),
                                shipping[0] if shipping else None)
         fee = chosen_shipping.fee if chosen_shipping else Decimal(0)
-        offers = CheckoutOffers(self.uow, customer_id, records)
+        offers = CheckoutOffers(self.uow, customer_id, records, flash_sales=flash_sales)
         priced = offers.price(values["coupon"], values["coupon_code"], fee)
         amounts = _breakdown(totals, offers.fee_after(priced, fee),
                              priced.pricing.discount_total)
@@ -154,14 +156,18 @@ class CheckoutService:
         cart_id = cart.id
         return self._place(customer_id, values, records, data.get("invoice"),
                            then=lambda: self._carts.delete_skus(cart_id,
-                                                                [r.sku_id for r in records]))
+                                                                [r.sku_id for r in records]),
+                           flash_sales=self.uow._pricer.cart_sells_flash)
 
-    def buy_now(self, data: Mapping[str, Any], *, flash_sale: int | None = None) -> PlacedOrder:
+    def buy_now(self, data: Mapping[str, Any], *, flash_sale: int | None = None,
+                priced_at: datetime | None = None) -> PlacedOrder:
         """Place an order for one SKU without the cart (立即购买): ``data`` as for ``place``
         with ``sku`` (its code) and ``quantity`` instead of the cart's lines (the cart is left
         as it is). With ``flash_sale`` (a flash-sale campaign's id) every unit must get that
         sale's price, or ``Conflict``: the order is not placed at a price the buyer did not
-        ask for because the sale ended or its quota, or their share of it, ran out."""
+        ask for because the sale ended or its quota, or their share of it, ran out.
+        ``priced_at``: the moment the campaigns are read at (a queued buy's admission), else
+        now."""
         customer_id = self._customer_id()
         values = validate(BuyNowSchema(), data)
         # The shopper's cart row is what makes their checkouts one at a time, this one too:
@@ -176,15 +182,19 @@ class CheckoutService:
             raise Invalid({"sku": _("This item is no longer sold")})
         records = self._carts.bought_lines({sku.id: values["quantity"]})
         return self._place(customer_id, values, records, data.get("invoice"),
-                           flash_sale=flash_sale)
+                           flash_sale=flash_sale, priced_at=priced_at)
 
     def _place(self, customer_id: int, values: Mapping[str, Any],
                records: Sequence[CheckoutLineRecord], invoice_data: Any, *,
-               then: Callable[[], None] | None = None,
-               flash_sale: int | None = None) -> PlacedOrder:
+               then: Callable[[], None] | None = None, flash_sales: bool = True,
+               flash_sale: int | None = None,
+               priced_at: datetime | None = None) -> PlacedOrder:
         """The order for ``records`` as ``values`` chose, with ``then`` done in the same
         savepoint; see ``place``."""
-        withdrawn = next((r for r in records if not r.is_published), None)
+        shown = self.uow.catalog.reference().shown_ids
+        # Unpublished, or in a category staff hid (with everything under it).
+        withdrawn = next((r for r in records
+                          if not r.is_published or r.category_id not in shown), None)
         if withdrawn is not None:
             raise Conflict(_("${name} is no longer sold: remove it from your cart", mapping={
                 "name": pick(self.uow.locale, withdrawn.product_name_zh,
@@ -194,7 +204,8 @@ class CheckoutService:
         shipping = self.uow.shipping.price(values["shipping_method"], address.province_code,
                                            address.city_code, _weight(records),
                                            _total(totals))
-        offers = CheckoutOffers(self.uow, customer_id, records)
+        offers = CheckoutOffers(self.uow, customer_id, records, flash_sales=flash_sales,
+                                at=priced_at)
         priced = offers.price(values["coupon"], values["coupon_code"], shipping.fee)
         if flash_sale is not None and any(priced.flash_units(flash_sale, line) < line.quantity
                                           for line in offers.lines):
@@ -378,7 +389,8 @@ class CheckoutService:
             line_total=_line_total(record), discount_share=discount,
             # A product sold without reservation (付款减库存) may be ordered beyond its stock.
             available=(max(available, 0) if record.reserves_stock else record.quantity)
-            if record.is_published else 0)
+            if record.is_published
+            and record.category_id in self.uow.catalog.reference().shown_ids else 0)
 
 
 def _total(amounts: Sequence[Decimal]) -> Decimal:

@@ -11,6 +11,7 @@ search stays among the campaigns however many coupons a shopper holds.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING
 
@@ -39,9 +40,14 @@ MAX_CHOICES = 10
 
 class CheckoutOffers:
     def __init__(self, uow: UnitOfWork, customer_id: int,
-                 records: Sequence[CheckoutLineRecord]) -> None:
+                 records: Sequence[CheckoutLineRecord], *, flash_sales: bool = True,
+                 at: datetime | None = None) -> None:
+        """``flash_sales``: whether flash sales may apply; ``at``: the moment to price at (a
+        queued flash-sale buy is priced when it was admitted), else now."""
         self.uow = uow
         self.customer_id = customer_id
+        self.flash_sales = flash_sales
+        self.at = at
         self.lines = [LineInput(key=r.sku_code, sku_id=r.sku_id, product_id=r.product_id,
                                 category_id=r.category_id, brand_id=r.brand_id,
                                 unit_price=r.price, quantity=r.quantity,
@@ -133,7 +139,7 @@ class CheckoutOffers:
             self._priced[key] = self.uow._pricer.price(
                 self.lines, self.customer_id,
                 coupons=[coupon_offer(coupon, self.uow.locale)] if coupon else [],
-                shipping_fee=self._fee)
+                shipping_fee=self._fee, now=self.at, flash_sales=self.flash_sales)
         return self._priced[key]
 
 

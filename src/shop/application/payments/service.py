@@ -443,6 +443,21 @@ class PaymentService:
                                after={"amount": values["amount"], "reason": values["reason"]})
         return [self._tender(payment) for payment in self._repo.for_order(order.id)]
 
+    def refund_return(self, number: str, amount: Decimal, reason: str) -> list[TenderView]:
+        """The after-sales desk's refund (``shop.application.rma``): exactly ``amount`` of a
+        paid order, allocated to its means in the defined order (to the fen), together or not
+        at all. Staff with order:rma:manage; the desk moves its request by a conditional update
+        first, so one request is refunded once, and audits it."""
+        self.uow.actor.require(Permission.RMA_MANAGE)
+        order = self._orders.find(number, lock=True) if isinstance(number, str) else None
+        if order is None:
+            raise NotFound("no such order")
+        if not self._books.ledger.done(f"sale:{order.number}"):
+            raise Conflict(_("Nothing was paid for this order; there is nothing to refund"))
+        with self.uow._session.begin_nested():
+            self._refund_shares(order, amount, reason)
+        return [self._tender(payment) for payment in self._repo.for_order(order.id)]
+
     def _refund_shares(self, order: OrderRecord, amount: Decimal, reason: str) -> None:
         if amount <= 0:
             return

@@ -112,13 +112,16 @@ class Priced:
     campaign_ids: Mapping[str, int]
 
     def flash_units(self, promotion_id: int, line: LineInput) -> int:
-        """How many of the line's units got this flash sale's price."""
+        """How many of the line's units got this flash sale's whole price cut (a unit a guard
+        rail trimmed does not count: it would cost more than the flash price)."""
         for applied in self.pricing.applied:
             prices = self.flash.get(applied.offer_key)
             if prices is None or self.campaign_ids[applied.offer_key] != promotion_id:
                 continue
-            return sum(_flash_units(line, prices[line.sku_id], amount)
-                       for key, amount in applied.lines if key == line.key)
+            per_unit = line.unit_price - prices[line.sku_id]
+            amount = sum((a for key, a in applied.lines if key == line.key), Decimal(0))
+            return line.quantity if per_unit <= 0 else min(line.quantity,
+                                                           int(amount // per_unit))
         return 0
 
 
@@ -144,6 +147,12 @@ class PromotionPricer:
         #: the cart once per coupon).
         self._groups: dict[int | None, frozenset[str]] = {}
 
+    @property
+    def cart_sells_flash(self) -> bool:
+        """Whether the cart and checkout sell flash sales: not while a burst lane runs (its
+        counter in Redis would not see them), when 立即抢购 alone does."""
+        return self.uow.shop.flash_lane is None
+
     def live(self) -> LiveCampaigns:
         """The live campaigns, from the process's copy while no campaign changed."""
         return self.uow._reference.get(REFERENCE, lambda: LiveCampaigns.build(
@@ -166,10 +175,13 @@ class PromotionPricer:
     def price(self, lines: Sequence[LineInput], customer_id: int | None, *,
               coupons: Sequence[Offer] = (), shipping_fee: Decimal = Decimal("0.00"),
               channel: str | None = None, now: datetime | None = None,
-              groups: frozenset[str] | None = None) -> Priced:
+              groups: frozenset[str] | None = None, flash_sales: bool = True) -> Priced:
         """The best price of ``lines`` for this visitor with the live campaigns and at most one
         of ``coupons``, in the unit of work's channel; ``channel``, ``now`` and ``groups`` let
-        the staff simulator ask "what if"."""
+        the staff simulator ask "what if" (a past ``now`` reads the campaigns live then);
+        ``flash_sales=False`` leaves flash sales out (the cart's, while a burst lane sells
+        them)."""
+        live = self.live() if now is None else LiveCampaigns.build(self._repo.live(now))
         now = now or self.uow.clock.now()
         categories = self.uow.catalog.reference().categories
         engine_lines = [Line(key=line.key, sku_id=line.sku_id, product_id=line.product_id,
@@ -179,8 +191,9 @@ class PromotionPricer:
                              floor_price=min(line.floor_price, line.unit_price))
                         for line in lines]
         sku_ids = {line.sku_id for line in lines}
-        campaigns = [c for c in self.live().campaigns
-                     if c.record.ends_at > now and _may_touch(c, engine_lines)]
+        campaigns = [c for c in live.campaigns
+                     if c.record.ends_at > now and _may_touch(c, engine_lines)
+                     and (flash_sales or c.record.kind != "flash_sale")]
         flash_ids = [c.record.id for c in campaigns if c.record.kind == "flash_sale"]
         flash_items: dict[int, list[FlashItemRecord]] = {}
         for item in self._repo.flash_items(flash_ids):

@@ -118,6 +118,16 @@ class Showcase:
                      if entry.left != 0 and entry.may_claim is not False
                      and scope_of(entry.template.scope).covers(line))
 
+    def coupons_for_cards(self, cards: Sequence[ProductCard],
+                          entries: Sequence[CenterEntry]) -> tuple[CenterEntry, ...]:
+        """Of the coupon center's entries, those the visitor may still claim that cover at
+        least one of the cards' products: what a campaign's landing page offers to claim
+        beside its products (活动页领券). No query."""
+        lines = [self._line(card.id, card.category_id, card.brand_id) for card in cards]
+        return tuple(entry for entry in entries
+                     if entry.left != 0 and entry.may_claim is not False
+                     and any(scope_of(entry.template.scope).covers(line) for line in lines))
+
     def _line(self, product_id: int, category_id: int, brand_id: int | None) -> Line:
         """A product as a line a scope can be asked about (no SKU: a SKU-scoped campaign shows
         on its product's page through its flash items, not its tag)."""

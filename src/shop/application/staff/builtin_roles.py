@@ -29,7 +29,7 @@ BUILTIN_ROLES: dict[str, frozenset[str]] = {
     ADMINISTRATOR: _values(*STAFF_PERMISSIONS),
     "merchandiser": _values(P.ADMIN_ACCESS, P.CATALOG_VIEW, P.CATALOG_WRITE),
     "customer_service": _values(P.ADMIN_ACCESS, P.CUSTOMER_VIEW, P.CUSTOMER_MANAGE,
-                                P.ORDER_VIEW, P.ORDER_MANAGE),
+                                P.ORDER_VIEW, P.ORDER_MANAGE, P.RMA_MANAGE),
     "warehouse": _values(P.ADMIN_ACCESS, P.STOCK_VIEW, P.STOCK_MANAGE, P.ORDER_VIEW),
     "purchasing": _values(P.ADMIN_ACCESS, P.PURCHASING_MANAGE, P.STOCK_VIEW),
     "marketing": _values(P.ADMIN_ACCESS, P.PROMOTION_VIEW, P.PROMOTION_MANAGE, P.CATALOG_VIEW),

@@ -18,6 +18,7 @@ LABELS = {
     Permission.CUSTOMER_MANAGE: _("Manage customers"),
     Permission.ORDER_VIEW: _("View orders"),
     Permission.ORDER_MANAGE: _("Manage orders"),
+    Permission.RMA_MANAGE: _("Handle returns, refunds and complaints"),
     Permission.STOCK_VIEW: _("View stock"),
     Permission.STOCK_MANAGE: _("Manage stock"),
     Permission.PURCHASING_MANAGE: _("Manage purchasing"),

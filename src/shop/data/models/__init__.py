@@ -50,6 +50,14 @@ from shop.data.models.promotions import (
     PromotionTemplate,
 )
 from shop.data.models.reference import ReferenceRevision
+from shop.data.models.rma import (
+    ReturnPolicy,
+    RmaLine,
+    RmaPhoto,
+    RmaRequest,
+    RmaTransition,
+    ServiceTicket,
+)
 from shop.data.models.sessions import WebSession
 from shop.data.models.settings import ShopSetting
 from shop.data.models.shipments import Shipment, TrackingEvent
@@ -103,8 +111,14 @@ __all__ = [
     "Promotion",
     "PromotionTemplate",
     "ReferenceRevision",
+    "ReturnPolicy",
+    "RmaLine",
+    "RmaPhoto",
+    "RmaRequest",
+    "RmaTransition",
     "Role",
     "RolePermission",
+    "ServiceTicket",
     "Shipment",
     "ShippingExclusion",
     "ShippingFeeRule",

@@ -118,6 +118,9 @@ class Product(Base):
     #: few may be oversold and each shortfall is recorded for staff.
     reserves_stock: Mapped[bool] = mapped_column(Boolean, default=True,
                                                  server_default=true())
+    #: When a hidden product goes live by itself (the ``publish-scheduled-products`` job);
+    #: None when nothing is scheduled.
+    publish_at: Mapped[datetime | None] = mapped_column(index=True)
 
     category: Mapped[Category] = relationship()
     brand: Mapped[Brand | None] = relationship()
@@ -145,7 +148,8 @@ class Sku(Base):
     floor_price: Mapped[Decimal] = mapped_column(default=Decimal("0.00"),
                                                  server_default="0")
     weight_grams: Mapped[int] = mapped_column(Integer, default=0)
-    barcode: Mapped[str | None] = mapped_column(String(32), index=True)
+    #: Unique where given, so that two SKUs written at once cannot share one.
+    barcode: Mapped[str | None] = mapped_column(String(32), index=True, unique=True)
     position: Mapped[int] = mapped_column(Integer, default=0)
 
     product: Mapped[Product] = relationship(back_populates="skus")

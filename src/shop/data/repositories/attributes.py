@@ -17,6 +17,7 @@ from shop.data.repositories.catalog_records import (
     fetch,
     record_columns,
 )
+from shop.data.repositories.rows import insert_unless_taken
 
 _FACET_VALUES = (
     select(*record_columns(FacetValueRecord, {
@@ -81,13 +82,12 @@ class AttributeRepository:
                              .values(**values))
 
     def add_value(self, attribute_id: int, *, code: str, name_zh: str, name_en: str,
-                  position: int) -> int:
-        value = AttributeValue(attribute_id=attribute_id, code=code, name_zh=name_zh,
-                               name_en=name_en, position=position)
-        self.session.add(value)
-        # Flushed now for its id; a code taken meanwhile surfaces here, not at commit.
-        self.session.flush()
-        return value.id
+                  position: int) -> int | None:
+        """The new value's id; None when the attribute has the code already (two staff
+        adding it at once: one statement, so the loser learns it here)."""
+        return insert_unless_taken(self.session, AttributeValue, {
+            "attribute_id": attribute_id, "code": code, "name_zh": name_zh,
+            "name_en": name_en, "position": position}, ("attribute_id", "code"))
 
     def rename_value(self, value_id: int, *, name_zh: str, name_en: str) -> None:
         self.session.execute(update(AttributeValue).where(AttributeValue.id == value_id)

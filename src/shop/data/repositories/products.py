@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from decimal import Decimal
 
 from sqlalchemy import exists, select
@@ -51,6 +52,8 @@ class NewProduct:
     #: Values of the product itself (版型, material …); its SKUs' values are added to them.
     value_ids: tuple[int, ...]
     skus: tuple[NewSku, ...]
+    #: When a hidden product goes live by itself; None when it does not.
+    publish_at: datetime | None = None
 
 
 class ProductRepository:
@@ -98,18 +101,29 @@ class ProductRepository:
     def has_any(self) -> bool:
         return bool(self.session.scalar(select(exists().where(Product.id.is_not(None)))))
 
-    def slug_taken(self, slug: str) -> bool:
-        return self.session.scalar(select(Product.id).where(Product.slug == slug)) is not None
+    def slug_taken(self, slug: str, other_than: int | None = None) -> bool:
+        """Whether a product (other than ``other_than``) has the slug."""
+        statement = select(Product.id).where(Product.slug == slug)
+        if other_than is not None:
+            statement = statement.where(Product.id != other_than)
+        return self.session.scalar(statement) is not None
 
     def sku_ids_by_code(self, codes: Sequence[str]) -> dict[str, int]:
         rows = self.session.execute(select(Sku.code, Sku.id).where(Sku.code.in_(codes)))
         return {code: sku_id for code, sku_id in rows}
 
-    def taken_sku_codes(self, codes: Sequence[str]) -> set[str]:
-        return set(self.session.scalars(select(Sku.code).where(Sku.code.in_(codes))))
+    def taken_sku_codes(self, codes: Sequence[str], other_than: int | None = None) -> set[str]:
+        """Which of ``codes`` a SKU has (of a product other than ``other_than``)."""
+        statement = select(Sku.code).where(Sku.code.in_(codes))
+        if other_than is not None:
+            statement = statement.where(Sku.product_id != other_than)
+        return set(self.session.scalars(statement))
 
-    def taken_barcodes(self, barcodes: Sequence[str]) -> set[str]:
-        return set(self.session.scalars(select(Sku.barcode).where(Sku.barcode.in_(barcodes))))
+    def taken_barcodes(self, barcodes: Sequence[str], other_than: int | None = None) -> set[str]:
+        statement = select(Sku.barcode).where(Sku.barcode.in_(barcodes))
+        if other_than is not None:
+            statement = statement.where(Sku.product_id != other_than)
+        return {b for b in self.session.scalars(statement) if b is not None}
 
     def add(self, new: NewProduct) -> int | None:
         """Write the product with its SKUs and values, all or nothing; its id, or None (and
@@ -122,7 +136,8 @@ class ProductRepository:
                     slug=new.slug, name_zh=new.name_zh, name_en=new.name_en,
                     description_html=new.description_html, category_id=new.category_id,
                     brand_id=new.brand_id, is_published=new.is_published,
-                    sort_order=new.sort_order, reserves_stock=new.reserves_stock)
+                    sort_order=new.sort_order, reserves_stock=new.reserves_stock,
+                    publish_at=new.publish_at)
                 self.session.add(product)
                 # Flushed for the id the SKUs refer to.
                 self.session.flush()

@@ -55,3 +55,4 @@ def includeme(config: Configurator) -> None:
     config.include(".promotion_simulator")
     config.include(".catalog")
     config.include(".orders")
+    config.include(".rma")

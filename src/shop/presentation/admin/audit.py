@@ -29,6 +29,7 @@ RECORD_PAGES: dict[str, tuple[str, str | None, Permission]] = {
     "gift_card_batch": ("admin_gift_cards", None, Permission.FINANCE_VIEW),
     "payment_alert": ("admin_payment_alerts", None, Permission.FINANCE_VIEW),
     "promotion": ("admin_promotions", None, Permission.PROMOTION_VIEW),
+    "product": ("admin_catalog_products_edit", "id", Permission.CATALOG_WRITE),
     "category": ("admin_catalog_categories_edit", "id", Permission.CATALOG_WRITE),
     "brand": ("admin_catalog_brands_edit", "id", Permission.CATALOG_WRITE),
     "attribute": ("admin_catalog_attributes_edit", "id", Permission.CATALOG_WRITE),

@@ -64,14 +64,16 @@ class SchemaForm:
     ``titles``, ``widgets`` and ``descriptions`` are keyed by dotted field paths ("parent",
     "values.name_zh" for every item of the ``values`` sequence); ``omit`` leaves top-level
     fields out of the page (the service then applies their defaults); ``focus`` puts the
-    cursor in the first field (one form per page should).
+    cursor in the first field (one form per page should); ``more_buttons`` are (name, label)
+    of buttons after the submit one (the view asks ``name in request.POST``).
     """
 
     def __init__(self, request: Request, schema: colander.SchemaNode, *, formid: str,
                  action: str, submit: Any, omit: Iterable[str] = (),
                  titles: Mapping[str, Any] | None = None,
                  widgets: Mapping[str, Any] | None = None,
-                 descriptions: Mapping[str, Any] | None = None, focus: bool = True) -> None:
+                 descriptions: Mapping[str, Any] | None = None, focus: bool = True,
+                 more_buttons: Iterable[tuple[str, Any]] = ()) -> None:
         self.request = request
         schema = schema.clone()
         for name in omit:
@@ -82,13 +84,15 @@ class SchemaForm:
             widget=deform.widget.HiddenWidget(), oid=f"{formid}-{CSRF_FIELD}"))
         self.form = deform.Form(schema, formid=formid, action=action, renderer=RENDERER,
                                 focus="on" if focus else "off",
-                                buttons=(deform.Button("submit", submit, css_class="btn-dark"),))
+                                buttons=(deform.Button("submit", submit, css_class="btn-dark"),
+                                         *(deform.Button(name, label, css_class="btn-outline-dark")
+                                           for name, label in more_buttons)))
 
     def render(self, values: Mapping[str, Any] | None = None) -> Markup:
         """The form filled with ``values`` (read-model values), or with what was posted and
         the messages of a refused submission."""
-        html = (self.form.render({k: v for k, v in values.items() if v is not None})
-                if values is not None else self.form.render())
+        html = (self.form.render(_present(values)) if values is not None
+                else self.form.render())
         # Chameleon escapes every value it inserts: the form's HTML is safe as it stands.
         return Markup(html)  # noqa: S704
 
@@ -125,6 +129,16 @@ class SchemaForm:
         """Answer 400, showing back what was typed, as much as a refused form shows."""
         self.request.response.status_int = 400
         self.form.cstruct = _echoed(self.form.cstruct)
+
+
+def _present(value: Any) -> Any:
+    """``value`` without its None fields, in sequences' items too: colander would show None
+    as the text "None"."""
+    if isinstance(value, Mapping):
+        return {k: _present(v) for k, v in value.items() if v is not None}
+    if isinstance(value, list | tuple):
+        return [_present(item) for item in value]
+    return value
 
 
 def _echoed(value: Any) -> Any:

@@ -11,6 +11,7 @@ previous page's ``next_after``), and a form to add a code (兑换), throttled by
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from pyramid.config import Configurator
@@ -30,6 +31,8 @@ CENTER = template("promotions/coupon_center.jinja2")
 MINE = template("promotions/my_coupons.jinja2")
 TAB_LABELS = {"usable": _("Unused"), "used": _("Used"), "expired": _("Expired")}
 CLAIMED = _("Coupon claimed: you will find it in My coupons.")
+#: A campaign's code, as a claim made on its landing page names it.
+CAMPAIGN_CODE = re.compile(r"[a-z0-9][a-z0-9-]{1,59}")
 ADDED = _("The coupon is added to your account.")
 
 
@@ -60,6 +63,10 @@ def claim(request: Request) -> Any:
         return _center(request, exc.args[0] if exc.args else None, 409)
     except Invalid as exc:
         return _center(request, next(iter(exc.errors.values()), None), 400)
+    campaign = request.POST.get("campaign", "")
+    if CAMPAIGN_CODE.fullmatch(campaign):  # claimed on a campaign's page: back to it
+        return HTTPSeeOther(location=request.route_path("campaign", code=campaign,
+                                                        _query={"done": "claimed"}))
     return HTTPSeeOther(location=request.route_path("coupon_center",
                                                     _query={"done": "claimed"}))
 

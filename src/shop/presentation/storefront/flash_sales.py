@@ -23,6 +23,8 @@ from shop.presentation.templating import template
 
 BUY_PAGE = template("promotions/flash_buy.jinja2")
 TICKET_PAGE = template("promotions/flash_ticket.jinja2")
+#: How long a ticket page waits for a Redis that does not answer before it says so.
+MAX_WAIT_SECONDS = 60
 #: What the page was asked to show.
 CHOICES = ("quantity", "address", "shipping_method")
 
@@ -82,8 +84,16 @@ def flash_ticket(request: Request) -> Any:
         return HTTPSeeOther(location=request.route_path(
             "order_pay", number=found.order_number, _query={"done": "placed"}))
     request.response.headers["Cache-Control"] = "no-store"
-    return {"ticket": found, "message": (request.localizer.translate(found.message)
-                                         if found.message is not None else None)}
+    waited = request.GET.get("waited", "0")
+    waited_seconds = int(waited) if waited.isdigit() and len(waited) < 5 else 0
+    # Redis not answering: keep waiting a while (the worker may still write it), then say so.
+    state = ("unknown" if found.state == "unconfirmed" and waited_seconds >= MAX_WAIT_SECONDS
+             else found.state)
+    return {"state": state, "waiting": state in ("queued", "unconfirmed"),
+            "again": request.route_path("flash_ticket", key=request.matchdict["key"],
+                                        _query={"waited": waited_seconds + 1}),
+            "message": (request.localizer.translate(found.message)
+                        if found.message is not None else None)}
 
 
 def includeme(config: Configurator) -> None:

@@ -38,6 +38,8 @@ if TYPE_CHECKING:
 
 #: How long the lane keeps a sale's counters and its tickets' states after the sale ends.
 KEEP_AFTER = timedelta(days=1)
+#: How long a queued buy keeps the price it was admitted at, while it waits for the worker.
+PRICE_HELD = timedelta(minutes=10)
 SOLD_OUT = _("Sold out at the flash sale price")
 AT_LIMIT = _("You already hold all this flash sale allows one shopper")
 
@@ -80,15 +82,17 @@ class FlashSaleDesk:
         except NotFound:
             raise Invalid({"address": _("Choose a shipping address")}) from None
         lane = self.uow.shop.flash_lane
-        if lane is not None:
+        already = OrderRepository(self.uow._session).number_for_key(
+            customer_id, values["idempotency_key"])
+        if already is None and lane is not None:
             try:
                 return self._queue(lane, record, values, customer_id)
             except LaneDown:
                 pass  # Redis is away: the database lane sells on, with the same rules.
-        if OrderRepository(self.uow._session).number_for_key(
-                customer_id, values["idempotency_key"]) is None:
+        if already is None:
             # The crowd that comes too late is refused here, before the shopper's row lock.
             self._precheck(record, values["quantity"], customer_id)
+        # The same form again (a double-click, the back button) finds its order here.
         placed = self.uow.checkout.buy_now(_order_data(values),
                                            flash_sale=record.promotion_id)
         return BuyOutcome(order=placed)
@@ -100,20 +104,25 @@ class FlashSaleDesk:
             raise NotFound("no such ticket")
         state: TicketState | None = None
         lane = self.uow.shop.flash_lane
+        unreachable = lane is not None
         if lane is not None:
             try:
                 state = lane.state(customer_id, key)
+                unreachable = False
             except LaneDown:
-                state = None
+                pass
         if state is not None and state.state == "done":
             return TicketView("done", order_number=state.detail)
         if state is not None and state.state == "failed":
             return TicketView("failed", message=_message(state.detail))
-        # Queued, or the lane forgot it: the order is the truth once it is written.
+        # Queued, or the lane cannot tell: the order is the truth once it is written.
         number = OrderRepository(self.uow._session).number_for_key(customer_id, key)
         if number is not None:
             return TicketView("done", order_number=number)
-        return TicketView("queued" if state is not None else "unknown")
+        if state is not None:
+            return TicketView("queued")
+        # Redis not answering is not "lost": the worker may still write it.
+        return TicketView("unconfirmed" if unreachable else "unknown")
 
     # -- the worker's and the books' steps (system actor) ------------------------------------
 
@@ -125,12 +134,16 @@ class FlashSaleDesk:
         if shopper is ANONYMOUS:
             return TicketState("failed", _remembered(_("Your account is closed"))), True
         buyer = self.uow.acting_as(shopper, ticket.locale, ticket.channel)
+        admitted = datetime.fromisoformat(ticket.admitted_at)
         try:
             placed = buyer.checkout.buy_now({
                 "sku": ticket.sku_code, "quantity": ticket.quantity,
                 "idempotency_key": ticket.key, "address": ticket.address,
                 "shipping_method": ticket.shipping_method, "payment_method": ONLINE},
-                flash_sale=ticket.promotion_id)
+                flash_sale=ticket.promotion_id,
+                # At the price it was admitted at, though the sale ended while it waited in
+                # the queue; a ticket older than that (a worker long gone) is priced now.
+                priced_at=admitted if self.uow.clock.now() - admitted <= PRICE_HELD else None)
         except Invalid as exc:
             return TicketState("failed", _remembered(next(iter(exc.errors.values())))), True
         except (Conflict, NotFound, Forbidden) as exc:

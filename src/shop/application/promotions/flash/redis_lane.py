@@ -19,8 +19,7 @@ from functools import partial
 from typing import Any, TypeVar
 
 import redis
-from redis.exceptions import ConnectionError as RedisConnectionError
-from redis.exceptions import TimeoutError as RedisTimeoutError
+from redis.exceptions import RedisError
 
 from shop.application.promotions.flash.lane import (
     LaneCounts,
@@ -71,16 +70,31 @@ redis.call('EXPIRE', KEYS[2], ttl)
 return 1
 """
 
+# A worker begins a ticket as soon as it takes it: its units leave ``pending`` (the database
+# holds them from the order's commit on, so a sync in between may let Redis admit a unit too
+# many, which the database refuses, never one too few) and the moment is noted for the books.
+_BEGIN = """
+redis.call('HSET', KEYS[3], ARGV[3], ARGV[2])
+local status = redis.call('GET', KEYS[1])
+if not status or string.sub(status, 1, 7) ~= 'queued|' then return 0 end
+redis.call('SET', KEYS[1], 'writing|', 'KEEPTTL')
+if redis.call('EXISTS', KEYS[4]) == 1 then redis.call('DECRBY', KEYS[2], ARGV[1]) end
+return 1
+"""
+
 # Settling twice (a ticket put back and written again) changes nothing the second time, and a
 # ticket from before the lane was primed again (Redis restarted) only leaves the processing list.
 _SETTLE = """
 redis.call('LREM', KEYS[5], 1, ARGV[5])
+redis.call('HDEL', KEYS[7], ARGV[6])
 local status = redis.call('GET', KEYS[1])
-if not status or string.sub(status, 1, 7) ~= 'queued|' then return 0 end
+if not status then return 0 end
+local queued = string.sub(status, 1, 7) == 'queued|'
+if not queued and string.sub(status, 1, 8) ~= 'writing|' then return 0 end
 local qty = tonumber(ARGV[2])
 redis.call('SET', KEYS[1], ARGV[3], 'KEEPTTL')
 if redis.call('EXISTS', KEYS[2]) == 0 then return 1 end
-redis.call('DECRBY', KEYS[4], qty)
+if queued then redis.call('DECRBY', KEYS[4], qty) end
 if ARGV[4] == '1' then
   redis.call('INCRBY', KEYS[2], qty)
   redis.call('HINCRBY', KEYS[3], ARGV[1], -qty)
@@ -115,6 +129,7 @@ class RedisLane:
         self._down_until = 0.0
         self._admit = client.register_script(_ADMIT)
         self._prime = client.register_script(_PRIME)
+        self._begin = client.register_script(_BEGIN)
         self._settle = client.register_script(_SETTLE)
         self._sync = client.register_script(_SYNC)
         self._requeue = client.register_script(_REQUEUE)
@@ -135,6 +150,10 @@ class RedisLane:
 
     def _ticket_key(self, customer_id: int, key: str) -> str:
         return f"{self.prefix}:ticket:{customer_id}:{key}"
+
+    @property
+    def _taken(self) -> str:
+        return f"{self.prefix}:taken"
 
     @property
     def _queue(self) -> str:
@@ -169,13 +188,19 @@ class RedisLane:
             self._queue, self._processing, wait, "RIGHT", "LEFT"))  # type: ignore[arg-type]
         return Ticket.loads(found) if found is not None else None
 
+    def begin(self, ticket: Ticket, taken_at: datetime) -> None:
+        left, _buyers, pending, _stats = self._sale_keys(ticket.sale)
+        self._call(partial(self._begin, keys=[
+            self._ticket_key(ticket.customer_id, ticket.key), pending, self._taken, left],
+            args=[ticket.quantity, taken_at.isoformat(), _field(ticket)]))
+
     def settle(self, ticket: Ticket, outcome: TicketState, give_back: bool) -> bool:
         left, buyers, pending, stats = self._sale_keys(ticket.sale)
-        return bool(self._call(lambda: self._settle(
-            keys=[self._ticket_key(ticket.customer_id, ticket.key), left, buyers, pending,
-                  self._processing, stats],
+        return bool(self._call(partial(self._settle, keys=[
+            self._ticket_key(ticket.customer_id, ticket.key), left, buyers, pending,
+            self._processing, stats, self._taken],
             args=[ticket.customer_id, ticket.quantity, f"{outcome.state}|{outcome.detail}",
-                  1 if give_back else 0, ticket.dumps()])))
+                  1 if give_back else 0, ticket.dumps(), _field(ticket)])))
 
     def sync(self, sale: Sale, database_left: int) -> int | None:
         left, _buyers, pending, _stats = self._sale_keys(sale)
@@ -191,10 +216,15 @@ class RedisLane:
         return TicketState(state, detail)
 
     def requeue_older_than(self, moment: datetime) -> int:
+        """Put back in the queue the tickets a worker took before ``moment`` and never
+        settled (a worker that died): the time it began them, else when they were admitted."""
         moved = 0
         held: Any = self._call(lambda: self.client.lrange(self._processing, 0, -1))
         for raw in held:
-            if datetime.fromisoformat(Ticket.loads(raw).admitted_at) < moment:
+            ticket = Ticket.loads(raw)
+            began: Any = self._call(partial(self.client.hget, self._taken, _field(ticket)))
+            since = _text(began) if began is not None else ticket.admitted_at
+            if datetime.fromisoformat(since) < moment:
                 moved += int(self._call(partial(self._requeue,
                                                 keys=[self._processing, self._queue],
                                                 args=[raw])))
@@ -228,9 +258,13 @@ class RedisLane:
             raise LaneDown("the flash-sale lane is resting after Redis failed to answer")
         try:
             return step()
-        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+        except (RedisError, OSError) as exc:  # refused, timed out, out of memory, read-only…
             self._down_until = time.monotonic() + BREAKER_SECONDS
             raise LaneDown(str(exc)) from exc
+
+
+def _field(ticket: Ticket) -> str:
+    return f"{ticket.customer_id}:{ticket.key}"
 
 
 def _text(value: Any) -> str:

@@ -20,7 +20,7 @@ The payment-method filter has two values, each matching about half the orders: s
 (placed_at, id) index and skipping the others finds a page as fast as an index would.
 
 Revision ID: 0019_order_admin
-Revises: 0018_dashboard
+Revises: 0020_product_schedule
 Create Date: 2026-12-02 08:00:00.000000
 """
 
@@ -32,7 +32,7 @@ from alembic import op
 import shop.data.models.base
 
 revision: str = '0019_order_admin'
-down_revision: str | None = '0018_dashboard'
+down_revision: str | None = '0020_product_schedule'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -1,4 +1,5 @@
-"""The catalog's back office (商品管理): categories, brands, attributes and their values.
+"""The catalog's back office (商品管理): products and their SKUs, categories, brands,
+attributes and their values.
 
 Every form here is a ``SchemaForm`` around the application's own schema: the page validates
 with the same rules a script or a CSV import meets, and the application checks them again.
@@ -22,6 +23,9 @@ def includeme(config: Configurator) -> None:
     config.include(".categories")
     config.include(".brands")
     config.include(".attributes")
+    config.include(".products")
+    config.add_admin_area("admin_catalog_products", _("Products"), VIEW, order=90,
+                          module="catalog")
     config.add_admin_area("admin_catalog_categories", _("Categories"), VIEW, order=100)
     config.add_admin_area("admin_catalog_brands", _("Brands"), VIEW, order=110)
     config.add_admin_area("admin_catalog_attributes", _("Attributes"), VIEW, order=120)

@@ -1,0 +1,1 @@
+"""Files that shoppers and staff upload (photos of a return, …), kept in one directory."""
