@@ -48,6 +48,18 @@ def test_a_shopper_asks_for_a_return_with_a_photo_and_follows_it(app, system, sh
     assert len(center.html.select(".my-request")) == 1
 
 
+def test_a_photo_larger_than_other_forms_may_send_is_taken(app, system, shop, order):
+    shopper_browser(app, system, order)
+    form = app.get(f"/orders/{order.number}/after-sales", headers=EN).forms["rma-form"]
+    form["kind"] = "return"
+    form["reason"] = "no_reason"
+    form[f"quantity-{order.lines[0]}"] = "1"
+    photo = PNG + b"\0" * (2 * 1024 * 1024)  # 2 MiB: past the 1 MiB of any other form
+    sent = form.submit(headers=EN, upload_files=[("photos", "big.png", photo)]).follow(
+        headers=EN)
+    assert app.get(sent.html.select_one("#rma-photos img")["src"]).body == photo
+
+
 def test_the_form_names_the_policys_refusal(app, system, shop, order, clock):
     from datetime import timedelta
     clock.advance(timedelta(days=8))

@@ -22,7 +22,7 @@ from shop.application import Conflict, Invalid, Permission
 from shop.application.rma.schemas import MAX_PHOTOS, TICKET_KINDS
 from shop.presentation.i18n import _
 from shop.presentation.templating import template
-from shop.presentation.untrusted import MAX_BODY_BYTES, echoed
+from shop.presentation.untrusted import MAX_UPLOAD_BYTES, echoed
 
 SELF = Permission.ACCOUNT_SELF
 NEW_PAGE = template("service/new.jinja2")
@@ -40,6 +40,8 @@ def includeme(config: Configurator) -> None:
     config.add_route("service_rma", "/service/rma/{number}")
     config.add_route("service_rma_withdraw", "/service/rma/{number}/withdraw")
     config.add_route("service_rma_photo", "/service/rma/{number}/photos/{file}")
+    # A request's photos and the form around them: more than the 1 MiB other forms may send.
+    config.allow_upload("order_after_sales", MAX_UPLOAD_BYTES)
 
 
 def _translated(request: Request, errors: dict[str, Any]) -> dict[str, str]:
@@ -57,7 +59,7 @@ def _new_page(request: Request, *, errors: dict[str, Any] | None = None,
     options = request.shop.rma.options(request.matchdict["number"])
     return {"options": options, "errors": _translated(request, errors or {}),
             "form": echoed(form or {}), "max_photos": MAX_PHOTOS,
-            "max_megabytes": MAX_BODY_BYTES // (1024 * 1024)}
+            "max_megabytes": MAX_UPLOAD_BYTES // (1024 * 1024)}
 
 
 @view_config(route_name="order_after_sales", request_method="GET", renderer=NEW_PAGE,
