@@ -19,7 +19,7 @@ database sorts the whole match before it can show the first 50.
 The payment-method filter has two values, each matching about half the orders: scanning the
 (placed_at, id) index and skipping the others finds a page as fast as an index would.
 
-Revision ID: 0019_order_admin
+Revision ID: 0021_order_admin
 Revises: 0020_product_schedule
 Create Date: 2026-12-02 08:00:00.000000
 """
@@ -31,7 +31,7 @@ from alembic import op
 
 import shop.data.models.base
 
-revision: str = '0019_order_admin'
+revision: str = '0021_order_admin'
 down_revision: str | None = '0020_product_schedule'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
