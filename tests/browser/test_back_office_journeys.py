@@ -182,6 +182,7 @@ def test_customer_service_approves_receives_and_refunds_a_return(page, live_shop
     page.goto(base + f"/admin/orders/{number}")
     expect(page.locator("#order-payments .order-payment").first).to_contain_text(
         f"{due:,.2f}")
+    expect(page.locator("#order-shipments")).to_contain_text("顺丰速运")
     screenshot(page, "admin-order-detail")
     assert wallet(shop, who)[0] == balance_before + due
     with shop.transaction(who.actor) as tx:
