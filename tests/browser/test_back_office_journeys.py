@@ -180,8 +180,9 @@ def test_customer_service_approves_receives_and_refunds_a_return(page, live_shop
 
     # The order: its payment partly refunded, and the shopper's balance has the money back.
     page.goto(base + f"/admin/orders/{number}")
-    expect(page.locator("#order-payments .order-payment").first).to_contain_text(
-        f"{due:,.2f}")
+    payment = page.locator("#order-payments .order-payment")
+    expect(payment).to_have_count(1)  # the balance paid it all
+    expect(payment.locator("td").last).to_have_text(f"¥{due:,.2f}")  # the 已退款 column
     expect(page.locator("#order-shipments")).to_contain_text("顺丰速运")
     screenshot(page, "admin-order-detail")
     assert wallet(shop, who)[0] == balance_before + due
