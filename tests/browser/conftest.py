@@ -40,7 +40,9 @@ def live_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     run`` serves it, gateway simulators included; yields the base URL and the shop."""
     directory = tmp_path_factory.mktemp("live")
     url = f"sqlite:///{directory / 'shop.sqlite'}"
-    loader = Shop.from_settings({"sqlalchemy.url": url, "shop.default_locale": "zh_CN"})
+    media = str(directory / "media")  # uploads (product images, after-sales photos)
+    loader = Shop.from_settings({"sqlalchemy.url": url, "shop.default_locale": "zh_CN",
+                                 "shop.media.directory": media})
     loader.upgrade_database()
     with loader.transaction(actor=loader.system_actor("browser-tests"), locale="en") as tx:
         tx.demo.load(DEMO_PRODUCTS)
@@ -52,6 +54,7 @@ def live_shop(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict]:
     base = f"http://127.0.0.1:{server.effective_port}"
     shop, served_app = served({
         "sqlalchemy.url": url, "shop.default_locale": "zh_CN", "shop.public_url": base,
+        "shop.media.directory": media,
         "shop.payments.gateways": "alipay wechat unionpay",
         "shop.payments.simulators": str(directory / "simulators")})
     app.append(served_app)
