@@ -8,10 +8,13 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+from sqlalchemy import update
 
 from shop.application import Forbidden
+from shop.data.models import Order
 from tests import staff_factories as sf
 from tests.ordering_support import buyer, place, prepare_shop, sku_codes
+from tests.rma_support import ask, sold, stock_up
 
 #: 10:00 in Shanghai on 1 December 2026 (02:00 UTC).
 MORNING = datetime(2026, 12, 1, 2, 0, tzinfo=UTC)
@@ -108,7 +111,19 @@ def test_todos_count_unshipped_orders_and_low_stock(shop, clock, shop_ready):
     place(shop, who, {shop_ready["plenty"]: 1})  # unpaid: not awaiting shipment
     todos = {t.key: t.count for t in overview(shop).todos}
     # The low SKU holds 3 (at or below 5); the other 100, less what was sold.
-    assert todos == {"awaiting_shipment": 2, "low_stock": 1}
+    assert todos == {"awaiting_shipment": 2, "awaiting_review": 0, "after_sales": 0,
+                     "low_stock": 1}
+
+
+def test_todos_count_orders_waiting_for_review_and_open_after_sales_requests(shop, clock):
+    skus = stock_up(shop)
+    first, second = sold(shop, skus), sold(shop, skus, delivered=False)
+    ask(shop, first.who, first.number, "return", "no_reason", {first.lines[0]: 1})
+    with shop.transaction(shop.system_actor("tests")) as tx:
+        tx._session.execute(update(Order).where(Order.number == second.number)
+                            .values(review="held"))
+    todos = {t.key: t.count for t in overview(shop).todos}
+    assert (todos["awaiting_review"], todos["after_sales"]) == (1, 1)
 
 
 def test_the_low_stock_threshold_is_a_setting(shop, shop_ready):
@@ -121,9 +136,11 @@ def test_the_low_stock_threshold_is_a_setting(shop, shop_ready):
 
 
 @pytest.mark.parametrize(("role", "sales", "visitors", "todos"), [
-    ("administrator", True, True, {"awaiting_shipment", "low_stock"}),
-    ("customer_service", True, True, {"awaiting_shipment"}),
-    ("warehouse", True, True, {"awaiting_shipment", "low_stock"}),
+    ("administrator", True, True, {"awaiting_shipment", "awaiting_review", "after_sales",
+                                   "low_stock"}),
+    ("customer_service", True, True, {"awaiting_shipment", "awaiting_review", "after_sales"}),
+    ("warehouse", True, True, {"awaiting_shipment", "awaiting_review", "after_sales",
+                               "low_stock"}),
     ("purchasing", False, False, {"low_stock"}),
     ("merchandiser", False, False, set()),
     ("marketing", False, False, set()),
@@ -205,4 +222,5 @@ def test_the_dashboard_costs_a_bounded_number_of_queries(shop, clock, shop_ready
         paid_order(shop, who, shop_ready["plenty"])
         clock.advance(days=-1)
     assert counted() == few
-    assert few <= 10, queries.statements
+    # The people counts, the trend, yesterday and today, and one count per to-do.
+    assert few <= 12, queries.statements

@@ -59,10 +59,12 @@ def test_the_administrator_sees_every_block(app, system, sales):
     assert row.select_one(".trend-orders").text == "2"
     assert row.select_one(".trend-sales").text == f"¥{today_total}"
     todos = {t["data-todo"]: t.select_one(".todo-count").text for t in html.select("[data-todo]")}
-    assert todos == {"awaiting_shipment": "3", "low_stock": "1"}
-    # The order list exists and takes the to-do to its queue; no stock page does yet.
-    assert [a["href"] for a in html.select("[data-todo] a")] == \
-        ["/admin/orders?state=awaiting_shipment"]
+    assert todos == {"awaiting_shipment": "3", "awaiting_review": "0", "after_sales": "0",
+                     "low_stock": "1"}
+    # The order list and the after-sales queue take their to-dos there; no stock page yet.
+    assert [a["href"] for a in html.select("[data-todo] a")] == [
+        "/admin/orders?state=awaiting_shipment", "/admin/orders?review=queue",
+        "/admin/rma?state=open"]
     assert html.select_one('[data-todo="low_stock"] a') is None
 
 
@@ -96,7 +98,7 @@ def test_the_dashboard_costs_a_bounded_number_of_queries(app, system, sales, que
     app.get("/admin", headers=EN)
     queries.reset()
     app.get("/admin", headers=EN)
-    assert queries.count <= 14, "\n".join(queries.statements)
+    assert queries.count <= 16, "\n".join(queries.statements)
 
 
 def test_storefront_visitors_are_counted_once_a_day(web, shop, clock):

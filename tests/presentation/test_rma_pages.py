@@ -123,6 +123,12 @@ def test_customer_service_handles_a_return_and_a_second_click_refunds_nothing(
     assert refunded == order.money[1][0] - order.money[1][1] > Decimal("0")
     again = refund.submit("submit", headers=EN, status=409)
     assert again.html.select_one("#rma-conflict")
+    # The labels the read model carries come out in the reader's language.
+    zh = app.get(queue.html.select_one(".rma a")["href"],
+                 headers={"Accept-Language": "zh-CN"}).html
+    assert zh.select_one("#rma-state").text == "已退款"
+    assert zh.select_one("#rma-disposition").text == "重新上架（入库）"
+    assert "退货退款" in zh.select_one("dl").text
     assert wallet(shop, order.who)[0] - before == refunded
     # The shopper reads the staff's message.
     sf.cookie(app, system, "customer", order.who.actor.id)

@@ -26,6 +26,7 @@ def make_app(settings: dict[str, Any], shop: Shop | None = None) -> Any:
     settings.setdefault("jinja2.filters", "price = shop.presentation.templating:price_filter")
     settings.setdefault("jinja2.trim_blocks", "true")
     settings.setdefault("jinja2.lstrip_blocks", "true")
+    settings.setdefault("jinja2.finalize", "shop.presentation.templating:translated")
     with Configurator(settings=settings) as config:
         config.registry.shop = shop or Shop.from_settings(settings)
         config.include("pyramid_jinja2")

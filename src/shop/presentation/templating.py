@@ -13,6 +13,8 @@ from urllib.parse import urlencode
 from pyramid.config import Configurator
 from pyramid.csrf import get_csrf_token
 from pyramid.events import BeforeRender, subscriber
+from pyramid.threadlocal import get_current_request
+from translationstring import TranslationString
 
 from shop.application.locales import LOCALES, pick
 from shop.application.money import format_cny
@@ -35,6 +37,18 @@ def template(name: str) -> str:
 
 def price_filter(amount: Decimal | None) -> str:
     return "" if amount is None else format_cny(amount)
+
+
+def translated(value: Any) -> Any:
+    """Jinja2's ``finalize``: a translation string a template prints as it is (a state's or a
+    kind's label from a read model) comes out in the visitor's language, never as its English
+    msgid."""
+    if isinstance(value, TranslationString):
+        request = get_current_request()
+        if request is not None:
+            return request.localizer.translate(value)
+        return value.interpolate()
+    return value
 
 
 @subscriber(BeforeRender)

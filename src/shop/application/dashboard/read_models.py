@@ -40,7 +40,7 @@ class Comparison:
 class Todo:
     """Work waiting in a queue (待办): how many, and which queue (``key``)."""
 
-    key: str  # "awaiting_shipment", "low_stock"
+    key: str  # "awaiting_shipment", "awaiting_review", "after_sales", "low_stock"
     label: object  # a translation string
     count: int
 

@@ -6,10 +6,10 @@
 * Visitors (访客数), from ``visit_day`` plus what this process has counted and not yet added
   (``shop.application.visits``). Needs ``ORDER_VIEW`` or ``CUSTOMER_VIEW``.
 * The last seven days of the same, for the trend chart.
-* To-dos: orders awaiting shipment (待发货; ``ORDER_VIEW``) and SKUs at or below the low-stock
-  threshold (``STOCK_VIEW``; ``shop.low_stock_threshold`` in the ini file, 5 unless set).
-  Orders awaiting review (待审核) and after-sales cases (售后/维权) are not counted: the
-  shop has no review state and no returns yet, and a count of nothing would mislead.
+* To-dos: orders awaiting shipment (待发货), orders waiting for a person's review (待审核: pending
+  or held) and open after-sales requests (售后/维权), with ``ORDER_VIEW``; SKUs at or below the
+  low-stock threshold (``STOCK_VIEW``; ``shop.low_stock_threshold`` in the ini file, 5 unless
+  set).
 
 Days are days in the shop's time zone (base settings), "now" is the shop's clock. Each block
 is one aggregate statement, so the page costs the same whatever the shop's size.
@@ -26,6 +26,7 @@ from shop.application.dashboard.read_models import Comparison, DayFigures, Overv
 from shop.application.i18n import _
 from shop.application.money import to_money
 from shop.application.ordering.states import AWAITING_SHIPMENT, PAID
+from shop.application.rma import states as rma_states
 from shop.data.repositories.dashboard import DashboardRepository
 
 if TYPE_CHECKING:
@@ -86,6 +87,10 @@ class DashboardService:
         if actor.can(Permission.ORDER_VIEW):
             todos.append(Todo("awaiting_shipment", _("Orders awaiting shipment"),
                               self._repo.count_orders_in(UNSHIPPED)))
+            todos.append(Todo("awaiting_review", _("Orders awaiting review"),
+                              self._repo.count_orders_in_review(("pending", "held"))))
+            todos.append(Todo("after_sales", _("After-sales requests to handle"),
+                              self._repo.count_rma_in(rma_states.OPEN)))
         if actor.can(Permission.STOCK_VIEW):
             todos.append(Todo("low_stock", _("SKUs low on stock"),
                               self._repo.count_low_stock(self.low_stock_threshold())))

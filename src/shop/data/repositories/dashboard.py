@@ -19,6 +19,7 @@ from shop.data.models import (
     Order,
     OrderTransition,
     Product,
+    RmaRequest,
     Staff,
     StockLevel,
     VisitDay,
@@ -64,6 +65,17 @@ class DashboardRepository:
     def count_orders_in(self, states: Collection[str]) -> int:
         return self.session.scalar(select(func.count()).select_from(Order)
                                    .where(Order.state.in_(sorted(states)))) or 0
+
+    def count_orders_in_review(self, reviews: Collection[str]) -> int:
+        """Orders whose staff review (订单审核) is one of ``reviews``: a range of
+        ``ix_shop_order_review_placed_at_id`` per review."""
+        return self.session.scalar(select(func.count()).select_from(Order)
+                                   .where(Order.review.in_(sorted(reviews)))) or 0
+
+    def count_rma_in(self, states: Collection[str]) -> int:
+        """After-sales requests in ``states`` (``ix_rma_request_state_id``)."""
+        return self.session.scalar(select(func.count()).select_from(RmaRequest)
+                                   .where(RmaRequest.state.in_(sorted(states)))) or 0
 
     def count_low_stock(self, threshold: int) -> int:
         """SKUs whose stock still to sell (on hand less reserved, over every warehouse) is at

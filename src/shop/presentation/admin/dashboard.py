@@ -14,9 +14,11 @@ from shop.presentation.admin.trend_chart import TrendChart, trend_chart
 from shop.presentation.templating import price_filter, template
 
 #: Where each to-do's queue is, with the query that narrows it; a queue whose page does not
-#: exist yet (there is no order list or stock page in the back office so far) is not linked.
+#: exist yet (there is no stock page in the back office so far) is not linked.
 TODO_QUEUES: dict[str, tuple[str, dict[str, str]]] = {
     "awaiting_shipment": ("admin_orders", {"state": "awaiting_shipment"}),
+    "awaiting_review": ("admin_orders", {"review": "queue"}),
+    "after_sales": ("admin_rma", {"state": "open"}),
     "low_stock": ("admin_stock", {"low": "1"}),
 }
 

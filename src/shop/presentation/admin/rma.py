@@ -108,7 +108,7 @@ def _detail(request: Request, number: str, *, refused: tuple[str, SchemaForm] | 
                           _step_form(request, number, action).render({})))
     done = DONE.get(request.GET.get("done", "")) if refused is None and conflict is None \
         else None
-    return {"rma": rma, "forms": forms,
+    return {"rma": rma, "forms": forms, "dispositions": dict(schemas.DISPOSITIONS),
             "done": request.localizer.translate(done) if done is not None else None,
             "conflict": conflict}
 
