@@ -1,7 +1,8 @@
 """Every check `make test` runs, in order, with a plain summary of what ran and what was skipped.
 
 ruff → import contract → mypy → pytest on SQLite → the database tests again on PostgreSQL (if
-it answers; both on two pytest workers; a module marked ``no_database`` runs once, on SQLite)
+it answers; both on two pytest workers; a module marked ``no_database`` runs once, on SQLite,
+and so do the page tests marked ``sqlite_pages``; the flash-sale lane's tests need Redis)
 → a real Celery worker on RabbitMQ against PostgreSQL, killed mid-batch (if both answer; it
 starts worker processes, so it runs on its own) → browser tests (if Debian's Chromium is
 installed). Under CI=true a skipped PostgreSQL, RabbitMQ, Redis or Chromium run is a failure.
@@ -101,8 +102,8 @@ def main() -> int:
     if why is None:
         results["pytest (PostgreSQL)"] = run(
             "pytest on PostgreSQL",
-            [*pytest, *parallel, "-m", "not celery and not no_database", "tests/application",
-             "tests/data", "tests/presentation"],
+            [*pytest, *parallel, "-m", "not celery and not no_database and not sqlite_pages",
+             "tests/application", "tests/data", "tests/presentation"],
             env={"SHOP_TEST_DATABASE_URL": POSTGRES_URL})
     else:
         skipped["pytest (PostgreSQL)"] = why
