@@ -182,6 +182,7 @@ def test_customer_service_approves_receives_and_refunds_a_return(page, live_shop
     page.goto(base + f"/admin/orders/{number}")
     payment = page.locator("#order-payments .order-payment")
     expect(payment).to_have_count(1)  # the balance paid it all
+    expect(payment.locator(".tender-state")).to_have_text("已付款")
     expect(payment.locator("td").last).to_have_text(f"¥{due:,.2f}")  # the 已退款 column
     expect(page.locator("#order-shipments")).to_contain_text("顺丰速运")
     screenshot(page, "admin-order-detail")

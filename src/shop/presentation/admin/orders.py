@@ -35,6 +35,7 @@ from shop.presentation.admin.forms import form_errors, see_other
 from shop.presentation.admin.order_export import csv_response, xlsx_response
 from shop.presentation.admin.schema_form import SchemaForm
 from shop.presentation.i18n import _
+from shop.presentation.storefront.payments import TENDER_STATES
 from shop.presentation.templating import template
 from shop.presentation.untrusted import echoed
 
@@ -156,7 +157,7 @@ def _detail(request: Request, number: str, forms: dict[str, SchemaForm] | None =
             refused: str | None = None) -> dict[str, Any]:
     detail = request.shop.order_desk.detail(number)
     forms = forms or _forms(request, number)
-    return {"detail": detail, "order": detail.order,
+    return {"detail": detail, "order": detail.order, "tender_states": TENDER_STATES,
             "may_manage": request.actor.can(MANAGE), "done": request.GET.get("done", ""),
             "forms": {name: form.render() if name == refused else form.render({})
                       for name, form in forms.items()}}
