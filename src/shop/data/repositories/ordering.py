@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from shop.data.models import Order, OrderInvoice, OrderLine, OrderTransition
 from shop.data.repositories.batches import affected
-from shop.data.repositories.rows import append_rows, insert_unless_taken
+from shop.data.repositories.rows import append_rows, insert_unless_taken, model_columns
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,12 +91,8 @@ class TransitionRecord:
     occurred_at: datetime
 
 
-def _columns(record: type, model: type) -> list[Any]:
-    return [getattr(model, field.name) for field in fields(record)]
-
-
-_ORDER = _columns(OrderRecord, Order)
-_LINE = _columns(OrderLineRecord, OrderLine)
+_ORDER = model_columns(OrderRecord, Order)
+_LINE = model_columns(OrderLineRecord, OrderLine)
 
 
 class OrderRepository:
@@ -199,12 +195,12 @@ class OrderRepository:
         return {state: count for state, count in rows}
 
     def invoice(self, order_id: int) -> InvoiceRecord | None:
-        row = self.session.execute(select(*_columns(InvoiceRecord, OrderInvoice))
+        row = self.session.execute(select(*model_columns(InvoiceRecord, OrderInvoice))
                                    .where(OrderInvoice.order_id == order_id)).first()
         return InvoiceRecord(*row) if row else None
 
     def transitions(self, order_id: int) -> list[TransitionRecord]:
-        rows = self.session.execute(select(*_columns(TransitionRecord, OrderTransition))
+        rows = self.session.execute(select(*model_columns(TransitionRecord, OrderTransition))
                                     .where(OrderTransition.order_id == order_id)
                                     .order_by(OrderTransition.id))
         return [TransitionRecord(*row) for row in rows]

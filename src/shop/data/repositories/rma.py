@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 from typing import Any
@@ -31,7 +31,7 @@ from shop.data.models import (
     ServiceTicket,
 )
 from shop.data.repositories.batches import affected
-from shop.data.repositories.rows import append_rows, insert_unless_taken
+from shop.data.repositories.rows import append_rows, insert_unless_taken, model_columns
 
 #: States in which a request still counts against its lines' quantities.
 SPENT_STATES = ("requested", "approved", "received", "refunded", "replaced")
@@ -123,13 +123,9 @@ class PolicyRecord:
     return_days: int
 
 
-def _columns(record: type, model: type) -> list[Any]:
-    return [getattr(model, field.name) for field in fields(record)]
-
-
-_RMA = _columns(RmaRecord, RmaRequest)
-_RMA_LINE = _columns(RmaLineRecord, RmaLine)
-_TICKET = _columns(TicketRecord, ServiceTicket)
+_RMA = model_columns(RmaRecord, RmaRequest)
+_RMA_LINE = model_columns(RmaLineRecord, RmaLine)
+_TICKET = model_columns(TicketRecord, ServiceTicket)
 
 
 class RmaRepository:
@@ -191,13 +187,13 @@ class RmaRepository:
     # -- policies ------------------------------------------------------------------------------
 
     def policies(self, category_ids: Iterable[int]) -> dict[int, PolicyRecord]:
-        rows = self.session.execute(select(*_columns(PolicyRecord, ReturnPolicy))
+        rows = self.session.execute(select(*model_columns(PolicyRecord, ReturnPolicy))
                                     .where(ReturnPolicy.category_id.in_(sorted(set(category_ids)))))
         return {row.category_id: PolicyRecord(*row) for row in rows}
 
     def all_policies(self) -> list[tuple[PolicyRecord, str, str]]:
         rows = self.session.execute(
-            select(*_columns(PolicyRecord, ReturnPolicy), Category.name_zh, Category.name_en)
+            select(*model_columns(PolicyRecord, ReturnPolicy), Category.name_zh, Category.name_en)
             .join(Category, Category.id == ReturnPolicy.category_id)
             .order_by(Category.id))
         return [(PolicyRecord(*row[:3]), row[3], row[4]) for row in rows]
@@ -281,14 +277,14 @@ class RmaRepository:
 
     def photos(self, rma_ids: Sequence[int]) -> dict[int, list[PhotoRecord]]:
         found: dict[int, list[PhotoRecord]] = {rma_id: [] for rma_id in rma_ids}
-        rows = self.session.execute(select(*_columns(PhotoRecord, RmaPhoto))
+        rows = self.session.execute(select(*model_columns(PhotoRecord, RmaPhoto))
                                     .where(RmaPhoto.rma_id.in_(rma_ids)).order_by(RmaPhoto.id))
         for row in rows:
             found[row.rma_id].append(PhotoRecord(*row))
         return found
 
     def transitions(self, rma_id: int) -> list[TransitionRecord]:
-        rows = self.session.execute(select(*_columns(TransitionRecord, RmaTransition))
+        rows = self.session.execute(select(*model_columns(TransitionRecord, RmaTransition))
                                     .where(RmaTransition.rma_id == rma_id)
                                     .order_by(RmaTransition.id))
         return [TransitionRecord(*row) for row in rows]

@@ -9,6 +9,7 @@ as a flush would fill them.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import fields
 from typing import Any
 
 from sqlalchemy import Table, insert
@@ -63,3 +64,9 @@ def _stamped(session: Session, model: type[Base],
     stamped = dict.fromkeys((column.key for column in _table(model).columns
                              if STAMP in column.info), now)
     return [{**stamped, **row} for row in rows]
+
+
+def model_columns(record: type, model: type[Base]) -> list[Any]:
+    """The model's columns named like ``record``'s fields, in their order: what a select
+    reads to build that record positionally."""
+    return [getattr(model, field.name) for field in fields(record)]
