@@ -121,6 +121,32 @@ def test_a_page_costs_the_same_queries_however_many_flags(system, orders, querie
     assert queries.count == few <= 2
 
 
+@pytest.mark.parametrize("sort", ["newest", "oldest", "payable_desc", "payable_asc"])
+def test_a_flag_filter_pages_each_flagged_order_once(system, orders, monkeypatch, sort):
+    """Sorted by time, the flag filter walks the flags' own index: an order with two custom
+    flags is still one row, pages meet without a gap, and the date range holds there too."""
+    staff = _cs(system)
+    flagged = orders[:3]
+    for number in flagged:
+        staff.order_desk.flag(number, {"kind": "custom", "text": "待补发"})
+        staff.order_desk.flag(number, {"kind": "custom", "text": "缺货"})
+    staff.order_desk.flag(orders[3], {"kind": "vip"})
+    monkeypatch.setattr(desk, "PAGE_SIZE", 2)
+    first = staff.order_desk.search({"flag": "custom", "sort": sort})
+    second = staff.order_desk.search({"flag": "custom", "sort": sort,
+                                      "after": first.next_after})
+    assert second.next_after is None
+    shown = _numbers(first) + _numbers(second)
+    assert sorted(shown) == sorted(flagged) and len(shown) == 3
+    expected = {"newest": flagged[::-1], "oldest": flagged,
+                "payable_desc": flagged[::-1], "payable_asc": flagged}[sort]
+    assert shown == expected
+    assert _numbers(staff.order_desk.search({"flag": "custom", "sort": sort,
+                                             "since": "2026-03-02", "until": "2026-03-02"})) \
+        == [orders[1]]
+    assert _numbers(staff.order_desk.search({"flag": "vip", "sort": sort})) == [orders[3]]
+
+
 def test_the_export_reads_in_batches_and_holds_every_row(system, orders, monkeypatch,
                                                          queries):
     monkeypatch.setattr(desk, "EXPORT_BATCH", 3)

@@ -255,7 +255,7 @@ class OrderDesk:
         if values["kind"] == CUSTOM and not text:
             raise Invalid({"text": _("Write the custom flag's words")})
         order = self._find(number)
-        flag_id = self._repo.add_flag(order.id, values["kind"], text, self.uow.actor.name)
+        flag_id = self._repo.add_flag(order, values["kind"], text, self.uow.actor.name)
         if flag_id is None:
             return None
         self.uow._audit.record("order.flag.add", "order", order.number,
