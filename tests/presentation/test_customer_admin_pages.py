@@ -237,3 +237,12 @@ def test_the_list_and_the_page_cost_a_bounded_number_of_queries(
     queries.reset()
     app.get(f"{LIST}/{people['b']}", headers=EN)
     assert queries.count == detail
+
+
+def test_the_audit_log_links_a_customer_to_their_page(app, shop, system, people):
+    with shop.transaction(shop.system_actor("tests")) as tx:
+        tx._audit.record("accounts.customer.register", "customer", people["b"], after={})
+    signed_in(app, system, ["administrator"])
+    page = app.get("/admin/audit", {"entity_type": "customer"}, headers=EN)
+    links = [a["href"] for a in page.html.select("a.audit-record-link")]
+    assert f"{LIST}/{people['b']}" in links
