@@ -23,6 +23,12 @@ from tests.shoppers import new_customer
 
 EN = {"Accept-Language": "en"}
 LIST = "/admin/customers"
+#: The session, the staff member and their roles, the reference data's revision tokens; then one
+#: page of customers and what their orders come to (one grouped query for the whole page).
+LIST_BUDGET = 6
+#: The same four; the customer, their orders' sums, latest orders, addresses counted, latest
+#: after-sales requests and (when there are any) those requests' order numbers.
+DETAIL_BUDGET = 10
 
 
 def _order(shop, clock, customer_id: int, payable: str, state: str = "completed") -> str:
@@ -223,6 +229,7 @@ def test_the_list_and_the_page_cost_a_bounded_number_of_queries(
     queries.reset()
     app.get(f"{LIST}/{people['b']}", headers=EN)
     detail = queries.count
+    assert few <= LIST_BUDGET and detail <= DETAIL_BUDGET, queries.statements
     for n in range(6):
         customer = new_customer(shop, name=f"More {n}")
         for _ in range(3):

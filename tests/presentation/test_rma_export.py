@@ -99,3 +99,15 @@ def test_export_reads_in_batches_and_needs_the_order_permission(shop, system, re
     sf.cookie(app, system, "staff", member.id)
     app.get("/admin/rma/export.csv", status=403)
     app.get("/admin/rma/export.xlsx", status=403)
+
+
+def test_the_customer_page_lists_their_requests(app, system, shop):
+    order = sold(shop, stock_up(shop))
+    made = ask(shop, order.who, order.number, "return", "quality", {order.lines[0]: 1})
+    sf.cookie(app, system, "staff", sf.staff(system, ["customer_service"]).id)
+    page = app.get(f"/admin/customers/{order.who.actor.id}", headers=EN)
+    row = page.html.select_one(f"tr.customer-rma[data-number='{made.number}']")
+    assert row.select_one("a")["href"] == f"/admin/rma/{made.number}"
+    assert order.number in row.text
+    assert page.html.select_one(f"tr.customer-order[data-number='{order.number}']")
+    assert page.html.select_one("#customer-addresses").text == "1"
