@@ -42,7 +42,7 @@ def test_entries_read_in_words_with_a_link_to_the_record(app, system, boss):
     assert update.select_one('[data-field="is_active"] .audit-after').text == "No"
     assert update.select_one('[data-field="name"] .audit-before').text == "Staff clerk"
     assert update.select_one(".audit-record-link")["href"] == f"/admin/staff/{clerk.id}"
-    assert register.select_one(".audit-record-link") is None  # no customer page yet
+    assert register.select_one(".audit-record-link")["href"] == "/admin/customers/5"
 
 
 def test_labels_are_translated(app, system, boss):

@@ -19,6 +19,12 @@ from typing import Any, TypeVar
 
 import transaction as transaction_package
 
+from shop.application.accounts.customer_desk import (
+    CustomerDesk,
+    CustomerDetail,
+    CustomerPage,
+    CustomerRow,
+)
 from shop.application.accounts.read_models import AccountBadge, CodeSent, ProfileView, SignedIn
 from shop.application.accounts.service import AccountService
 from shop.application.actors import ANONYMOUS, Actor, Permission, system_actor
@@ -145,6 +151,10 @@ __all__ = [
     "CodeSent",
     "Comparison",
     "Conflict",
+    "CustomerDesk",
+    "CustomerDetail",
+    "CustomerPage",
+    "CustomerRow",
     "Dashboard",
     "DayFigures",
     "DeskDetail",
@@ -468,6 +478,12 @@ class UnitOfWork:
         """The back office's orders: list, export, detail, flags, notes, shipping
         (``shop.application.ordering.desk``)."""
         return OrderDesk(self)
+
+    @cached_property
+    def customer_desk(self) -> CustomerDesk:
+        """The back office's customers: list, export, detail
+        (``shop.application.accounts.customer_desk``)."""
+        return CustomerDesk(self)
 
     @cached_property
     def order_review(self) -> OrderReview:

@@ -73,6 +73,8 @@ ACTIONS: dict[str, TranslationString] = {
     "inventory.adjust": _("Stock adjusted"),
     "order.ship": _("Order shipped"),
     "order.export": _("Orders exported"),
+    "customer.export": _("Customers exported"),
+    "rma.export": _("After-sales requests exported"),
     "order.flag.add": _("Order flagged"),
     "order.flag.remove": _("Order flag removed"),
     "order.note.add": _("Staff note added to an order"),

@@ -20,7 +20,7 @@ Every write by staff and by shoppers is audited.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -71,6 +71,8 @@ if TYPE_CHECKING:
     from shop.application import UnitOfWork
 
 PAGE_SIZE = 30
+#: Requests an export reads per batch.
+EXPORT_BATCH = 500
 #: "S" + the shop's date + 12 random digits: not guessable in sequence, like order numbers.
 NUMBER_PREFIX = "S"
 #: Which staff action takes a request to which state.
@@ -250,23 +252,60 @@ class RmaService:
     # -- the staff's desk ----------------------------------------------------------------------
 
     def queue(self, *, state: str = "", kind: str = "", order: str = "",
-              before: str | None = None) -> RmaPage:
-        """Requests for staff, newest first; ``state`` ``open`` (the default queue) or one
-        state, ``kind``, an order number."""
+              before: str | None = None, sort: str = "newest") -> RmaPage:
+        """Requests for staff, newest first (``sort`` ``oldest``: oldest first); ``state``
+        ``open`` (the default queue) or one state, ``kind``, an order number. ``before`` is the
+        last request of the page before (its id: keyset paging, in either order)."""
         self.uow.actor.require(Permission.ORDER_VIEW)
+        criteria = self._queue_criteria(state, kind, order)
+        if criteria is None:
+            return RmaPage((), None)
+        records = self._repo.page(**criteria, before_id=entity_key(before),
+                                  oldest_first=sort == "oldest", limit=PAGE_SIZE + 1)
+        return self._page(records)
+
+    def begin_export(self, *, state: str = "", kind: str = "", order: str = "",
+                     sort: str = "newest", fmt: str = "csv") -> None:
+        """Record that the requests the filters match leave the shop (an export names
+        shoppers' orders and what they sent back)."""
+        self.uow.actor.require(Permission.ORDER_VIEW)
+        self.uow._audit.record("rma.export", "rma", None, after={
+            "filters": {k: v for k, v in (("state", state), ("kind", kind), ("order", order),
+                                          ("sort", sort)) if v}, "format": fmt})
+
+    def export_rows(self, *, state: str = "", kind: str = "", order: str = "",
+                    sort: str = "newest") -> Iterator[RmaSummary]:
+        """Every request the queue's filters match, in the queue's order, read
+        ``EXPORT_BATCH`` at a time by keyset (four queries a batch): memory holds one batch
+        however many match. Run it in a unit of work of its own: a web response streams it
+        after the request's transaction has ended."""
+        self.uow.actor.require(Permission.ORDER_VIEW)
+        criteria = self._queue_criteria(state, kind, order)
+        if criteria is None:
+            return
+        before_id = None
+        while True:
+            batch = self._repo.page(**criteria, before_id=before_id,
+                                    oldest_first=sort == "oldest", limit=EXPORT_BATCH)
+            yield from self._summaries(batch)
+            if len(batch) < EXPORT_BATCH:
+                return
+            before_id = batch[-1].id
+
+    def _queue_criteria(self, state: str, kind: str, order: str) -> dict[str, Any] | None:
+        """The repository's filters for the staff queue's; None when nothing can match (an
+        order number that is not one)."""
         chosen = (sorted(states.OPEN) if state == "open" else
                   [state] if state in states.LABELS else [])
         order_id = None
         if order:
-            found = self._orders.find(order) if isinstance(order, str) else None
+            found = self._orders.find(order) \
+                if isinstance(order, str) and len(order) <= 24 else None
             if found is None:
-                return RmaPage((), None)
+                return None
             order_id = found.id
-        records = self._repo.page(states=chosen,
-                                  kinds=[kind] if kind in states.KINDS else [],
-                                  order_id=order_id, before_id=entity_key(before),
-                                  limit=PAGE_SIZE + 1)
-        return self._page(records)
+        return {"states": chosen, "kinds": [kind] if kind in states.KINDS else [],
+                "order_id": order_id}
 
     def approve(self, number: str, data: Mapping[str, Any] | None = None) -> None:
         values = validate(StaffMessageSchema(), data or {})

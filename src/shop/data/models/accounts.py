@@ -12,6 +12,13 @@ from shop.data.models.base import Base, stamped
 
 class Customer(Base):
     __tablename__ = "customer"
+    __table_args__ = (
+        # The back office's customer list (0024): by registration, keyset-paged on
+        # (created_at, id), alone or within a date range; and a search by the start of a name
+        # (``text_pattern_ops`` so that PostgreSQL's LIKE 'prefix%' can use it in any locale).
+        Index("ix_customer_created_at_id", "created_at", "id"),
+        Index("ix_customer_name", "name", postgresql_ops={"name": "text_pattern_ops"}),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     #: Login names; each optional, each unique. Email is stored lower-cased, mobile in E.164.

@@ -246,8 +246,9 @@ class RmaRepository:
 
     def page(self, *, customer_id: int | None = None, states: Sequence[str] = (),
              kinds: Sequence[str] = (), order_id: int | None = None,
-             before_id: int | None = None, limit: int = 30) -> list[RmaRecord]:
-        """Newest first, older than ``before_id`` (keyset)."""
+             before_id: int | None = None, limit: int = 30,
+             oldest_first: bool = False) -> list[RmaRecord]:
+        """Newest first, older than ``before_id`` (keyset); or oldest first, newer than it."""
         statement = select(*_RMA)
         if customer_id is not None:
             statement = statement.where(RmaRequest.customer_id == customer_id)
@@ -258,8 +259,10 @@ class RmaRepository:
         if order_id is not None:
             statement = statement.where(RmaRequest.order_id == order_id)
         if before_id is not None:
-            statement = statement.where(RmaRequest.id < before_id)
-        rows = self.session.execute(statement.order_by(RmaRequest.id.desc()).limit(limit))
+            statement = statement.where(RmaRequest.id > before_id if oldest_first
+                                        else RmaRequest.id < before_id)
+        order = RmaRequest.id.asc() if oldest_first else RmaRequest.id.desc()
+        rows = self.session.execute(statement.order_by(order).limit(limit))
         return [RmaRecord(*row) for row in rows]
 
     def order_numbers(self, order_ids: Iterable[int]) -> dict[int, str]:

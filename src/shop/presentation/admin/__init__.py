@@ -56,3 +56,4 @@ def includeme(config: Configurator) -> None:
     config.include(".catalog")
     config.include(".orders")
     config.include(".rma")
+    config.include(".customers")

@@ -34,6 +34,7 @@ RECORD_PAGES: dict[str, tuple[str, str | None, Permission]] = {
     "brand": ("admin_catalog_brands_edit", "id", Permission.CATALOG_WRITE),
     "attribute": ("admin_catalog_attributes_edit", "id", Permission.CATALOG_WRITE),
     "attribute_value": ("admin_catalog_attributes", None, Permission.CATALOG_VIEW),
+    "customer": ("admin_customer", "id", Permission.CUSTOMER_VIEW),
 }
 
 

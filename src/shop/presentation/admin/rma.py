@@ -11,6 +11,7 @@ request moved on meanwhile: a second click never does the step twice).
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import deform
@@ -24,6 +25,7 @@ from shop.application import Conflict, Invalid, Permission
 from shop.application.rma import schemas, states
 from shop.presentation.admin.forms import given_key, message, see_other
 from shop.presentation.admin.schema_form import SchemaForm
+from shop.presentation.admin.table_export import Reading, Table, export_response
 from shop.presentation.i18n import _
 from shop.presentation.templating import template
 
@@ -58,6 +60,9 @@ def includeme(config: Configurator) -> None:
     config.add_route("admin_rma_policies", "/admin/rma/policies")
     config.add_route("admin_rma_tickets", "/admin/rma/tickets")
     config.add_route("admin_rma_ticket_answer", r"/admin/rma/tickets/{id:[0-9]+}/answer")
+    # Writes on GET: an export is itself recorded in the audit log.
+    config.add_route("admin_rma_export", "/admin/rma/export.{fmt:csv|xlsx}",
+                     writes_on_get=True)
     config.add_route("admin_rma_detail", "/admin/rma/{number}")
     # ``action``: one of ``STEPS``; any other is not found.
     config.add_route("admin_rma_step", "/admin/rma/{number}/{action}")
@@ -73,19 +78,55 @@ def includeme(config: Configurator) -> None:
 @view_config(route_name="admin_rma", request_method="GET",
              renderer=template("admin/rma_queue.jinja2"), permission=VIEW)
 def queue(request: Request) -> dict[str, Any]:
-    """Open requests by default (``?state=`` one state or ``all``; ``kind``; ``order``)."""
-    state = request.GET.get("state", "open")
-    kind = request.GET.get("kind", "")
-    order = request.GET.get("order", "").strip()[:24]
+    """Open requests by default (``?state=`` one state or ``all``; ``kind``; ``order``;
+    ``sort`` ``oldest``), keyset-paged by ``before`` (the last request shown)."""
+    filters = _filters(request)
     before = request.GET.get("before")
     given_key(before)
-    page = request.shop.rma.queue(state="" if state == "all" else state, kind=kind,
-                                  order=order, before=before)
-    filters = {"state": state, "kind": kind, "order": order}
+    page = request.shop.rma.queue(**_criteria(filters), before=before)
     return {"page": page, "filters": filters,
             "states": [("open", _("Open")), ("all", _("All")), *states.LABELS.items()],
             "kinds": [("", _("All")), *states.KIND_LABELS.items()],
+            "sorts": list(SORT_LABELS.items()),
             "older": {**filters, "before": page.next_before} if page.next_before else None}
+
+
+SORT_LABELS = {"newest": _("Newest first"), "oldest": _("Oldest first")}
+EXPORT = Table("rma", (_("Request"), _("Order"), _("Kind"), _("Reason"), _("Items"),
+                       _("State"), _("Refunded"), _("Staff message"), _("Asked at")),
+               amounts=frozenset({6}))
+
+
+def _filters(request: Request) -> dict[str, str]:
+    sort = request.GET.get("sort", "newest")
+    return {"state": request.GET.get("state", "open")[:20],
+            "kind": request.GET.get("kind", "")[:20],
+            "order": request.GET.get("order", "").strip()[:24],
+            "sort": sort if sort in SORT_LABELS else "newest"}
+
+
+def _criteria(filters: dict[str, str]) -> dict[str, str]:
+    return {**filters, "state": "" if filters["state"] == "all" else filters["state"]}
+
+
+@view_config(route_name="admin_rma_export", request_method="GET", permission=VIEW)
+def export(request: Request) -> Response:
+    """What the queue's filters match, as CSV or XLSX (``shop.presentation.admin.table_export``),
+    read a batch at a time by ``uow.rma.export_rows``."""
+    fmt = request.matchdict["fmt"]
+    criteria = _criteria(_filters(request))
+    request.shop.rma.begin_export(**criteria, fmt=fmt)
+
+    def read(reading: Reading) -> Iterator[list[object]]:
+        text = reading.text
+        for rma in reading.tx.rma.export_rows(**criteria):
+            yield [rma.number, rma.order_number, text(rma.kind_label), text(rma.reason_label),
+                   "; ".join(f"{line.name}{f' ({line.variant})' if line.variant else ''}"
+                             f" × {line.quantity}" for line in rma.lines),
+                   text(rma.state_label), rma.refund_total, rma.staff_message,
+                   reading.when(rma.created_at)]
+
+    return export_response(request, fmt, EXPORT, read)
 
 
 def _step_form(request: Request, number: str, action: str) -> SchemaForm:

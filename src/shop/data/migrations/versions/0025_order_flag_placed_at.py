@@ -7,7 +7,7 @@ that one order in 500 carries took 250 ms a page the old way, a few milliseconds
 (``benchmarks/admin_orders.py``).
 
 Revision ID: 0025_order_flag_placed_at
-Revises: 0021_order_admin
+Revises: 0024_customer_desk
 Create Date: 2026-12-02 12:10:00.000000
 """
 
@@ -19,7 +19,7 @@ from alembic import op
 import shop.data.models.base
 
 revision: str = '0025_order_flag_placed_at'
-down_revision: str | None = '0021_order_admin'
+down_revision: str | None = '0024_customer_desk'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
