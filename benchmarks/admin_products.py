@@ -247,7 +247,7 @@ def run(kind: str, url: str, products: int, runs: int, show_plans: bool) -> list
                             "ms": (time.perf_counter() - started) * 1000, "rows": "",
                             "matched": "", "statements": "", "access": "",
                             "count": "", "plan": []})
-        except Exception as exc:  # noqa: BLE001 - reported, the figures above still stand
+        except Exception as exc:
             print(f"  bulk: {exc!r}", file=sys.stderr)
         probe.dispose()
     finally:

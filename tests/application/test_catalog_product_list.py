@@ -6,7 +6,7 @@ catalog writers only."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC
 from decimal import Decimal
 
 import pytest

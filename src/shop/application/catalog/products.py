@@ -1,8 +1,9 @@
 """Products as the back office edits them: ``uow.products``.
 
 Staff list products (filtered, searched, sorted and keyset-paged; exported a batch at a time;
-changed in bulk with a preview first: see ``shop.application.catalog.product_list``), create one with its SKUs, edit it (its SKUs' prices, list prices,
-weights, barcodes and values; new SKUs), and publish, unpublish or schedule it: a hidden
+changed in bulk with a preview first: see ``shop.application.catalog.product_list``), create
+one with its SKUs, edit it (its SKUs' prices, list prices, weights, barcodes and values; new
+SKUs), and publish, unpublish or schedule it: a hidden
 product with a ``publish_at`` moment goes live then, by the ``publish-scheduled-products``
 job (``publish_due``). Every write checks ``catalog:product:write`` here, is audited, and
 re-derives the product's listing rows and its share of the ready facet counts.
@@ -29,6 +30,7 @@ from typing import TYPE_CHECKING, Any
 from shop.application.actors import Permission
 from shop.application.catalog.indexing import ListingIndex
 from shop.application.catalog.media import Upload, remove_file
+from shop.application.catalog.product_draft import ProductDraft
 from shop.application.catalog.product_list import (
     BULK_LIMIT,
     COUNT_CAP,
@@ -54,7 +56,6 @@ from shop.application.catalog.product_list import (
     echo,
     state_of,
 )
-from shop.application.catalog.product_draft import ProductDraft
 from shop.application.catalog.schemas import (
     ImageAltSchema,
     PlaceSchema,
@@ -237,17 +238,22 @@ class ProductAdminService:
             raise Invalid({"max_price": _("The highest price is below the lowest")})
         reference = self.uow.catalog.reference()
         category_path = brand_id = None
+        errors: dict[str, Any] = {}
         if values["category"]:
             category = next((c for c in reference.categories.values()
                              if c.slug == values["category"]), None)
             if category is None:
-                raise Invalid({"category": _("No such category")})
-            category_path = category.path
+                errors["category"] = _("No such category")
+            else:
+                category_path = category.path
         if values["brand"]:
             brand = reference.brands_by_slug.get(values["brand"])
             if brand is None:
-                raise Invalid({"brand": _("No such brand")})
-            brand_id = brand.id
+                errors["brand"] = _("No such brand")
+            else:
+                brand_id = brand.id
+        if errors:
+            raise Invalid(errors)
         return values, ProductQuery(
             text=values["q"] or None, category_path=category_path, brand_id=brand_id,
             state=values["state"] or None, min_price=values["min_price"],

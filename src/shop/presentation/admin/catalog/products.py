@@ -19,10 +19,10 @@ from shop.application.catalog.schemas import ProductSchema, SkuSchema
 from shop.application.catalog.variant_generator import VariantGeneratorSchema
 from shop.presentation.admin.catalog import VIEW, WRITE
 from shop.presentation.admin.forms import form_errors, posted, see_other
-from shop.presentation.untrusted import echoed
 from shop.presentation.admin.schema_form import SchemaForm
 from shop.presentation.i18n import _
 from shop.presentation.templating import template
+from shop.presentation.untrusted import echoed
 
 LIST = template("admin/catalog_products.jinja2")
 FORM = template("admin/catalog_form.jinja2")
