@@ -89,6 +89,8 @@ def test_search_by_name_slug_code_and_barcode(system, catalog):
     code = system.products.product(made[3].id).skus[0].code
     assert _slugs(search({"q": code})) == [made[3].slug]
     assert search({"q": "no such thing"}).matched == 0
+    for edge in ("\U0010ffff", "a\ud7ff", "\uffff"):  # no next character, or a surrogate
+        assert search({"q": edge}).matched == 0
 
 
 @pytest.mark.parametrize("sort", ["newest", "name", "price_asc", "price_desc"])

@@ -418,8 +418,12 @@ class ProductAdminRepository:
             return false()
         if self.session.connection().dialect.name == "postgresql":
             return column.like(_escape_like(prefix) + "%", escape="\\")
-        following = prefix[:-1] + chr(ord(prefix[-1]) + 1)
-        return and_(column >= prefix, column < following)
+        last = ord(prefix[-1]) + 1
+        if last > 0x10FFFF:  # no character follows: compare the start itself
+            return func.substr(column, 1, len(prefix)) == prefix
+        if 0xD800 <= last <= 0xDFFF:  # surrogates cannot be encoded: the next one after them
+            last = 0xE000
+        return and_(column >= prefix, column < prefix[:-1] + chr(last))
 
     def bulk_products(self, product_ids: Sequence[int]) -> list[BulkProductRecord]:
         """These products (those that exist), by id."""
