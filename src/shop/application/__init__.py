@@ -41,12 +41,11 @@ from shop.application.catalog.attributes import (
 from shop.application.catalog.brands import BrandRow, BrandService
 from shop.application.catalog.categories import CategoryRow, CategoryService
 from shop.application.catalog.media import MediaStore, Upload
+from shop.application.catalog.product_list import ProductListPage, ProductListRow
 from shop.application.catalog.products import (
     ImageRow,
     ProductAdminService,
     ProductEditor,
-    ProductListPage,
-    ProductListRow,
     SkuRow,
     ValueChoice,
 )

@@ -54,6 +54,7 @@ ACTIONS: dict[str, TranslationString] = {
     "catalog.product.image.reorder": _("Product image put in another place"),
     "catalog.product.sku.add": _("SKU added"),
     "catalog.product.skus.generate": _("SKUs generated"),
+    "catalog.product.bulk": _("Product changed by a bulk action"),
     "catalog.category.create": _("Category created"),
     "catalog.brand.create": _("Brand created"),
     "catalog.attribute.create": _("Attribute created"),

@@ -1,7 +1,9 @@
 """Products as the back office edits them: ``uow.products``.
 
-Staff list products, create one with its SKUs, edit it (its SKUs' prices, list prices,
-weights, barcodes and values; new SKUs), and publish, unpublish or schedule it: a hidden
+Staff list products (filtered, searched, sorted and keyset-paged; exported a batch at a time;
+changed in bulk with a preview first: see ``shop.application.catalog.product_list``), create
+one with its SKUs, edit it (its SKUs' prices, list prices, weights, barcodes and values; new
+SKUs), and publish, unpublish or schedule it: a hidden
 product with a ``publish_at`` moment goes live then, by the ``publish-scheduled-products``
 job (``publish_due``). Every write checks ``catalog:product:write`` here, is audited, and
 re-derives the product's listing rows and its share of the ready facet counts.
@@ -18,7 +20,7 @@ its field, so a race reads like any other taken key.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
@@ -29,6 +31,31 @@ from shop.application.actors import Permission
 from shop.application.catalog.indexing import ListingIndex
 from shop.application.catalog.media import Upload, remove_file
 from shop.application.catalog.product_draft import ProductDraft
+from shop.application.catalog.product_list import (
+    BULK_LIMIT,
+    COUNT_CAP,
+    EXPORT_BATCH,
+    MOVE,
+    NAMED,
+    PAGE_SIZE,
+    PRICE_AMOUNT,
+    PRICE_PERCENT,
+    PUBLISH,
+    UNPUBLISH,
+    BulkActionSchema,
+    BulkOutcome,
+    BulkPlan,
+    BulkProduct,
+    BulkSku,
+    Choice,
+    ProductExportRow,
+    ProductListPage,
+    ProductListRow,
+    ProductQuerySchema,
+    bulk_plan,
+    echo,
+    state_of,
+)
 from shop.application.catalog.schemas import (
     ImageAltSchema,
     PlaceSchema,
@@ -53,6 +80,8 @@ from shop.data.repositories.product_admin import (
     ProductAdminRepository,
     ProductChange,
     ProductEditRecord,
+    ProductKeyRecord,
+    ProductQuery,
     ValueChoiceRecord,
 )
 from shop.data.repositories.products import NewProduct, NewSku, ProductRepository
@@ -60,7 +89,6 @@ from shop.data.repositories.products import NewProduct, NewSku, ProductRepositor
 if TYPE_CHECKING:
     from shop.application import UnitOfWork
 
-PAGE_SIZE = 50
 RACED = _("A slug, SKU code or barcode was taken meanwhile; try again")
 
 
@@ -75,28 +103,6 @@ class ValueChoice:
     value_code: str
     value_name: str
     is_variant_axis: bool
-
-
-@dataclass(frozen=True)
-class ProductListRow:
-    id: int
-    slug: str
-    name: str
-    category: str
-    is_published: bool
-    #: When it goes live by itself (UTC), or None.
-    publish_at: datetime | None
-    price: Decimal
-    cover_image_url: str | None
-    skus: int
-
-
-@dataclass(frozen=True)
-class ProductListPage:
-    rows: tuple[ProductListRow, ...]
-    page: int
-    pages: int
-    total: int
 
 
 @dataclass(frozen=True)
@@ -181,18 +187,106 @@ class ProductAdminService:
 
     # -- reading ------------------------------------------------------------------------------
 
-    def products(self, page: int | str = 1) -> ProductListPage:
-        """Newest first, ``PAGE_SIZE`` a page: two statements."""
+    def products(self, params: Mapping[str, Any] | None = None) -> ProductListPage:
+        """One page of the products the filters match (``ProductQuerySchema``; newest first
+        when none), ``PAGE_SIZE`` a page, keyset-paged by ``after``: at most three statements
+        (the reference copy's token, the page, a count bounded at ``COUNT_CAP``; four after the
+        first page, with the anchor), however many products there are and however deep.
+        A bad filter is ``Invalid`` at its field; an ``after`` naming no product, ``NotFound``."""
         self.uow.actor.require(Permission.CATALOG_VIEW)
-        number = max(1, min(entity_key(page) or 1, 10_000))
-        rows, total = self._repo.page(PAGE_SIZE, (number - 1) * PAGE_SIZE)
+        values, query = self._query(params or {})
+        anchor = self._anchor(values["after"])
+        records = self._repo.search(query, values["sort"], anchor, PAGE_SIZE + 1)
+        shown = records[:PAGE_SIZE]
+        # A first page that holds every match has counted them: no statement for the count
+        # (which, for a rare name, would walk the whole table a second time).
+        matched = (len(records) if anchor is None and len(records) <= PAGE_SIZE
+                   else self._repo.count_upto(query, COUNT_CAP + 1))
         locale = self.uow.locale
+        categories, brands = self.filter_choices()
         return ProductListPage(
             tuple(ProductListRow(r.id, r.slug, pick(locale, r.name_zh, r.name_en),
                                  pick(locale, r.category_name_zh, r.category_name_en),
                                  r.is_published, r.publish_at, r.price, r.cover_image_url,
-                                 r.skus) for r in rows),
-            number, max(1, -(-total // PAGE_SIZE)), total)
+                                 r.skus) for r in shown),
+            echo(values), str(shown[-1].id) if len(records) > PAGE_SIZE else None,
+            min(matched, COUNT_CAP), matched > COUNT_CAP, categories, brands)
+
+    def export_rows(self, params: Mapping[str, Any] | None = None) -> Iterator[ProductExportRow]:
+        """Every SKU of every product the filters match (``after`` ignored), products in the
+        list's order, read ``EXPORT_BATCH`` products at a time by keyset: two statements a
+        batch, and memory holds one batch however many match. Run it in a unit of work of its
+        own when a response streams it after the request's transaction has ended."""
+        self.uow.actor.require(Permission.CATALOG_VIEW)
+        values, query = self._query({k: v for k, v in (params or {}).items() if k != "after"})
+        anchor: ProductKeyRecord | None = None
+        while True:
+            keys, rows = self._repo.export_batch(query, values["sort"], anchor, EXPORT_BATCH)
+            for r in rows:
+                yield ProductExportRow(
+                    r.product_id, r.slug, r.name_zh, r.name_en, r.category_slug,
+                    r.brand_slug or "", state_of(r.is_published, r.publish_at), r.publish_at,
+                    r.code, r.barcode or "", r.price, r.list_price, r.weight_grams)
+            if len(keys) < EXPORT_BATCH:
+                return
+            anchor = keys[-1]
+
+    def _query(self, params: Mapping[str, Any]) -> tuple[dict[str, Any], ProductQuery]:
+        values = validate(ProductQuerySchema(), params)
+        if values["min_price"] is not None and values["max_price"] is not None \
+                and values["min_price"] > values["max_price"]:
+            raise Invalid({"max_price": _("The highest price is below the lowest")})
+        reference = self.uow.catalog.reference()
+        category_path = brand_id = None
+        errors: dict[str, Any] = {}
+        if values["category"]:
+            category = next((c for c in reference.categories.values()
+                             if c.slug == values["category"]), None)
+            if category is None:
+                errors["category"] = _("No such category")
+            else:
+                category_path = category.path
+        if values["brand"]:
+            brand = reference.brands_by_slug.get(values["brand"])
+            if brand is None:
+                errors["brand"] = _("No such brand")
+            else:
+                brand_id = brand.id
+        if errors:
+            raise Invalid(errors)
+        return values, ProductQuery(
+            text=values["q"] or None, category_path=category_path, brand_id=brand_id,
+            state=values["state"] or None, min_price=values["min_price"],
+            max_price=values["max_price"])
+
+    def _anchor(self, after: str) -> ProductKeyRecord | None:
+        if not after:
+            return None
+        key = entity_key(after)
+        anchor = self._repo.sort_keys(key) if key is not None else None
+        if anchor is None:
+            raise NotFound("no such product")
+        return anchor
+
+    def filter_choices(self) -> tuple[tuple[Choice, ...], tuple[Choice, ...]]:
+        """Every category (depth-first, hidden ones too) and brand, for the filters and the
+        move action: from the process's reference copy, no statement of their own."""
+        self.uow.actor.require(Permission.CATALOG_VIEW)
+        reference = self.uow.catalog.reference()
+        locale = self.uow.locale
+        children: dict[int | None, list[Any]] = {}
+        for c in reference.categories.values():
+            children.setdefault(c.parent_id, []).append(c)
+        ordered: list[Choice] = []
+
+        def walk(parent: int | None) -> None:
+            for c in children.get(parent, ()):
+                ordered.append(Choice(c.slug, pick(locale, c.name_zh, c.name_en), c.depth))
+                walk(c.id)
+
+        walk(None)
+        return tuple(ordered), tuple(Choice(b.slug, pick(locale, b.name_zh, b.name_en))
+                                     for b in reference.brands.values())
 
     def value_choices(self) -> tuple[ValueChoice, ...]:
         """Every attribute value, as forms offer them: one statement."""
@@ -265,6 +359,124 @@ class ProductAdminService:
                                    before={"is_published": False},
                                    after={"is_published": True})
         return len(published)
+
+    # -- bulk actions -------------------------------------------------------------------------
+
+    def bulk_preview(self, data: Mapping[str, Any]) -> BulkPlan:
+        """What a bulk action (``BulkActionSchema``) would change, product by product and SKU
+        by SKU; writes nothing. Refusals are ``Invalid`` at their field, as applying's are."""
+        self.uow.actor.require(Permission.CATALOG_WRITE)
+        return self._bulk_plan(data)[0]
+
+    def bulk_apply(self, data: Mapping[str, Any]) -> BulkOutcome:
+        """Apply a bulk action whose preview had ``data["fingerprint"]``: all of it in this
+        transaction, or nothing. When the catalog changed since (the same computation gives
+        another plan now), nothing is written and the outcome carries the new plan to show.
+        One audit entry per product changed; listing rows and ready counts follow."""
+        self.uow.actor.require(Permission.CATALOG_WRITE)
+        current, values, destination = self._bulk_plan(data)
+        if values["fingerprint"] != current.fingerprint:
+            return BulkOutcome(False, current)
+        ids = [c.id for c in current.changes]
+        if not ids:
+            return BulkOutcome(True, current)
+        action = current.action
+        with ListingIndex(self.uow).products_changing(ids):
+            if action in (PUBLISH, UNPUBLISH):
+                self._repo.set_published_many(ids, action == PUBLISH)
+            elif action == MOVE:
+                assert destination is not None
+                self._repo.move_many(ids, destination)
+            else:
+                self._repo.set_sku_prices({s.id: s.new_price for c in current.changes
+                                           for s in c.skus})
+        audit = self.uow._audit.record
+        for c in current.changes:
+            if action in (PUBLISH, UNPUBLISH):
+                audit(f"catalog.product.{action}", "product", c.id,
+                      before={"is_published": c.was_published, "publish_at": c.publish_at},
+                      after={"is_published": c.now_published, "publish_at": None,
+                             "bulk": len(ids)})
+            elif action == MOVE:
+                audit("catalog.product.bulk", "product", c.id,
+                      before={"category": c.old_category},
+                      after={"category": c.new_category, "bulk": len(ids)})
+            else:
+                audit("catalog.product.bulk", "product", c.id,
+                      before={"skus": {s.code: {"price": s.old_price} for s in c.skus}},
+                      after={"skus": {s.code: {"price": s.new_price} for s in c.skus},
+                             "change": (f"{current.target}%" if action == PRICE_PERCENT
+                                        else current.target), "bulk": len(ids)})
+        return BulkOutcome(True, current)
+
+    def _bulk_plan(self, data: Mapping[str, Any]) -> tuple[BulkPlan, dict[str, Any], int | None]:
+        """The one computation behind the preview and the application: the plan, the cleaned
+        values and the destination category's id (``move``)."""
+        values = validate(BulkActionSchema(), data)
+        action = values["action"]
+        destination: tuple[int, str] | None = None
+        if action == MOVE:
+            found = next((c for c in self.uow.catalog.reference().categories.values()
+                          if c.slug == values["category"]), None) if values["category"] else None
+            if found is None:
+                raise Invalid({"category": _("Choose the category to move them to")})
+            destination = (found.id, pick(self.uow.locale, found.name_zh, found.name_en))
+        if action in (PRICE_PERCENT, PRICE_AMOUNT):
+            change = values["change"]
+            if change is None or change == 0:
+                raise Invalid({"change": _("Enter the change, e.g. -10 or 5.00")})
+            if action == PRICE_PERCENT and not Decimal(-100) <= change <= Decimal(1000):
+                raise Invalid({"change": _("A percentage from -100 to 1000")})
+        chosen = self._chosen(values)
+        records = self._repo.bulk_products(chosen)
+        missing = sorted(set(chosen) - {r.id for r in records})
+        if missing:
+            raise Invalid({"products": _("No such product: ${ids}", mapping={
+                "ids": ", ".join(map(str, missing[:NAMED]))})})
+        locale = self.uow.locale
+        products = [BulkProduct(r.id, r.slug, pick(locale, r.name_zh, r.name_en), r.category_id,
+                                pick(locale, r.category_name_zh, r.category_name_en),
+                                r.is_published, r.publish_at) for r in records]
+        skus = ([BulkSku(s.id, s.product_id, s.code, s.price, s.list_price)
+                 for s in self._repo.sku_prices(chosen)]
+                if action in (PRICE_PERCENT, PRICE_AMOUNT) else [])
+        echoed = {"action": action, "products": [str(key) for key in chosen],
+                  "category": values["category"] if action == MOVE else "",
+                  "change": str(values["change"]) if action in (PRICE_PERCENT, PRICE_AMOUNT)
+                  else ""}
+        result, above = bulk_plan(action, chosen, products, skus, category=destination,
+                             change=values["change"], echo=echoed)
+        if above:
+            raise Invalid({"change": _(
+                "The price would rise above the list price of ${count} SKUs: ${codes}; "
+                "lower their list prices first", mapping={
+                    "count": len(above), "codes": ", ".join(above[:NAMED])
+                    + (" …" if len(above) > NAMED else "")})})
+        return result, values, destination[0] if destination else None
+
+    def _chosen(self, values: Mapping[str, Any]) -> list[int]:
+        """The products a bulk action is for: the ticked ones, or the first ``BULK_LIMIT``
+        the list's filters match (refused when more do)."""
+        if values["scope"] == "matching":
+            filters, query = self._query(
+                {k: v for k, v in dict(values.get("filters") or {}).items() if k != "after"})
+            ids = self._repo.ids_matching(query, filters["sort"], BULK_LIMIT + 1)
+            if len(ids) > BULK_LIMIT:
+                raise Invalid({"products": _(
+                    "More than ${max} products match; narrow the filter",
+                    mapping={"max": BULK_LIMIT})})
+        else:
+            ids = []
+            for given in values["products"]:
+                key = entity_key(given)
+                if key is None:
+                    raise Invalid({"products": _("No such product: ${ids}",
+                                                 mapping={"ids": str(given)[:20]})})
+                ids.append(key)
+        chosen = sorted(set(ids))
+        if not chosen:
+            raise Invalid({"products": _("Choose at least one product")})
+        return chosen
 
     # -- images -------------------------------------------------------------------------------
 

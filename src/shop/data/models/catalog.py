@@ -93,7 +93,18 @@ class Product(Base):
     """The SPU. Price columns summarise its SKUs so a list never has to read them."""
 
     __tablename__ = "product"
-    __table_args__ = (Index("ix_product_published_created", "is_published", "created_at"),)
+    __table_args__ = (
+        Index("ix_product_published_created", "is_published", "created_at"),
+        # The back office's product list (migration 0022): each sort it offers, keyset on
+        # (key, id), and the category and brand filters in id (newest) order.
+        Index("ix_product_name_zh_id", "name_zh", "id"),
+        Index("ix_product_price_id", "price", "id"),
+        Index("ix_product_category_id_id", "category_id", "id"),
+        Index("ix_product_brand_id_id", "brand_id", "id"),
+        # Its search by slug prefix (LIKE 'x%'): PostgreSQL needs the pattern operator class
+        # under any collation but C (on SQLite it is a plain copy of the unique index).
+        Index("ix_product_slug_pattern", "slug", postgresql_ops={"slug": "text_pattern_ops"}),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     slug: Mapped[str] = mapped_column(String(120), unique=True)
@@ -137,6 +148,8 @@ class Sku(Base):
     __table_args__ = (
         CheckConstraint("price >= 0", name="price_not_negative"),
         CheckConstraint("floor_price >= 0", name="floor_price_not_negative"),
+        # The back office's product search by SKU code prefix (migration 0022).
+        Index("ix_sku_code_pattern", "code", postgresql_ops={"code": "text_pattern_ops"}),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

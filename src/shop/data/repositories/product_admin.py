@@ -1,6 +1,11 @@
 """Products as the back office edits them: the list, one product with its SKUs, values and
-images, and the writes the editor, the image gallery, the variant generator and the publishing
-job make.
+images, and the writes the editor, the image gallery, the variant generator, the bulk actions
+and the publishing job make.
+
+The list is filtered (``ProductQuery``) and keyset-paged: ``ORDER BY key, id LIMIT n`` with
+``(key, id)`` past the anchor's for the next page, where key is the id itself (newest), the
+Chinese name or the price; migration 0022's indexes yield rows in those orders, so a page
+costs the same on the first page as on the 2,000th.
 
 Every write of several rows goes through a savepoint, so a unique key taken meanwhile leaves
 nothing behind and the transaction usable (``None`` or ``False`` says so to the caller).
@@ -18,14 +23,18 @@ from typing import cast as typed
 from sqlalchemy import (
     Integer,
     Table,
+    and_,
     bindparam,
     cast,
     delete,
+    false,
     func,
     insert,
+    literal,
     null,
     or_,
     select,
+    tuple_,
     update,
 )
 from sqlalchemy.exc import IntegrityError
@@ -60,6 +69,87 @@ class ProductListRecord:
     price: Decimal
     cover_image_url: str | None
     skus: int
+
+
+@dataclass(frozen=True)
+class ProductQuery:
+    """What the list is narrowed to; None: not narrowed by that."""
+
+    #: Contained in either name (any case), the start of the slug or of a SKU's code, or a
+    #: SKU's whole barcode.
+    text: str | None = None
+    #: A category's path ("/1/5/"): its products and those of every category under it.
+    category_path: str | None = None
+    brand_id: int | None = None
+    #: "published", "hidden" (not shown, nothing scheduled) or "scheduled".
+    state: str | None = None
+    min_price: Decimal | None = None
+    max_price: Decimal | None = None
+
+
+#: Sort name -> (key column, descending); ties are broken by id the same way.
+SORTS: dict[str, tuple[Any, bool]] = {
+    "newest": (Product.id, True),
+    "name": (Product.name_zh, False),
+    "price_asc": (Product.price, False),
+    "price_desc": (Product.price, True),
+}
+#: A search by SKU code prefix looks at this many SKUs at most.
+CODE_MATCHES = 1000
+
+
+@dataclass(frozen=True, slots=True)
+class ProductKeyRecord:
+    """Where a product sits in each sort order: a keyset page's anchor."""
+
+    id: int
+    name_zh: str
+    price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
+class BulkProductRecord:
+    """A product as a bulk action's preview shows it."""
+
+    id: int
+    slug: str
+    name_zh: str
+    name_en: str
+    category_id: int
+    category_slug: str
+    category_name_zh: str
+    category_name_en: str
+    is_published: bool
+    publish_at: datetime | None
+
+
+@dataclass(frozen=True, slots=True)
+class SkuPriceRecord:
+    id: int
+    product_id: int
+    code: str
+    price: Decimal
+    list_price: Decimal | None
+
+
+@dataclass(frozen=True, slots=True)
+class ExportRecord:
+    """A SKU with its product, as an export writes it."""
+
+    product_id: int
+    slug: str
+    name_zh: str
+    name_en: str
+    category_slug: str
+    brand_slug: str | None
+    is_published: bool
+    publish_at: datetime | None
+    sku_id: int
+    code: str
+    barcode: str | None
+    price: Decimal
+    list_price: Decimal | None
+    weight_grams: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,7 +228,29 @@ _LIST = (
         "cover_image_url": Product.cover_image_url, "skus": _SKU_COUNT,
     }))
     .join(Category, Category.id == Product.category_id)
-    .order_by(Product.id.desc())
+)
+_EXPORT = (
+    select(*record_columns(ExportRecord, {
+        "product_id": Product.id, "slug": Product.slug, "name_zh": Product.name_zh,
+        "name_en": Product.name_en, "category_slug": Category.slug, "brand_slug": Brand.slug,
+        "is_published": Product.is_published, "publish_at": Product.publish_at,
+        "sku_id": Sku.id, "code": Sku.code, "barcode": Sku.barcode, "price": Sku.price,
+        "list_price": Sku.list_price, "weight_grams": Sku.weight_grams,
+    }))
+    .join(Product, Product.id == Sku.product_id)
+    .join(Category, Category.id == Product.category_id)
+    .outerjoin(Brand, Brand.id == Product.brand_id)
+    .order_by(Sku.position, Sku.id)
+)
+_BULK = (
+    select(*record_columns(BulkProductRecord, {
+        "id": Product.id, "slug": Product.slug, "name_zh": Product.name_zh,
+        "name_en": Product.name_en, "category_id": Product.category_id,
+        "category_slug": Category.slug, "category_name_zh": Category.name_zh,
+        "category_name_en": Category.name_en, "is_published": Product.is_published,
+        "publish_at": Product.publish_at,
+    }))
+    .join(Category, Category.id == Product.category_id)
 )
 _EDIT = (
     select(*record_columns(ProductEditRecord, {
@@ -195,11 +307,139 @@ class ProductAdminRepository:
 
     # -- reading ------------------------------------------------------------------------------
 
-    def page(self, limit: int, offset: int) -> tuple[list[ProductListRecord], int]:
-        """Newest first; the page's rows and how many products there are."""
-        rows = fetch(self.session, _LIST.limit(limit).offset(offset), {}, ProductListRecord)
-        total = self.session.scalar(select(func.count()).select_from(Product)) or 0
-        return rows, total
+    def search(self, query: ProductQuery, sort: str, anchor: ProductKeyRecord | None,
+               limit: int) -> list[ProductListRecord]:
+        """Up to ``limit`` products matching ``query`` in ``sort`` order, after ``anchor``."""
+        statement = self._keyset(_LIST.where(*self._conditions(query)), sort, anchor)
+        return fetch(self.session, statement.limit(limit), {}, ProductListRecord)
+
+    def count_upto(self, query: ProductQuery, cap: int) -> int:
+        """How many products match ``query``, counting no further than ``cap``: a bounded
+        statement however large the catalog (the list shows "1000+")."""
+        matching = (select(Product.id).where(*self._conditions(query)).limit(cap)
+                    .subquery())
+        return self.session.scalar(select(func.count()).select_from(matching)) or 0
+
+    def ids_matching(self, query: ProductQuery, sort: str, limit: int) -> list[int]:
+        """The ids of the first ``limit`` matching products in ``sort`` order."""
+        statement = self._keyset(select(Product.id).where(*self._conditions(query)), sort,
+                                 None)
+        return list(self.session.scalars(statement.limit(limit)))
+
+    def sort_keys(self, product_id: int) -> ProductKeyRecord | None:
+        row = self.session.execute(select(Product.id, Product.name_zh, Product.price)
+                                   .where(Product.id == product_id)).first()
+        return ProductKeyRecord(*row) if row is not None else None
+
+    def export_batch(self, query: ProductQuery, sort: str, anchor: ProductKeyRecord | None,
+                     limit: int) -> tuple[list[ProductKeyRecord], list[ExportRecord]]:
+        """Up to ``limit`` matching products after ``anchor`` (their sort keys, the next
+        batch's anchor) and all their SKUs with them, in the list's order: two statements."""
+        keys = [ProductKeyRecord(*row) for row in self.session.execute(self._keyset(
+            select(Product.id, Product.name_zh, Product.price)
+            .where(*self._conditions(query)), sort, anchor).limit(limit))]
+        if not keys:
+            return keys, []
+        place = {key.id: n for n, key in enumerate(keys)}
+        rows = fetch(self.session, _EXPORT.where(Product.id.in_(list(place))), {},
+                     ExportRecord)
+        rows.sort(key=lambda r: place[r.product_id])  # SKUs already in their own order
+        return keys, rows
+
+    @staticmethod
+    def _keyset(statement: Any, sort: str, anchor: ProductKeyRecord | None) -> Any:
+        column, descending = SORTS[sort]
+        if anchor is not None:
+            if column is Product.id:
+                statement = statement.where(Product.id < anchor.id if descending
+                                            else Product.id > anchor.id)
+            else:
+                key = anchor.name_zh if column is Product.name_zh else anchor.price
+                row = tuple_(column, Product.id)
+                statement = statement.where(row < tuple_(literal(key), literal(anchor.id))
+                                            if descending else
+                                            row > tuple_(literal(key), literal(anchor.id)))
+        if column is Product.id:
+            return statement.order_by(Product.id.desc() if descending else Product.id.asc())
+        return statement.order_by(*((column.desc(), Product.id.desc()) if descending
+                                    else (column.asc(), Product.id.asc())))
+
+    def _conditions(self, query: ProductQuery) -> list[Any]:
+        conditions: list[Any] = []
+        if query.text is not None:
+            conditions.append(self._text(query.text))
+        if query.category_path is not None:
+            conditions.append(Product.category_id.in_(
+                select(Category.id).where(self._prefix(Category.path, query.category_path))))
+        if query.brand_id is not None:
+            conditions.append(Product.brand_id == query.brand_id)
+        if query.state == "published":
+            conditions.append(Product.is_published.is_(True))
+        elif query.state == "hidden":
+            conditions.extend((Product.is_published.is_(False), Product.publish_at.is_(None)))
+        elif query.state == "scheduled":
+            conditions.extend((Product.is_published.is_(False),
+                               Product.publish_at.is_not(None)))
+        if query.min_price is not None:
+            conditions.append(Product.price >= query.min_price)
+        if query.max_price is not None:
+            conditions.append(Product.price <= query.max_price)
+        return conditions
+
+    def _text(self, text: str) -> Any:
+        """Either name contains ``text`` (any case), or the slug starts with it, or a SKU's
+        code starts with it, or a SKU's barcode is it. The last three are index lookups (the
+        SKUs' in one uncorrelated subquery); the names are a scan of the rows the page walks,
+        since no btree serves a substring. A query of 8 to 14 digits is a barcode or the start
+        of a code, never looked for in the names: the lookup stays an index's."""
+        codes = {text, text.upper()}
+        by_sku = (select(Sku.product_id)
+                  .where(or_(*(self._prefix(Sku.code, c) for c in sorted(codes)),
+                             Sku.barcode == text))
+                  .limit(CODE_MATCHES))
+        if text.isascii() and text.isdigit() and 8 <= len(text) <= 14:
+            return Product.id.in_(by_sku)
+        pattern = "%" + _escape_like(text) + "%"
+        if self.session.connection().dialect.name == "sqlite":
+            # SQLite's LIKE ignores ASCII case already; lower() on both sides doubles the
+            # scan's cost.
+            names = or_(Product.name_zh.like(pattern, escape="\\"),
+                        Product.name_en.like(pattern, escape="\\"))
+        else:
+            names = or_(Product.name_zh.ilike(pattern, escape="\\"),
+                        Product.name_en.ilike(pattern, escape="\\"))
+        return or_(names, self._prefix(Product.slug, text.lower()), Product.id.in_(by_sku))
+
+    def _prefix(self, column: Any, prefix: str) -> Any:
+        """``column`` starts with ``prefix`` (case as given), in a form the index serves: a
+        range on SQLite (its LIKE ignores case, so it cannot use a binary index), LIKE on
+        PostgreSQL (the ``text_pattern_ops`` indexes of migration 0022)."""
+        if not prefix:
+            return false()
+        if self.session.connection().dialect.name == "postgresql":
+            return column.like(_escape_like(prefix) + "%", escape="\\")
+        last = ord(prefix[-1]) + 1
+        if last > 0x10FFFF:  # no character follows: compare the start itself
+            return func.substr(column, 1, len(prefix)) == prefix
+        if 0xD800 <= last <= 0xDFFF:  # surrogates cannot be encoded: the next one after them
+            last = 0xE000
+        return and_(column >= prefix, column < prefix[:-1] + chr(last))
+
+    def bulk_products(self, product_ids: Sequence[int]) -> list[BulkProductRecord]:
+        """These products (those that exist), by id."""
+        if not product_ids:
+            return []
+        return fetch(self.session, _BULK.where(Product.id.in_(list(product_ids)))
+                     .order_by(Product.id), {}, BulkProductRecord)
+
+    def sku_prices(self, product_ids: Sequence[int]) -> list[SkuPriceRecord]:
+        """Every SKU of these products, each product's in its own order."""
+        if not product_ids:
+            return []
+        return fetch(self.session, select(Sku.id, Sku.product_id, Sku.code, Sku.price,
+                                          Sku.list_price)
+                     .where(Sku.product_id.in_(list(product_ids)))
+                     .order_by(Sku.product_id, Sku.position, Sku.id), {}, SkuPriceRecord)
 
     def get(self, product_id: int) -> ProductEditRecord | None:
         found = fetch(self.session, _EDIT, {"product_id": product_id}, ProductEditRecord)
@@ -325,6 +565,29 @@ class ProductAdminRepository:
                              .values(is_published=published, publish_at=publish_at)
                              .execution_options(synchronize_session=False))
 
+    def set_published_many(self, product_ids: Sequence[int], published: bool) -> None:
+        """Show or hide these products, any schedule they had done with: one statement."""
+        if product_ids:
+            self.session.execute(update(Product).where(Product.id.in_(list(product_ids)))
+                                 .values(is_published=published, publish_at=None)
+                                 .execution_options(synchronize_session=False))
+
+    def move_many(self, product_ids: Sequence[int], category_id: int) -> None:
+        if product_ids:
+            self.session.execute(update(Product).where(Product.id.in_(list(product_ids)))
+                                 .values(category_id=category_id)
+                                 .execution_options(synchronize_session=False))
+
+    def set_sku_prices(self, prices: Mapping[int, Decimal]) -> None:
+        """SKU id → its new price, in one executemany."""
+        if not prices:
+            return
+        table = typed(Table, Sku.__table__)
+        self.session.connection().execute(
+            table.update().where(table.c.id == bindparam("key"))
+            .values(price=bindparam("new_price")),
+            [{"key": key, "new_price": price} for key, price in prices.items()])
+
     def publish_if_due(self, product_id: int, now: datetime) -> bool:
         """Publish a product whose moment came, unless someone published, unpublished or
         rescheduled it meanwhile: a conditional update, so two runs publish it once."""
@@ -364,3 +627,7 @@ class ProductAdminRepository:
         self.session.execute(update(Product).where(Product.id == product_id)
                              .values(cover_image_url=url)
                              .execution_options(synchronize_session=False))
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")

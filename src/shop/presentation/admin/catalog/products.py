@@ -1,4 +1,5 @@
-"""Products (商品): the list, a new product with its first SKU, the editor (the product, its
+"""Products (商品): the list (filters, search, sorts, keyset pages, bulk actions with a preview),
+a new product with its first SKU, the editor (the product, its
 SKUs, publishing and scheduling, one more SKU), and the variant generator (批量生成 SKU)."""
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pyramid.request import Request
 from pyramid.view import view_config
 
 from shop.application import Invalid, ProductEditor, Upload, ValueChoice
+from shop.application.catalog.product_list import ACTIONS, BULK_LIMIT, SORTS, STATES, BulkPlan
 from shop.application.catalog.schemas import ProductSchema, SkuSchema
 from shop.application.catalog.variant_generator import VariantGeneratorSchema
 from shop.presentation.admin.catalog import VIEW, WRITE
@@ -20,11 +22,14 @@ from shop.presentation.admin.forms import form_errors, posted, see_other
 from shop.presentation.admin.schema_form import SchemaForm
 from shop.presentation.i18n import _
 from shop.presentation.templating import template
+from shop.presentation.untrusted import echoed
 
 LIST = template("admin/catalog_products.jinja2")
 FORM = template("admin/catalog_form.jinja2")
 EDITOR = template("admin/catalog_product.jinja2")
 VARIANTS = template("admin/catalog_variants.jinja2")
+BULK = template("admin/catalog_products_bulk.jinja2")
+FILTERS = ("q", "category", "brand", "state", "min_price", "max_price", "sort")
 _SKU_TITLES = {"code": _("SKU code"), "price": _("Price"), "list_price": _("List price"),
                "stock_on_hand": _("Opening stock"), "weight_grams": _("Weight (grams)"),
                "barcode": _("Barcode"), "values": _("Variant values")}
@@ -65,6 +70,8 @@ def includeme(config: Configurator) -> None:
     one = rf"{base}/{{id:[0-9]+}}"
     config.add_route("admin_catalog_products", base)
     config.add_route("admin_catalog_products_new", f"{base}/new")
+    config.add_route("admin_catalog_products_bulk", f"{base}/bulk")
+    config.add_route("admin_catalog_products_bulk_apply", f"{base}/bulk/apply")
     config.add_route("admin_catalog_products_edit", one)
     config.add_route("admin_catalog_products_sku", f"{one}/skus")
     config.add_route("admin_catalog_products_variants", f"{one}/variants")
@@ -82,8 +89,68 @@ def includeme(config: Configurator) -> None:
 @view_config(route_name="admin_catalog_products", request_method="GET", renderer=LIST,
              permission=VIEW)
 def product_list(request: Request) -> dict[str, Any]:
-    return {"page": request.shop.products.products(request.GET.get("page", "1")),
-            "may_write": request.actor.can(WRITE)}
+    params = {key: request.GET[key] for key in (*FILTERS, "after") if request.GET.get(key)}
+    translate = request.localizer.translate
+    page = {"may_write": request.actor.can(WRITE), "errors": {},
+            "states": [(k, translate(v)) for k, v in STATES.items()],
+            "sorts": [(k, translate(v)) for k, v in SORTS.items()],
+            "actions": [(k, translate(v)) for k, v in ACTIONS.items()],
+            "bulk_limit": BULK_LIMIT, "changed": request.GET.get("changed", "")[:6]}
+    try:
+        listing = request.shop.products.products(params)
+    except Invalid as exc:
+        request.response.status_int = 400
+        errors = form_errors(request, exc)
+        if "after" in errors:  # the next link's, which the form has no field for
+            errors["_"] = errors.pop("after")
+        categories, brands = request.shop.products.filter_choices()
+        return {**page, "page": None, "filters": echoed(params), "errors": errors,
+                "categories": categories, "brands": brands}
+    return {**page, "page": listing, "filters": listing.filters,
+            "categories": listing.categories, "brands": listing.brands}
+
+
+# -- bulk actions ----------------------------------------------------------------------------
+
+
+def _bulk_data(request: Request) -> dict[str, Any]:
+    data = posted(request, ("action", "scope", "category", "change", "fingerprint"),
+                  lists=("products",))
+    data["filters"] = {key: request.POST[f"filter_{key}"] for key in FILTERS
+                       if request.POST.get(f"filter_{key}")}
+    return data
+
+
+def _bulk_page(request: Request, plan: BulkPlan | None, *, status: int = 200,
+               errors: dict[str, str] | None = None, stale: bool = False) -> dict[str, Any]:
+    request.response.status_int = status
+    return {"plan": plan, "errors": errors or {}, "stale": stale,
+            "back": (request.route_path("admin_catalog_products"), _("Back to the products"))}
+
+
+@view_config(route_name="admin_catalog_products_bulk", request_method="POST", renderer=BULK,
+             permission=WRITE)
+def bulk_preview(request: Request) -> dict[str, Any]:
+    """What the chosen action would change, with the form that applies it."""
+    try:
+        plan = request.shop.products.bulk_preview(_bulk_data(request))
+    except Invalid as exc:
+        return _bulk_page(request, None, status=400, errors=form_errors(request, exc))
+    return _bulk_page(request, plan)
+
+
+@view_config(route_name="admin_catalog_products_bulk_apply", request_method="POST",
+             renderer=BULK, permission=WRITE)
+def bulk_apply(request: Request) -> dict[str, Any] | HTTPSeeOther:
+    """Apply what the preview showed; when the catalog changed since, the new preview (409)."""
+    try:
+        outcome = request.shop.products.bulk_apply(_bulk_data(request))
+    except Invalid as exc:
+        return _bulk_page(request, None, status=400, errors=form_errors(request, exc))
+    if not outcome.applied:
+        return _bulk_page(request, outcome.plan, status=409, stale=True)
+    return see_other(request, "admin_catalog_products",
+                     _query={"changed": str(len(outcome.plan.changes))})
 
 
 # -- the product form -----------------------------------------------------------------------
