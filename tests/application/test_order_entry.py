@@ -129,6 +129,7 @@ def test_phone_order_for_a_new_customer_with_a_typed_address(system, skus, now):
     ({"customer": "nobody@example.com", "new_customer": "true", "customer_name": "X"},
      "customer"),
     ({"items": "NOPE 1"}, "items"), ({"items": "x 0"}, "items"), ({"items": ""}, "items"),
+    ({"items": "x ²"}, "items"),
     ({"street": ""}, "street"), ({"district": "110101x"}, "district"),
     ({"payment_method": "cash"}, "payment_method"), ({"shipping_method": ""}, "shipping_method"),
 ])

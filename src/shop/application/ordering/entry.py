@@ -440,7 +440,7 @@ class OrderEntryService:
             errors["platform"] = _("Enter the platform's name (at most 40 characters)")
         if raw["sku_code"] not in skus:
             errors["sku_code"] = _("No SKU with this code is sold")
-        quantity = int(raw["quantity"]) if raw["quantity"].isdigit() else 0
+        quantity = int(raw["quantity"]) if _whole(raw["quantity"]) else 0
         if not 1 <= quantity <= _MAX_QUANTITY:
             errors["quantity"] = _("Enter a whole number from 1 to ${max}",
                                    mapping={"max": _MAX_QUANTITY})
@@ -502,7 +502,7 @@ class OrderEntryService:
         for number, line in enumerate(lines, 1):
             parts = re.split(r"[\s,，×xX*]+", line)
             code, amount = parts[0], parts[1] if len(parts) > 1 else "1"
-            if len(parts) > 2 or not amount.isdigit() \
+            if len(parts) > 2 or not _whole(amount) \
                     or not 1 <= int(amount) <= _MAX_QUANTITY:
                 raise Invalid({"items": _("Line ${line}: write a SKU code and a quantity from "
                                           "1 to ${max}", mapping={"line": number,
@@ -538,6 +538,11 @@ class OrderEntryService:
         return EnteredOrder(found.number, found.state, found.payable, customer_id, created)
 
 
+def _whole(text: str) -> bool:
+    """ASCII digits only ("²" is a digit to ``str.isdigit`` but not to ``int``), few of them."""
+    return text.isascii() and text.isdigit() and len(text) <= 6
+
+
 def _weight(records: Sequence[CheckoutLineRecord]) -> int:
     return sum(r.weight_grams * r.quantity for r in records)
 
@@ -545,7 +550,7 @@ def _weight(records: Sequence[CheckoutLineRecord]) -> int:
 def _region(text: str, parent: str | None, level: str) -> str | None:
     """A region's code from its code or its name (under ``parent``)."""
     table = region_table()
-    if text.isdigit():
+    if _whole(text):
         return text
     if not text:
         return None
