@@ -70,16 +70,17 @@ def world(system):
     shopper = sf.customer(system)
     rma = _bare_rma(system, shopper)
     return {"members": members, "shopper": shopper,
-            "fixtures": {"id": victim.id, "code": "walk_custom"},
+            "fixtures": {"id": victim.id, "code": "walk_custom", "fmt": "csv"},
             # Routes whose placeholders name something else, by the start of their names.
             "fixtures_of": {"admin_coupons": {"id": coupon.id},
+                            "admin_customer": {"id": shopper, "fmt": "csv"},
                             "admin_catalog_categories": {"id": category.id},
                             "admin_catalog_brands": {"id": brand.id},
                             "admin_catalog_attributes": {"id": color.id, "code": "red"},
                             # No image: only POSTs name one, and no GET must answer 200.
                             "admin_catalog_products": {"id": product.id, "image": 1},
                             "admin_rma": {"number": rma, "action": "approve",
-                                          "id": victim.id},
+                                          "id": victim.id, "fmt": "csv"},
                             # The order the after-sales request is on; no flag has id 1.
                             "admin_order": {"number": BARE_ORDER, "id": 1}}}
 

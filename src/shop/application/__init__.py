@@ -75,6 +75,7 @@ from shop.application.messaging.service import OutboxService
 from shop.application.oauth.service import OAuthService
 from shop.application.ordering.checkout import CheckoutService
 from shop.application.ordering.desk import DeskDetail, DeskPage, DeskRow, OrderDesk
+from shop.application.ordering.entry import OrderEntryService
 from shop.application.ordering.pricing import Breakdown
 from shop.application.ordering.read_models import (
     CheckoutView,
@@ -483,6 +484,12 @@ class UnitOfWork:
         """The back office's customers: list, export, detail
         (``shop.application.accounts.customer_desk``)."""
         return CustomerDesk(self)
+
+    @cached_property
+    def order_entry(self) -> OrderEntryService:
+        """Orders staff enter: phone orders, group-buy imports, zero-amount orders and their
+        approval (``shop.application.ordering.entry``)."""
+        return OrderEntryService(self)
 
     @cached_property
     def order_review(self) -> OrderReview:

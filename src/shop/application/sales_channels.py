@@ -9,8 +9,14 @@ from shop.application.errors import Invalid
 from shop.application.i18n import _
 
 CHANNELS = {"web": _("Web"), "mobile": _("Mobile web"), "app": _("App"),
-            "mini_program": _("Mini program")}
+            "mini_program": _("Mini program"), "phone": _("Phone order")}
 WEB = "web"
+#: Staff took the order on the phone (电话订购, ``shop.application.ordering.entry``).
+PHONE = "phone"
+#: Where an order can come from: the channels, and an external group-buy platform's import
+#: (which no campaign is limited to: its price is the platform's).
+GROUP_BUY = "group_buy"
+ORDER_CHANNELS = {**CHANNELS, GROUP_BUY: _("Group buy (external platform)")}
 
 
 def checked(channel: str) -> str:

@@ -155,8 +155,8 @@ class CheckoutService:
             raise Invalid({"items": _("Choose at least one item in your cart")})
         cart_id = cart.id
         return self._place(customer_id, values, records, data.get("invoice"),
-                           then=lambda: self._carts.delete_skus(cart_id,
-                                                                [r.sku_id for r in records]),
+                           then=lambda _order_id: self._carts.delete_skus(
+                               cart_id, [r.sku_id for r in records]),
                            flash_sales=self.uow._pricer.cart_sells_flash)
 
     def buy_now(self, data: Mapping[str, Any], *, flash_sale: int | None = None,
@@ -186,11 +186,14 @@ class CheckoutService:
 
     def _place(self, customer_id: int, values: Mapping[str, Any],
                records: Sequence[CheckoutLineRecord], invoice_data: Any, *,
-               then: Callable[[], None] | None = None, flash_sales: bool = True,
-               flash_sale: int | None = None,
-               priced_at: datetime | None = None) -> PlacedOrder:
-        """The order for ``records`` as ``values`` chose, with ``then`` done in the same
-        savepoint; see ``place``."""
+               then: Callable[[int], None] | None = None, flash_sales: bool = True,
+               flash_sale: int | None = None, priced_at: datetime | None = None,
+               address: AddressView | None = None,
+               marks: Mapping[str, Any] | None = None) -> PlacedOrder:
+        """The order for ``records`` as ``values`` chose, with ``then(order_id)`` done in the
+        same savepoint; see ``place``. The order entry (``shop.application.ordering.entry``)
+        passes the shopper's ``address`` itself (staff typed it in, or chose one of the
+        shopper's) and ``marks``: more ``Order`` columns (who entered it)."""
         shown = self.uow.catalog.reference().shown_ids
         # Unpublished, or in a category staff hid (with everything under it).
         withdrawn = next((r for r in records
@@ -199,7 +202,8 @@ class CheckoutService:
             raise Conflict(_("${name} is no longer sold: remove it from your cart", mapping={
                 "name": pick(self.uow.locale, withdrawn.product_name_zh,
                              withdrawn.product_name_en)}))
-        address = self._address(values["address"])
+        if address is None:
+            address = self._address(values["address"])
         totals = [_line_total(r) for r in records]
         shipping = self.uow.shipping.price(values["shipping_method"], address.province_code,
                                            address.city_code, _weight(records),
@@ -229,13 +233,32 @@ class CheckoutService:
             gifts = self._gifts(priced, records)
             order_id, placed = self._write(customer_id, values, records, gifts,
                                            address, shipping.code, shipping.name, amounts,
-                                           invoice, priced.pricing.line_discounts)
+                                           invoice, priced.pricing.line_discounts, marks)
             offers.take(priced, order_id, gifts)
             if then is not None:
-                then()
+                then(order_id)
             self.uow._events.record(OrderPlaced.name, OrderPlaced(
                 order_id=order_id, customer_id=customer_id).to_payload())
         return placed
+
+    def _place_priced(self, customer_id: int, values: Mapping[str, Any],
+                      records: Sequence[CheckoutLineRecord], address: AddressView,
+                      shipping: tuple[str, str], amounts: Breakdown,
+                      discounts: Mapping[str, Decimal], marks: Mapping[str, Any],
+                      then: Callable[[int], None]) -> tuple[int, PlacedOrder]:
+        """An order whose amounts the caller fixed rather than the shop's campaigns (what an
+        external platform collected; a zero-amount gift): the same rows, reservation and
+        ``order.placed`` as ``_place``, in a savepoint with ``then(order_id)``. ``shipping``
+        is the method's (code, name); ``discounts`` each line's share of
+        ``amounts.discount_total`` by SKU code. The order entry's step."""
+        with self._orders.savepoint():
+            order_id, placed = self._write(customer_id, values, records, (), address,
+                                           shipping[0], shipping[1], amounts,
+                                           InvoiceDetails.NONE, discounts, marks)
+            then(order_id)
+            self.uow._events.record(OrderPlaced.name, OrderPlaced(
+                order_id=order_id, customer_id=customer_id).to_payload())
+        return order_id, placed
 
     # -- steps ---------------------------------------------------------------------------------
 
@@ -243,12 +266,16 @@ class CheckoutService:
                bought: Sequence[CheckoutLineRecord], gifts: Sequence[CheckoutLineRecord],
                address: AddressView, shipping_code: str,
                shipping_name: str, amounts: Breakdown, invoice: InvoiceDetails,
-               discounts: Mapping[str, Decimal]) -> tuple[int, PlacedOrder]:
+               discounts: Mapping[str, Decimal],
+               marks: Mapping[str, Any] | None = None) -> tuple[int, PlacedOrder]:
         """The order's rows (the lines bought, then the gifts at ¥0); its id, and what the
-        shopper is told."""
+        shopper is told. ``marks``: more ``Order`` columns (the order entry's)."""
         records = [*bought, *gifts]
         now = self.uow.clock.now()
-        online = values["payment_method"] == payment_methods.ONLINE
+        method = values["payment_method"]
+        # Online and external payments come before shipping; cash on delivery and a
+        # zero-amount order (nothing to pay) are ready to ship at once.
+        online = method in payment_methods.PAID_BEFORE_SHIPPING
         pay_by = now + timedelta(minutes=self._pay_within()) if online else None
         state = states.AWAITING_PAYMENT if online else states.AWAITING_SHIPMENT
         header = {
@@ -264,8 +291,9 @@ class CheckoutService:
             "postcode": address.postcode, "remarks": values["remarks"],
             # Cash on delivery is ready to ship at once: when the shop reviews orders, it
             # waits for its review (``shop.application.ordering.review``).
-            "review": (PENDING if not online and self.uow.order_review.enabled()
-                       else None)}
+            "review": (PENDING if method == payment_methods.CASH_ON_DELIVERY
+                       and self.uow.order_review.enabled() else None),
+            "channel": self.uow.channel, **(marks or {})}
         zone = self.uow.settings.current().zone
         number = draw_order_number(now, zone)
         order_id = self._orders.insert({**header, "number": number})

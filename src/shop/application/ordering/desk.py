@@ -36,10 +36,14 @@ from shop.application.ordering.desk_schemas import (
     NoteSchema,
     OrderQuerySchema,
 )
+from shop.application.ordering.entry_schemas import APPROVAL_LABELS
+from shop.application.ordering.entry_schemas import APPROVED as APPROVAL_APPROVED
 from shop.application.ordering.payment_methods import LABELS as PAYMENT_LABELS
 from shop.application.regions.table import address_names
+from shop.application.sales_channels import ORDER_CHANNELS
 from shop.application.validation import entity_key, validate
 from shop.data.repositories.order_desk import DeskQuery, FlagRecord, OrderDeskRepository
+from shop.data.repositories.order_entry import OrderEntryRepository
 from shop.data.repositories.ordering import OrderRecord, OrderRepository
 
 if TYPE_CHECKING:
@@ -122,6 +126,15 @@ class DeskDetail:
     can_review: bool
     #: Why the review rules in force leave it to a person (while it waits).
     review_reasons: tuple[Any, ...] = ()
+    #: Where it came from (``shop.application.sales_channels.ORDER_CHANNELS``), and for an
+    #: order staff entered: who, a zero-amount order's reason and approval, a group-buy
+    #: order's platform and id there (``shop.application.ordering.entry``).
+    channel_label: Any = ""
+    entered_by: str | None = None
+    approval: str | None = None
+    approval_label: Any = ""
+    entry_reason: str = ""
+    external_ref: str = ""
 
 
 class OrderDesk:
@@ -238,11 +251,27 @@ class OrderDesk:
             tenders=tuple(self.uow.payments.tenders_of(order.number)),
             review=order.review, review_label=REVIEW_LABELS.get(order.review or "", ""),
             can_ship=order.state in (states.PAID, states.AWAITING_SHIPMENT)
-            and order.review not in (PENDING, HELD, REJECTED),
+            and order.review not in (PENDING, HELD, REJECTED)
+            and order.approval in (None, APPROVAL_APPROVED),
             can_review=order.review in (PENDING, HELD)
             and order.state in (states.PAID, states.AWAITING_SHIPMENT),
             review_reasons=(self.uow.order_review._reasons(order)
-                            if order.review in (PENDING, HELD) else ()))
+                            if order.review in (PENDING, HELD) else ()),
+            **self._entry(order))
+
+    def _entry(self, order: OrderRecord) -> dict[str, Any]:
+        """What staff said about an order they entered; one query, only for such an order."""
+        shown: dict[str, Any] = {
+            "channel_label": ORDER_CHANNELS.get(order.channel, order.channel),
+            "entered_by": order.entered_by, "approval": order.approval,
+            "approval_label": APPROVAL_LABELS.get(order.approval or "", "")}
+        entry = OrderEntryRepository(self.uow._session).find(order.id) \
+            if order.entered_by is not None else None
+        if entry is not None:
+            shown["entry_reason"] = entry.reason
+            shown["external_ref"] = (f"{entry.platform} {entry.external_id}"
+                                     if entry.platform else "")
+        return shown
 
     # -- staff marks -------------------------------------------------------------------------
 

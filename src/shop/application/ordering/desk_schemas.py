@@ -12,7 +12,7 @@ import colander
 from shop.application.i18n import _
 from shop.application.money import Money
 from shop.application.ordering import states
-from shop.application.ordering.payment_methods import CASH_ON_DELIVERY, ONLINE
+from shop.application.ordering.payment_methods import LABELS as PAYMENT_LABELS
 
 #: Staff flags (订单标记): three fixed kinds and a custom text.
 URGENT, RISK, VIP, CUSTOM = "urgent", "risk", "vip", "custom"
@@ -57,7 +57,7 @@ class OrderQuerySchema(colander.MappingSchema):
     until = colander.SchemaNode(colander.Date(), missing=None, validator=DAYS)
     min_payable = colander.SchemaNode(Money(), missing=None, validator=AMOUNTS)
     max_payable = colander.SchemaNode(Money(), missing=None, validator=AMOUNTS)
-    payment_method = _one_of((ONLINE, CASH_ON_DELIVERY))
+    payment_method = _one_of(tuple(PAYMENT_LABELS))
     flag = _one_of(FLAG_LABELS)
     review = _one_of(REVIEW_FILTERS)
     #: An order number (20 digits) or a recipient's mainland mobile number.

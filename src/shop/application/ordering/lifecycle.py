@@ -21,7 +21,7 @@ from shop.application.events.catalog import OrderEnded, OrderPaid, OrderShipped
 from shop.application.i18n import _
 from shop.application.inventory.stock import Owner, StockLine
 from shop.application.ordering import states
-from shop.application.ordering.payment_methods import CASH_ON_DELIVERY
+from shop.application.ordering.payment_methods import TAKEN_AT_SHIPPING
 from shop.data.repositories.ordering import OrderRecord, OrderRepository
 
 if TYPE_CHECKING:
@@ -54,13 +54,13 @@ class OrderLifecycle:
     def _stock(self, order: OrderRecord, to_state: str) -> None:
         owner = stock_owner(order.number)
         if to_state == states.CANCELLED and order.state in (states.PAID, states.AWAITING_SHIPMENT) \
-                and order.payment_method != CASH_ON_DELIVERY:  # paid: its units were taken
+                and order.payment_method not in TAKEN_AT_SHIPPING:  # paid: units were taken
             self.uow._stock.put_back(owner, (StockLine(line.sku_id, line.quantity)
                                              for line in self.repo.lines([order.id])[order.id]))
         elif to_state in (states.CANCELLED, states.CLOSED):
             self.uow._stock.release(owner)
         elif to_state == states.PAID or (
-                to_state == states.SHIPPED and order.payment_method == CASH_ON_DELIVERY):
+                to_state == states.SHIPPED and order.payment_method in TAKEN_AT_SHIPPING):
             lines = self.repo.lines([order.id])[order.id]
             unreserved = [StockLine(line.sku_id, line.quantity)
                           for line in lines if not line.reserves_stock]

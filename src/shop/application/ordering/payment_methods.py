@@ -22,8 +22,17 @@ from shop.application.regions.table import PROVINCE, region_table
 
 ONLINE = "online"
 CASH_ON_DELIVERY = "cod"
+#: Orders staff enter (``shop.application.ordering.entry``): paid on an external platform
+#: (a group buy), or given away (a zero-amount gift or replacement).
+EXTERNAL = "external"
+NO_PAYMENT = "none"
+#: Waiting for their payment before they ship (the others are ready to ship when placed).
+PAID_BEFORE_SHIPPING = frozenset({ONLINE, EXTERNAL})
+#: Holding their stock reserved until they ship (nothing was paid that took it).
+TAKEN_AT_SHIPPING = frozenset({CASH_ON_DELIVERY, NO_PAYMENT})
 
-LABELS = {ONLINE: _("Pay online"), CASH_ON_DELIVERY: _("Cash on delivery")}
+LABELS = {ONLINE: _("Pay online"), CASH_ON_DELIVERY: _("Cash on delivery"),
+          EXTERNAL: _("Paid on an external platform"), NO_PAYMENT: _("No payment (zero amount)")}
 NOTES = {ONLINE: _("Alipay, WeChat Pay or a bank card after you submit the order"),
          CASH_ON_DELIVERY: _("Pay the courier in cash or by card when the parcel arrives")}
 

@@ -21,6 +21,7 @@ from shop.application.locales import normalize_locale, pick
 from shop.application.mobile import display_mobile
 from shop.application.ordering import notices, states
 from shop.application.ordering.desk_schemas import HELD, PENDING, REJECTED
+from shop.application.ordering.entry_schemas import APPROVED as APPROVAL_APPROVED
 from shop.application.ordering.lifecycle import OrderLifecycle
 from shop.application.ordering.payment_methods import CASH_ON_DELIVERY
 from shop.application.ordering.pricing import Breakdown
@@ -196,6 +197,8 @@ class OrderService:
         order = self._find(number)
         if order.review in (PENDING, HELD, REJECTED):
             raise Conflict(_("This order waits for review: approve it before it ships"))
+        if order.approval not in (None, APPROVAL_APPROVED):
+            raise Conflict(_("This zero-amount order waits for a second person's approval"))
         before = order.state
         # Together or not at all: a refused tracking number leaves the order unshipped even
         # for a caller that catches the error and commits.

@@ -12,7 +12,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from decimal import ROUND_FLOOR, Decimal
 
-ORDER = ("alipay", "wechat", "unionpay", "balance", "gift_card", "points")
+#: ``external``: what a group-buy platform collected (an order paid by it has no other means).
+ORDER = ("external", "alipay", "wechat", "unionpay", "balance", "gift_card", "points")
 
 
 @dataclass(frozen=True)

@@ -56,8 +56,12 @@ class Refunds:
             raise Conflict(_("That is more than is left to refund of this payment"))
         number = self.tenders.new_number("R")
         internal = payment.method in INTERNAL
+        # What an external platform collected (a group buy) is given back on that platform,
+        # by staff: no gateway to call, so the refund is done as it is recorded.
+        external = payment.method == "external"
         refund = self.repo.add_refund(number=number, payment_id=payment.id, amount=amount,
-                                      points=points, state="succeeded" if internal else "pending",
+                                      points=points,
+                                      state="succeeded" if internal or external else "pending",
                                       reason=reason[:200], actor=self.uow.actor.name)
         if from_sales:
             self.books.move(f"unsale:{number}", self.books.shop_account("sales"),
@@ -66,6 +70,8 @@ class Refunds:
         if internal:
             self.tenders.give_back(order, payment, amount, points, f"refund:{number}", "refund",
                                    to_balance)
+        if external:
+            self.tenders.gateway_refunded(order, payment, number, amount, payment.trade_no)
         return refund
 
     def call(self, refund_id: int) -> RefundCall | None:

@@ -62,7 +62,7 @@ if TYPE_CHECKING:
 
 METHOD_LABELS = {"balance": _("Account balance"), "points": _("Points"),
                  "gift_card": _("Gift card"), "alipay": _("Alipay"), "wechat": _("WeChat Pay"),
-                 "unionpay": _("UnionPay")}
+                 "unionpay": _("UnionPay"), "external": _("External platform (group buy)")}
 #: A pending gateway payment is reused for the same choice within this time (a retried click
 #: pays the same trade, never a second one).
 REUSE_WINDOW = timedelta(minutes=30)
@@ -408,6 +408,24 @@ class PaymentService:
         except (Conflict, Invalid, Overdrawn):
             return False
         return True
+
+    # -- money collected elsewhere -------------------------------------------------------------
+
+    def record_external(self, order: OrderRecord, external_id: str, amount: Decimal,
+                        paid_at: datetime) -> None:
+        """An external platform (a group buy) collected ``amount`` for ``order`` (placed with
+        the ``external`` method, awaiting payment, ``amount`` its payable): an ``external``
+        tender captured at ``paid_at`` with the platform's order id as its trade number, in
+        the books as ``gateway:external`` → the order → ``shop:sales``, and the order paid.
+        The order entry's step (``shop.application.ordering.entry``), which checks the
+        staff member's permission."""
+        if order.payment_method != "external" or order.state != states.AWAITING_PAYMENT \
+                or amount != order.payable or amount <= 0:
+            raise Conflict("an external payment needs an unpaid external order of that amount")
+        payment = self._repo.add(number=self._tenders.new_number(), order_id=order.id,
+                                 method="external", state="pending", amount=amount)
+        self._tenders.gateway_captured(order, payment, external_id, paid_at)
+        self._complete(order)
 
     # -- cancelling and refunding --------------------------------------------------------------
 

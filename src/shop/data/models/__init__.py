@@ -33,6 +33,7 @@ from shop.data.models.messaging import OutboxMessage
 from shop.data.models.oauth import OAuthAttempt, OAuthIdentity
 from shop.data.models.ordering import (
     Order,
+    OrderEntry,
     OrderFlag,
     OrderInvoice,
     OrderLine,
@@ -96,6 +97,7 @@ __all__ = [
     "OAuthIdentity",
     "OneTimeCode",
     "Order",
+    "OrderEntry",
     "OrderFlag",
     "OrderInvoice",
     "OrderLine",

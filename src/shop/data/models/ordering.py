@@ -51,6 +51,10 @@ class Order(Base):
         CheckConstraint("review IS NULL OR review IN ('pending', 'approved', 'rejected', "
                         "'held')", name="known_review"),
         CheckConstraint("state IN ('" + "', '".join(ORDER_STATES) + "')", name="known_state"),
+        CheckConstraint("approval IS NULL OR approval IN ('pending', 'approved', 'rejected')",
+                        name="known_approval"),
+        # The zero-amount queue (0023): orders waiting for a second person's approval.
+        Index("ix_shop_order_approval_placed_at_id", "approval", "placed_at", "id"),
         CheckConstraint("items_total >= 0 AND discount_total >= 0 AND shipping_fee >= 0 "
                         "AND covered_total >= 0 AND payable >= 0", name="amounts_not_negative"),
         # In whole fen: SQLite does this arithmetic in floating point, where 0.1 + 0.2 != 0.3.
@@ -98,6 +102,14 @@ class Order(Base):
     #: (waiting for the rules or a person), ``approved``, ``held``, ``rejected``. None: the
     #: order was never subject to review (reviewing was off when it was paid), and ships as is.
     review: Mapped[str | None] = mapped_column(String(10), default=None)
+    #: Where the order came from (``shop.application.sales_channels``): the shopper's channel,
+    #: or ``phone`` / ``group_buy`` for orders staff entered.
+    channel: Mapped[str] = mapped_column(String(20), default="web", server_default="web")
+    #: The staff member who entered the order (电话订购, 团购导入, 无金额订单); None: the shopper.
+    entered_by: Mapped[str | None] = mapped_column(String(120), default=None)
+    #: A zero-amount order's second-person approval: ``pending`` (it may not ship),
+    #: ``approved``, ``rejected`` (cancelled). None: no approval needed.
+    approval: Mapped[str | None] = mapped_column(String(10), default=None)
 
 
 class OrderLine(Base):
@@ -211,4 +223,30 @@ class OrderNote(Base):
     order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id", ondelete="CASCADE"))
     author: Mapped[str] = mapped_column(String(120))
     text: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = stamped()
+
+
+class OrderEntry(Base):
+    """What staff said about an order they entered (``shop.application.ordering.entry``): its
+    kind, a zero-amount order's reason and who decided it, a group-buy order's platform and
+    the platform's order id. (platform, external_id) is unique, so two imports of one file
+    racing each other cannot both create the order."""
+
+    __tablename__ = "order_entry"
+    __table_args__ = (
+        UniqueConstraint("platform", "external_id", name="uq_order_entry_platform_external_id"),
+        CheckConstraint("kind IN ('phone', 'group_buy', 'zero_amount')", name="known_kind"),
+    )
+
+    order_id: Mapped[int] = mapped_column(ForeignKey("shop_order.id", ondelete="CASCADE"),
+                                          primary_key=True)
+    kind: Mapped[str] = mapped_column(String(12))
+    #: Why a zero-amount order is given away (a gift, a replacement).
+    reason: Mapped[str] = mapped_column(String(200), default="")
+    #: A group-buy order's platform (美团, 拼多多, …) and its order id there; None otherwise.
+    platform: Mapped[str | None] = mapped_column(String(40))
+    external_id: Mapped[str | None] = mapped_column(String(64))
+    #: Who approved or rejected a zero-amount order, and when.
+    decided_by: Mapped[str | None] = mapped_column(String(120))
+    decided_at: Mapped[datetime | None]
     created_at: Mapped[datetime] = stamped()

@@ -30,7 +30,8 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from shop.data.models.base import Base, stamped
 
-PAYMENT_METHODS = ("balance", "points", "gift_card", "alipay", "wechat", "unionpay")
+#: ``external``: money an external platform collected (a group-buy order, 0023).
+PAYMENT_METHODS = ("balance", "points", "gift_card", "alipay", "wechat", "unionpay", "external")
 PAYMENT_STATES = ("held", "pending", "captured", "released", "failed", "closed")
 REFUND_STATES = ("pending", "succeeded", "failed")
 

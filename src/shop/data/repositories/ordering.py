@@ -50,6 +50,11 @@ class OrderRecord:
     remarks: str
     #: The staff review (``shop.application.ordering.review``); None: never subject to one.
     review: str | None = None
+    #: Where it came from, who entered it for the shopper, a zero-amount order's approval
+    #: (``shop.application.ordering.entry``).
+    channel: str = "web"
+    entered_by: str | None = None
+    approval: str | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -55,5 +55,6 @@ def includeme(config: Configurator) -> None:
     config.include(".promotion_simulator")
     config.include(".catalog")
     config.include(".orders")
+    config.include(".order_entry")
     config.include(".rma")
     config.include(".customers")

@@ -77,7 +77,9 @@ def _choices(request: Request) -> dict[str, Any]:
             "flags": [(k, translate(v)) for k, v in FLAG_LABELS.items()],
             "reviews": [("queue", translate(_("Waiting for a person"))),
                         *((k, translate(v)) for k, v in REVIEW_LABELS.items())],
-            "sorts": [(k, translate(v)) for k, v in SORT_LABELS.items()]}
+            "sorts": [(k, translate(v)) for k, v in SORT_LABELS.items()],
+            # The header's links to enter orders (``shop.presentation.admin.order_entry``).
+            "may_enter": request.actor.can(MANAGE)}
 
 
 @view_config(route_name="admin_orders", request_method="GET",

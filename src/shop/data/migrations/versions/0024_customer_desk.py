@@ -10,7 +10,7 @@ start of a name:
   can use the index whatever the database's collation).
 
 Revision ID: 0024_customer_desk
-Revises: 0022_product_admin_filters
+Revises: 0023_order_entry
 Create Date: 2026-12-02 12:00:00.000000
 """
 
@@ -19,7 +19,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = '0024_customer_desk'
-down_revision: str | None = '0022_product_admin_filters'
+down_revision: str | None = '0023_order_entry'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
