@@ -142,7 +142,7 @@ class ProductImportService:
             checked += len(product.rows)
             if checked % 1000 < len(product.rows):
                 report("checking", checked, len(source.rows))
-        resolved = self._resolve(products, errors)
+        resolved = self._resolve(products, errors, build=not dry_run)
         report("checking", len(source.rows), len(source.rows))
         skus = sum(len(p.rows) for p in products)
         name = upload.filename or ""
@@ -228,8 +228,9 @@ class ProductImportService:
         return product.rows[0].line, _PRODUCT_FIELDS.get(parts[0], "product_slug")
 
     def _resolve(self, products: Sequence[_Product],
-                 errors: dict[tuple[int, str], TranslationString]) -> list[NewProduct]:
-        """Cross-row and database checks; the valid products ready to write."""
+                 errors: dict[tuple[int, str], TranslationString], *,
+                 build: bool) -> list[NewProduct]:
+        """Cross-row and database checks; the products ready to write (when ``build``)."""
         repo = self._repo
         categories, brands, value_ids = repo.category_ids(), repo.brand_ids(), repo.value_ids()
         codes: dict[str, int] = {}
@@ -269,7 +270,7 @@ class ProductImportService:
             sku_values = [_value_ids(value_list(row.cells.get("sku_values", "")), value_ids,
                                      row.line, "sku_values", errors) for row in product.rows]
             values = product.values
-            if values is None or category is None or errors:
+            if not build or values is None or category is None or errors:
                 continue  # nothing is written: building the rest would be wasted
             ready.append(NewProduct(
                 slug=values["slug"], name_zh=values["name_zh"], name_en=values["name_en"],
