@@ -205,9 +205,9 @@ def test_the_template_imports(catalog):
 def test_staff_without_catalog_write_may_not_import(shop, system):
     factories.category(system, "shirts")
     member = sf.staff(system, ("marketing",))
-    with shop.transaction(actor=system.staff.actor_for(member.id)) as tx:
-        with pytest.raises(Forbidden):
-            tx.product_import.check(csv_upload(rows(1)))
+    with shop.transaction(actor=system.staff.actor_for(member.id)) as tx, \
+            pytest.raises(Forbidden):
+        tx.product_import.check(csv_upload(rows(1)))
 
 
 def test_statements_stay_bounded(catalog, queries):

@@ -102,7 +102,7 @@ def read_file(stream: BinaryIO, name: str, max_bytes: int = MAX_BYTES) -> Source
         kind, table = "xlsx", _xlsx_rows(content, label)
     else:
         kind, table = "csv", _csv_rows(_text(content, label))
-    header_line, header = next(table, (0, None))
+    _line, header = next(table, (0, None))
     if header is None:
         raise Invalid({"file": _("${file} has no header row", mapping={"file": label})})
     columns = _columns(header, label)
@@ -157,7 +157,7 @@ def _csv_rows(text: str) -> Iterator[tuple[int, list[str]]]:
 
 def _xlsx_rows(content: bytes, label: str) -> Iterator[tuple[int, list[str]]]:
     # openpyxl is imported here: only an XLSX upload pays for loading it.
-    from openpyxl import load_workbook
+    from openpyxl import load_workbook  # type: ignore[import-untyped]
 
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)

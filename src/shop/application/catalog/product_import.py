@@ -206,7 +206,8 @@ class ProductImportService:
                 data["is_published"] = shown
         data["values"] = value_list(first.get("product_values", ""))
         for row in product.rows:
-            sku = {field: row.cells[column] for field, column in _SKU_FIELDS.items()
+            sku: dict[str, Any] = {field: row.cells[column]
+                                   for field, column in _SKU_FIELDS.items()
                    if field != "values" and row.cells.get(column)}
             sku["values"] = value_list(row.cells.get("sku_values", ""))
             data["skus"].append(sku)
@@ -300,7 +301,7 @@ class ProductImportService:
         index = ListingIndex(self.uow)
         report("listing", 0, total)
         for start in range(0, total, INDEX_BATCH):
-            index.products_changed(ids[start:start + INDEX_BATCH])
+            index.products_added(ids[start:start + INDEX_BATCH])
             report("listing", min(start + INDEX_BATCH, total), total)
 
 
