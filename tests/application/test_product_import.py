@@ -11,9 +11,10 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
-from shop.application import Forbidden, Invalid, Upload
+from shop.application import Conflict, Forbidden, Invalid, Upload
 from shop.application.catalog.import_format import COLUMNS, template_csv
 from shop.data.models import AuditEntry, Product, Sku, StockLevel, StockMovement
+from shop.data.repositories.product_import import ProductImportRepository
 from tests import factories
 from tests import staff_factories as sf
 
@@ -219,3 +220,17 @@ def test_statements_stay_bounded(catalog, queries):
     catalog.product_import.run(csv_upload(rows(2000, skus_per_product=4)))
     assert queries.count <= 80
 
+
+
+def test_a_key_taken_after_the_check_writes_nothing(catalog, connection, monkeypatch):
+    """A code committed by someone else between the check and the write: the database refuses
+    it, the savepoint takes every row of the file back, and the import says so."""
+    factories.product(catalog, "shirts", "acme")
+    taken = catalog.products.product(catalog.products.products().rows[0].id).skus[0].code
+    data = rows(1500)
+    data[1400]["sku_code"] = taken
+    monkeypatch.setattr(ProductImportRepository, "taken_sku_codes", lambda self, codes: set())
+    with pytest.raises(Conflict):
+        catalog.product_import.run(csv_upload(data))
+    assert count(connection, Product) == 1 and count(connection, Sku) == 1
+    assert count(connection, StockLevel) == 1
