@@ -144,13 +144,17 @@ def test_a_dry_run_of_a_good_file_writes_nothing(catalog, connection):
 
 
 def test_required_columns_and_cells(catalog):
-    data = rows(2)
+    data = rows(3)
     data[0]["name_zh"] = ""
     data[1]["product_slug"] = ""
-    data[1]["price"] = ""
-    report = catalog.product_import.check(csv_upload(data))
+    data[2]["price"] = ""
+    upload = csv_upload(data)
+    upload.stream.seek(0, io.SEEK_END)
+    upload.stream.write(b"imp-9,x,,shirts,,,,,IMP-X,1.00,,,,,,surplus\n")
+    upload.stream.seek(0)
+    report = catalog.product_import.check(upload)
     assert [(e.line, e.column) for e in report.errors] == [
-        (2, "name_zh"), (3, "product_slug")]
+        (2, "name_zh"), (3, "product_slug"), (4, "price"), (5, "row")]
     with pytest.raises(Invalid) as refused:
         catalog.product_import.check(csv_upload(rows(1), columns=("product_slug", "sku_code",
                                                                   "colour")))
@@ -198,7 +202,6 @@ def test_files_that_are_refused_name_the_file(catalog, content, message):
 
 
 def test_the_template_imports(catalog):
-    factories.category(catalog, "tops")
     report = catalog.product_import.check(Upload(io.BytesIO(template_csv()), "template.csv"))
     assert report.errors == () and report.skus == 2
 

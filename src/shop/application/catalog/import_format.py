@@ -45,6 +45,10 @@ REQUIRED = ("product_slug", "name_zh", "category", "sku_code", "price")
 MAX_BYTES = 5 * 1024 * 1024
 #: Data rows in one file at most: what one transaction writes stays bounded.
 MAX_ROWS = 50_000
+#: Lines read at most, blank ones included (a small XLSX can declare a million empty rows).
+MAX_LINES = 2 * MAX_ROWS
+#: Columns of a spreadsheet row read at most: the rest is ignored.
+MAX_COLUMNS = 64
 #: Values in a list cell ("color:red|size:m") are separated by this.
 LIST_SEPARATOR = "|"
 TRUE_WORDS = frozenset({"true", "1", "yes", "y", "是", "t"})
@@ -108,6 +112,9 @@ def read_file(stream: BinaryIO, name: str, max_bytes: int = MAX_BYTES) -> Source
     columns = _columns(header, label)
     rows: list[SourceRow] = []
     for line, cells in table:
+        if line > MAX_LINES:
+            raise Invalid({"file": _("${file} has more than ${rows} rows: split it into several "
+                                     "files", mapping={"file": label, "rows": MAX_ROWS})})
         if not any(cells):
             continue  # a blank line between products
         if len(rows) >= MAX_ROWS:
@@ -167,7 +174,8 @@ def _xlsx_rows(content: bytes, label: str) -> Iterator[tuple[int, list[str]]]:
                                  mapping={"file": label})}) from None
     try:
         sheet = workbook.worksheets[0]
-        for line, values in enumerate(sheet.iter_rows(values_only=True), start=1):
+        rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
+        for line, values in enumerate(rows, start=1):
             yield line, [_cell_text(v) for v in values]
     finally:
         workbook.close()

@@ -166,7 +166,7 @@ class ProductImportService:
         by_slug: dict[str, _Product] = {}
         for row in rows:
             if "_extra" in row.cells:
-                errors.setdefault((row.line, "sku_values"), _(
+                errors.setdefault((row.line, "row"), _(
                     "More cells than the header has columns: “${value}”",
                     mapping={"value": row.cells["_extra"][:60]}))
             slug = row.cells.get("product_slug", "")

@@ -1,7 +1,8 @@
 """The product import's reads and its one write: reference data read once, taken keys asked in
-batches, and every product, SKU, value link and opening stock of a file inserted with multi-row
-INSERTs inside one savepoint, so that a file costs a bounded number of statements per thousand
-rows and a refused key leaves nothing behind."""
+batches, and every product, SKU, value link and opening stock of a file written inside one
+savepoint, a thousand products at a time (multi-row INSERTs; on PostgreSQL ids reserved from
+the sequences and the rows sent with ``COPY``), so that a file costs a bounded number of
+statements per thousand rows and a refused key leaves nothing behind."""
 
 from __future__ import annotations
 
@@ -25,7 +26,11 @@ from shop.data.models import (
     StockMovement,
 )
 from shop.data.repositories.products import NewProduct
-from shop.data.repositories.rows import append_rows, append_rows_returning_keys
+from shop.data.repositories.rows import (
+    append_rows_returning_keys,
+    copy_rows,
+    reserve_ids,
+)
 
 #: Keys asked about in one statement (well below SQLite's and psycopg's parameter limits).
 LOOKUP_BATCH = 1000
@@ -99,41 +104,49 @@ class ProductImportRepository:
              reference: str, progress: Callable[[int], None] | None) -> list[int]:
         product_ids: list[int] = []
         for batch in _batches(products, INSERT_BATCH):
-            by_slug = append_rows_returning_keys(self.session, Product, [dict(
+            product_rows = [dict(
                 slug=p.slug, name_zh=p.name_zh, name_en=p.name_en,
                 description_html=p.description_html, category_id=p.category_id,
                 brand_id=p.brand_id, is_published=p.is_published, sort_order=p.sort_order,
-                reserves_stock=p.reserves_stock, publish_at=p.publish_at) for p in batch], "slug")
-            ids = [by_slug[p.slug] for p in batch]
+                reserves_stock=p.reserves_stock, publish_at=p.publish_at) for p in batch]
+            ids = self._insert(Product, product_rows, "slug")
             product_ids.extend(ids)
             skus = [(product_id, position, s) for product_id, p in zip(ids, batch, strict=True)
                     for position, s in enumerate(p.skus)]
-            by_code: dict[str, int] = {}
-            for sku_batch in _batches(skus, INSERT_BATCH):
-                by_code.update(append_rows_returning_keys(self.session, Sku, [dict(
-                    product_id=product_id, code=s.code, price=s.price, list_price=s.list_price,
-                    weight_grams=s.weight_grams, barcode=s.barcode, position=position)
-                    for product_id, position, s in sku_batch], "code"))
-            sku_ids = [by_code[s.code] for _p, _pos, s in skus]
+            sku_ids = self._insert(Sku, [dict(
+                product_id=product_id, code=s.code, price=s.price, list_price=s.list_price,
+                weight_grams=s.weight_grams, barcode=s.barcode, position=position)
+                for product_id, position, s in skus], "code")
+            pairs = list(zip(sku_ids, (s for _p, _pos, s in skus), strict=True))
             sku_values = [dict(sku_id=sku_id, attribute_value_id=value_id)
-                          for sku_id, (_p, _pos, s) in zip(sku_ids, skus, strict=True)
-                          for value_id in dict.fromkeys(s.value_ids)]
+                          for sku_id, s in pairs for value_id in dict.fromkeys(s.value_ids)]
             product_values = [dict(product_id=product_id, attribute_value_id=value_id)
                               for product_id, p in zip(ids, batch, strict=True)
                               for value_id in sorted({*p.value_ids,
                                                       *(v for s in p.skus for v in s.value_ids)})]
             levels = [dict(sku_id=sku_id, warehouse_id=warehouse_id, on_hand=s.stock_on_hand,
-                           reserved=0) for sku_id, (_p, _pos, s) in zip(sku_ids, skus, strict=True)]
+                           reserved=0) for sku_id, s in pairs]
             movements = [dict(sku_id=sku_id, warehouse_id=warehouse_id, delta=s.stock_on_hand,
                               reserved_delta=0, reason="opening", reference=reference,
-                              actor=actor)
-                         for sku_id, (_p, _pos, s) in zip(sku_ids, skus, strict=True)
-                         if s.stock_on_hand]
+                              actor=actor) for sku_id, s in pairs if s.stock_on_hand]
             for model, rows in ((SkuAttributeValue, sku_values),
                                 (ProductAttributeValue, product_values), (StockLevel, levels),
                                 (StockMovement, movements)):
-                for row_batch in _batches(rows, INSERT_BATCH):
-                    append_rows(self.session, model, row_batch)
+                copy_rows(self.session, model, rows)
             if progress is not None:
                 progress(len(product_ids))
         return product_ids
+
+    def _insert(self, model: Any, rows: list[dict[str, Any]], key: str) -> list[int]:
+        """Insert the rows; their new ids in order. On PostgreSQL the ids are taken from the
+        sequence first and the rows copied in (``COPY``); elsewhere multi-row INSERTs return
+        the ids by ``key``, a unique column."""
+        ids = reserve_ids(self.session, model, len(rows))
+        if ids is not None:
+            copy_rows(self.session, model, [{**row, "id": new_id}
+                                            for row, new_id in zip(rows, ids, strict=True)])
+            return ids
+        by_key: dict[Any, int] = {}
+        for batch in _batches(rows, INSERT_BATCH):
+            by_key.update(append_rows_returning_keys(self.session, model, batch, key))
+        return [by_key[row[key]] for row in rows]
