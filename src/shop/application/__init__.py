@@ -41,6 +41,11 @@ from shop.application.catalog.attributes import (
 from shop.application.catalog.brands import BrandRow, BrandService
 from shop.application.catalog.categories import CategoryRow, CategoryService
 from shop.application.catalog.media import MediaStore, Upload
+from shop.application.catalog.product_import import (
+    ImportReport,
+    ProductImportService,
+    RowError,
+)
 from shop.application.catalog.product_list import ProductListPage, ProductListRow
 from shop.application.catalog.products import (
     ImageRow,
@@ -162,6 +167,7 @@ __all__ = [
     "DeskRow",
     "Forbidden",
     "ImageRow",
+    "ImportReport",
     "Invalid",
     "ManualClock",
     "MissingPublicUrl",
@@ -185,6 +191,7 @@ __all__ = [
     "RoleRef",
     "RoleSaved",
     "RoleView",
+    "RowError",
     "SessionGrant",
     "SessionPrincipal",
     "ShipmentView",
@@ -456,6 +463,12 @@ class UnitOfWork:
     def products(self) -> ProductAdminService:
         """Products as the back office edits them (``shop.application.catalog.products``)."""
         return ProductAdminService(self)
+
+    @cached_property
+    def product_import(self) -> ProductImportService:
+        """Products and SKUs from a CSV or XLSX file, all or nothing
+        (``shop.application.catalog.product_import``)."""
+        return ProductImportService(self)
 
     @cached_property
     def inventory(self) -> InventoryService:

@@ -12,6 +12,7 @@
     shop-admin development.ini orders ship ORDER_NUMBER --carrier C --tracking-number T [--by NAME]
     shop-admin production.ini flash-sales work [--until-idle]
     shop-admin production.ini flash-sales reconcile
+    shop-admin development.ini catalog import FILE [--dry-run]
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from shop.application import Shop, ShopError
 from shop.application.jobs.catalog import JOBS, find_job
 from shop.application.jobs.runner import JobRunner
 from shop.application.messaging.delivery import deliver_messages
+from shop.presentation.cli_catalog import add_catalog_commands
 from shop.presentation.cli_flash_sales import add_flash_sale_commands
 from shop.presentation.cli_orders import add_order_commands
 from shop.presentation.cli_payments import add_payment_commands
@@ -178,6 +180,7 @@ def parser() -> argparse.ArgumentParser:
     add_order_commands(areas)
     add_payment_commands(areas)
     add_flash_sale_commands(areas)
+    add_catalog_commands(areas)
     return root
 
 

@@ -37,6 +37,13 @@ class ListingIndex:
         self.repo.adjust_facet_counts(
             {key: after.get(key, 0) - before.get(key, 0) for key in before.keys() | after.keys()})
 
+    def products_added(self, product_ids: Sequence[int]) -> None:
+        """``products_changed`` for products just written (an import): they had no listing
+        rows and no share of the counts yet, so there is nothing to take away first."""
+        self.repo.refresh_product_summary(product_ids)
+        self.repo.rebuild(product_ids)
+        self.repo.adjust_facet_counts(self.repo.facet_contributions(product_ids, PRICE_BANDS))
+
     @contextmanager
     def products_changing(self, product_ids: Sequence[int]) -> Iterator[None]:
         """Around an edit of listed products (their values, prices, category, brand, whether

@@ -121,8 +121,9 @@ class SkuList(colander.SequenceSchema):
 
 
 class ProductSchema(colander.MappingSchema):
-    slug = colander.SchemaNode(colander.String(), validator=colander.Regex(
-        SLUG, SLUG_MESSAGE))
+    # As long as the column holds (PostgreSQL refuses a longer one with an error).
+    slug = colander.SchemaNode(colander.String(), validator=colander.All(
+        colander.Length(max=120), colander.Regex(SLUG, SLUG_MESSAGE)))
     name_zh = colander.SchemaNode(colander.String(), validator=colander.Length(1, 200))
     name_en = colander.SchemaNode(colander.String(), missing="", validator=colander.Length(0, 200))
     description_html = colander.SchemaNode(colander.String(), missing="")

@@ -24,6 +24,7 @@ def includeme(config: Configurator) -> None:
     config.include(".brands")
     config.include(".attributes")
     config.include(".products")
+    config.include(".product_import")
     config.add_admin_area("admin_catalog_products", _("Products"), VIEW, order=90,
                           module="catalog")
     config.add_admin_area("admin_catalog_categories", _("Categories"), VIEW, order=100)
