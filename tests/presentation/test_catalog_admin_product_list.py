@@ -5,13 +5,16 @@ staff who may not change the catalog."""
 
 from __future__ import annotations
 
+import csv
+import io
 from decimal import Decimal
 
 import pytest
+from openpyxl import load_workbook
 from sqlalchemy import select
 
 from shop.application.catalog import products as product_admin
-from shop.data.models import Sku
+from shop.data.models import AuditEntry, Sku
 from tests import factories
 from tests import staff_factories as sf
 
@@ -197,3 +200,36 @@ def test_bulk_needs_the_csrf_token(app, system, catalog):
     app.post(f"{BASE}/bulk/apply", {"action": "unpublish", "products": key,
                                     "fingerprint": plan.fingerprint}, status=400)
     assert system.products.products({"state": "hidden"}).matched == 0
+
+
+def test_the_export_holds_each_sku_of_what_the_filters_match(app, system, catalog):
+    """CSV with a byte-order mark, one line a SKU of the filtered products only; XLSX with
+    prices as numbers (an empty cell for no list price) and a name like a formula as text;
+    each export in the audit log with its filters."""
+    signed_in(app, system, ("marketing",))  # may look at the catalog, not change it
+    made = catalog["products"]
+    system.products.update(made[4].id, {**system.products.product(made[4].id).form_values(
+        system.settings.current().zone), "name_en": "=HYPERLINK(1)"})
+    response = app.get(f"{BASE}/export.csv", {"brand": "acme", "sort": "price_asc"},
+                       headers=EN)
+    assert response.content_type == "text/csv"
+    assert response.body.startswith("\ufeff".encode())
+    lines = list(csv.reader(io.StringIO(response.body.decode("utf-8-sig"))))
+    assert lines[0][:3] == ["Product number", "Slug", "Name (Chinese)"]
+    acme = [made[0], made[2], made[4]]
+    assert [line[1] for line in lines[1:]] == [p.slug for p in acme for _ in range(2)]
+    assert {line[8] for line in lines[1:]} == set(system._session.scalars(
+        select(Sku.code).where(Sku.product_id.in_([p.id for p in acme]))))
+    assert lines[1][10] == "50.00" and lines[1][11] == "" and lines[1][6] == "Shown"
+    assert lines[-1][3] == "'=HYPERLINK(1)"
+    book = app.get(f"{BASE}/export.xlsx", {"brand": "acme"}, headers=EN)
+    sheet = load_workbook(io.BytesIO(book.body), read_only=True).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert len(rows) == 7 and rows[1][0] == made[4].id and rows[1][3] == "'=HYPERLINK(1)"
+    assert isinstance(rows[1][10], float | int) and rows[1][11] is None
+    entries = system._session.scalars(select(AuditEntry.after).where(
+        AuditEntry.action == "catalog.product.export").order_by(AuditEntry.id)).all()
+    assert entries == [{"filters": {"brand": "acme", "sort": "price_asc"}, "format": "csv"},
+                       {"filters": {"brand": "acme"}, "format": "xlsx"}]
+    refused = app.get(f"{BASE}/export.csv", {"min_price": "-1"}, headers=EN, status=400)
+    assert refused.html.select_one('[data-field="min_price"]') is not None

@@ -78,7 +78,7 @@ def world(system):
                             "admin_catalog_brands": {"id": brand.id},
                             "admin_catalog_attributes": {"id": color.id, "code": "red"},
                             # No image: only POSTs name one, and no GET must answer 200.
-                            "admin_catalog_products": {"id": product.id, "image": 1},
+                            "admin_catalog_products": {"id": product.id, "image": 1, "fmt": "csv"},
                             "admin_rma": {"number": rma, "action": "approve",
                                           "id": victim.id, "fmt": "csv"},
                             # The order the after-sales request is on; no flag has id 1.

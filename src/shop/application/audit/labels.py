@@ -76,6 +76,7 @@ ACTIONS: dict[str, TranslationString] = {
     "order.ship": _("Order shipped"),
     "order.export": _("Orders exported"),
     "customer.export": _("Customers exported"),
+    "catalog.product.export": _("Products exported"),
     "rma.export": _("After-sales requests exported"),
     "order.flag.add": _("Order flagged"),
     "order.flag.remove": _("Order flag removed"),

@@ -212,6 +212,16 @@ class ProductAdminService:
             echo(values), str(shown[-1].id) if len(records) > PAGE_SIZE else None,
             min(matched, COUNT_CAP), matched > COUNT_CAP, categories, brands)
 
+    def begin_export(self, params: Mapping[str, Any], fmt: str) -> dict[str, str]:
+        """Check the filters and record the export in the audit log, as every list's is; the
+        cleaned filters for ``export_rows``."""
+        self.uow.actor.require(Permission.CATALOG_VIEW)
+        values, _query = self._query({k: v for k, v in params.items() if k != "after"})
+        filters = echo({k: v for k, v in values.items() if k != "after"})
+        self.uow._audit.record("catalog.product.export", "product", None,
+                               after={"filters": filters, "format": fmt})
+        return filters
+
     def export_rows(self, params: Mapping[str, Any] | None = None) -> Iterator[ProductExportRow]:
         """Every SKU of every product the filters match (``after`` ignored), products in the
         list's order, read ``EXPORT_BATCH`` products at a time by keyset: two statements a

@@ -156,8 +156,8 @@ def _string_cell(sheet: Any, value: str) -> WriteOnlyCell:
 
 def _amount_cell(sheet: Any, value: object) -> WriteOnlyCell:
     """An amount (a ``Decimal``, or the text of one the shop wrote) as a number a spreadsheet
-    can add up."""
-    cell = WriteOnlyCell(sheet, value=Decimal(str(value)))
+    can add up; an empty cell for none (a SKU without a list price)."""
+    cell = WriteOnlyCell(sheet, value=None if value is None else Decimal(str(value)))
     cell.number_format = "0.00"
     return cell
 

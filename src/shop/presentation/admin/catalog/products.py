@@ -4,6 +4,7 @@ SKUs, publishing and scheduling, one more SKU), and the variant generator (æ‰¹é‡
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import colander
@@ -11,6 +12,7 @@ import deform
 from pyramid.config import Configurator
 from pyramid.httpexceptions import HTTPBadRequest, HTTPSeeOther
 from pyramid.request import Request
+from pyramid.response import Response
 from pyramid.view import view_config
 
 from shop.application import Invalid, ProductEditor, Upload, ValueChoice
@@ -20,6 +22,7 @@ from shop.application.catalog.variant_generator import VariantGeneratorSchema
 from shop.presentation.admin.catalog import VIEW, WRITE
 from shop.presentation.admin.forms import form_errors, posted, see_other
 from shop.presentation.admin.schema_form import SchemaForm
+from shop.presentation.admin.table_export import Reading, Table, export_response
 from shop.presentation.i18n import _
 from shop.presentation.templating import template
 from shop.presentation.untrusted import echoed
@@ -29,6 +32,12 @@ FORM = template("admin/catalog_form.jinja2")
 EDITOR = template("admin/catalog_product.jinja2")
 VARIANTS = template("admin/catalog_variants.jinja2")
 BULK = template("admin/catalog_products_bulk.jinja2")
+EXPORT = Table(
+    "products",
+    (_("Product number"), _("Slug"), _("Name (Chinese)"), _("Name (English)"), _("Category"),
+     _("Brand"), _("State"), _("Publish at"), _("SKU code"), _("Barcode"), _("Price"),
+     _("List price"), _("Weight (grams)")),
+    amounts=frozenset({10, 11}), numbers=frozenset({0, 12}))
 FILTERS = ("q", "category", "brand", "state", "min_price", "max_price", "sort")
 _SKU_TITLES = {"code": _("SKU code"), "price": _("Price"), "list_price": _("List price"),
                "stock_on_hand": _("Opening stock"), "weight_grams": _("Weight (grams)"),
@@ -70,6 +79,9 @@ def includeme(config: Configurator) -> None:
     one = rf"{base}/{{id:[0-9]+}}"
     config.add_route("admin_catalog_products", base)
     config.add_route("admin_catalog_products_new", f"{base}/new")
+    # Writes on GET: an export is itself recorded in the audit log.
+    config.add_route("admin_catalog_products_export", base + "/export.{fmt:csv|xlsx}",
+                     writes_on_get=True)
     config.add_route("admin_catalog_products_bulk", f"{base}/bulk")
     config.add_route("admin_catalog_products_bulk_apply", f"{base}/bulk/apply")
     config.add_route("admin_catalog_products_edit", one)
@@ -86,28 +98,63 @@ def includeme(config: Configurator) -> None:
                         config.registry.shop.media.max_image_bytes + 64 * 1024)
 
 
-@view_config(route_name="admin_catalog_products", request_method="GET", renderer=LIST,
-             permission=VIEW)
-def product_list(request: Request) -> dict[str, Any]:
-    params = {key: request.GET[key] for key in (*FILTERS, "after") if request.GET.get(key)}
+def _list_params(request: Request) -> dict[str, str]:
+    return {key: request.GET[key] for key in (*FILTERS, "after") if request.GET.get(key)}
+
+
+def _list_page(request: Request) -> dict[str, Any]:
+    """What the list shows besides the products: its choices and what the staff may do."""
     translate = request.localizer.translate
-    page = {"may_write": request.actor.can(WRITE), "errors": {},
+    return {"may_write": request.actor.can(WRITE), "errors": {},
             "states": [(k, translate(v)) for k, v in STATES.items()],
             "sorts": [(k, translate(v)) for k, v in SORTS.items()],
             "actions": [(k, translate(v)) for k, v in ACTIONS.items()],
             "bulk_limit": BULK_LIMIT, "changed": request.GET.get("changed", "")[:6]}
+
+
+def _list_refused(request: Request, params: dict[str, str], exc: Invalid) -> dict[str, Any]:
+    request.response.status_int = 400
+    errors = form_errors(request, exc)
+    if "after" in errors:  # the next link's, which the form has no field for
+        errors["_"] = errors.pop("after")
+    categories, brands = request.shop.products.filter_choices()
+    return {**_list_page(request), "page": None, "filters": echoed(params), "errors": errors,
+            "categories": categories, "brands": brands}
+
+
+@view_config(route_name="admin_catalog_products", request_method="GET", renderer=LIST,
+             permission=VIEW)
+def product_list(request: Request) -> dict[str, Any]:
+    params = _list_params(request)
     try:
         listing = request.shop.products.products(params)
     except Invalid as exc:
-        request.response.status_int = 400
-        errors = form_errors(request, exc)
-        if "after" in errors:  # the next link's, which the form has no field for
-            errors["_"] = errors.pop("after")
-        categories, brands = request.shop.products.filter_choices()
-        return {**page, "page": None, "filters": echoed(params), "errors": errors,
-                "categories": categories, "brands": brands}
-    return {**page, "page": listing, "filters": listing.filters,
+        return _list_refused(request, params, exc)
+    return {**_list_page(request), "page": listing, "filters": listing.filters,
             "categories": listing.categories, "brands": listing.brands}
+
+
+@view_config(route_name="admin_catalog_products_export", request_method="GET", renderer=LIST,
+             permission=VIEW)
+def product_export(request: Request) -> Any:
+    """Every SKU of the products the list's filters match, as CSV or XLSX, read a batch at a
+    time by ``uow.products.export_rows``; refused filters show the list again (400)."""
+    fmt = request.matchdict["fmt"]
+    params = _list_params(request)
+    try:
+        filters = request.shop.products.begin_export(params, fmt)
+    except Invalid as exc:
+        return _list_refused(request, params, exc)
+
+    def read(reading: Reading) -> Iterator[list[object]]:
+        states = {key: reading.text(label) for key, label in STATES.items()}
+        for row in reading.tx.products.export_rows(filters):
+            yield [row.product_id, row.slug, row.name_zh, row.name_en, row.category,
+                   row.brand, states[row.state], reading.when(row.publish_at), row.sku_code,
+                   row.barcode, row.price, row.list_price, row.weight_grams]
+
+    response: Response = export_response(request, fmt, EXPORT, read)
+    return response
 
 
 # -- bulk actions ----------------------------------------------------------------------------
