@@ -19,6 +19,7 @@ from shop.data.models import (
     LedgerEntry,
     Order,
     OrderEntry,
+    OrderLine,
     Payment,
     Sku,
 )
@@ -363,3 +364,65 @@ def test_a_cancelled_group_buy_order_is_refunded_on_the_platform_in_the_books(sy
     with staff.shop.transaction(staff.shop.system_actor("tests")) as tx:
         assert tx.payments.pending_refunds(10) == []
     assert _available(system, skus[0]) == 10
+
+
+def test_a_group_buy_shopper_cannot_cancel_what_the_platform_was_paid_for(shop, system, skus,
+                                                                         now):
+    """The platform holds the money: a shopper's cancel would book a refund nobody pays."""
+    staff = _staff(system)
+    number = staff.order_entry.import_group_buy({"content": _csv(_row(skus[0]))}).created[0]
+    order = system._session.scalar(select(Order).where(Order.number == number))
+    with shop.transaction(system.accounts.actor_for(order.customer_id)) as tx:
+        assert tx.orders.get(number).can_cancel is False
+        with pytest.raises(Conflict):
+            tx.orders.cancel(number)
+    system._session.expire_all()
+    assert system._session.get(Order, order.id).state == "awaiting_shipment"
+
+
+def test_one_platform_order_is_one_key_however_it_is_typed(system, skus, now):
+    staff = _staff(system)
+    staff.order_entry.import_group_buy({"content": _csv(_row(skus[0], "MT-1",
+                                                             platform="Meituan"))})
+    for external_id, platform in ((" MT-1", "meituan "), ("ＭＴ-1", "MEITUAN")):
+        again = staff.order_entry.import_group_buy({"content": _csv(
+            _row(skus[0], external_id, platform=platform))})
+        assert again.created == () and len(again.duplicates) == 1
+
+
+def test_a_csv_the_reader_cannot_read_is_refused_at_the_file(system, skus, now):
+    huge = _row(skus[0]).replace("长安街 8 号", "长" * 140_000)
+    with pytest.raises(Invalid) as refused:
+        _staff(system).order_entry.import_group_buy({"content": _csv(huge)})
+    assert set(refused.value.errors) == {"content"}
+
+
+@pytest.mark.parametrize("line, code, quantity", [
+    ("TEE-XL 2", "TEE-XL", 2), ("TEE-XL×3", "TEE-XL", 3), ("TEE-XL x 2", "TEE-XL", 2),
+    ("TEE-XL, 2", "TEE-XL", 2), ("TEE-XL", "TEE-XL", 1), ("CABLE-1X2", "CABLE-1X2", 1)])
+def test_an_items_line_never_splits_inside_a_code(shop, system, now, line, code, quantity):
+    """Codes with an X in them are whole; the quantity follows a separator."""
+    prepare_shop(system)
+    for sku in ("TEE-XL", "CABLE-1X2", "CABLE-1"):
+        system.catalog.create_product({
+            "slug": sku.lower(), "name_zh": sku, "name_en": sku, "category": "shirts",
+            "is_published": True, "skus": [{"code": sku, "price": "100.00",
+                                            "stock_on_hand": 10, "weight_grams": 200}]})
+    buyer(shop)
+    entered = _staff(system).order_entry.phone_order({
+        "idempotency_key": _key(), "customer": "13800138000", "items": line,
+        "shipping_method": "express", "payment_method": "online", **_typed_address()})
+    lines = system._session.execute(select(Sku.code, OrderLine.quantity).join(
+        OrderLine, OrderLine.sku_id == Sku.id).join(Order, Order.id == OrderLine.order_id)
+        .where(Order.number == entered.number)).all()
+    assert lines == [(code, quantity)]
+
+
+def test_a_cancelled_zero_amount_order_leaves_the_queue(shop, system, skus, now):
+    buyer(shop)
+    clerk, checker = _staff(system), _staff(system)
+    entered = _zero(clerk, skus)
+    checker.orders.call_off(entered.number, "客户不要了")
+    assert checker.order_entry.approval_queue() == []
+    with pytest.raises(Conflict):
+        checker.order_entry.decide(entered.number, {"decision": "approve"})

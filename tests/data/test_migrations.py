@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import func, select, text
 
 from shop.data import make_engine
 from shop.data.migrations import current_revision, head_revision, upgrade
@@ -53,7 +54,7 @@ def test_a_migration_that_rebuilds_a_table_keeps_the_rows_that_refer_to_it(tmp_p
             connection.exec_driver_sql(statement)
     upgrade(engine)
     with engine.connect() as connection:
-        counts = {table: connection.exec_driver_sql(f"SELECT count(*) FROM {table}").scalar()
+        counts = {table: connection.scalar(select(func.count()).select_from(text(table)))
                   for table in ("shop_order", "order_flag", "order_transition", "payment")}
         placed = connection.exec_driver_sql("SELECT order_placed_at FROM order_flag").scalar()
         enforced = connection.exec_driver_sql("PRAGMA foreign_keys").scalar()

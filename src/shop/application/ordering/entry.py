@@ -30,6 +30,7 @@ import csv
 import io
 import re
 import secrets
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -44,6 +45,7 @@ from shop.application.errors import Conflict, Forbidden, Invalid, NotFound
 from shop.application.i18n import _
 from shop.application.locales import pick
 from shop.application.mobile import display_mobile, mainland_mobile
+from shop.application.ordering import states
 from shop.application.ordering.entry_schemas import (
     APPROVED,
     IMPORT_COLUMNS,
@@ -74,6 +76,8 @@ ADDRESS_FIELDS = ("recipient", "mobile", "province", "city", "district", "street
 QUEUE_SIZE = 100
 _MAX_QUANTITY = 99
 _AMOUNT = re.compile(r"[0-9]{1,10}(\.[0-9]{1,2})?\Z")
+_ITEM_LINE = re.compile(r"(\S+?)(?:\s*[×*,，]\s*|\s+(?:[xX]\s*)?)([0-9]+)")
+_ITEM_SEPARATORS = re.compile(r"[\s,，×*]")
 
 
 class ImportedMeanwhile(Conflict):
@@ -307,7 +311,7 @@ class OrderEntryService:
         order = self._orders.find(number) if isinstance(number, str) else None
         if order is None or order.approval is None:
             raise NotFound("no such zero-amount order")
-        if order.approval != PENDING:
+        if order.approval != PENDING or order.state in (states.CANCELLED, states.CLOSED):
             raise Conflict(_("This order was decided already"))
         if order.entered_by == self.uow.actor.name:
             raise Forbidden(_("You entered this order: another staff member must approve it"))
@@ -410,12 +414,17 @@ class OrderEntryService:
             raise Invalid({"content": _("The header row lacks: ${columns}", mapping={
                 "columns": ", ".join(missing)})})
         raw_rows = []
-        for raw in reader:
-            raw_rows.append((reader.line_num, {(k or "").strip(): (v or "").strip()
-                                               for k, v in raw.items() if k is not None}))
-            if len(raw_rows) > MAX_IMPORT_ROWS:
-                raise Invalid({"content": _("At most ${max} rows a file", mapping={
-                    "max": MAX_IMPORT_ROWS})})
+        try:
+            for raw in reader:
+                raw_rows.append((reader.line_num, {(k or "").strip(): (v or "").strip()
+                                                   for k, v in raw.items() if k is not None}))
+                if len(raw_rows) > MAX_IMPORT_ROWS:
+                    raise Invalid({"content": _("At most ${max} rows a file", mapping={
+                        "max": MAX_IMPORT_ROWS})})
+        except csv.Error as exc:  # a field past csv's limit, a stray NUL: the file is bad
+            raise Invalid({"content": _("Line ${line} cannot be read as CSV: ${reason}",
+                                        mapping={"line": reader.line_num,
+                                                 "reason": str(exc)[:100]})}) from exc
         skus = self._repo.skus_by_code({r["sku_code"] for _line, r in raw_rows
                                         if r["sku_code"]})
         rows: list[_GroupBuyRow] = []
@@ -433,7 +442,10 @@ class OrderEntryService:
 
     def _row(self, line: int, raw: Mapping[str, str], skus: Mapping[str, int],
              errors: dict[str, Any]) -> _GroupBuyRow | None:
-        external_id, platform = raw["external_id"], raw["platform"]
+        # One platform order is one key however it is typed: "Meituan" and "meituan ", a
+        # full-width "ＭＴ－１" and "MT-1" (NFKC). The order id keeps its case.
+        external_id = unicodedata.normalize("NFKC", raw["external_id"]).strip()
+        platform = unicodedata.normalize("NFKC", raw["platform"]).strip().casefold()
         if not 1 <= len(external_id) <= 64:
             errors["external_id"] = _("Enter the platform's order id (at most 64 characters)")
         if not 1 <= len(platform) <= 40:
@@ -500,10 +512,8 @@ class OrderEntryService:
         if len(lines) > MAX_LINES:
             raise Invalid({"items": _("At most ${max} lines", mapping={"max": MAX_LINES})})
         for number, line in enumerate(lines, 1):
-            parts = re.split(r"[\s,，×xX*]+", line)
-            code, amount = parts[0], parts[1] if len(parts) > 1 else "1"
-            if len(parts) > 2 or not _whole(amount) \
-                    or not 1 <= int(amount) <= _MAX_QUANTITY:
+            code, amount = _item_line(line)
+            if not code or not _whole(amount) or not 1 <= int(amount) <= _MAX_QUANTITY:
                 raise Invalid({"items": _("Line ${line}: write a SKU code and a quantity from "
                                           "1 to ${max}", mapping={"line": number,
                                                                   "max": _MAX_QUANTITY})})
@@ -536,6 +546,16 @@ class OrderEntryService:
         found = self._orders.find(number)
         assert found is not None  # the key was just read in this transaction
         return EnteredOrder(found.number, found.state, found.payable, customer_id, created)
+
+
+def _item_line(line: str) -> tuple[str, str]:
+    """A line of ``items`` as (code, quantity): "CODE 2", "CODE×2", "CODE x 2", "CODE, 2", or
+    "CODE" alone for one. The quantity is what follows a separator, never a split inside the
+    code ("TEE-XL 2" is TEE-XL, "CABLE-1X2" is that code); ("", "") when it is neither."""
+    found = _ITEM_LINE.fullmatch(line)
+    if found:
+        return found[1], found[2]
+    return (line, "1") if not _ITEM_SEPARATORS.search(line) else ("", "")
 
 
 def _whole(text: str) -> bool:

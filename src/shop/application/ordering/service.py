@@ -23,7 +23,7 @@ from shop.application.ordering import notices, states
 from shop.application.ordering.desk_schemas import HELD, PENDING, REJECTED
 from shop.application.ordering.entry_schemas import APPROVED as APPROVAL_APPROVED
 from shop.application.ordering.lifecycle import OrderLifecycle
-from shop.application.ordering.payment_methods import CASH_ON_DELIVERY
+from shop.application.ordering.payment_methods import CASH_ON_DELIVERY, EXTERNAL
 from shop.application.ordering.pricing import Breakdown
 from shop.application.ordering.read_models import (
     DeliveryView,
@@ -119,7 +119,7 @@ class OrderService:
         coupon and its campaigns' uses come back too."""
         values = validate(CancelSchema(), data or {})
         order = self._own(number)
-        if not _cancellable(order):
+        if not _shopper_cancellable(order):
             raise Conflict(_("This order can no longer be cancelled"))
         self._lifecycle.move(order, states.CANCELLED, values["reason"])
         self._ended(order)
@@ -321,7 +321,8 @@ class OrderService:
             number=order.number, state=order.state, state_label=states.LABELS[order.state],
             placed_at=order.placed_at, payable=order.payable,
             payment_method=order.payment_method,
-            items=tuple(self._item(line) for line in lines), can_cancel=_cancellable(order))
+            items=tuple(self._item(line) for line in lines),
+            can_cancel=_shopper_cancellable(order))
 
     def _item(self, line: OrderLineRecord) -> ItemView:
         locale = self.uow.locale
@@ -348,3 +349,9 @@ class OrderService:
 def _cancellable(order: OrderRecord) -> bool:
     """Before shipment (a paid order is refunded as it is cancelled)."""
     return order.state in (states.AWAITING_PAYMENT, states.PAID, states.AWAITING_SHIPMENT)
+
+
+def _shopper_cancellable(order: OrderRecord) -> bool:
+    """What the shopper may cancel: not an order paid on an external platform (a group buy),
+    whose money only that platform gives back; staff call it off once it has."""
+    return _cancellable(order) and order.payment_method != EXTERNAL

@@ -81,12 +81,12 @@ class OrderEntryRepository:
 
     def awaiting_approval(self, limit: int) -> list[tuple[OrderRecord, EntryRecord]]:
         """The zero-amount orders waiting for approval, oldest first (two queries' worth of
-        rows in one: the order and its entry joined)."""
+        rows in one: the order and its entry joined); one cancelled meanwhile waits no more."""
         rows = self.session.execute(
             select(*_ORDER, OrderEntry.kind, OrderEntry.reason, OrderEntry.platform,
                    OrderEntry.external_id, OrderEntry.decided_by, OrderEntry.decided_at)
             .join(OrderEntry, OrderEntry.order_id == Order.id)
-            .where(Order.approval == "pending")
+            .where(Order.approval == "pending", Order.state.not_in(("cancelled", "closed")))
             .order_by(Order.placed_at, Order.id).limit(limit))
         width = len(_ORDER)
         return [(OrderRecord(*row[:width]), EntryRecord(row.id, *row[width:])) for row in rows]
