@@ -426,3 +426,15 @@ def test_a_cancelled_zero_amount_order_leaves_the_queue(shop, system, skus, now)
     assert checker.order_entry.approval_queue() == []
     with pytest.raises(Conflict):
         checker.order_entry.decide(entered.number, {"decision": "approve"})
+
+
+def test_an_unshipped_zero_amount_order_is_cancelled_not_refunded(shop, system, skus, now):
+    """Nothing was paid: the after-sales desk sends the shopper to cancel, as for cash on
+    delivery."""
+    who = buyer(shop)
+    entered = _zero(_staff(system), skus)
+    with pytest.raises(Invalid) as refused, shop.transaction(who.actor) as tx:
+        line = tx.rma.options(entered.number).lines[0].line_id
+        tx.rma.request(entered.number, {"kind": "refund", "reason": "unshipped",
+                                        "lines": [{"line": str(line), "quantity": "1"}]})
+    assert set(refused.value.errors) == {"kind"}

@@ -7,10 +7,21 @@ from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select, update
 
 from shop.application import Conflict, Forbidden, Invalid, NotFound
-from shop.data.models import Category, Sku
+from shop.data.models import (
+    Category,
+    LedgerEntry,
+    Order,
+    OrderEntry,
+    OrderLine,
+    Payment,
+    Product,
+    Shipment,
+    Sku,
+    StockMovement,
+)
 from tests import factories
 from tests.ordering_support import prepare_shop, sku_codes
 from tests.payments_support import assert_books_balance, wallet
@@ -238,11 +249,118 @@ def test_an_exchange_sends_the_same_units_again(shop, skus):
         with pytest.raises(Conflict):
             tx.rma.refund(made.number)  # an exchange is never refunded
         tx.rma.receive(made.number, {"disposition": "write_off"})
-        tx.rma.replace(made.number, {"carrier": "SF", "tracking_number": "SF9876543210"})
+        sent = tx.rma.replace(made.number, {"carrier": "SF", "tracking_number": "SF9876543210"})
     assert available(shop, skus[1]) == before - 1
     with shop.transaction(order.who.actor) as tx:
         detail = tx.rma.get(made.number)
-    assert (detail.summary.state, detail.replacement_tracking) == ("replaced", "SF9876543210")
+    assert (detail.summary.state, detail.replacement_tracking, detail.replacement_order) == (
+        "replaced", "SF9876543210", sent)
+
+
+def replacements(tx, customer_id):
+    """The customer's zero-amount orders (``payment_method`` none) with their entry rows."""
+    return tx._session.execute(
+        select(Order, OrderEntry).join(OrderEntry, OrderEntry.order_id == Order.id)
+        .where(Order.customer_id == customer_id, Order.payment_method == "none")).all()
+
+
+def test_an_exchange_ships_one_approved_zero_amount_order_and_moves_no_money(shop, skus):
+    order = sold(shop, skus)
+    desk = service_staff(shop)
+    made = ask(shop, order.who, order.number, "exchange", "damaged",
+               {order.lines[0]: 2, order.lines[1]: 1})
+    with shop.transaction(desk) as tx:
+        tx.rma.approve(made.number)
+        tx.rma.receive(made.number, {"disposition": "write_off"})
+    before = [available(shop, sku) for sku in skus]
+    with shop.transaction(shop.system_actor("tests")) as tx:
+        ledger_before = tx._session.scalar(select(func.count()).select_from(LedgerEntry))
+        sku_ids = tx.inventory._repo.sku_ids_by_code(list(skus))
+        last_movement = tx._session.scalar(select(func.max(StockMovement.id)))
+
+    with shop.transaction(desk) as tx:
+        sent = tx.rma.replace(made.number, {"carrier": "SF", "tracking_number": "sf 9876-5432-10",
+                                            "message": "A new one is on its way"})
+        # A second submission (a double click, a retry) is refused: no second order.
+        with pytest.raises(Conflict):
+            tx.rma.replace(made.number, {"carrier": "SF", "tracking_number": "SF1111111111"})
+
+    # The units left the warehouse once, by the order's own shipment.
+    assert [available(shop, sku) for sku in skus] == [before[0] - 2, before[1] - 1]
+    with shop.transaction(shop.system_actor("tests")) as tx:
+        [(replacement, entry)] = replacements(tx, order.who.actor.id)
+        assert replacement.number == sent
+        assert (replacement.state, replacement.approval) == ("shipped", "approved")
+        assert replacement.payable == replacement.items_total == Decimal("0.00")
+        assert replacement.shipping_fee == Decimal("0.00")
+        original = tx._session.scalar(select(Order).where(Order.number == order.number))
+        assert (replacement.recipient, replacement.mobile, replacement.province_code,
+                replacement.street) == (original.recipient, original.mobile,
+                                        original.province_code, original.street)
+        lines = tx._session.execute(
+            select(OrderLine.sku_code, OrderLine.quantity, OrderLine.unit_price)
+            .where(OrderLine.order_id == replacement.id).order_by(OrderLine.sku_code)).all()
+        assert sorted((code, quantity, price) for code, quantity, price in lines) == sorted(
+            [(skus[0], 2, Decimal("0.00")), (skus[1], 1, Decimal("0.00"))])
+        assert (entry.kind, entry.reason, entry.decided_by) == (
+            "zero_amount", f"Replacement for after-sales request {made.number}", desk.name)
+        assert [(s.carrier, s.tracking_number) for s in tx._session.scalars(
+            select(Shipment).where(Shipment.order_id == replacement.id))] == [
+            ("SF", "SF9876543210")]
+        # Nothing to pay: no payment, and not a fen through the books.
+        assert tx._session.scalar(select(func.count()).select_from(Payment)
+                                  .where(Payment.order_id == replacement.id)) == 0
+        assert tx._session.scalar(select(func.count()).select_from(LedgerEntry)) == ledger_before
+        movements = tx._session.execute(
+            select(StockMovement.sku_id, StockMovement.delta, StockMovement.reference)
+            .where(StockMovement.id > last_movement, StockMovement.delta != 0)).all()
+        assert sorted((sku_id, delta) for sku_id, delta, _ref in movements) == sorted(
+            [(sku_ids[skus[0]], -2), (sku_ids[skus[1]], -1)])
+        assert {ref for _sku, _delta, ref in movements} == {f"order:{sent}"}
+        actions = {(e.action, e.entity_id) for e in tx._audit.entries(limit=500)}
+    assert {("rma.replace", made.number), ("order.entry.zero_amount", sent),
+            ("order.ship", sent)} <= actions
+    assert_books_balance(shop)
+    with shop.transaction(order.who.actor) as tx:
+        assert tx.rma.get(made.number).replacement_order == sent
+        assert tx.orders.get(sent).state == "shipped"  # in the shopper's own order center
+
+
+def test_a_replacement_of_a_product_no_longer_sold_is_still_sent(shop, skus):
+    order = sold(shop, skus)
+    desk = service_staff(shop)
+    made = ask(shop, order.who, order.number, "exchange", "quality", {order.lines[1]: 1})
+    with shop.transaction(desk) as tx:
+        tx.rma.approve(made.number)
+        tx.rma.receive(made.number, {"disposition": "write_off"})
+    with shop.transaction(shop.system_actor("tests")) as tx:
+        product_id = tx._session.scalar(select(Sku.product_id).where(Sku.code == skus[1]))
+        tx._session.execute(update(Product).where(Product.id == product_id)
+                            .values(is_published=False))
+    before = available(shop, skus[1])
+    with shop.transaction(desk) as tx:
+        sent = tx.rma.replace(made.number, {"carrier": "ZTO", "tracking_number": "ZTO12345678"})
+    assert available(shop, skus[1]) == before - 1
+    with shop.transaction(shop.system_actor("tests")) as tx:
+        [(replacement, _entry)] = replacements(tx, order.who.actor.id)
+        assert (replacement.number, replacement.state) == (sent, "shipped")
+
+
+def test_a_replacement_needs_the_rma_permission_and_a_carrier_of_the_shop(shop, skus):
+    order = sold(shop, skus)
+    desk = service_staff(shop)
+    made = ask(shop, order.who, order.number, "exchange", "damaged", {order.lines[1]: 1})
+    with shop.transaction(desk) as tx:
+        tx.rma.approve(made.number)
+        tx.rma.receive(made.number, {"disposition": "write_off"})
+        with pytest.raises(Invalid) as refused:
+            tx.rma.replace(made.number, {"carrier": "Pigeon", "tracking_number": "x"})
+        assert set(refused.value.errors) == {"carrier", "tracking_number"}
+    with shop.transaction(service_staff(shop, "warehouse")) as tx, pytest.raises(Forbidden):
+        tx.rma.replace(made.number, {"carrier": "SF", "tracking_number": "SF9876543210"})
+    with shop.transaction(shop.system_actor("tests")) as tx:
+        assert replacements(tx, order.who.actor.id) == []
+        assert tx.rma.get(made.number).summary.state == "received"
 
 
 def test_photos_are_images_by_their_bytes_and_stored_under_random_names(shop, skus, tmp_path):
@@ -328,8 +446,9 @@ def test_a_replacement_out_of_stock_leaves_the_request_as_it_was(shop, skus):
     with shop.transaction(desk) as tx:
         with pytest.raises(Conflict):
             tx.rma.replace(made.number, {"carrier": "SF", "tracking_number": "SF9876543210"})
-        # The caller caught it and goes on: the request was not moved.
+        # The caller caught it and goes on: the request was not moved, no order was made.
         assert tx.rma.get(made.number).summary.state == "received"
+        assert replacements(tx, order.who.actor.id) == []
 
 
 def test_cash_on_delivery_not_yet_paid_is_cancelled_not_refunded(shop, skus):

@@ -136,6 +136,31 @@ def test_customer_service_handles_a_return_and_a_second_click_refunds_nothing(
     assert center.html.select_one(".staff-message").text == "Please send it back"
 
 
+def test_an_exchange_sends_a_replacement_order_both_sides_can_open(app, system, shop, order):
+    made = ask(shop, order.who, order.number, "exchange", "damaged", {order.lines[1]: 1})
+    member = sf.staff(system, ["customer_service"])
+    with shop.transaction(shop.system_actor("tests")) as tx:
+        tx.rma.approve(made.number)
+        tx.rma.receive(made.number, {"disposition": "write_off"})
+    sf.cookie(app, system, "staff", member.id)
+    page = app.get(f"/admin/rma/{made.number}", headers=EN)
+    form = page.forms["rma-replace"]
+    form["carrier"] = "SF"
+    form["tracking_number"] = "SF9876543210"
+    page = form.submit("submit", headers=EN).follow(headers=EN)
+    assert page.html.select_one("#rma-state")["data-state"] == "replaced"
+    link = page.html.select_one("#rma-replacement-order")
+    number = link.text.strip()
+    assert link["href"] == f"/admin/orders/{number}"
+    assert number in app.get(link["href"], headers=EN).text
+    again = form.submit("submit", headers=EN, status=409)  # a second click sends nothing
+    assert again.html.select_one("#rma-conflict")
+    sf.cookie(app, system, "customer", order.who.actor.id)
+    mine = app.get(f"/service/rma/{made.number}", headers=EN).html
+    assert mine.select_one("#rma-replacement-order").text.strip() == number
+    app.get(mine.select_one("#rma-replacement-order")["href"], headers=EN, status=200)
+
+
 def test_roles_without_the_rma_permission_see_no_steps_and_are_refused(
         app, system, shop, order):
     made = ask(shop, order.who, order.number, "return", "quality", {order.lines[0]: 1})

@@ -183,25 +183,6 @@ class StockKeeper:
                    and self.repo.adjust(sku_id, self.warehouse_id, back[sku_id])]
         self._log(changes, "return", reference)
 
-    def issue(self, reference: str, lines: Iterable[StockLine]) -> None:
-        """Units that leave without an order of their own (an exchange's replacement), logged
-        as ``replacement``; ``Conflict`` naming the SKU when too few are available."""
-        out: Counter[int] = Counter()
-        for line in lines:
-            out[line.sku_id] += line.quantity
-        self.lock(out)
-        changes = []
-        for sku_id in sorted(out):
-            if not self.repo.take(sku_id, self.warehouse_id, out[sku_id]):
-                level = self.repo.levels([sku_id], self.warehouse_id).get(sku_id)
-                raise NotEnoughStock(
-                    _("Not enough ${sku} in stock: ${available} available",
-                      mapping={"sku": level.code if level else sku_id,
-                               "available": max(level.available, 0) if level else 0}),
-                    sku_id, max(level.available, 0) if level else 0)
-            changes.append((sku_id, self.warehouse_id, -out[sku_id], 0))
-        self._log(changes, "replacement", reference)
-
     def adjust(self, sku_id: int, delta: int, reason: str) -> None:
         """Count ``delta`` more or fewer on hand; ``Conflict`` when that would leave less on
         hand than is reserved."""

@@ -66,7 +66,7 @@ from shop.application.validation import validate
 from shop.data.repositories.cart import CartRepository, CheckoutLineRecord
 from shop.data.repositories.order_desk import OrderDeskRepository
 from shop.data.repositories.order_entry import OrderEntryRepository
-from shop.data.repositories.ordering import OrderRepository
+from shop.data.repositories.ordering import OrderRecord, OrderRepository
 from shop.data.repositories.shipping import ShippingRepository
 
 if TYPE_CHECKING:
@@ -286,6 +286,36 @@ class OrderEntryService:
             "customer_id": customer_id, "new_customer": created, "reason": values["reason"],
             "items": values["items"]})
         return EnteredOrder(placed.number, placed.state, placed.payable, customer_id, created)
+
+    def _replacement(self, original: OrderRecord, quantities: Mapping[int, int],
+                     reason: str, idempotency_key: str) -> tuple[int, str]:
+        """A zero-amount order approved at once that sends ``quantities`` ({SKU id: units})
+        again to ``original``'s customer and address by its shipping method, free: an
+        exchange's replacement, whose request's approval by staff was the second look. Its
+        lines are at ¥0 whether or not their products are still on sale. For a service that
+        checked its own permission (``uow.rma``); the actor is recorded as who entered and
+        who decided it. Audited (``order.entry.zero_amount``). Its id and number."""
+        records = self._carts.replacement_lines(quantities)
+        address = AddressView(0, original.recipient, original.mobile,
+                              display_mobile(original.mobile), original.province_code,
+                              original.city_code, original.district_code,
+                              address_names((original.province_code, original.city_code,
+                                             original.district_code), self.uow.locale),
+                              original.street, original.postcode, False)
+        actor, now = self.uow.actor.name, self.uow.clock.now()
+        order_id, placed = self.uow.checkout._place_priced(
+            original.customer_id, {"idempotency_key": idempotency_key,
+                                   "payment_method": NO_PAYMENT, "remarks": ""},
+            records, address, (original.shipping_method_code, original.shipping_method_name),
+            breakdown([ZERO for _r in records], ZERO), {},
+            {"entered_by": actor, "approval": APPROVED, "channel": PHONE},
+            lambda order_id: self._repo.add({"order_id": order_id, "kind": "zero_amount",
+                                             "reason": reason, "decided_by": actor,
+                                             "decided_at": now}))
+        self.uow._audit.record("order.entry.zero_amount", "order", placed.number, after={
+            "customer_id": original.customer_id, "reason": reason, "approval": APPROVED,
+            "items": "\n".join(f"{r.sku_code} {r.quantity}" for r in records)})
+        return order_id, placed.number
 
     def approval_queue(self) -> list[ApprovalRow]:
         """The zero-amount orders waiting for approval, oldest first (two queries)."""

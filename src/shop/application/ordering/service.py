@@ -194,6 +194,11 @@ class OrderService:
         """Hand a paid (or cash-on-delivery) order to a carrier: ``carrier`` and
         ``tracking_number``. Staff with ``order:order:manage``; audited."""
         self.uow.actor.require(Permission.ORDER_MANAGE)
+        self._ship(number, data)
+
+    def _ship(self, number: str, data: Mapping[str, Any]) -> None:
+        """``ship`` for a service that checked its own permission (the RMA desk sending an
+        exchange's replacement order): the same moves, stock, shipment and audit."""
         order = self._find(number)
         if order.review in (PENDING, HELD, REJECTED):
             raise Conflict(_("This order waits for review: approve it before it ships"))
@@ -207,8 +212,8 @@ class OrderService:
                 self._lifecycle.move(order, states.AWAITING_SHIPMENT)
                 order = self._find(number)
             self._lifecycle.move(order, states.SHIPPED)
-            shipment = self.uow.shipments.record(order.id, data.get("carrier", ""),
-                                                 data.get("tracking_number", ""))
+            shipment = self.uow.shipments._record(order.id, data.get("carrier", ""),
+                                                  data.get("tracking_number", ""))
         self.uow._audit.record("order.ship", "order", order.number,
                                before={"state": before},
                                after={"state": states.SHIPPED, "carrier": shipment.carrier,

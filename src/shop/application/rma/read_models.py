@@ -81,6 +81,9 @@ class RmaDetail:
     disposition: str
     replacement_carrier: str
     replacement_tracking: str
+    #: The number of the zero-amount order that carries the replacement (None before it is
+    #: sent, and for requests replaced before replacements were orders).
+    replacement_order: str | None
     photos: tuple[str, ...]
     steps: tuple[RmaStep, ...]
     #: What may happen next (staff actions: approve, reject, receive, refund, replace;

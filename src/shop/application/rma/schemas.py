@@ -7,6 +7,7 @@ import colander
 from shop.application.i18n import _
 from shop.application.rma.policy import REASONS
 from shop.application.rma.states import KINDS
+from shop.application.shipments.schemas import ShipmentSchema
 from shop.application.validation import MAX_KEY
 
 MAX_PHOTOS = 5
@@ -54,11 +55,10 @@ class ReceiveSchema(colander.MappingSchema):
                                   missing="", validator=colander.Length(max=500))
 
 
-class ReplacementSchema(colander.MappingSchema):
-    carrier = colander.SchemaNode(colander.String(), title=_("Carrier"),
-                                  validator=colander.Length(1, 20))
-    tracking_number = colander.SchemaNode(colander.String(), title=_("Tracking number"),
-                                          validator=colander.Length(1, 40))
+class ReplacementSchema(ShipmentSchema):
+    """The replacement order ships like any order: a carrier of the shop's and its tracking
+    number, checked before anything is written; and a word to the customer."""
+
     message = colander.SchemaNode(colander.String(), title=_("Message to the customer"),
                                   missing="", validator=colander.Length(max=500))
 

@@ -5,7 +5,7 @@ some lines of their order, with a reason and photos; the return policy of each l
 decides whether they may, and until when. Staff with ``order:rma:manage`` approve or reject
 the request with a message; an approved return or exchange is then the processing document
 (rma处理单): its goods are received and inspected (back on sale, or written off), then a return
-is refunded and an exchange's replacement is sent.
+is refunded and an exchange's replacement is sent (a zero-amount order, shipped at once).
 
 Every state change is a conditional UPDATE on the state it leaves (``RmaRepository.move``) made
 before anything else of the step, so a double click, a browser's back button or two staff at
@@ -33,6 +33,7 @@ from shop.application.locales import pick
 from shop.application.media.store import MediaStore
 from shop.application.money import FEN
 from shop.application.ordering.numbers import draw_order_number
+from shop.application.ordering.payment_methods import TAKEN_AT_SHIPPING
 from shop.application.rma import policy, states
 from shop.application.rma.read_models import (
     PolicyView,
@@ -156,7 +157,7 @@ class RmaService:
             if isinstance(order_number, str) else None
         if order is None:
             raise NotFound("no such order")
-        if order.payment_method == "cod" and order.state in policy.UNSHIPPED:
+        if order.payment_method in TAKEN_AT_SHIPPING and order.state in policy.UNSHIPPED:
             raise Invalid({"kind": _("Nothing was paid for this order yet: cancel it instead")})
         lines = {line.id: line for line in self._repo.order_lines([order.id])[order.id]}
         spent = self._repo.spent_quantities(order.id)
@@ -234,6 +235,9 @@ class RmaService:
             summary=summary, description=record.description, disposition=record.disposition,
             replacement_carrier=record.replacement_carrier,
             replacement_tracking=record.replacement_tracking,
+            replacement_order=(self._repo.order_numbers([record.replacement_order_id])
+                               [record.replacement_order_id]
+                               if record.replacement_order_id is not None else None),
             photos=tuple(photo.file_name for photo in photos),
             steps=tuple(RmaStep(step.from_state, step.to_state, states.LABELS[step.to_state],
                                 step.actor, step.note, step.occurred_at) for step in steps),
@@ -350,16 +354,35 @@ class RmaService:
                 self._restock(record)
         return total
 
-    def replace(self, number: str, data: Mapping[str, Any]) -> None:
-        """Send an exchange's replacement: the same units leave the warehouse (the stock log
-        says ``replacement``) under the carrier's tracking number. There is no zero-amount
-        order to carry it yet, so the parcel is recorded on the request."""
+    def replace(self, number: str, data: Mapping[str, Any]) -> str:
+        """Send an exchange's replacement (``carrier``, ``tracking_number``, ``message``): a
+        zero-amount order of the request's units to the original order's customer and address
+        (approved: the request's approval was the second look; its reason names the request),
+        shipped at once under the tracking number like any order (its stock taken by the
+        shipment), and linked to the request. All of it or nothing (too few in stock, a
+        tracking number another order has); a second submission gets ``Conflict``. The
+        replacement order's number."""
         values = validate(ReplacementSchema(), data)
-        with self._repo.savepoint():  # too few in stock: nothing moved
-            record = self._staff_move(number, "replace", values["message"], {
+        self.uow.actor.require(Permission.RMA_MANAGE)
+        record = self._find(number)
+        original = self._orders.find_by_id(record.order_id)
+        assert original is not None
+        quantities: dict[int, int] = {}
+        for line in self._stock_lines(record):
+            quantities[line.sku_id] = quantities.get(line.sku_id, 0) + line.quantity
+        with self._repo.savepoint():
+            self._staff_move(number, "replace", values["message"], {
                 "replacement_carrier": values["carrier"],
-                "replacement_tracking": values["tracking_number"]})
-            self.uow._stock.issue(f"rma:{record.number}", self._stock_lines(record))
+                "replacement_tracking": values["tracking_number"]}, record=record)
+            order_id, order_number = self.uow.order_entry._replacement(
+                original, quantities,
+                _("Replacement for after-sales request ${number}",
+                  mapping={"number": record.number}).interpolate(),
+                f"rma-replacement:{record.number}")
+            self.uow.orders._ship(order_number, {"carrier": values["carrier"],
+                                                 "tracking_number": values["tracking_number"]})
+            self._repo.link_replacement(record.id, order_id)
+        return order_number
 
     # -- the return policy ---------------------------------------------------------------------
 

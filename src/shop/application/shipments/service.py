@@ -74,8 +74,12 @@ class ShipmentService:
         returns the shipment already there (a repeated submission); for another order it is
         refused on ``tracking_number``.
         """
+        self.uow.actor.require(Permission.ORDER_MANAGE)
+        return self._record(order_id, carrier, tracking_number)
+
+    def _record(self, order_id: int, carrier: str, tracking_number: str) -> ShipmentView:
+        """``record`` for a caller that checked the permission (``uow.orders.ship``)."""
         actor = self.uow.actor
-        actor.require(Permission.ORDER_MANAGE)
         key = entity_key(order_id)
         state = self.repo.order_state(key) if key is not None else None
         if key is None or state is None:

@@ -60,9 +60,12 @@ class RmaRequest(Base):
     disposition: Mapped[str] = mapped_column(String(10), default="")
     #: What was refunded (set once, with the state change to ``refunded``).
     refund_total: Mapped[Decimal] = mapped_column(default=Decimal("0.00"))
-    #: An exchange's replacement parcel (there is no zero-amount order to carry it yet).
+    #: An exchange's replacement parcel: its carrier and tracking number, as staff gave them.
     replacement_carrier: Mapped[str] = mapped_column(String(20), default="")
     replacement_tracking: Mapped[str] = mapped_column(String(40), default="")
+    #: The zero-amount order that carries an exchange's replacement (set with ``replaced``);
+    #: None for older requests, whose parcel left without an order.
+    replacement_order_id: Mapped[int | None] = mapped_column(ForeignKey("shop_order.id"))
     created_at: Mapped[datetime] = stamped()
     updated_at: Mapped[datetime] = stamped(on_update=True)
 

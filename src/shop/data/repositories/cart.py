@@ -231,15 +231,21 @@ class CartRepository:
         """Gifts (满赠) as order lines: each SKU of a published product at ¥0, in SKU order."""
         return self._sku_lines(quantities, Decimal("0.00"))
 
+    def replacement_lines(self, quantities: Mapping[int, int]) -> list[CheckoutLineRecord]:
+        """An exchange's replacement as order lines: each SKU at ¥0, published or not (what
+        was sold is sent again even when it is no longer on sale), in SKU order."""
+        return self._sku_lines(quantities, Decimal("0.00"), sold_only=False)
+
     def bought_lines(self, quantities: Mapping[int, int]) -> list[CheckoutLineRecord]:
         """Lines bought without the cart (立即购买 of a flash sale): each SKU at its price,
         published or not (the checkout refuses what is no longer sold, naming it)."""
         return self._sku_lines(quantities, None)
 
-    def _sku_lines(self, quantities: Mapping[int, int],
-                   price: Decimal | None) -> list[CheckoutLineRecord]:
-        """Order lines for SKUs (one query): at ``price``, or at their own price when None,
-        in which case unpublished products are kept for the caller to name."""
+    def _sku_lines(self, quantities: Mapping[int, int], price: Decimal | None, *,
+                   sold_only: bool = True) -> list[CheckoutLineRecord]:
+        """Order lines for SKUs (one query): at ``price`` (of published products only, unless
+        not ``sold_only``), or at their own price when None, in which case unpublished
+        products are kept for the caller to name."""
         if not quantities:
             return []
         statement = (
@@ -251,7 +257,7 @@ class CartRepository:
                    Product.brand_id, Sku.floor_price, Sku.price)
             .join(Product, Product.id == Sku.product_id)
             .where(Sku.id.in_(list(quantities))).order_by(Sku.id))
-        if price is not None:
+        if price is not None and sold_only:
             statement = statement.where(Product.is_published)
         return [CheckoutLineRecord(**{**row._mapping, "price": price if price is not None
                                       else row.price}, quantity=quantities[row.sku_id])

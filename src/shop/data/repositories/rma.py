@@ -52,6 +52,7 @@ class RmaRecord:
     refund_total: Decimal
     replacement_carrier: str
     replacement_tracking: str
+    replacement_order_id: int | None
     created_at: datetime
     updated_at: datetime
 
@@ -301,6 +302,14 @@ class RmaRepository:
             .values(state=to_state, updated_at=now, **(values or {}))
             .execution_options(synchronize_session=False))
         return affected(result) == 1
+
+    def link_replacement(self, rma_id: int, order_id: int) -> None:
+        """The order that carries the request's replacement (once, with ``replaced``)."""
+        self.session.execute(
+            update(RmaRequest).where(RmaRequest.id == rma_id,
+                                     RmaRequest.replacement_order_id.is_(None))
+            .values(replacement_order_id=order_id)
+            .execution_options(synchronize_session=False))
 
     def log(self, rma_id: int, from_state: str, to_state: str, actor: str, note: str) -> None:
         append_rows(self.session, RmaTransition, [

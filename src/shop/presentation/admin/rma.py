@@ -23,6 +23,7 @@ from pyramid.view import view_config
 
 from shop.application import Conflict, Invalid, Permission
 from shop.application.rma import schemas, states
+from shop.application.shipments.carriers import CARRIERS
 from shop.presentation.admin.forms import given_key, message, see_other
 from shop.presentation.admin.schema_form import SchemaForm
 from shop.presentation.admin.table_export import Reading, Table, export_response
@@ -131,6 +132,11 @@ def export(request: Request) -> Response:
 
 def _step_form(request: Request, number: str, action: str) -> SchemaForm:
     schema, submit, widgets = STEPS[action]
+    if action == "replace":  # the replacement order ships like any: one of the shop's carriers
+        translate = request.localizer.translate
+        widgets = {**widgets, "carrier": deform.widget.SelectWidget(values=[
+            ("", translate(_("Choose a carrier"))),
+            *((code, translate(carrier.name)) for code, carrier in CARRIERS.items())])}
     return SchemaForm(request, schema(), formid=f"rma-{action}",
                       action=request.route_path("admin_rma_step", number=number,
                                                 action=action),
