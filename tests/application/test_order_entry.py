@@ -438,3 +438,14 @@ def test_an_unshipped_zero_amount_order_is_cancelled_not_refunded(shop, system, 
         tx.rma.request(entered.number, {"kind": "refund", "reason": "unshipped",
                                         "lines": [{"line": str(line), "quantity": "1"}]})
     assert set(refused.value.errors) == {"kind"}
+
+
+def test_a_group_buy_order_earns_no_points_here(system, skus, now):
+    """The shopper paid the platform, not the shop: ``shop.points.per_yuan`` (1 by default)
+    would otherwise give 79 points for the platform's ¥79.90."""
+    number = _staff(system).order_entry.import_group_buy(
+        {"content": _csv(_row(skus[0]))}).created[0]
+    order = system._session.scalar(select(Order).where(Order.number == number))
+    assert order.state == "awaiting_shipment"
+    with system.shop.transaction(system.shop.system_actor("tests")) as tx:
+        assert tx.payments.earn_points(order.id) == 0

@@ -29,6 +29,7 @@ from shop.application.i18n import _
 from shop.application.inventory.stock import StockLine
 from shop.application.ordering import states
 from shop.application.ordering.lifecycle import OrderLifecycle, stock_owner
+from shop.application.ordering.payment_methods import EXTERNAL
 from shop.application.ordering.read_models import payable_online
 from shop.application.payments.allocation import Refundable, allocate
 from shop.application.payments.books import Books, Overdrawn
@@ -417,9 +418,10 @@ class PaymentService:
         the ``external`` method, awaiting payment, ``amount`` its payable): an ``external``
         tender captured at ``paid_at`` with the platform's order id as its trade number, in
         the books as ``gateway:external`` → the order → ``shop:sales``, and the order paid.
-        The order entry's step (``shop.application.ordering.entry``), which checks the
-        staff member's permission."""
-        if order.payment_method != "external" or order.state != states.AWAITING_PAYMENT \
+        The order entry's step (``shop.application.ordering.entry``); checked here too, as
+        ``uow.payments`` is open to any caller."""
+        self.uow.actor.require(Permission.ORDER_MANAGE)
+        if order.payment_method != EXTERNAL or order.state != states.AWAITING_PAYMENT \
                 or amount != order.payable or amount <= 0:
             raise Conflict("an external payment needs an unpaid external order of that amount")
         payment = self._repo.add(number=self._tenders.new_number(), order_id=order.id,
@@ -520,8 +522,11 @@ class PaymentService:
         # Under the order's lock: a cancellation committed before this runs is seen, and one
         # racing it waits, then takes back what this granted.
         order = self._orders.find(found.number, lock=True) if found else None
+        # An order paid on an external platform (a group buy) earns nothing here: the shop
+        # was not paid by the shopper, and the platform keeps its own rewards.
         if order is None or self._rules.points_per_yuan == 0 or order.state in (
-                states.AWAITING_PAYMENT, states.CANCELLED, states.CLOSED):
+                states.AWAITING_PAYMENT, states.CANCELLED, states.CLOSED) \
+                or order.payment_method == EXTERNAL:
             return 0
         # What the sale took less its points: a payment that came late or twice and went back
         # in full is captured too, but the shopper did not pay the order with it.
