@@ -10,12 +10,13 @@ from datetime import UTC
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from shop.application import Forbidden, Invalid, NotFound
 from shop.application.catalog import products as product_admin
 from shop.application.catalog.product_list import PRICE_PERCENT, new_price
 from shop.data.models import AuditEntry, Product, Sku
+from shop.data.repositories.product_admin import ProductAdminRepository
 from tests import factories
 from tests import staff_factories as sf
 
@@ -193,12 +194,65 @@ def test_preview_is_what_apply_writes(system, catalog):
     assert row.price == Decimal("45.00")
 
 
-def test_prices_round_half_up_and_never_go_below_zero():
+def test_prices_round_half_up_and_are_never_clamped():
     assert new_price("price_percent", Decimal("50.00"), Decimal("-33.33")) == Decimal("33.34")
     assert new_price("price_percent", Decimal("0.05"), Decimal("-10")) == Decimal("0.05")
     assert new_price("price_percent", Decimal("0.15"), Decimal("-10")) == Decimal("0.14")
-    assert new_price("price_amount", Decimal("50.00"), Decimal("-80")) == Decimal("0.00")
+    # Below zero stays below zero, so the plan can refuse it (never a silent ¥0).
+    assert new_price("price_amount", Decimal("50.00"), Decimal("-80")) == Decimal("-30.00")
     assert new_price("price_percent", Decimal("50.00"), Decimal("-100")) == Decimal("0.00")
+
+
+@pytest.mark.parametrize(("action", "change", "free"), [
+    # A typo of -50 yuan: product 0's first SKU (¥50.00) would be free, its second ¥1.00.
+    ("price_amount", "-50", [(0, 0)]),
+    ("price_amount", "-55.00", [(0, 0), (0, 1)]),
+    ("price_amount", "-69.99", [(0, 0), (0, 1), (1, 0), (1, 1)]),
+    ("price_percent", "-100", [(0, 0), (0, 1), (1, 0), (1, 1), (2, 0), (2, 1)]),
+])
+def test_a_change_that_would_make_skus_free_is_refused_naming_them(system, catalog, action,
+                                                                   change, free):
+    codes = {(n, i): system.products.product(catalog["products"][n].id).skus[i].code
+             for n in range(3) for i in range(2)}
+    before, audits = _prices(system), _audits(system)
+    data = {"action": action, "change": change, "products": _ids(catalog, 0, 1, 2)}
+    for call in (system.products.bulk_preview,
+                 lambda d: system.products.bulk_apply({**d, "fingerprint": "x"})):
+        with pytest.raises(Invalid) as refused:
+            call(data)
+        message = refused.value.errors["change"]
+        assert set(refused.value.errors) == {"change"}
+        assert "nothing or less" in str(message)
+        assert message.mapping["count"] == len(free)
+        assert message.mapping["codes"].split(", ") == [codes[key] for key in free]
+    assert (_prices(system), _audits(system)) == (before, audits)
+
+
+def test_a_refusal_names_ten_skus_at_most(system, catalog):
+    data = {"action": "price_amount", "change": "-500",
+            "products": _ids(catalog, *range(12))}
+    with pytest.raises(Invalid) as refused:
+        system.products.bulk_preview(data)
+    message = refused.value.errors["change"]
+    assert message.mapping["count"] == 24
+    assert message.mapping["codes"].endswith(" …")
+    assert len(message.mapping["codes"].removesuffix(" …").split(", ")) == 10
+
+
+def test_a_sku_the_change_leaves_at_zero_is_not_refused(system, catalog):
+    target = catalog["products"][0]
+    values = system.products.product(target.id).form_values(UTC)
+    values["skus"][0]["price"] = Decimal("0.00")  # a free gift
+    system.products.update(target.id, values)
+    data = {"action": "price_percent", "change": "-10", "products": _ids(catalog, 0)}
+    plan = system.products.bulk_preview(data)
+    assert [s.new_price for c in plan.changes for s in c.skus] == [Decimal("45.90")]
+    assert system.products.bulk_apply({**data, "fingerprint": plan.fingerprint}).applied
+    # One fen is still a price: ¥0.02 less 50% is ¥0.01.
+    values["skus"][0]["price"] = Decimal("0.02")
+    system.products.update(target.id, values)
+    half = {"action": "price_percent", "change": "-50", "products": _ids(catalog, 0)}
+    assert system.products.bulk_preview(half).changes[0].skus[0].new_price == Decimal("0.01")
 
 
 def test_a_change_above_a_list_price_is_refused_and_nothing_is_written(system, catalog):
@@ -229,6 +283,45 @@ def test_a_catalog_changed_since_the_preview_shows_the_new_preview(system, catal
     assert not outcome.applied and outcome.plan.fingerprint != plan.fingerprint
     assert outcome.plan.changes[0].skus[0].old_price == Decimal("55.00")
     assert (_prices(system), _audits(system)) == (before, audits)
+    assert system.products.bulk_apply({**data, "fingerprint": outcome.plan.fingerprint}).applied
+
+
+def _moved_meanwhile(monkeypatch, change) -> None:
+    """Run ``change()`` (another editor's write, committed) just before the bulk action writes
+    its prices: after its plan was computed and its fingerprint checked."""
+    original = ProductAdminRepository.set_sku_prices
+
+    def meanwhile(self, *args, **kwargs):
+        change()
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(ProductAdminRepository, "set_sku_prices", meanwhile)
+
+
+@pytest.mark.parametrize("column", ["price", "list_price"])
+def test_a_price_changed_between_the_plan_and_the_write_is_not_overwritten(
+        system, catalog, monkeypatch, column):
+    data = {"action": "price_amount", "change": "-1.00", "products": _ids(catalog, 0, 1)}
+    plan = system.products.bulk_preview(data)
+    target = plan.changes[1].skus[0]
+    moved = Decimal("66.00") if column == "price" else Decimal("999.00")
+    _moved_meanwhile(monkeypatch, lambda: system._session.execute(
+        update(Sku).where(Sku.id == target.id).values({column: moved})
+        .execution_options(synchronize_session=False)))
+    before, audits = _prices(system), _audits(system)
+    outcome = system.products.bulk_apply({**data, "fingerprint": plan.fingerprint})
+    monkeypatch.undo()
+    assert not outcome.applied and outcome.plan.fingerprint != plan.fingerprint
+    now = _prices(system)
+    # Nothing written: not the other SKUs (rolled back with the savepoint), not this one.
+    assert now == {**before, target.code: moved if column == "price" else target.old_price}
+    assert _audits(system) == audits
+    shown = next(s for c in outcome.plan.changes for s in c.skus if s.id == target.id)
+    if column == "price":
+        assert (shown.old_price, shown.new_price) == (moved, moved - 1)
+    else:
+        assert shown.list_price == moved
+    # The new preview applies.
     assert system.products.bulk_apply({**data, "fingerprint": outcome.plan.fingerprint}).applied
 
 

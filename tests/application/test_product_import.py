@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import csv
 import io
+import zipfile
 from decimal import Decimal
 
 import pytest
 from sqlalchemy import func, select
 
 from shop.application import Conflict, Forbidden, Invalid, Upload
-from shop.application.catalog.import_format import COLUMNS, template_csv
+from shop.application.catalog.import_format import COLUMNS, MAX_BYTES, template_csv
 from shop.data.models import AuditEntry, Product, Sku, StockLevel, StockMovement
 from shop.data.repositories.product_import import ProductImportRepository
 from tests import factories
@@ -237,3 +238,85 @@ def test_a_key_taken_after_the_check_writes_nothing(catalog, connection, monkeyp
         catalog.product_import.run(csv_upload(data))
     assert count(connection, Product) == 1 and count(connection, Sku) == 1
     assert count(connection, StockLevel) == 1
+
+
+def _xlsx_bytes(book) -> bytes:
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _good_book(charts: bool):
+    from openpyxl import Workbook
+    from openpyxl.chart import BarChart, Reference
+
+    book = Workbook()
+    sheet = book.active
+    sheet.append(list(COLUMNS))
+    for row in rows(2):
+        sheet.append([row.get(c, "") for c in COLUMNS])
+    if charts:
+        chart = BarChart()
+        chart.add_data(Reference(sheet, min_col=COLUMNS.index("price") + 1, min_row=1,
+                                 max_row=3))
+        book.create_chartsheet("chart", 0).add_chart(chart)
+    return book
+
+
+def test_a_chart_sheet_first_is_passed_by(catalog):
+    book = _good_book(charts=True)
+    assert book.sheetnames[0] == "chart"
+    report = catalog.product_import.run(Upload(io.BytesIO(_xlsx_bytes(book)), "charts.xlsx"))
+    assert report.imported and report.skus == 2
+
+
+def test_a_workbook_of_charts_only_is_refused_naming_the_file(catalog):
+    book = _good_book(charts=True)
+    book.remove(book[book.sheetnames[1]])
+    content = _xlsx_bytes(book)
+    with pytest.raises(Invalid) as refused:
+        catalog.product_import.check(Upload(io.BytesIO(content), "charts.xlsx"))
+    assert set(refused.value.errors) == {"file"} and "charts.xlsx" in str(refused.value)
+
+
+def _rezipped(content: bytes, change) -> bytes:
+    """The workbook with each part's bytes passed through ``change(name, data)``."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(content)) as source, \
+            zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            target.writestr(info.filename, change(info.filename, source.read(info.filename)))
+    return out.getvalue()
+
+
+def test_a_sheet_broken_past_its_first_rows_is_refused_naming_the_file(catalog):
+    from openpyxl import Workbook
+
+    book = Workbook()
+    for n in range(300):
+        book.active.append([f"cell-{n}-{c}" for c in range(5)] if n else list(COLUMNS))
+    # Cut the sheet's XML off mid-document: openpyxl reads the header, then fails.
+    content = _rezipped(_xlsx_bytes(book), lambda name, data: (
+        data[: len(data) // 2] if name == "xl/worksheets/sheet1.xml" else data))
+    with pytest.raises(Invalid) as refused:
+        catalog.product_import.check(Upload(io.BytesIO(content), "cut.xlsx"))
+    assert set(refused.value.errors) == {"file"} and "cut.xlsx" in str(refused.value)
+
+
+@pytest.mark.parametrize(("megabytes", "message"), [
+    (120, "would unpack to more than 100 MB"),  # over the total
+    (30, "packed implausibly tightly"),  # under it, but zeros pack a thousand to one
+])
+def test_a_zip_bomb_is_refused_before_it_is_unpacked(catalog, megabytes, message):
+    content = _rezipped(_xlsx_bytes(_good_book(charts=False)), lambda name, data: data)
+    out = io.BytesIO(content)
+    with zipfile.ZipFile(out, "a", zipfile.ZIP_DEFLATED) as archive, \
+            archive.open("xl/sharedStrings2.xml", "w", force_zip64=True) as member:
+        block = b"\x00" * (1024 * 1024)
+        for _ in range(megabytes):
+            member.write(block)
+    bomb = out.getvalue()
+    assert len(bomb) < MAX_BYTES
+    with pytest.raises(Invalid) as refused:
+        catalog.product_import.check(Upload(io.BytesIO(bomb), "bomb.xlsx"))
+    assert message in str(refused.value) and "bomb.xlsx" in str(refused.value)

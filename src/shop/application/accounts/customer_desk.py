@@ -28,6 +28,7 @@ from shop.application.actors import Permission
 from shop.application.errors import Invalid, NotFound
 from shop.application.i18n import _
 from shop.application.mobile import display_mobile, mainland_mobile
+from shop.application.money import to_fen, to_money
 from shop.application.ordering import states as order_states
 from shop.application.rma import states as rma_states
 from shop.application.validation import entity_key, validate
@@ -216,7 +217,10 @@ class CustomerDesk:
         zone = settings.zone
         spend_since = min_spend = below_spend = None
         if values["level"]:
-            thresholds = settings.level_thresholds
+            # In whole fen: the database sums integers, so 0.10 + 0.20 + 0.70 is 1.00 on
+            # SQLite too (its REAL sum is 0.9999999999999999, below a 1.00 threshold).
+            thresholds = {name: to_fen(to_money(amount))
+                          for name, amount in settings.level_thresholds.items()}
             spend_since = self.uow.clock.now() - WINDOW
             names = list(LEVELS)
             if values["level"] == NO_LEVEL:
@@ -231,8 +235,8 @@ class CustomerDesk:
             since=_start_of(values["since"], zone) if values["since"] else None,
             until=(_start_of(values["until"] + timedelta(days=1), zone)
                    if values["until"] else None),
-            has_ordered=has_ordered, spend_since=spend_since, min_spend=min_spend,
-            below_spend=below_spend)
+            has_ordered=has_ordered, spend_since=spend_since, min_spend_fen=min_spend,
+            below_spend_fen=below_spend)
 
     def _anchor(self, after: str) -> CustomerRecord | None:
         if not after:

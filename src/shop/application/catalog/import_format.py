@@ -25,6 +25,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+import zlib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -49,6 +50,14 @@ MAX_ROWS = 50_000
 MAX_LINES = 2 * MAX_ROWS
 #: Columns of a spreadsheet row read at most: the rest is ignored.
 MAX_COLUMNS = 64
+#: What an XLSX file's parts may unpack to in all (20 × ``MAX_BYTES``: 100 MB). A workbook's
+#: XML packs about 5 to 20 to 1, so a real workbook under the size limit unpacks to far less;
+#: checked before openpyxl reads it, which holds the shared strings in memory.
+MAX_UNPACKED = 20 * MAX_BYTES
+#: The tightest packing (unpacked / packed) a part above ``RATIO_FLOOR`` bytes may have: real
+#: sheets pack below 100 to 1, a run of zeros about 1,000 to 1.
+MAX_RATIO = 200
+RATIO_FLOOR = 1024 * 1024
 #: Values in a list cell ("color:red|size:m") are separated by this.
 LIST_SEPARATOR = "|"
 TRUE_WORDS = frozenset({"true", "1", "yes", "y", "是", "t"})
@@ -166,19 +175,64 @@ def _xlsx_rows(content: bytes, label: str) -> Iterator[tuple[int, list[str]]]:
     # openpyxl is imported here: only an XLSX upload pays for loading it.
     from openpyxl import load_workbook  # type: ignore[import-untyped]
 
+    not_xlsx = Invalid({"file": _("${file} is not an XLSX workbook Excel or WPS saved (an old "
+                                  ".xls? save it as .xlsx or CSV)", mapping={"file": label})})
+    _refuse_bombs(content, label, not_xlsx)
     try:
         workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, ValueError, OSError, TypeError):
-        raise Invalid({"file": _("${file} is not an XLSX workbook Excel or WPS saved (an old "
-                                 ".xls? save it as .xlsx or CSV)",
-                                 mapping={"file": label})}) from None
+    except _UNREADABLE:
+        raise not_xlsx from None
+    line = 0
     try:
-        sheet = workbook.worksheets[0]
-        rows = sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS)
-        for line, values in enumerate(rows, start=1):
-            yield line, [_cell_text(v) for v in values]
+        # The first sheet with cells: a chart sheet (or a dialog sheet) before it is passed by.
+        sheet = next((s for s in workbook.worksheets if hasattr(s, "iter_rows")), None)
+        if sheet is None:
+            raise Invalid({"file": _("${file} has no worksheet with rows, only charts: put the "
+                                     "products on the first worksheet", mapping={"file": label})})
+        try:
+            rows = iter(sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS))
+            while True:
+                values = next(rows, None)
+                if values is None:
+                    return
+                line += 1
+                cells = [_cell_text(v) for v in values]
+                yield line, cells
+        except _UNREADABLE:
+            raise Invalid({"file": _("${file} cannot be read past row ${line} (a damaged "
+                                     "workbook?): save it again as .xlsx or CSV",
+                                     mapping={"file": label, "line": line})}) from None
     finally:
         workbook.close()
+
+
+#: What reading a damaged or hostile workbook raises: zip and zlib errors, a missing or wrong
+#: part (KeyError, ValueError, TypeError, AttributeError, IndexError), a bad XML document
+#: (ElementTree's ``ParseError`` and lxml's ``XMLSyntaxError`` are ``SyntaxError``s;
+#: defusedxml's refusals are ``ValueError``s), a truncated stream (EOFError, OSError).
+_UNREADABLE = (zipfile.BadZipFile, zipfile.LargeZipFile, zlib.error, KeyError, ValueError,
+               TypeError, AttributeError, IndexError, SyntaxError, EOFError, OSError)
+
+
+def _refuse_bombs(content: bytes, label: str, not_xlsx: Invalid) -> None:
+    """Refuse a workbook that would unpack to more than ``MAX_UNPACKED`` bytes, or with a part
+    packed more tightly than ``MAX_RATIO`` to 1, before openpyxl reads any of it: a 5 MB zip
+    of zeros can claim gigabytes. Python's zipfile never unpacks a member past the size its
+    directory entry declares (and fails the CRC check when the data runs on), so the declared
+    sizes read here bound what reading the workbook can take."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            members = archive.infolist()
+    except _UNREADABLE:
+        raise not_xlsx from None
+    size = f"{MAX_UNPACKED / 1024 / 1024:g}"
+    if sum(m.file_size for m in members) > MAX_UNPACKED:
+        raise Invalid({"file": _("${file} would unpack to more than ${size} MB: split it into "
+                                 "several files", mapping={"file": label, "size": size})})
+    if any(m.file_size > RATIO_FLOOR and m.file_size > MAX_RATIO * max(m.compress_size, 1)
+           for m in members):
+        raise Invalid({"file": _("${file} is packed implausibly tightly (a zip bomb?): save it "
+                                 "again as .xlsx or CSV", mapping={"file": label})})
 
 
 def _cell_text(value: Any) -> str:

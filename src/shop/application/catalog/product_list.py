@@ -7,10 +7,17 @@ exactly what would change (``bulk_plan``); the preview shows it, and applying ru
 catalog as it is then and writes only if the result is the one the preview showed (its
 ``fingerprint``): otherwise the person sees the new preview first.
 
-Prices: the new price is rounded to the fen half-up and never below 0. List prices (划线价, the
-struck-through "was" price) are never changed by a bulk price change: raising them with the
-price would show a discount that never was. A change that would put any SKU's price above its
-list price is refused, naming those SKUs; lower the list price in the product's editor first.
+Prices: the new price is rounded to the fen half-up. A change that would make any SKU cost
+nothing or less (¥0.00 or below: a cut of -50 typed on ¥30 SKUs) is refused, naming those SKUs,
+never clamped to ¥0; a SKU the change leaves as it is (one already at ¥0.00 under a percentage)
+is not. List prices (划线价, the struck-through "was" price) are never changed by a bulk price
+change: raising them with the price would show a discount that never was. A change that would
+put any SKU's price above its list price is refused, naming those SKUs; lower the list price in
+the product's editor first.
+
+Applying writes each price only where the SKU still has the price and list price the plan read
+(``WHERE price = :old``), so an edit committed by someone else in between is never overwritten:
+the action then writes nothing and shows the new preview, as a changed fingerprint does.
 """
 
 from __future__ import annotations
@@ -276,26 +283,38 @@ class BulkSku:
 
 
 def new_price(action: str, price: Decimal, change: Decimal) -> Decimal:
-    """The price after the change: to the fen, half-up, never below 0."""
+    """The price after the change: to the fen, half-up; 0 or below when the change is too
+    deep (``bulk_plan`` names such SKUs, and the action is refused: never clamped to 0)."""
     if action == PRICE_PERCENT:
         moved = price * (Decimal(100) + change) / Decimal(100)
     else:
         moved = price + change
-    return max(Decimal("0.00"), moved.quantize(FEN, rounding=ROUND_HALF_UP))
+    return moved.quantize(FEN, rounding=ROUND_HALF_UP)
+
+
+@dataclass(frozen=True)
+class PlanRefusals:
+    """The SKU codes that stop a price change: those it would lift above their list price,
+    and those it would make cost nothing or less."""
+
+    above_list: list[str]
+    free: list[str]
 
 
 def bulk_plan(action: str, chosen: Sequence[int], products: Sequence[BulkProduct],
          skus: Sequence[BulkSku], *, category: tuple[int, str] | None = None,
          change: Decimal | None = None, label: Any = None,
-         echo: dict[str, Any] | None = None) -> tuple[BulkPlan, list[str]]:
+         echo: dict[str, Any] | None = None) -> tuple[BulkPlan, PlanRefusals]:
     """What ``action`` does to ``products`` (with their ``skus`` for a price change); and the
-    SKU codes whose price it would lift above their list price (the action is refused then).
-    Pure: the preview and the application call it alike."""
+    SKU codes whose price it would lift above their list price or change to ¥0.00 or below
+    (the action is refused when there are any). Pure: the preview and the application call it
+    alike."""
     by_product: dict[int, list[BulkSku]] = {}
     for sku in skus:
         by_product.setdefault(sku.product_id, []).append(sku)
     changes: list[BulkProductChange] = []
     above: list[str] = []
+    free: list[str] = []
     for product in products:
         published, new_category = product.is_published, product.category
         priced: tuple[SkuPriceChange, ...] = ()
@@ -314,6 +333,7 @@ def bulk_plan(action: str, chosen: Sequence[int], products: Sequence[BulkProduct
             above += [p.code for p in priced
                       if p.list_price is not None and p.new_price > p.list_price]
             priced = tuple(p for p in priced if p.new_price != p.old_price)
+            free += [p.code for p in priced if p.new_price <= 0]
             changed = bool(priced)
         if changed:
             changes.append(BulkProductChange(
@@ -328,4 +348,5 @@ def bulk_plan(action: str, chosen: Sequence[int], products: Sequence[BulkProduct
                                   for c in changes]]).encode()).hexdigest()
     target = category[1] if category else (str(change) if change is not None else "")
     return BulkPlan(action, label if label is not None else ACTIONS[action], tuple(changes),
-                    len(products) - len(changes), dict(echo or {}), digest, target), above
+                    len(products) - len(changes), dict(echo or {}), digest, target), \
+        PlanRefusals(above, free)

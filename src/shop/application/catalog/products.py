@@ -82,6 +82,7 @@ from shop.data.repositories.product_admin import (
     ProductEditRecord,
     ProductKeyRecord,
     ProductQuery,
+    SkuPriceWrite,
     ValueChoiceRecord,
 )
 from shop.data.repositories.products import NewProduct, NewSku, ProductRepository
@@ -382,6 +383,10 @@ class ProductAdminService:
         """Apply a bulk action whose preview had ``data["fingerprint"]``: all of it in this
         transaction, or nothing. When the catalog changed since (the same computation gives
         another plan now), nothing is written and the outcome carries the new plan to show.
+        A price is written only where the SKU still has the price and list price the plan
+        read, so an edit another person commits between the plan and the write (PostgreSQL's
+        READ COMMITTED lets one in) is never overwritten: then nothing at all is written and
+        the outcome carries the new plan, as when the fingerprint differs.
         One audit entry per product changed; listing rows and ready counts follow."""
         self.uow.actor.require(Permission.CATALOG_WRITE)
         current, values, destination = self._bulk_plan(data)
@@ -391,15 +396,19 @@ class ProductAdminService:
         if not ids:
             return BulkOutcome(True, current)
         action = current.action
-        with ListingIndex(self.uow).products_changing(ids):
-            if action in (PUBLISH, UNPUBLISH):
-                self._repo.set_published_many(ids, action == PUBLISH)
-            elif action == MOVE:
-                assert destination is not None
-                self._repo.move_many(ids, destination)
-            else:
-                self._repo.set_sku_prices({s.id: s.new_price for c in current.changes
-                                           for s in c.skus})
+        try:
+            with ListingIndex(self.uow).products_changing(ids):
+                if action in (PUBLISH, UNPUBLISH):
+                    self._repo.set_published_many(ids, action == PUBLISH)
+                elif action == MOVE:
+                    assert destination is not None
+                    self._repo.move_many(ids, destination)
+                elif not self._repo.set_sku_prices([
+                        SkuPriceWrite(s.id, s.old_price, s.list_price, s.new_price)
+                        for c in current.changes for s in c.skus]):
+                    raise _PricesMoved
+        except _PricesMoved:
+            return BulkOutcome(False, self._bulk_plan(data)[0])
         audit = self.uow._audit.record
         for c in current.changes:
             if action in (PUBLISH, UNPUBLISH):
@@ -454,14 +463,18 @@ class ProductAdminService:
                   "category": values["category"] if action == MOVE else "",
                   "change": str(values["change"]) if action in (PRICE_PERCENT, PRICE_AMOUNT)
                   else ""}
-        result, above = bulk_plan(action, chosen, products, skus, category=destination,
-                             change=values["change"], echo=echoed)
-        if above:
+        result, refusals = bulk_plan(action, chosen, products, skus, category=destination,
+                                     change=values["change"], echo=echoed)
+        if refusals.free:
+            raise Invalid({"change": _(
+                "${count} SKUs would cost nothing or less: ${codes}; make the change smaller",
+                mapping={"count": len(refusals.free), "codes": _named(refusals.free)})})
+        if refusals.above_list:
             raise Invalid({"change": _(
                 "The price would rise above the list price of ${count} SKUs: ${codes}; "
                 "lower their list prices first", mapping={
-                    "count": len(above), "codes": ", ".join(above[:NAMED])
-                    + (" …" if len(above) > NAMED else "")})})
+                    "count": len(refusals.above_list),
+                    "codes": _named(refusals.above_list)})})
         return result, values, destination[0] if destination else None
 
     def _chosen(self, values: Mapping[str, Any]) -> list[int]:
@@ -734,6 +747,16 @@ def publish_moment(uow: UnitOfWork, values: Mapping[str, Any],
     if moment <= uow.clock.now() and moment != current:
         raise Invalid({"publish_at": _("This time has passed")})
     return moment  # type: ignore[no-any-return]
+
+
+def _named(codes: list[str]) -> str:
+    """Up to ``NAMED`` SKU codes for a refusal, with " …" when there are more."""
+    return ", ".join(codes[:NAMED]) + (" …" if len(codes) > NAMED else "")
+
+
+class _PricesMoved(Exception):
+    """A SKU's price or list price was changed by someone else between the plan and its
+    write: raised through ``ListingIndex.products_changing`` so nothing is re-derived."""
 
 
 def _remove_unless(committed: bool, path: Path) -> None:

@@ -20,7 +20,7 @@ from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import exists, func, or_, select, tuple_
+from sqlalchemy import BigInteger, cast, exists, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from shop.data.models import Address, Customer, Order
@@ -44,10 +44,11 @@ class CustomerQuery:
     since: datetime | None = None
     until: datetime | None = None  # exclusive
     has_ordered: bool | None = None
-    #: Spending since ``spend_since`` at least ``min_spend`` and below ``below_spend``.
+    #: Spending since ``spend_since`` at least ``min_spend_fen`` and below ``below_spend_fen``
+    #: (whole fen: sums of integers are exact on SQLite too, where NUMERIC is a float).
     spend_since: datetime | None = None
-    min_spend: Decimal | None = None
-    below_spend: Decimal | None = None
+    min_spend_fen: int | None = None
+    below_spend_fen: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,6 +89,13 @@ _CUSTOMER = (Customer.id, Customer.username, Customer.email, Customer.mobile, Cu
              Customer.gender, Customer.birthday, Customer.is_active, Customer.email_verified_at,
              Customer.mobile_verified_at, Customer.created_at)
 _CENTS = Decimal("0.01")
+#: An order's payable in whole fen. SQLite keeps NUMERIC as a float, so summing yuan there
+#: gives 0.1 + 0.2 + 0.7 = 0.9999999999999999; summing these integers is exact on both.
+_FEN = cast(func.round(Order.payable * 100), BigInteger)
+
+
+def _yuan(fen: Any) -> Decimal:
+    return (Decimal(int(fen)) / 100).quantize(_CENTS)
 
 
 class CustomerDeskRepository:
@@ -127,14 +135,14 @@ class CustomerDeskRepository:
             placed = exists().where(Order.customer_id == Customer.id)
             conditions.append(placed if query.has_ordered else ~placed)
         if query.spend_since is not None:
-            spend = (select(func.coalesce(func.sum(Order.payable), 0))
+            spend = (select(func.coalesce(func.sum(_FEN), 0))
                      .where(Order.customer_id == Customer.id, _PAID,
                             Order.placed_at >= query.spend_since)
                      .scalar_subquery())
-            if query.min_spend is not None:
-                conditions.append(spend >= query.min_spend)
-            if query.below_spend is not None:
-                conditions.append(spend < query.below_spend)
+            if query.min_spend_fen is not None:
+                conditions.append(spend >= query.min_spend_fen)
+            if query.below_spend_fen is not None:
+                conditions.append(spend < query.below_spend_fen)
         return conditions
 
     def stats(self, customer_ids: Sequence[int], since: datetime) -> dict[int, CustomerStats]:
@@ -145,13 +153,11 @@ class CustomerDeskRepository:
         rows = self.session.execute(
             select(Order.customer_id, func.count(Order.id),
                    func.count(Order.id).filter(_KEPT),
-                   func.coalesce(func.sum(Order.payable).filter(_PAID), 0),
-                   func.coalesce(func.sum(Order.payable).filter(
-                       _PAID & (Order.placed_at >= since)), 0))
+                   func.coalesce(func.sum(_FEN).filter(_PAID), 0),
+                   func.coalesce(func.sum(_FEN).filter(_PAID & (Order.placed_at >= since)), 0))
             .where(Order.customer_id.in_(customer_ids)).group_by(Order.customer_id))
         for customer_id, orders, kept, spent, spent_since in rows:
-            found[customer_id] = CustomerStats(orders, kept, Decimal(spent).quantize(_CENTS),
-                                               Decimal(spent_since).quantize(_CENTS))
+            found[customer_id] = CustomerStats(orders, kept, _yuan(spent), _yuan(spent_since))
         return found
 
     def address_count(self, customer_id: int) -> int:

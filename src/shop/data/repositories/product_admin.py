@@ -57,6 +57,16 @@ from shop.data.repositories.products import NewSku
 
 
 @dataclass(frozen=True, slots=True)
+class SkuPriceWrite:
+    """A bulk price change's write: the SKU's new price, if it still has the old ones."""
+
+    sku_id: int
+    old_price: Decimal
+    old_list_price: Decimal | None
+    new_price: Decimal
+
+
+@dataclass(frozen=True, slots=True)
 class ProductListRecord:
     id: int
     slug: str
@@ -578,15 +588,35 @@ class ProductAdminRepository:
                                  .values(category_id=category_id)
                                  .execution_options(synchronize_session=False))
 
-    def set_sku_prices(self, prices: Mapping[int, Decimal]) -> None:
-        """SKU id → its new price, in one executemany."""
+    def set_sku_prices(self, prices: Sequence[SkuPriceWrite]) -> bool:
+        """Each SKU's new price, where it still has the price and list price it was read with
+        (``WHERE id = :id AND price = :old AND list_price IS NOT DISTINCT FROM :old_list``), in
+        one executemany inside a savepoint. True when every SKU matched; False, with the
+        savepoint rolled back and nothing written, when any was changed meanwhile (on
+        PostgreSQL an UPDATE that meets a row another transaction is changing waits for it and
+        then tests the new values)."""
         if not prices:
-            return
+            return True
         table = typed(Table, Sku.__table__)
-        self.session.connection().execute(
-            table.update().where(table.c.id == bindparam("key"))
-            .values(price=bindparam("new_price")),
-            [{"key": key, "new_price": price} for key, price in prices.items()])
+        statement = (table.update()
+                     .where(table.c.id == bindparam("key"),
+                            table.c.price == bindparam("old_price"),
+                            table.c.list_price.is_not_distinct_from(
+                                bindparam("old_list_price", type_=table.c.list_price.type)))
+                     .values(price=bindparam("new_price")))
+        savepoint = self.session.begin_nested()
+        try:
+            matched = affected(self.session.connection().execute(statement, [
+                {"key": p.sku_id, "old_price": p.old_price, "old_list_price": p.old_list_price,
+                 "new_price": p.new_price} for p in prices]))
+        except BaseException:
+            savepoint.rollback()
+            raise
+        if matched == len(prices):
+            savepoint.commit()
+            return True
+        savepoint.rollback()
+        return False
 
     def publish_if_due(self, product_id: int, now: datetime) -> bool:
         """Publish a product whose moment came, unless someone published, unpublished or
