@@ -198,6 +198,13 @@ def template(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Template]:
 
 # -- the machine -------------------------------------------------------------------------------
 
+def _signed_at(sent: Sent) -> datetime:
+    """When the WeChat Pay simulator signed a notification (its ``Wechatpay-Timestamp``)."""
+    stamp = next(value for name, value in sent.headers.items()
+                 if name.lower() == "wechatpay-timestamp")
+    return datetime.fromtimestamp(int(stamp), UTC)
+
+
 class PaymentsMachine(RuleBasedStateMachine):
     def __init__(self, world: Template, gateways: Gateways) -> None:
         super().__init__()
@@ -209,7 +216,6 @@ class PaymentsMachine(RuleBasedStateMachine):
         self.refunds: list[Refund] = []
         self.alerts = {kind: 0 for kind in EXPECTED_ALERTS}
         self.tags: dict[int, tuple[str, str]] = {}  # outbox index -> what a WeChat note says
-        self.queued_at: list[datetime] = []
         self.grants = itertools.count()
         self.deposits = 0
 
@@ -410,10 +416,11 @@ class PaymentsMachine(RuleBasedStateMachine):
             self.tags[index] = ("paid", trade.number)
 
     def deliverable(self) -> list[int]:
-        self.queued_at += [self.clock.now()] * (len(self.gateways.outbox) - len(self.queued_at))
+        # A WeChat note's age is its signed timestamp's: one sent before a rule moved the clock
+        # on is already that much older when this is next asked.
+        now = self.clock.now()
         return [index for index, sent in enumerate(self.gateways.outbox)
-                if sent.gateway != "wechat"
-                or self.clock.now() - self.queued_at[index] < WECHAT_FRESH]
+                if sent.gateway != "wechat" or now - _signed_at(sent) < WECHAT_FRESH]
 
     @precondition(lambda self: self.deliverable())
     @rule(data=st.data())
