@@ -18,7 +18,7 @@ from pyramid.view import view_config
 
 from shop.application import Invalid, Permission
 from shop.application.accounts.customer_desk import HAS_ORDERED, LEVEL_FILTERS, SORT_LABELS
-from shop.presentation.admin.forms import form_errors
+from shop.presentation.admin.forms import filter_errors
 from shop.presentation.admin.table_export import Reading, Table, export_response
 from shop.presentation.i18n import _
 from shop.presentation.templating import template
@@ -70,10 +70,7 @@ def customer_list(request: Request) -> dict[str, Any]:
 
 
 def _refused(request: Request, params: dict[str, str], exc: Invalid) -> dict[str, Any]:
-    request.response.status_int = 400
-    errors = form_errors(request, exc)
-    if "after" in errors:  # the next link's, which the form has no field for
-        errors["_"] = errors.pop("after")
+    errors = filter_errors(request, exc)
     return {"page": None, "filters": echoed(params), "errors": errors, **_choices(request)}
 
 

@@ -23,6 +23,16 @@ def posted(request: Request, fields: Iterable[str], lists: Iterable[str] = (),
     return data
 
 
+def filter_errors(request: Request, exc: Invalid) -> dict[str, str]:
+    """A list's refused filters, the response made a 400: each at its field, and the next
+    link's ``after`` (which the form has no field for) at the top."""
+    request.response.status_int = 400
+    errors = form_errors(request, exc)
+    if "after" in errors:
+        errors["_"] = errors.pop("after")
+    return errors
+
+
 def form_errors(request: Request, exc: Invalid, *, nested: bool = False,
                 under: str = "") -> dict[str, str]:
     """``{"roles": "Unknown roles: x"}``; "permissions.2" is shown at "permissions".

@@ -31,7 +31,7 @@ from shop.application.ordering.desk_schemas import (
 from shop.application.ordering.payment_methods import LABELS as PAYMENT_LABELS
 from shop.application.shipments.carriers import CARRIERS
 from shop.application.shipments.schemas import ShipmentSchema
-from shop.presentation.admin.forms import form_errors, see_other
+from shop.presentation.admin.forms import filter_errors, see_other
 from shop.presentation.admin.order_export import csv_response, xlsx_response
 from shop.presentation.admin.schema_form import SchemaForm
 from shop.presentation.i18n import _
@@ -94,10 +94,7 @@ def order_list(request: Request) -> dict[str, Any]:
 
 
 def _refused(request: Request, params: dict[str, str], exc: Invalid) -> dict[str, Any]:
-    request.response.status_int = 400
-    errors = form_errors(request, exc)
-    if "after" in errors:  # the next link's, which the form has no field for
-        errors["_"] = errors.pop("after")
+    errors = filter_errors(request, exc)
     return {"page": None, "filters": echoed(params), "errors": errors, **_choices(request)}
 
 

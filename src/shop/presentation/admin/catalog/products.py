@@ -20,7 +20,7 @@ from shop.application.catalog.product_list import ACTIONS, BULK_LIMIT, SORTS, ST
 from shop.application.catalog.schemas import ProductSchema, SkuSchema
 from shop.application.catalog.variant_generator import VariantGeneratorSchema
 from shop.presentation.admin.catalog import VIEW, WRITE
-from shop.presentation.admin.forms import form_errors, posted, see_other
+from shop.presentation.admin.forms import filter_errors, form_errors, posted, see_other
 from shop.presentation.admin.schema_form import SchemaForm
 from shop.presentation.admin.table_export import Reading, Table, export_response
 from shop.presentation.i18n import _
@@ -113,10 +113,7 @@ def _list_page(request: Request) -> dict[str, Any]:
 
 
 def _list_refused(request: Request, params: dict[str, str], exc: Invalid) -> dict[str, Any]:
-    request.response.status_int = 400
-    errors = form_errors(request, exc)
-    if "after" in errors:  # the next link's, which the form has no field for
-        errors["_"] = errors.pop("after")
+    errors = filter_errors(request, exc)
     categories, brands = request.shop.products.filter_choices()
     return {**_list_page(request), "page": None, "filters": echoed(params), "errors": errors,
             "categories": categories, "brands": brands}
