@@ -18,11 +18,10 @@ from pyramid.view import view_config
 
 from shop.application import Invalid, Permission
 from shop.application.accounts.customer_desk import HAS_ORDERED, LEVEL_FILTERS, SORT_LABELS
-from shop.presentation.admin.forms import filter_errors
+from shop.presentation.admin.forms import refused_filters
 from shop.presentation.admin.table_export import Reading, Table, export_response
 from shop.presentation.i18n import _
 from shop.presentation.templating import template
-from shop.presentation.untrusted import echoed
 
 VIEW = Permission.CUSTOMER_VIEW
 FILTERS = ("q", "level", "since", "until", "has_ordered", "sort")
@@ -65,13 +64,8 @@ def customer_list(request: Request) -> dict[str, Any]:
     try:
         page = request.shop.customer_desk.search(params)
     except Invalid as exc:
-        return _refused(request, params, exc)
+        return {**refused_filters(request, params, exc), **_choices(request)}
     return {"page": page, "filters": page.filters, "errors": {}, **_choices(request)}
-
-
-def _refused(request: Request, params: dict[str, str], exc: Invalid) -> dict[str, Any]:
-    errors = filter_errors(request, exc)
-    return {"page": None, "filters": echoed(params), "errors": errors, **_choices(request)}
 
 
 @view_config(route_name="admin_customers_export", request_method="GET", renderer=LIST,
@@ -84,7 +78,7 @@ def customer_export(request: Request) -> Any:
     try:
         filters = request.shop.customer_desk.begin_export(params, fmt)
     except Invalid as exc:
-        return _refused(request, params, exc)
+        return {**refused_filters(request, params, exc), **_choices(request)}
 
     def read(reading: Reading) -> Iterator[list[object]]:
         text = reading.text

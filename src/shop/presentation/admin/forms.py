@@ -3,7 +3,7 @@ application's complaints translated and keyed by the form field they concern."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from pyramid.httpexceptions import HTTPNotFound, HTTPSeeOther
@@ -11,6 +11,7 @@ from pyramid.request import Request
 
 from shop.application import Invalid
 from shop.application.validation import entity_key
+from shop.presentation.untrusted import echoed
 
 
 def posted(request: Request, fields: Iterable[str], lists: Iterable[str] = (),
@@ -23,14 +24,16 @@ def posted(request: Request, fields: Iterable[str], lists: Iterable[str] = (),
     return data
 
 
-def filter_errors(request: Request, exc: Invalid) -> dict[str, str]:
-    """A list's refused filters, the response made a 400: each at its field, and the next
-    link's ``after`` (which the form has no field for) at the top."""
+def refused_filters(request: Request, params: Mapping[str, str],
+                    exc: Invalid) -> dict[str, Any]:
+    """A list page for filters the application refused, the response made a 400: no rows,
+    the filters as given (escaped), each error at its field and the next link's ``after``
+    (which the form has no field for) at the top."""
     request.response.status_int = 400
     errors = form_errors(request, exc)
     if "after" in errors:
         errors["_"] = errors.pop("after")
-    return errors
+    return {"page": None, "filters": echoed(params), "errors": errors}
 
 
 def form_errors(request: Request, exc: Invalid, *, nested: bool = False,

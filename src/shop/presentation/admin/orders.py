@@ -31,13 +31,12 @@ from shop.application.ordering.desk_schemas import (
 from shop.application.ordering.payment_methods import LABELS as PAYMENT_LABELS
 from shop.application.shipments.carriers import CARRIERS
 from shop.application.shipments.schemas import ShipmentSchema
-from shop.presentation.admin.forms import filter_errors, see_other
+from shop.presentation.admin.forms import refused_filters, see_other
 from shop.presentation.admin.order_export import csv_response, xlsx_response
 from shop.presentation.admin.schema_form import SchemaForm
 from shop.presentation.i18n import _
 from shop.presentation.storefront.payments import TENDER_STATES
 from shop.presentation.templating import template
-from shop.presentation.untrusted import echoed
 
 VIEW = Permission.ORDER_VIEW
 MANAGE = Permission.ORDER_MANAGE
@@ -89,13 +88,8 @@ def order_list(request: Request) -> dict[str, Any]:
     try:
         page = request.shop.order_desk.search(params)
     except Invalid as exc:
-        return _refused(request, params, exc)
+        return {**refused_filters(request, params, exc), **_choices(request)}
     return {"page": page, "filters": page.filters, "errors": {}, **_choices(request)}
-
-
-def _refused(request: Request, params: dict[str, str], exc: Invalid) -> dict[str, Any]:
-    errors = filter_errors(request, exc)
-    return {"page": None, "filters": echoed(params), "errors": errors, **_choices(request)}
 
 
 @view_config(route_name="admin_orders_export", request_method="GET",
@@ -115,7 +109,7 @@ def _export(request: Request, fmt: str) -> Any:
     try:
         filters = request.shop.order_desk.begin_export(params, fmt)
     except Invalid as exc:
-        return _refused(request, params, exc)
+        return {**refused_filters(request, params, exc), **_choices(request)}
     return (csv_response if fmt == "csv" else xlsx_response)(request, filters)
 
 

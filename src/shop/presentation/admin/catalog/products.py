@@ -20,12 +20,11 @@ from shop.application.catalog.product_list import ACTIONS, BULK_LIMIT, SORTS, ST
 from shop.application.catalog.schemas import ProductSchema, SkuSchema
 from shop.application.catalog.variant_generator import VariantGeneratorSchema
 from shop.presentation.admin.catalog import VIEW, WRITE
-from shop.presentation.admin.forms import filter_errors, form_errors, posted, see_other
+from shop.presentation.admin.forms import form_errors, posted, refused_filters, see_other
 from shop.presentation.admin.schema_form import SchemaForm
 from shop.presentation.admin.table_export import Reading, Table, export_response
 from shop.presentation.i18n import _
 from shop.presentation.templating import template
-from shop.presentation.untrusted import echoed
 
 LIST = template("admin/catalog_products.jinja2")
 FORM = template("admin/catalog_form.jinja2")
@@ -113,9 +112,8 @@ def _list_page(request: Request) -> dict[str, Any]:
 
 
 def _list_refused(request: Request, params: dict[str, str], exc: Invalid) -> dict[str, Any]:
-    errors = filter_errors(request, exc)
     categories, brands = request.shop.products.filter_choices()
-    return {**_list_page(request), "page": None, "filters": echoed(params), "errors": errors,
+    return {**_list_page(request), **refused_filters(request, params, exc),
             "categories": categories, "brands": brands}
 
 
