@@ -162,3 +162,21 @@ def test_staff_without_order_manage_cannot_enter(app, system, skus):
     assert app.get("/admin/orders/zero-amount", headers=EN).html.select_one(
         "#new-zero-amount") is None
     assert app.get("/admin/orders", headers=EN).html.select_one("#new-phone-order") is None
+
+
+def test_a_group_buy_file_excel_saved_in_gb18030_is_read_and_a_binary_one_refused(app, system,
+                                                                                    skus):
+    """Read as the product import reads its CSV: UTF-8, else GB18030; never a 500."""
+    signed_in(app, system)
+    good = f"MT-1,美团,李四,13900139000,北京市,北京市,朝阳区,长安街 8 号,{skus[0]},1,79.90," \
+           "2026-03-01 09:30:00"
+    form = app.get("/admin/orders/import", headers=EN).forms["import-form"]
+    form["file"] = ("orders.csv", "\n".join([HEADER, good]).encode("gb18030"), "text/csv")
+    form["dry_run"] = False
+    made = form.submit(headers=EN)
+    assert len(made.html.select("#import-orders li")) == 1 and _orders(system) == 1
+    form = made.forms["import-form"]
+    form["file"] = ("orders.xls", b"\xd0\xcf\x11\xe0\x00\x00\xff\xfe", "application/octet-stream")
+    refused = form.submit(headers=EN, status=400)
+    assert refused.html.select_one('[data-field="content"], .invalid-feedback') is not None
+    assert _orders(system) == 1

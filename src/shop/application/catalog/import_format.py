@@ -34,6 +34,7 @@ from typing import Any, BinaryIO
 
 from shop.application.errors import Invalid
 from shop.application.i18n import _
+from shop.application.text_files import decode_text_file
 
 #: The columns, in the template's order; a product's columns, then its SKU's.
 PRODUCT_COLUMNS = ("product_slug", "name_zh", "name_en", "category", "brand", "description",
@@ -139,21 +140,12 @@ def read_file(stream: BinaryIO, name: str, max_bytes: int = MAX_BYTES) -> Source
 
 
 def _text(content: bytes, label: str) -> str:
-    """CSV text: UTF-8 (a byte-order mark dropped), else GB18030; a binary file is refused."""
-    refused = Invalid({"file": _("${file} is neither a CSV nor an XLSX file (only CSV in UTF-8 "
+    """CSV text (``decode_text_file``); a binary file is refused, naming it."""
+    text = decode_text_file(content)
+    if text is None:
+        raise Invalid({"file": _("${file} is neither a CSV nor an XLSX file (only CSV in UTF-8 "
                                  "or GB18030 and Excel XLSX workbooks are accepted)",
                                  mapping={"file": label})})
-    if b"\x00" in content[:8192]:
-        raise refused  # UTF-16, an old .xls, an image …
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = content.decode("gb18030")
-        except UnicodeDecodeError:
-            raise refused from None
-    if "\x00" in text:
-        raise refused
     return text
 
 

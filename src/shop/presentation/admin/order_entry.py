@@ -18,6 +18,7 @@ from shop.application.ordering.entry import ADDRESS_FIELDS
 from shop.application.ordering.entry_schemas import IMPORT_COLUMNS, MAX_IMPORT_BYTES
 from shop.application.ordering.payment_methods import LABELS as PAYMENT_LABELS
 from shop.application.ordering.payment_methods import ONLINE
+from shop.application.text_files import decode_text_file
 from shop.presentation.admin.forms import form_errors, message, posted, see_other
 from shop.presentation.i18n import _
 from shop.presentation.templating import template
@@ -156,9 +157,8 @@ def import_form(request: Request) -> dict[str, Any]:
 def import_file(request: Request) -> dict[str, Any]:
     upload = request.POST.get("file")
     raw = upload.file.read(MAX_IMPORT_BYTES + 1) if getattr(upload, "filename", "") else b""
-    try:
-        content = raw.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    content = decode_text_file(raw)
+    if content is None:
         return _import_page(request, errors={"content": request.localizer.translate(
             _("Save the file as CSV in UTF-8"))}, status=400)
     dry_run = "dry_run" in request.POST
